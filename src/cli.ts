@@ -1,0 +1,298 @@
+/**
+ * Registers every command with commander and lazy-imports each command module, so a
+ * command loads only what it needs. Commands return an exit code; only main exits.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import type { AppContext } from './context.js';
+import { ExitCode, UsageError } from './errors.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function int(name: string, min = 0) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < min) {
+      throw new UsageError(`${name} must be a whole number${min > 0 ? ` ≥ ${min}` : ''}, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+}
+
+type Runner = (ctx: AppContext, ...args: any[]) => Promise<number | void>;
+
+export function buildProgram(ctx: AppContext, setResult: (code: number) => void): Command {
+  const program = new Command('hookctl');
+  const lazy =
+    (load: () => Promise<{ run: Runner }>) =>
+    async (...args: unknown[]) => {
+      // commander passes (...positionals, options, command); we pass (ctx, options, ...positionals).
+      const command = args.pop() as Command;
+      const options = args.pop() as Record<string, unknown>;
+      void command;
+      const mod = await load();
+      const code = await mod.run(ctx, options, ...args);
+      setResult(typeof code === 'number' ? code : ExitCode.ok);
+    };
+
+  program
+    .description('GitHub webhooks end to end: receive, verify, store, send, replay, tunnel and register.')
+    .version(`hookctl ${ctx.version}`, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.streams.stdout.write(s),
+      writeErr: (s) => ctx.io.streams.stderr.write(s),
+      outputError: (s, write) => write(ctx.io.errColor.red(s)),
+    })
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl listen --port 5000 --forward-to http://localhost:3000/webhooks',
+        'hookctl send pull_request.opened --secret "$SECRET"',
+        'hookctl replay 3f2a --to http://localhost:3000/webhooks',
+        'hookctl listen --tunnel --register octo-org/octo-repo',
+      ]),
+    );
+
+  program
+    .command('listen')
+    .description('receive, verify and store webhook deliveries; forward them to your app')
+    .option('-p, --port <port>', 'port to listen on', int('--port'), 5000)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--path <path>', 'accept deliveries only on this path (default: every path)')
+    .option('-s, --secret <secret>', 'webhook secret (repeat for rotation; default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)', collect)
+    .option('-f, --forward-to <[event=]url>', 'forward each delivery to URL (repeatable; EVENT=URL routes one event)', collect)
+    .option('--events <list>', 'only show and forward these events (all are still stored)')
+    .option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)')
+    .option('--tunnel', 'expose the listener through a cloudflared quick tunnel')
+    .option('--register <owner/repo>', 'with --tunnel: point this repository\'s webhook at the tunnel')
+    .option('--keep-active', 'with --register: leave the hook active on exit')
+    .option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)')
+    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
+    .option('--json', 'print one JSON record per delivery (NDJSON)')
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl listen',
+        'hookctl listen --port 5000 --secret "$SECRET" --forward-to http://localhost:3000/webhooks',
+        'hookctl listen --forward-to push=http://localhost:3000/push --forward-to http://localhost:3000/hooks',
+        'hookctl listen --json | jq .event',
+        'hookctl listen --tunnel --register octo-org/octo-repo --events push,pull_request',
+      ]),
+    )
+    .action(lazy(() => import('./commands/listen.js')));
+
+  program
+    .command('send')
+    .description('send a realistic, correctly signed sample delivery')
+    .argument('[event]', 'event or event.action, e.g. pull_request.opened (see --list)')
+    .option('-t, --to <url>', 'target URL', 'http://127.0.0.1:5000/')
+    .option('-s, --secret <secret>', 'webhook secret (default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)')
+    .option('--payload <file|->', 'send your own JSON (signed over its exact bytes)')
+    .option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true', collect)
+    .option('--repo <owner/repo>', 'rewrite the repository everywhere it appears')
+    .option('--sender <login>', 'rewrite the sender everywhere it appears')
+    .addOption(new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json'))
+    .option('--delivery-id <guid>', 'X-GitHub-Delivery to send (default: a random GUID)')
+    .option('--hook-id <id>', 'X-GitHub-Hook-ID to send')
+    .option('-n, --count <n>', 'send N deliveries', int('--count', 1), 1)
+    .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 8)
+    .option('--validate', 'check the payload against GitHub\'s schema before sending')
+    .option('--list', 'list every event and action in the catalog')
+    .option('--json', 'print JSON results')
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl send pull_request.opened',
+        'hookctl send push --secret "$SECRET" --to http://localhost:3000/webhooks',
+        'hookctl send issues.opened --repo octo-org/api --sender monalisa --set issue.title="Crash on start"',
+        'hookctl send --payload delivery.json --secret "$SECRET"',
+        'hookctl send --list',
+      ]),
+    )
+    .action(lazy(() => import('./commands/send.js')));
+
+  program
+    .command('replay')
+    .description('replay stored deliveries byte for byte')
+    .argument('[ids...]', 'delivery GUIDs, local ids, or unique prefixes of either')
+    .option('-t, --to <url>', 'target URL (default: where the delivery was first received)')
+    .option('-s, --secret <secret>', 're-sign for the target with this secret (default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)')
+    .option('--new-delivery-id', 'send a fresh X-GitHub-Delivery GUID')
+    .option('--all', 'replay every stored delivery')
+    .option('--event <event>', 'replay deliveries of this event (event or event.action)')
+    .option('--since <when>', 'replay deliveries received since WHEN (10m, 2h, 1d or ISO 8601)')
+    .option('--last <n>', 'replay the last N deliveries', int('--last', 1))
+    .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 4)
+    .option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)')
+    .option('--from-github <owner/repo>', 'fetch the delivery from GitHub\'s delivery log')
+    .option('--hook-id <id>', 'with --from-github: the hook (default: the remembered or only hook)')
+    .option('--redeliver', 'with --from-github: ask GitHub to redeliver it')
+    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
+    .option('--json', 'print one JSON record per attempt (NDJSON)')
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl replay 3f2a',
+        'hookctl replay 3f2a --to http://localhost:3000/webhooks --secret "$SECRET"',
+        'hookctl replay --event pull_request --since 1h',
+        'hookctl replay 6c1a0f00-... --from-github octo-org/octo-repo --redeliver',
+      ]),
+    )
+    .action(lazy(() => import('./commands/replay.js')));
+
+  const deliveries = program.command('deliveries').description('inspect stored deliveries');
+  const storeOption = () => new Option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)');
+  deliveries
+    .command('list', { isDefault: true })
+    .description('list stored deliveries, newest first')
+    .option('--event <event>', 'only this event (event or event.action)')
+    .option('--since <when>', 'received since WHEN (10m, 2h, 1d or ISO 8601)')
+    .option('--limit <n>', 'at most N rows', int('--limit', 1), 30)
+    .addOption(storeOption())
+    .option('--json', 'print JSON')
+    .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).list })));
+  deliveries
+    .command('show')
+    .description('show one delivery: headers, verdicts, forward and replay attempts, payload')
+    .argument('<id>', 'delivery GUID, local id, or a unique prefix')
+    .option('--raw', 'write the exact body bytes to stdout')
+    .addOption(storeOption())
+    .option('--json', 'print JSON')
+    .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).show })));
+  deliveries
+    .command('export')
+    .description('export a delivery as a curl command or a test fixture')
+    .argument('<id>', 'delivery GUID, local id, or a unique prefix')
+    .addOption(new Option('--format <format>', 'output format').choices(['curl', 'fixture']).default('curl'))
+    .addOption(storeOption())
+    .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).exportDelivery })));
+  deliveries
+    .command('pull')
+    .description('import a hook\'s recent deliveries from GitHub into the local store')
+    .argument('<owner/repo>', 'repository')
+    .option('--hook-id <id>', 'the hook (default: the remembered or only hook)')
+    .option('--since <when>', 'delivered since WHEN (10m, 2h, 1d or ISO 8601)')
+    .option('--limit <n>', 'at most N deliveries', int('--limit', 1), 50)
+    .option('-s, --secret <secret>', 're-sign imported bodies with this secret')
+    .addOption(storeOption())
+    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
+    .option('--json', 'print JSON')
+    .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).pull })));
+
+  program
+    .command('register')
+    .description('create or update a repository or organization webhook')
+    .argument('[owner/repo]', 'repository (or use --org)')
+    .option('--org <org>', 'an organization hook instead of a repository hook')
+    .option('--url <url>', 'payload URL')
+    .option('--events <list>', 'events to subscribe to: a,b,c or *')
+    .option('-s, --secret <secret>', 'webhook secret (default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)')
+    .addOption(new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json'))
+    .option('--insecure-ssl', 'skip TLS verification of the payload URL')
+    .option('--inactive', 'create or leave the hook inactive')
+    .option('--ping', 'ask GitHub to send a ping')
+    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
+    .option('--json', 'print the hook as JSON')
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl register octo-org/octo-repo --url https://example.com/webhooks --events push,pull_request',
+        'hookctl register --org octo-org --url https://example.com/webhooks --events "*"',
+      ]),
+    )
+    .action(lazy(() => import('./commands/register.js')));
+
+  const hooks = program.command('hooks').description('list, delete and ping repository webhooks');
+  const apiUrlOption = () => new Option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)');
+  hooks
+    .command('list')
+    .argument('<owner/repo>', 'repository')
+    .description('list a repository\'s webhooks')
+    .addOption(apiUrlOption())
+    .option('--json', 'print JSON')
+    .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).list })));
+  hooks
+    .command('delete')
+    .argument('<owner/repo>', 'repository')
+    .argument('<hook-id>', 'hook id')
+    .description('delete a webhook')
+    .addOption(apiUrlOption())
+    .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).remove })));
+  hooks
+    .command('ping')
+    .argument('<owner/repo>', 'repository')
+    .argument('<hook-id>', 'hook id')
+    .description('ask GitHub to ping a webhook')
+    .addOption(apiUrlOption())
+    .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).ping })));
+
+  program
+    .command('tunnel')
+    .description('expose a local server through a cloudflared quick tunnel')
+    .option('-p, --port <port>', 'local port to expose', int('--port'), 5000)
+    .option('--path <path>', 'path appended to the tunnel URL for the payload URL')
+    .option('--register <owner/repo>', 'point this repository\'s webhook at the tunnel')
+    .option('--events <list>', 'with --register: events to subscribe to')
+    .option('-s, --secret <secret>', 'with --register: webhook secret')
+    .option('--keep-active', 'with --register: leave the hook active on exit')
+    .option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)')
+    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
+    .action(lazy(() => import('./commands/tunnel.js')));
+
+  program
+    .command('verify')
+    .description('check a signature offline and explain a mismatch')
+    .argument('[file]', 'body file, or - for stdin', '-')
+    .option('-s, --secret <secret>', 'webhook secret (repeatable; default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)', collect)
+    .requiredOption('--signature <sig>', 'the X-Hub-Signature-256 (sha256=…) or X-Hub-Signature (sha1=…) value')
+    .addHelpText('after', examples(['hookctl verify --secret "$SECRET" --signature sha256=757107… body.json']))
+    .action(lazy(() => import('./commands/verify.js')));
+
+  program
+    .command('sign')
+    .description('print both signature headers for a body')
+    .argument('[file]', 'body file, or - for stdin', '-')
+    .option('-s, --secret <secret>', 'webhook secret (default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', examples(['hookctl sign --secret "$SECRET" body.json', 'printf %s "$BODY" | hookctl sign']))
+    .action(lazy(() => import('./commands/sign.js')));
+
+  program
+    .command('validate')
+    .description('validate a payload against GitHub\'s official schema for an event')
+    .argument('[file]', 'payload file, or - for stdin', '-')
+    .requiredOption('-e, --event <event[.action]>', 'event, e.g. pull_request.opened (action read from the payload when omitted)')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/validate.js')));
+
+  return program;
+}
+
+export async function runCli(ctx: AppContext, argv: string[]): Promise<number> {
+  let result: number = ExitCode.ok;
+  const program = buildProgram(ctx, (code) => {
+    result = code;
+  });
+  if (argv.length === 0) {
+    program.outputHelp();
+    return ExitCode.ok;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        return ExitCode.ok;
+      }
+      if (err.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    throw err;
+  }
+  return result;
+}

@@ -1,0 +1,10 @@
+// Placeholder until this command lands; replaced by its implementation.
+import type { AppContext } from '../context.js';
+import { HookctlError } from '../errors.js';
+
+export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown[]): Promise<number> {
+  throw new HookctlError('hooks is not implemented yet');
+}
+export const list = run;
+export const remove = run;
+export const ping = run;

@@ -1,0 +1,219 @@
+/**
+ * Build a GitHub-shaped webhook request from bytes + headers and POST it with undici.
+ * Used by send, replay and listen --forward-to alike, so all three put the same bytes
+ * on the wire.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, request, type Dispatcher } from 'undici';
+import { signatureHeaders } from './signing.js';
+
+/** GitHub's own delivery timeout; we use it for forwards and sends. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+/** GitHub-Hookshot/<7 hex>, as GitHub's User-Agent looks. */
+export const HOOKSHOT_USER_AGENT = 'GitHub-Hookshot/a0f4c5e';
+
+export type ContentType = 'json' | 'form';
+
+export interface OutgoingDelivery {
+  url: string;
+  /** Exact body bytes; never re-serialized. */
+  body: Uint8Array;
+  /** Header name → value, sent as given. */
+  headers: Record<string, string>;
+}
+
+export interface DeliveryResult {
+  url: string;
+  /** HTTP status, or null when no answer came back. */
+  status: number | null;
+  durationMs: number;
+  /** One-line reason when no answer came back (connect, DNS, TLS, timeout). */
+  error: string | null;
+  /** The first bytes of the response body (decoded as UTF-8), for a non-2xx. */
+  responseSnippet?: string;
+}
+
+export interface GithubHeaderInput {
+  event: string;
+  body: Uint8Array;
+  contentType: ContentType;
+  deliveryId?: string;
+  hookId?: string | number;
+  targetType?: string;
+  targetId?: string | number;
+  secret?: string;
+}
+
+/** The headers GitHub sends with a delivery, in GitHub's order. */
+export function githubHeaders(input: GithubHeaderInput): Record<string, string> {
+  const headers: Record<string, string> = {
+    Accept: '*/*',
+    'Content-Type': input.contentType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+    'User-Agent': HOOKSHOT_USER_AGENT,
+    'X-GitHub-Delivery': input.deliveryId ?? randomUUID(),
+    'X-GitHub-Event': input.event,
+    'X-GitHub-Hook-ID': String(input.hookId ?? 512_345_678),
+  };
+  if (input.targetId !== undefined) {
+    headers['X-GitHub-Hook-Installation-Target-ID'] = String(input.targetId);
+    headers['X-GitHub-Hook-Installation-Target-Type'] = input.targetType ?? 'repository';
+  }
+  if (input.secret) Object.assign(headers, signatureHeaders(input.secret, input.body));
+  return headers;
+}
+
+/** `payload=<urlencoded JSON>`, as GitHub sends with content type form. */
+export function formBody(json: string): Buffer {
+  return Buffer.from(new URLSearchParams({ payload: json }).toString(), 'utf8');
+}
+
+/** Connection-level headers that a proxy must not pass on (RFC 9110 §7.6.1), plus Host and Content-Length. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
+
+/**
+ * The headers to send on when forwarding or replaying a received delivery: the original
+ * ones, minus hop-by-hop headers, Host and Content-Length (undici sets the last two).
+ * `raw` is node's rawHeaders layout: [name, value, name, value, …].
+ */
+export function forwardableHeaders(raw: readonly string[], drop: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  const dropped = new Set([...HOP_BY_HOP, ...drop.map((d) => d.toLowerCase())]);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    if (dropped.has(name.toLowerCase())) continue;
+    // Repeated headers are joined as HTTP allows; webhook headers are single-valued.
+    out[name] = name in out ? `${out[name]}, ${raw[i + 1]}` : raw[i + 1];
+  }
+  return out;
+}
+
+/** A keep-alive connection pool for many deliveries (send --count, replay batches, forwards). */
+export function createDispatcher(connections = 32): Agent {
+  return new Agent({
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 10_000,
+    headersTimeout: DELIVERY_TIMEOUT_MS,
+    bodyTimeout: DELIVERY_TIMEOUT_MS,
+    connect: { timeout: DELIVERY_TIMEOUT_MS },
+  });
+}
+
+/** Why a request got no answer, in words a user can act on. */
+export function describeNetworkError(err: unknown, url: string): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e?.cause?.code ?? e?.code ?? '';
+  let host = url;
+  try {
+    host = new URL(url).host;
+  } catch {
+    /* keep the url */
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `nothing is listening at ${url}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve host ${host.replace(/:\d+$/, '')}`;
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return `no answer from ${host} within ${DELIVERY_TIMEOUT_MS / 1000} s`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return `${host} closed the connection before answering`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${host} is unreachable`;
+    case 'UND_ERR_ABORTED':
+      return 'aborted';
+    case 'ERR_INVALID_URL':
+      return `not a valid URL: ${url}`;
+  }
+  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) || /certificate|tls|ssl/i.test(e?.cause?.message ?? e?.message ?? '')) {
+    return `TLS error talking to ${host}: ${e?.cause?.message ?? e?.message}`;
+  }
+  return `request to ${url} failed: ${e?.cause?.message ?? e?.message ?? String(err)}`;
+}
+
+/** Check a URL is something we can POST to; throws a TypeError with a readable message. */
+export function parseTargetUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`not a valid URL: "${url}" (expected e.g. http://127.0.0.1:3000/webhooks)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`unsupported URL scheme "${parsed.protocol}" in ${url} (use http or https)`);
+  }
+  return parsed;
+}
+
+const SNIPPET_BYTES = 300;
+
+/** POST the delivery. Never throws for network trouble: the result says what happened. */
+export async function post(
+  delivery: OutgoingDelivery,
+  options: { dispatcher?: Dispatcher; timeoutMs?: number } = {},
+): Promise<DeliveryResult> {
+  const started = performance.now();
+  const timeout = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  try {
+    const res = await request(delivery.url, {
+      method: 'POST',
+      body: delivery.body,
+      headers: delivery.headers,
+      dispatcher: options.dispatcher,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    let responseSnippet: string | undefined;
+    if (ok) {
+      await res.body.dump();
+    } else {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        if (size < SNIPPET_BYTES) chunks.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      responseSnippet = Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+    }
+    return {
+      url: delivery.url,
+      status: res.statusCode,
+      durationMs: Math.round(performance.now() - started),
+      error: null,
+      ...(responseSnippet !== undefined ? { responseSnippet } : {}),
+    };
+  } catch (err) {
+    return {
+      url: delivery.url,
+      status: null,
+      durationMs: Math.round(performance.now() - started),
+      error: describeNetworkError(err, delivery.url),
+    };
+  }
+}
+
+export function isSuccess(result: DeliveryResult): boolean {
+  return result.status !== null && result.status >= 200 && result.status < 300;
+}

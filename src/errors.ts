@@ -1,0 +1,56 @@
+/**
+ * Typed errors. main.ts is the one place that maps them to exit codes; everything else
+ * throws them with a message a user can act on.
+ */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  auth: 4,
+  interrupted: 130,
+} as const;
+
+export class HookctlError extends Error {
+  readonly exitCode: number = ExitCode.failed;
+  /** Extra lines printed after the message (hints, candidates). */
+  readonly details: string[];
+  constructor(message: string, details: string[] = []) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** Bad flag, unknown event, missing argument where no prompt is possible. Exit 2. */
+export class UsageError extends HookctlError {
+  override readonly exitCode: number = ExitCode.usage;
+}
+
+/** No token, or GitHub said 401. Exit 4. */
+export class AuthError extends HookctlError {
+  override readonly exitCode: number = ExitCode.auth;
+}
+
+/** GitHub answered with an error we cannot recover from. Exit 1. */
+export class ApiError extends HookctlError {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, details: string[] = []) {
+    super(message, details);
+    this.status = status;
+  }
+}
+
+/** A target (receiver, app, tunnel) failed or could not be reached. Exit 1. */
+export class TargetError extends HookctlError {}
+
+/** The user cancelled (Ctrl+C at a prompt). Exit 130. */
+export class CancelledError extends HookctlError {
+  override readonly exitCode: number = ExitCode.interrupted;
+  constructor(message = 'cancelled') {
+    super(message);
+  }
+}
+
+export function isHookctlError(err: unknown): err is HookctlError {
+  return err instanceof HookctlError;
+}
