@@ -182,7 +182,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .addOption(storeOption())
     .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
     .option('--json', 'print JSON')
-    .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).pull })));
+    .action(lazy(() => import('./commands/deliveries-pull.js')));
 
   program
     .command('register')

@@ -8,4 +8,3 @@ export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown
 export const list = run;
 export const show = run;
 export const exportDelivery = run;
-export const pull = run;
