@@ -1,7 +1,16 @@
-// Placeholder until this command lands; replaced by its implementation.
+/** hookctl sign: both signature headers for a body from a file or stdin. */
 import type { AppContext } from '../context.js';
-import { HookctlError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { signatureHeaders } from '../core/signing.js';
+import { printJson } from '../output.js';
+import { readInput } from './input.js';
 
-export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown[]): Promise<number> {
-  throw new HookctlError('sign is not implemented yet');
+export async function run(ctx: AppContext, options: { secret?: string; json?: boolean }, file = '-'): Promise<number> {
+  const secret = ctx.secrets(options.secret)[0];
+  if (!secret) throw new UsageError('no secret: pass --secret or set HOOKCTL_SECRET');
+  const body = await readInput(ctx, file, 'body');
+  const headers = signatureHeaders(secret, body);
+  if (options.json) printJson(ctx.io, headers);
+  else ctx.io.out(`X-Hub-Signature: ${headers['X-Hub-Signature']}\nX-Hub-Signature-256: ${headers['X-Hub-Signature-256']}`);
+  return 0;
 }

@@ -1,7 +1,21 @@
-// Placeholder until this command lands; replaced by its implementation.
+/** hookctl verify: check a signature offline and explain a mismatch. */
 import type { AppContext } from '../context.js';
-import { HookctlError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { diagnose } from '../core/diagnose.js';
+import { readInput } from './input.js';
 
-export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown[]): Promise<number> {
-  throw new HookctlError('verify is not implemented yet');
+export async function run(ctx: AppContext, options: { secret?: string[]; signature: string }, file = '-'): Promise<number> {
+  const secrets = ctx.secrets(options.secret);
+  if (secrets.length === 0) throw new UsageError('no secret: pass --secret or set HOOKCTL_SECRET');
+  const body = await readInput(ctx, file, 'body');
+  const d = diagnose(secrets, body, options.signature);
+  const c = ctx.io.color;
+  if (d.valid) {
+    const which = secrets.length > 1 ? ` with secret #${(d.secretIndex ?? 0) + 1}` : '';
+    ctx.io.out(`${c.green('✓')} valid ${d.algorithm} signature${which} over ${body.length} bytes`);
+    return 0;
+  }
+  ctx.io.out(`${c.red('✗')} signature does not match: ${d.reason}`);
+  if (d.hint) ctx.io.out(`  ${c.dim(d.hint)}`);
+  return 1;
 }

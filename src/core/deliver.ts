@@ -217,3 +217,41 @@ export async function post(
 export function isSuccess(result: DeliveryResult): boolean {
   return result.status !== null && result.status >= 200 && result.status < 300;
 }
+
+/**
+ * POST a stream of deliveries with at most `concurrency` in flight over one keep-alive
+ * pool. `onResult` sees each result as it lands (in completion order). The source is pulled
+ * lazily, so a large batch is never materialized.
+ */
+export async function postAll<T>(
+  source: Iterable<T> | AsyncIterable<T>,
+  build: (item: T, index: number) => OutgoingDelivery,
+  options: { concurrency: number; dispatcher?: Dispatcher; onResult: (result: DeliveryResult, item: T, index: number) => void | Promise<void> },
+): Promise<void> {
+  const dispatcher = options.dispatcher ?? createDispatcher(options.concurrency);
+  const iterator = (Symbol.asyncIterator in (source as object)
+    ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
+    : (source as Iterable<T>)[Symbol.iterator]()) as AsyncIterator<T> | Iterator<T>;
+  let index = 0;
+  let exhausted = false;
+  const next = async (): Promise<{ item: T; index: number } | undefined> => {
+    if (exhausted) return undefined;
+    const r = await iterator.next();
+    if (r.done) {
+      exhausted = true;
+      return undefined;
+    }
+    return { item: r.value, index: index++ };
+  };
+  const worker = async () => {
+    for (let n = await next(); n; n = await next()) {
+      const result = await post(build(n.item, n.index), { dispatcher });
+      await options.onResult(result, n.item, n.index);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  } finally {
+    if (!options.dispatcher) await dispatcher.close();
+  }
+}
