@@ -1,0 +1,649 @@
+/**
+ * The delivery store: one SQLite file (better-sqlite3). This is the only module that imports
+ * the SQLite driver. It never prints.
+ *
+ * Durability: WAL journal with synchronous=FULL, so every COMMIT fsyncs the WAL before it
+ * returns. A 200 from `listen` is sent only after the transaction holding the row committed,
+ * so "200" means "on disk", even across a power cut (NORMAL would survive a process crash
+ * but not a power cut). The cost of that fsync is shared by group commit: `enqueue()` puts
+ * writes in a queue that is flushed in ONE transaction on the next turn of the event loop,
+ * so N concurrent deliveries pay for one fsync.
+ *
+ * Sharing: busy_timeout lets two processes (two listeners, `deliveries list` while
+ * listening, replay recording attempts) use one file; writers take the lock with
+ * BEGIN IMMEDIATE so they queue instead of failing with SQLITE_BUSY mid-transaction.
+ *
+ * API summary (used by listen, deliveries, replay and deliveries pull):
+ *   openStore(file)                      → Store (creates folders, migrates)
+ *   store.insertDelivery(d)              → StoredDelivery   (sync, own transaction)
+ *   store.enqueue(() => store.insertDelivery(d)) → Promise   (group commit)
+ *   store.insertImported(d)              → StoredDelivery   (source 'github')
+ *   store.get(localId)                   → StoredDelivery | undefined (with body + headers)
+ *   store.resolve(idOrGuidOrPrefix)      → {kind:'found'|'ambiguous'|'none', ...}
+ *   store.list({event, since, limit})    → DeliverySummary[] newest first (no bodies)
+ *   store.iterate({all|event|since|last})→ Generator<StoredDelivery> in received order,
+ *                                          streamed page by page (connection never held)
+ *   store.count(filter)                  → number (for progress totals)
+ *   store.recordAttempt(localId, a)      → AttemptRecord ('forward' | 'replay')
+ *   store.attempts(localId)              → AttemptRecord[] oldest first
+ *   store.setSchemaVerdict(localId, v)
+ *   store.hasDeliveryGuid(guid)          → boolean
+ *   store.stats()                        → {deliveries}
+ *   store.close()                        → flushes the queue, closes the file
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { HookctlError } from '../errors.js';
+
+export type SignatureVerdict = 'valid' | 'invalid' | 'missing' | 'unchecked';
+export type SignatureAlgorithm = 'sha256' | 'sha1';
+export type DeliverySource = 'listen' | 'github';
+
+/** Result of checking a payload against GitHub's schema for its event.action. */
+export interface SchemaVerdict {
+  /** valid; invalid (drift: violations listed); unknown (no schema for this event.action). */
+  status: 'valid' | 'invalid' | 'unknown';
+  violations: { path: string; message: string }[];
+}
+
+/** What GitHub's delivery log said about an imported delivery. */
+export interface GithubDeliveryInfo {
+  /** GitHub's numeric delivery id (hook delivery log). */
+  id: number | null;
+  /** GitHub's status text, e.g. "OK", "Invalid HTTP Response: 500". */
+  status: string | null;
+  /** The HTTP status GitHub recorded from the target. */
+  statusCode: number | null;
+  redelivery: boolean;
+  durationMs: number | null;
+  hookId: number | null;
+}
+
+/** A delivery as received (input of insertDelivery / insertImported). */
+export interface NewDelivery {
+  /** X-GitHub-Delivery GUID, or null when the request had none. */
+  deliveryId: string | null;
+  event: string | null;
+  action: string | null;
+  /** Every header as received, node rawHeaders layout: [name, value, name, value, …]. */
+  rawHeaders: string[];
+  /** Exact body bytes. */
+  body: Uint8Array;
+  receivedAt: Date;
+  remoteAddress: string | null;
+  method?: string;
+  /** Request path with query, e.g. /webhooks. */
+  path: string;
+  /** Full URL it was received at (scheme://host:port/path), so replay can default to it. */
+  url: string | null;
+  signature: SignatureVerdict;
+  /** Why a signature is not valid, in words a user can act on (null when valid/unchecked). */
+  signatureReason: string | null;
+  signatureAlgorithm: SignatureAlgorithm | null;
+  /** The HTTP status listen answered (for imported: the status GitHub recorded). */
+  status: number;
+  /** Why the delivery was rejected (400/401/415…), or null. */
+  rejectReason?: string | null;
+  /** repository.full_name, sender.login when the payload had them. */
+  repository: string | null;
+  sender: string | null;
+  contentType?: string | null;
+  schema?: SchemaVerdict | null;
+}
+
+export interface NewImportedDelivery extends Omit<NewDelivery, 'remoteAddress' | 'signature' | 'signatureReason' | 'signatureAlgorithm'> {
+  signature?: SignatureVerdict;
+  signatureReason?: string | null;
+  signatureAlgorithm?: SignatureAlgorithm | null;
+  remoteAddress?: string | null;
+  github: GithubDeliveryInfo;
+}
+
+/** A row without its body and headers (cheap to list). */
+export interface DeliverySummary {
+  /** Monotonic row number (received order). */
+  seq: number;
+  /** Short local id (7 hex). */
+  id: string;
+  deliveryId: string | null;
+  /** 1 for the first time a GUID was seen, 2 for its first redelivery, … */
+  attempt: number;
+  event: string | null;
+  action: string | null;
+  receivedAt: string;
+  remoteAddress: string | null;
+  method: string;
+  path: string;
+  url: string | null;
+  signature: SignatureVerdict;
+  signatureReason: string | null;
+  signatureAlgorithm: SignatureAlgorithm | null;
+  status: number;
+  rejectReason: string | null;
+  repository: string | null;
+  sender: string | null;
+  contentType: string | null;
+  bytes: number;
+  schema: SchemaVerdict | null;
+  source: DeliverySource;
+  github: GithubDeliveryInfo | null;
+  /** The latest forward attempt, or null. */
+  forward: AttemptRecord | null;
+}
+
+export interface StoredDelivery extends DeliverySummary {
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+export type AttemptKind = 'forward' | 'replay';
+
+export interface NewAttempt {
+  kind: AttemptKind;
+  url: string;
+  status: number | null;
+  durationMs: number;
+  error: string | null;
+  /** When it was made (default: now). */
+  at?: Date;
+}
+
+export interface AttemptRecord {
+  kind: AttemptKind;
+  url: string;
+  status: number | null;
+  durationMs: number;
+  error: string | null;
+  at: string;
+}
+
+/** Filters for list/iterate/count. `event` is "event" or "event.action". */
+export interface DeliveryFilter {
+  event?: string;
+  since?: Date;
+  /** list: at most N rows (newest first). iterate/count: the last N received, in received order. */
+  limit?: number;
+  last?: number;
+  /** Only these sources (default: all). */
+  source?: DeliverySource;
+}
+
+export type ResolveResult =
+  | { kind: 'found'; delivery: StoredDelivery }
+  | { kind: 'ambiguous'; candidates: DeliverySummary[] }
+  | { kind: 'none' };
+
+/** The store cannot be written (disk full, read-only, locked too long). listen answers 503. */
+export class StoreError extends HookctlError {}
+
+const MIGRATIONS: string[] = [
+  // 1: deliveries + attempts
+  `
+  CREATE TABLE deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    delivery_guid TEXT,
+    attempt INTEGER NOT NULL,
+    event TEXT,
+    action TEXT,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL,
+    bytes INTEGER NOT NULL,
+    content_type TEXT,
+    received_at TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    remote_address TEXT,
+    method TEXT NOT NULL DEFAULT 'POST',
+    path TEXT NOT NULL,
+    url TEXT,
+    signature TEXT NOT NULL,
+    signature_reason TEXT,
+    signature_algorithm TEXT,
+    status INTEGER NOT NULL,
+    reject_reason TEXT,
+    repository TEXT,
+    sender TEXT,
+    schema_status TEXT,
+    schema_violations TEXT,
+    source TEXT NOT NULL DEFAULT 'listen',
+    github TEXT
+  );
+  CREATE INDEX deliveries_guid ON deliveries(delivery_guid);
+  CREATE INDEX deliveries_event ON deliveries(event, action, seq);
+  CREATE INDEX deliveries_received ON deliveries(received_ms);
+  CREATE TABLE attempts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_seq INTEGER NOT NULL REFERENCES deliveries(seq) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status INTEGER,
+    duration_ms INTEGER NOT NULL,
+    error TEXT,
+    at TEXT NOT NULL
+  );
+  CREATE INDEX attempts_delivery ON attempts(delivery_seq, seq);
+  `,
+];
+
+const SUMMARY_COLUMNS = `d.seq, d.id, d.delivery_guid, d.attempt, d.event, d.action, d.bytes, d.content_type,
+  d.received_at, d.remote_address, d.method, d.path, d.url, d.signature, d.signature_reason, d.signature_algorithm,
+  d.status, d.reject_reason, d.repository, d.sender, d.schema_status, d.schema_violations, d.source, d.github,
+  (SELECT json_object('kind', a.kind, 'url', a.url, 'status', a.status, 'durationMs', a.duration_ms, 'error', a.error, 'at', a.at)
+     FROM attempts a WHERE a.delivery_seq = d.seq AND a.kind = 'forward' ORDER BY a.seq DESC LIMIT 1) AS forward`;
+const FULL_COLUMNS = `${SUMMARY_COLUMNS}, d.headers, d.body`;
+
+interface Row {
+  seq: number;
+  id: string;
+  delivery_guid: string | null;
+  attempt: number;
+  event: string | null;
+  action: string | null;
+  bytes: number;
+  content_type: string | null;
+  received_at: string;
+  remote_address: string | null;
+  method: string;
+  path: string;
+  url: string | null;
+  signature: SignatureVerdict;
+  signature_reason: string | null;
+  signature_algorithm: SignatureAlgorithm | null;
+  status: number;
+  reject_reason: string | null;
+  repository: string | null;
+  sender: string | null;
+  schema_status: SchemaVerdict['status'] | null;
+  schema_violations: string | null;
+  source: DeliverySource;
+  github: string | null;
+  forward: string | null;
+  headers?: string;
+  body?: Buffer;
+}
+
+function toSummary(row: Row): DeliverySummary {
+  return {
+    seq: row.seq,
+    id: row.id,
+    deliveryId: row.delivery_guid,
+    attempt: row.attempt,
+    event: row.event,
+    action: row.action,
+    receivedAt: row.received_at,
+    remoteAddress: row.remote_address,
+    method: row.method,
+    path: row.path,
+    url: row.url,
+    signature: row.signature,
+    signatureReason: row.signature_reason,
+    signatureAlgorithm: row.signature_algorithm,
+    status: row.status,
+    rejectReason: row.reject_reason,
+    repository: row.repository,
+    sender: row.sender,
+    contentType: row.content_type,
+    bytes: row.bytes,
+    schema: row.schema_status ? { status: row.schema_status, violations: row.schema_violations ? JSON.parse(row.schema_violations) : [] } : null,
+    source: row.source,
+    github: row.github ? (JSON.parse(row.github) as GithubDeliveryInfo) : null,
+    forward: row.forward ? (JSON.parse(row.forward) as AttemptRecord) : null,
+  };
+}
+
+function toStored(row: Row): StoredDelivery {
+  return { ...toSummary(row), rawHeaders: JSON.parse(row.headers ?? '[]') as string[], body: row.body ?? Buffer.alloc(0) };
+}
+
+/** Split "event" or "event.action". */
+export function parseEventFilter(value: string): { event: string; action: string | null } {
+  const dot = value.indexOf('.');
+  return dot === -1 ? { event: value, action: null } : { event: value.slice(0, dot), action: value.slice(dot + 1) };
+}
+
+function whereClause(filter: DeliveryFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filter.event) {
+    const { event, action } = parseEventFilter(filter.event);
+    parts.push('d.event = ?');
+    params.push(event);
+    if (action) {
+      parts.push('d.action = ?');
+      params.push(action);
+    }
+  }
+  if (filter.since) {
+    parts.push('d.received_ms >= ?');
+    params.push(filter.since.getTime());
+  }
+  if (filter.source) {
+    parts.push('d.source = ?');
+    params.push(filter.source);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+function shortId(): string {
+  return randomBytes(4).toString('hex').slice(0, 7);
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const PAGE_SIZE = 100;
+
+export class Store {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private queue: { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly stmts: {
+    nextAttempt: Database.Statement;
+    insert: Database.Statement;
+    bySeq: Database.Statement;
+    byId: Database.Statement;
+    attempt: Database.Statement;
+    attempts: Database.Statement;
+    schema: Database.Statement;
+    hasGuid: Database.Statement;
+    count: Database.Statement;
+  };
+
+  constructor(file: string) {
+    this.file = file;
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    } catch (err) {
+      throw new StoreError(`cannot open the delivery store ${file}: ${(err as Error).message}`, [
+        'Choose another file with --store FILE, or set HOOKCTL_HOME.',
+      ]);
+    }
+    const db = this.db;
+    this.stmts = {
+      nextAttempt: db.prepare('SELECT COALESCE(MAX(attempt), 0) + 1 AS n FROM deliveries WHERE delivery_guid = ?').pluck(),
+      insert: db.prepare(`INSERT INTO deliveries (id, delivery_guid, attempt, event, action, headers, body, bytes, content_type,
+        received_at, received_ms, remote_address, method, path, url, signature, signature_reason, signature_algorithm,
+        status, reject_reason, repository, sender, schema_status, schema_violations, source, github)
+        VALUES (@id, @guid, @attempt, @event, @action, @headers, @body, @bytes, @contentType, @receivedAt, @receivedMs,
+        @remoteAddress, @method, @path, @url, @signature, @signatureReason, @signatureAlgorithm, @status, @rejectReason,
+        @repository, @sender, @schemaStatus, @schemaViolations, @source, @github)`),
+      bySeq: db.prepare(`SELECT ${FULL_COLUMNS} FROM deliveries d WHERE d.seq = ?`),
+      byId: db.prepare(`SELECT ${FULL_COLUMNS} FROM deliveries d WHERE d.id = ?`),
+      attempt: db.prepare('INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      attempts: db.prepare(
+        'SELECT a.kind, a.url, a.status, a.duration_ms AS durationMs, a.error, a.at FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.id = ? ORDER BY a.seq',
+      ),
+      schema: db.prepare('UPDATE deliveries SET schema_status = ?, schema_violations = ? WHERE id = ?'),
+      hasGuid: db.prepare('SELECT 1 FROM deliveries WHERE delivery_guid = ? LIMIT 1').pluck(),
+      count: db.prepare('SELECT COUNT(*) FROM deliveries').pluck(),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`it was written by a newer hookctl (store version ${version}); upgrade hookctl`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        // Another process may have migrated meanwhile: re-check inside the write lock.
+        const now = this.db.pragma('user_version', { simple: true }) as number;
+        if (now > v) return;
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+  }
+
+  /**
+   * Run `op` inside the next group-commit transaction; resolves with its result once that
+   * transaction is COMMITTED (fsynced), rejects with StoreError if it could not be written.
+   * Each op runs in its own savepoint, so one failing op does not undo the others.
+   */
+  enqueue<T>(op: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('the delivery store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commit everything queued now (also called by close()). */
+  flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const results: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const item of batch) {
+            try {
+              results.push({ ok: true, value: this.db.transaction(item.op)() });
+            } catch (err) {
+              results.push({ ok: false, value: err });
+            }
+          }
+        })
+        .immediate();
+    } catch (err) {
+      const e = new StoreError(`cannot write to the delivery store ${this.file}: ${(err as Error).message}`);
+      for (const item of batch) item.reject(e);
+      return;
+    }
+    batch.forEach((item, i) => (results[i].ok ? item.resolve(results[i].value) : item.reject(wrapError(results[i].value, this.file))));
+  }
+
+  /** Insert a received delivery in its own transaction (or inside enqueue()). */
+  insertDelivery(d: NewDelivery): StoredDelivery {
+    return this.insertRow({ ...d, source: 'listen', github: null });
+  }
+
+  /** Insert a delivery imported from GitHub's delivery log (`deliveries pull`). */
+  insertImported(d: NewImportedDelivery): StoredDelivery {
+    return this.insertRow({
+      ...d,
+      remoteAddress: d.remoteAddress ?? null,
+      signature: d.signature ?? 'unchecked',
+      signatureReason: d.signatureReason ?? null,
+      signatureAlgorithm: d.signatureAlgorithm ?? null,
+      source: 'github',
+      github: d.github,
+    });
+  }
+
+  private insertRow(d: NewDelivery & { source: DeliverySource; github: GithubDeliveryInfo | null }): StoredDelivery {
+    return this.db.transaction(() => {
+      const attempt = d.deliveryId ? (this.stmts.nextAttempt.get(d.deliveryId) as number) : 1;
+      const body = Buffer.isBuffer(d.body) ? d.body : Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength);
+      const params = {
+        guid: d.deliveryId,
+        attempt,
+        event: d.event,
+        action: d.action,
+        headers: JSON.stringify(d.rawHeaders),
+        body,
+        bytes: body.length,
+        contentType: d.contentType ?? null,
+        receivedAt: d.receivedAt.toISOString(),
+        receivedMs: d.receivedAt.getTime(),
+        remoteAddress: d.remoteAddress,
+        method: d.method ?? 'POST',
+        path: d.path,
+        url: d.url,
+        signature: d.signature,
+        signatureReason: d.signatureReason,
+        signatureAlgorithm: d.signatureAlgorithm,
+        status: d.status,
+        rejectReason: d.rejectReason ?? null,
+        repository: d.repository,
+        sender: d.sender,
+        schemaStatus: d.schema?.status ?? null,
+        schemaViolations: d.schema ? JSON.stringify(d.schema.violations) : null,
+        source: d.source,
+        github: d.github ? JSON.stringify(d.github) : null,
+      };
+      for (let tries = 0; ; tries++) {
+        try {
+          const info = this.stmts.insert.run({ ...params, id: shortId() });
+          return toStored(this.stmts.bySeq.get(info.lastInsertRowid) as Row);
+        } catch (err) {
+          // A short-id collision: draw another one.
+          if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && tries < 10) continue;
+          throw err;
+        }
+      }
+    })();
+  }
+
+  /** A delivery by exact local id, with body and headers. */
+  get(localId: string): StoredDelivery | undefined {
+    const row = this.stmts.byId.get(localId) as Row | undefined;
+    return row ? toStored(row) : undefined;
+  }
+
+  /**
+   * Find a delivery by local id, GUID, or a unique prefix of either. A GUID (or GUID prefix)
+   * that names one delivery with several attempts resolves to its latest attempt.
+   */
+  resolve(ref: string): ResolveResult {
+    const needle = ref.trim().toLowerCase();
+    if (needle === '') return { kind: 'none' };
+    const exact = this.get(needle);
+    if (exact) return { kind: 'found', delivery: exact };
+    const rows = this.db
+      .prepare(
+        `SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.id LIKE ? ESCAPE '\\' OR lower(d.delivery_guid) LIKE ? ESCAPE '\\' ORDER BY d.seq DESC LIMIT 51`,
+      )
+      .all(`${escapeLike(needle)}%`, `${escapeLike(needle)}%`) as Row[];
+    if (rows.length === 0) return { kind: 'none' };
+    const guids = new Set(rows.map((r) => r.delivery_guid ?? `#${r.id}`));
+    if (guids.size === 1) return { kind: 'found', delivery: this.get(rows[0].id)! };
+    // One delivery per GUID (its latest attempt), newest first.
+    const seen = new Set<string>();
+    const candidates: DeliverySummary[] = [];
+    for (const r of rows) {
+      const key = r.delivery_guid ?? `#${r.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      candidates.push(toSummary(r));
+    }
+    return { kind: 'ambiguous', candidates };
+  }
+
+  /** Newest first, without bodies. Default limit 30. */
+  list(filter: DeliveryFilter = {}): DeliverySummary[] {
+    const where = whereClause(filter);
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d ${where.sql} ORDER BY d.seq DESC LIMIT ?`)
+      .all(...where.params, filter.limit ?? 30) as Row[];
+    return rows.map(toSummary);
+  }
+
+  /** How many rows iterate(filter) would yield. */
+  count(filter: DeliveryFilter = {}): number {
+    const where = whereClause(filter);
+    const n = this.db.prepare(`SELECT COUNT(*) FROM deliveries d ${where.sql}`).pluck().get(...where.params) as number;
+    const last = filter.last ?? filter.limit;
+    return last !== undefined ? Math.min(n, last) : n;
+  }
+
+  /**
+   * Deliveries with body and headers in received order (oldest first), read PAGE_SIZE rows
+   * at a time by row number, so 10,000 rows never sit in memory at once and the
+   * connection is free between pages (callers may record attempts while iterating).
+   * `last`/`limit` keeps only the last N matching rows. No filter = all rows.
+   */
+  *iterate(filter: DeliveryFilter = {}): Generator<StoredDelivery> {
+    const where = whereClause(filter);
+    const last = filter.last ?? filter.limit;
+    let after = 0;
+    if (last !== undefined) {
+      // Start just before the N-th newest matching row.
+      const start = this.db
+        .prepare(`SELECT d.seq FROM deliveries d ${where.sql} ORDER BY d.seq DESC LIMIT 1 OFFSET ?`)
+        .pluck()
+        .get(...where.params, Math.max(0, last - 1)) as number | undefined;
+      if (last <= 0) return;
+      after = start !== undefined ? start - 1 : 0;
+    }
+    const cond = where.sql ? `${where.sql} AND d.seq > ?` : 'WHERE d.seq > ?';
+    const page = this.db.prepare(`SELECT ${FULL_COLUMNS} FROM deliveries d ${cond} ORDER BY d.seq LIMIT ${PAGE_SIZE}`);
+    while (true) {
+      const rows = page.all(...where.params, after) as Row[];
+      for (const row of rows) yield toStored(row);
+      if (rows.length < PAGE_SIZE) return;
+      after = rows[rows.length - 1].seq;
+    }
+  }
+
+  /** Record a forward or replay attempt against a stored delivery (by local id). */
+  recordAttempt(localId: string, attempt: NewAttempt): AttemptRecord {
+    const at = (attempt.at ?? new Date()).toISOString();
+    const info = this.db
+      .prepare(
+        'INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at) SELECT seq, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?',
+      )
+      .run(attempt.kind, attempt.url, attempt.status, Math.round(attempt.durationMs), attempt.error, at, localId);
+    if (info.changes === 0) throw new StoreError(`no stored delivery with id ${localId}`);
+    return { kind: attempt.kind, url: attempt.url, status: attempt.status, durationMs: Math.round(attempt.durationMs), error: attempt.error, at };
+  }
+
+  /** Every forward/replay attempt of a delivery, oldest first. */
+  attempts(localId: string): AttemptRecord[] {
+    return this.stmts.attempts.all(localId) as AttemptRecord[];
+  }
+
+  setSchemaVerdict(localId: string, verdict: SchemaVerdict): void {
+    this.stmts.schema.run(verdict.status, JSON.stringify(verdict.violations), localId);
+  }
+
+  /** True when some row carries this X-GitHub-Delivery GUID (pull uses it to skip known ones). */
+  hasDeliveryGuid(guid: string): boolean {
+    return this.stmts.hasGuid.get(guid) !== undefined;
+  }
+
+  stats(): { deliveries: number } {
+    return { deliveries: this.stmts.count.get() as number };
+  }
+
+  /** Flush the group-commit queue and close the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+function wrapError(err: unknown, file: string): unknown {
+  if (err instanceof HookctlError) return err;
+  return new StoreError(`cannot write to the delivery store ${file}: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/** Open (creating folders and the file, migrating) the store at `file`. */
+export function openStore(file: string): Store {
+  const path = resolvePath(file);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new StoreError(`cannot create the folder for the delivery store ${path}: ${(err as Error).message}`, [
+      'Choose another file with --store FILE, or set HOOKCTL_HOME.',
+    ]);
+  }
+  return new Store(path);
+}

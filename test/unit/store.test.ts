@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type NewDelivery, type Store } from '../../src/core/store.js';
+
+let dir: string;
+let store: Store;
+
+function delivery(over: Partial<NewDelivery> = {}): NewDelivery {
+  const body = Buffer.from(over.body ?? Buffer.from('{"action":"opened","x":1}'));
+  return {
+    deliveryId: '6c1a0f00-0000-4000-8000-000000000001',
+    event: 'pull_request',
+    action: 'opened',
+    rawHeaders: ['Host', '127.0.0.1:5000', 'X-GitHub-Event', 'pull_request', 'x-custom', 'Keep Case'],
+    body,
+    receivedAt: new Date('2026-11-22T10:00:00.000Z'),
+    remoteAddress: '127.0.0.1',
+    path: '/webhooks',
+    url: 'http://127.0.0.1:5000/webhooks',
+    signature: 'valid',
+    signatureReason: null,
+    signatureAlgorithm: 'sha256',
+    status: 200,
+    repository: 'octo-org/octo-repo',
+    sender: 'monalisa',
+    ...over,
+  };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hookctl-store-'));
+  store = openStore(join(dir, 'nested', 'deliveries.db'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('store', () => {
+  it('keeps exact bytes, headers in order and case, and a short id', () => {
+    const body = Buffer.from([0x7b, 0x7d, 0x0a, 0xff, 0x00, 0xe2, 0x82, 0xac]);
+    const row = store.insertDelivery(delivery({ body }));
+    expect(row.id).toMatch(/^[0-9a-f]{7}$/);
+    const back = store.get(row.id)!;
+    expect(Buffer.compare(back.body, body)).toBe(0);
+    expect(back.bytes).toBe(body.length);
+    expect(back.rawHeaders).toEqual(['Host', '127.0.0.1:5000', 'X-GitHub-Event', 'pull_request', 'x-custom', 'Keep Case']);
+    expect(back.url).toBe('http://127.0.0.1:5000/webhooks');
+    expect(back.attempt).toBe(1);
+    expect(back.source).toBe('listen');
+  });
+
+  it('numbers redeliveries of one GUID as further attempts', () => {
+    const a = store.insertDelivery(delivery());
+    const b = store.insertDelivery(delivery());
+    const c = store.insertDelivery(delivery({ deliveryId: 'other' }));
+    expect([a.attempt, b.attempt, c.attempt]).toEqual([1, 2, 1]);
+    expect(store.hasDeliveryGuid('6c1a0f00-0000-4000-8000-000000000001')).toBe(true);
+    expect(store.hasDeliveryGuid('nope')).toBe(false);
+  });
+
+  it('resolves local ids, GUIDs and prefixes, and lists candidates when ambiguous', () => {
+    const a = store.insertDelivery(delivery({ deliveryId: 'aaaa1111-0000' }));
+    const a2 = store.insertDelivery(delivery({ deliveryId: 'aaaa1111-0000' }));
+    const b = store.insertDelivery(delivery({ deliveryId: 'aaaa2222-0000' }));
+    expect(store.resolve(a.id)).toMatchObject({ kind: 'found', delivery: { id: a.id } });
+    // A GUID with two attempts resolves to the latest one.
+    expect(store.resolve('aaaa1111-0000')).toMatchObject({ kind: 'found', delivery: { id: a2.id } });
+    expect(store.resolve('AAAA2')).toMatchObject({ kind: 'found', delivery: { id: b.id } });
+    const amb = store.resolve('aaaa');
+    expect(amb.kind).toBe('ambiguous');
+    if (amb.kind === 'ambiguous') expect(amb.candidates.map((c) => c.id).sort()).toEqual([a2.id, b.id].sort());
+    expect(store.resolve('zzzz')).toEqual({ kind: 'none' });
+    expect(store.resolve('%')).toEqual({ kind: 'none' });
+  });
+
+  it('lists newest first with event, event.action, since and limit filters', () => {
+    store.insertDelivery(delivery({ event: 'push', action: null, receivedAt: new Date('2026-11-22T09:00:00Z') }));
+    store.insertDelivery(delivery({ action: 'closed', receivedAt: new Date('2026-11-22T10:00:00Z') }));
+    store.insertDelivery(delivery({ action: 'opened', receivedAt: new Date('2026-11-22T11:00:00Z') }));
+    expect(store.list().map((d) => d.action)).toEqual(['opened', 'closed', null]);
+    expect(store.list({ event: 'pull_request' }).length).toBe(2);
+    expect(store.list({ event: 'pull_request.closed' }).map((d) => d.action)).toEqual(['closed']);
+    expect(store.list({ since: new Date('2026-11-22T09:30:00Z') }).length).toBe(2);
+    expect(store.list({ limit: 1 }).map((d) => d.action)).toEqual(['opened']);
+    expect(store.stats().deliveries).toBe(3);
+  });
+
+  it('iterates in received order across pages, with last N', () => {
+    for (let i = 0; i < 250; i++) store.insertDelivery(delivery({ deliveryId: `g${i}`, body: Buffer.from(`{"n":${i}}`) }));
+    const all = [...store.iterate()].map((d) => d.body.toString());
+    expect(all.length).toBe(250);
+    expect(all[0]).toBe('{"n":0}');
+    expect(all[249]).toBe('{"n":249}');
+    expect([...store.iterate({ last: 3 })].map((d) => d.deliveryId)).toEqual(['g247', 'g248', 'g249']);
+    expect(store.count({ last: 3 })).toBe(3);
+    expect(store.count()).toBe(250);
+    // The connection is free while iterating: attempts can be recorded between rows.
+    let n = 0;
+    for (const d of store.iterate()) {
+      store.recordAttempt(d.id, { kind: 'replay', url: 'http://x/', status: 200, durationMs: 1, error: null });
+      n++;
+    }
+    expect(n).toBe(250);
+  });
+
+  it('records forward and replay attempts; the latest forward shows on the row', () => {
+    const d = store.insertDelivery(delivery());
+    store.recordAttempt(d.id, { kind: 'forward', url: 'http://127.0.0.1:3000/', status: null, durationMs: 3, error: 'nothing is listening' });
+    store.recordAttempt(d.id, { kind: 'replay', url: 'http://127.0.0.1:3000/', status: 202, durationMs: 4.4, error: null });
+    expect(store.attempts(d.id).map((a) => [a.kind, a.status])).toEqual([
+      ['forward', null],
+      ['replay', 202],
+    ]);
+    expect(store.get(d.id)!.forward).toMatchObject({ url: 'http://127.0.0.1:3000/', status: null, error: 'nothing is listening' });
+    expect(() => store.recordAttempt('0000000', { kind: 'replay', url: 'x', status: 1, durationMs: 1, error: null })).toThrow(/no stored delivery/);
+  });
+
+  it('group-commits concurrent inserts in one transaction and resolves after commit', async () => {
+    const rows = await Promise.all(Array.from({ length: 50 }, (_, i) => store.enqueue(() => store.insertDelivery(delivery({ deliveryId: `c${i}` })))));
+    expect(new Set(rows.map((r) => r.id)).size).toBe(50);
+    // A second connection sees them all: they are committed.
+    const other = openStore(store.file);
+    try {
+      expect(other.stats().deliveries).toBe(50);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('one failing op in a batch does not undo the others', async () => {
+    const ok = store.enqueue(() => store.insertDelivery(delivery()));
+    const bad = store.enqueue(() => store.recordAttempt('missing', { kind: 'replay', url: 'x', status: 1, durationMs: 1, error: null }));
+    await expect(bad).rejects.toThrow(/no stored delivery/);
+    await expect(ok).resolves.toMatchObject({ attempt: 1 });
+    expect(store.stats().deliveries).toBe(1);
+  });
+
+  it('stores imported deliveries with GitHub\'s status and schema verdicts', () => {
+    const d = store.insertImported({
+      ...delivery(),
+      signature: undefined,
+      status: 502,
+      github: { id: 1234, status: 'Invalid HTTP Response: 502', statusCode: 502, redelivery: false, durationMs: 310, hookId: 9 },
+    });
+    expect(d).toMatchObject({ source: 'github', signature: 'unchecked', status: 502, github: { id: 1234, statusCode: 502 } });
+    store.setSchemaVerdict(d.id, { status: 'invalid', violations: [{ path: '/number', message: 'must be integer' }] });
+    expect(store.get(d.id)!.schema).toEqual({ status: 'invalid', violations: [{ path: '/number', message: 'must be integer' }] });
+    expect(store.list({ source: 'listen' })).toEqual([]);
+  });
+
+  it('reopens an existing file without re-running migrations', () => {
+    store.insertDelivery(delivery());
+    store.close();
+    store = openStore(join(dir, 'nested', 'deliveries.db'));
+    expect(store.stats().deliveries).toBe(1);
+  });
+});
