@@ -1,10 +1,21 @@
 /**
  * A tunnel session: cloudflared quick tunnel to a local port, optionally with the
  * repository webhook pointed at it. Shared by `hookctl tunnel` and `hookctl listen --tunnel`.
- * (Interface fixed here; the implementation lands with the tunnel issue.)
+ * Prints its progress on stderr (stdout stays data).
  */
 import type { AppContext } from '../context.js';
 import { HookctlError } from '../errors.js';
+import {
+  cloudflaredMissingError,
+  downloadCloudflared,
+  downloadedBinPath,
+  findCloudflared,
+  findCloudflaredConfigs,
+  parseLogLine,
+  startQuickTunnel,
+  type CloudflaredBinary,
+  type QuickTunnel,
+} from '../core/tunnel.js';
 
 export interface TunnelSessionOptions {
   /** Local port the tunnel points at. */
@@ -28,6 +39,8 @@ export interface TunnelSessionOptions {
    * before GitHub's ping arrives.
    */
   onSecret?: (secret: string) => void;
+  /** Don't print the payload URL box (the caller prints it). Progress lines are still printed. */
+  quiet?: boolean;
 }
 
 export interface TunnelSession {
@@ -39,8 +52,126 @@ export interface TunnelSession {
   died: Promise<string>;
   /** Stop cloudflared (and deactivate the hook unless keepActive); prints what was done. */
   close(): Promise<void>;
+  /** cloudflared's process id (for tests and diagnostics). */
+  pid?: number;
+  /** The registered webhook, when --register was given. */
+  hook?: { id: number; repo: string; outcome: string };
 }
 
-export async function openTunnelSession(_ctx: AppContext, _options: TunnelSessionOptions): Promise<TunnelSession> {
-  throw new HookctlError('tunnels are not implemented yet');
+/** The origin cloudflared should reach: a wildcard bind address means loopback. */
+export function originUrl(host: string | undefined, port: number): string {
+  let h = host || '127.0.0.1';
+  if (h === '0.0.0.0') h = '127.0.0.1';
+  else if (h === '::' || h === '[::]') h = '[::1]';
+  else if (h.includes(':') && !h.startsWith('[')) h = `[${h}]`;
+  return `http://${h}:${port}`;
+}
+
+export function payloadUrlFor(publicUrl: string, path: string | undefined): string {
+  if (!path || path === '/') return publicUrl;
+  return publicUrl + (path.startsWith('/') ? path : `/${path}`);
+}
+
+async function resolveBinary(ctx: AppContext, flag: string | undefined): Promise<CloudflaredBinary> {
+  const found = await findCloudflared({ flag, env: ctx.env, home: ctx.paths.home });
+  if (found) return found;
+  const to = downloadedBinPath(ctx.paths.home);
+  if (!ctx.io.canPrompt()) throw cloudflaredMissingError(ctx.paths.home);
+  const { confirm } = await import('@inquirer/prompts');
+  const yes = await confirm(
+    { message: `cloudflared is not installed. Download it from github.com/cloudflare/cloudflared releases into ${to}?`, default: true },
+    { input: ctx.io.streams.stdin, output: ctx.io.streams.stderr },
+  );
+  if (!yes) throw cloudflaredMissingError(ctx.paths.home);
+  ctx.io.err(`Downloading cloudflared to ${to} …`);
+  const path = await downloadCloudflared(to);
+  ctx.io.success(`Downloaded cloudflared to ${path}`);
+  return { path, source: 'HOOKCTL_HOME' };
+}
+
+interface Registration {
+  repo: string;
+  hookId: number;
+  deactivate(): Promise<void>;
+}
+
+export async function openTunnelSession(ctx: AppContext, options: TunnelSessionOptions): Promise<TunnelSession> {
+  const { io } = ctx;
+  const c = io.errColor;
+  const bin = await resolveBinary(ctx, options.cloudflared);
+  const target = originUrl(options.host, options.port);
+  const debug = Boolean(ctx.env.HOOKCTL_DEBUG);
+
+  const configs = findCloudflaredConfigs(ctx.env);
+  if (configs.length > 0) {
+    io.warn(`cloudflared config found (${configs.join(', ')}); it can stop quick tunnels (requests answered by its ingress rules). If the tunnel fails or answers 404, move it aside.`);
+  }
+  io.err(c.dim(`Starting a cloudflared quick tunnel to ${target} (cloudflared from ${bin.source}: ${bin.path}) …`));
+
+  let ready = false;
+  const tunnel: QuickTunnel = await startQuickTunnel({
+    bin: bin.path,
+    target,
+    env: ctx.env,
+    onLine: (line) => {
+      if (debug) io.err(c.dim(`cloudflared: ${line}`));
+      else if (ready && parseLogLine(line).kind === 'error') io.warn(`cloudflared: ${line.replace(/^\S+\s+ERR\s+/, '').trim()}`);
+    },
+  });
+  ready = true;
+  const publicUrl = tunnel.publicUrl;
+  const payloadUrl = payloadUrlFor(publicUrl, options.path);
+  const conn = tunnel.connection;
+  io.err(`${c.green('✓')} Tunnel ready: ${publicUrl} → ${target}${conn.location ? c.dim(` (Cloudflare ${conn.location}, ${conn.protocol || 'quic'})`) : ''}`);
+  if (!options.quiet) {
+    io.err('');
+    io.err(`  ${c.bold('Payload URL:')}  ${c.cyan(c.bold(payloadUrl))}`);
+    io.err('');
+  }
+
+  let registration: Registration | undefined;
+  let closing: Promise<void> | undefined;
+
+  const stopTunnel = async () => {
+    const result = await tunnel.stop();
+    if (result.alreadyExited) return;
+    io.err(result.forced ? `cloudflared ignored SIGTERM; killed it (pid ${tunnel.pid})` : `Stopped the tunnel (cloudflared pid ${tunnel.pid})`);
+  };
+
+  if (options.register) {
+    try {
+      registration = await registerHook(ctx, options, payloadUrl);
+    } catch (err) {
+      await stopTunnel();
+      throw err;
+    }
+  }
+
+  return {
+    publicUrl,
+    payloadUrl,
+    died: tunnel.died,
+    pid: tunnel.pid,
+    hook: registration ? { id: registration.hookId, repo: registration.repo, outcome: 'registered' } : undefined,
+    close() {
+      closing ??= (async () => {
+        if (registration) {
+          try {
+            await registration.deactivate();
+          } catch (err) {
+            io.warn(`could not deactivate webhook ${registration.hookId} of ${registration.repo}: ${(err as Error).message}`);
+          }
+        }
+        await stopTunnel();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Register (or re-point) the repository's webhook at the payload URL and ask for a ping. */
+async function registerHook(ctx: AppContext, options: TunnelSessionOptions, payloadUrl: string): Promise<Registration> {
+  void ctx;
+  void payloadUrl;
+  throw new HookctlError(`--register ${options.register} is not available yet`);
 }

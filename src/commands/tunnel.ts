@@ -1,7 +1,67 @@
-// Placeholder until this command lands; replaced by its implementation.
+/**
+ * `hookctl tunnel [--port N] [--path P] [--register OWNER/REPO …]`: a cloudflared quick tunnel
+ * to a server the user runs themselves. Prints the payload URL (stdout: the URL alone, for
+ * scripts; stderr: the human view) and runs until Ctrl+C.
+ */
 import type { AppContext } from '../context.js';
-import { HookctlError } from '../errors.js';
+import { TargetError } from '../errors.js';
+import { probePort } from '../core/tunnel.js';
+import { openTunnelSession, originUrl } from './tunnel-session.js';
 
-export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown[]): Promise<number> {
-  throw new HookctlError('tunnel is not implemented yet');
+export interface TunnelOptions {
+  port: number;
+  path?: string;
+  register?: string;
+  events?: string;
+  secret?: string;
+  keepActive?: boolean;
+  cloudflared?: string;
+  apiUrl?: string;
+}
+
+type Outcome = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'died'; reason: string };
+
+/** Resolves on the first SIGINT/SIGTERM/SIGHUP; the returned function removes the handlers. */
+function onceSignal(): { promise: Promise<Outcome>; dispose(): void } {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let resolve: (o: Outcome) => void = () => {};
+  const promise = new Promise<Outcome>((r) => (resolve = r));
+  const handler = (signal: NodeJS.Signals) => resolve({ kind: 'signal', signal });
+  for (const s of signals) process.on(s, handler);
+  return { promise, dispose: () => signals.forEach((s) => process.off(s, handler)) };
+}
+
+export async function run(ctx: AppContext, options: TunnelOptions): Promise<number> {
+  const { io } = ctx;
+  const c = io.errColor;
+  // Handlers first: a Ctrl+C while cloudflared starts must still stop it.
+  const signal = onceSignal();
+  try {
+    const target = originUrl('127.0.0.1', options.port);
+    if (!(await probePort('127.0.0.1', options.port))) {
+      io.warn(`nothing is listening on ${target} yet; requests through the tunnel get 502 until your server runs`);
+    }
+    const session = await openTunnelSession(ctx, {
+      port: options.port,
+      host: '127.0.0.1',
+      path: options.path,
+      register: options.register,
+      events: options.events,
+      secrets: ctx.secrets(options.secret),
+      keepActive: options.keepActive,
+      cloudflared: options.cloudflared,
+      apiUrl: options.apiUrl,
+    });
+    io.out(session.payloadUrl);
+    io.err(c.dim('Forwarding requests to your server. Press Ctrl+C to stop.'));
+    const outcome = await Promise.race<Outcome>([signal.promise, session.died.then((reason) => ({ kind: 'died', reason }) as Outcome)]);
+    if (outcome.kind === 'signal') io.err('');
+    await session.close();
+    if (outcome.kind === 'died') {
+      throw new TargetError(`the tunnel died: ${outcome.reason}`, ['Quick tunnels have no uptime guarantee; run the command again for a new URL.']);
+    }
+    return 0;
+  } finally {
+    signal.dispose();
+  }
 }
