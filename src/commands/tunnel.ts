@@ -4,7 +4,8 @@
  * scripts; stderr: the human view) and runs until Ctrl+C.
  */
 import type { AppContext } from '../context.js';
-import { TargetError } from '../errors.js';
+import { TargetError, UsageError } from '../errors.js';
+import { hookStatePath } from '../core/hookstate.js';
 import { probePort } from '../core/tunnel.js';
 import { openTunnelSession, originUrl } from './tunnel-session.js';
 
@@ -37,6 +38,10 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
   // Handlers first: a Ctrl+C while cloudflared starts must still stop it.
   const signal = onceSignal();
   try {
+    if (!options.register && (options.events || options.keepActive)) {
+      throw new UsageError(`${options.events ? '--events' : '--keep-active'} only applies with --register OWNER/REPO`);
+    }
+    const secrets = ctx.secrets(options.secret);
     const target = originUrl('127.0.0.1', options.port);
     if (!(await probePort('127.0.0.1', options.port))) {
       io.warn(`nothing is listening on ${target} yet; requests through the tunnel get 502 until your server runs`);
@@ -47,10 +52,18 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
       path: options.path,
       register: options.register,
       events: options.events,
-      secrets: ctx.secrets(options.secret),
+      secrets,
       keepActive: options.keepActive,
       cloudflared: options.cloudflared,
       apiUrl: options.apiUrl,
+      onSecret: (secret) => {
+        // The user's own server must verify with the secret GitHub signs with.
+        if (secrets.length === 0) {
+          io.err(c.yellow(`  Your server must verify signatures with the secret hookctl generated for ${options.register}:`));
+          io.err(c.yellow(`  it is the "generatedSecret" of that repository in ${hookStatePath(ctx.paths.home)} (or pass your own with --secret).`));
+        }
+        void secret;
+      },
     });
     io.out(session.payloadUrl);
     io.err(c.dim('Forwarding requests to your server. Press Ctrl+C to stop.'));
