@@ -1,7 +1,189 @@
-// Placeholder until this command lands; replaced by its implementation.
+/**
+ * `hookctl register OWNER/REPO | --org ORG --url URL`: create or update a webhook,
+ * idempotently (the hook with the same URL, else the remembered one, else a new one).
+ */
 import type { AppContext } from '../context.js';
-import { HookctlError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
+import {
+  connect,
+  describeTarget,
+  describeWait,
+  ensureHook,
+  parseOrg,
+  parseRepo,
+  pingHook,
+  secretFingerprint,
+  type DesiredHook,
+  type Hook,
+  type HookChange,
+  type HookTarget,
+} from '../core/github.js';
+import { rememberHook, rememberedHook, targetKey } from '../core/hookstate.js';
+import { printJson } from '../output.js';
+import type { IO } from '../io.js';
 
-export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown[]): Promise<number> {
-  throw new HookctlError('register is not implemented yet');
+export interface RegisterOptions {
+  org?: string;
+  url?: string;
+  events?: string;
+  secret?: string;
+  contentType?: 'json' | 'form';
+  insecureSsl?: boolean;
+  inactive?: boolean;
+  ping?: boolean;
+  apiUrl?: string;
+  json?: boolean;
+}
+
+/** Events offered by the prompt; the first ones are preselected. */
+export const COMMON_EVENTS = [
+  'push',
+  'pull_request',
+  'issues',
+  'issue_comment',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'release',
+  'create',
+  'delete',
+  'workflow_run',
+  'check_run',
+  'check_suite',
+  'deployment_status',
+  'star',
+  'fork',
+];
+const PRESELECTED = new Set(['push', 'pull_request', 'issues', 'issue_comment']);
+
+/** "push,pull_request" or "*" → a list; rejects empty names. */
+export function parseEvents(value: string): string[] {
+  const events = value
+    .split(/[\s,]+/)
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (events.length === 0) throw new UsageError('--events needs at least one event, e.g. --events push,pull_request (or "*" for all)');
+  if (events.includes('*')) return ['*'];
+  for (const e of events) {
+    if (!/^[a-z_]+$/.test(e)) throw new UsageError(`"${e}" is not an event name (events look like push or pull_request; "*" means all)`);
+  }
+  return [...new Set(events)];
+}
+
+export function resolveTarget(repo: string | undefined, org: string | undefined): HookTarget {
+  if (repo && org) throw new UsageError('give either OWNER/REPO or --org ORG, not both');
+  if (org) return parseOrg(org);
+  if (!repo) throw new UsageError('which repository? give OWNER/REPO, or --org ORG for an organization hook');
+  return parseRepo(repo);
+}
+
+export function formatChanges(io: IO, diff: HookChange[]): string[] {
+  const c = io.errColor;
+  return diff.map((d) => `  ${d.field}: ${c.red(d.from)} → ${c.green(d.to)}`);
+}
+
+function summary(hook: Hook): string {
+  const events = (hook.events ?? []).join(',') || '(none)';
+  return `events ${events}, ${hook.config?.content_type ?? 'form'}, ${hook.active ? 'active' : 'inactive'}`;
+}
+
+async function promptEvents(ctx: AppContext): Promise<string[]> {
+  const { checkbox } = await import('@inquirer/prompts');
+  const chosen = await checkbox(
+    {
+      message: 'Events to subscribe to',
+      choices: [
+        ...COMMON_EVENTS.map((e) => ({ name: e, value: e, checked: PRESELECTED.has(e) })),
+        { name: '* (every event)', value: '*' },
+      ],
+      required: true,
+      pageSize: 16,
+    },
+    { input: ctx.io.streams.stdin, output: ctx.io.streams.stderr },
+  );
+  return chosen.includes('*') ? ['*'] : chosen;
+}
+
+async function promptUrl(ctx: AppContext): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return input(
+    { message: 'Payload URL', validate: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? true : 'an http(s) URL, e.g. https://example.com/webhooks') },
+    { input: ctx.io.streams.stdin, output: ctx.io.streams.stderr },
+  );
+}
+
+export function checkUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--url is not a valid URL: "${url}" (e.g. https://example.com/webhooks)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--url must be http or https, got "${url}"`);
+  return url;
+}
+
+export async function run(ctx: AppContext, options: RegisterOptions, repo?: string): Promise<number> {
+  const io = ctx.io;
+  const target = resolveTarget(repo, options.org);
+  let url = options.url;
+  if (!url) {
+    if (!ctx.io.canPrompt()) throw new UsageError('--url is required: the payload URL GitHub should post to');
+    url = (await promptUrl(ctx)).trim();
+  }
+  checkUrl(url);
+  let events: string[];
+  if (options.events !== undefined) events = parseEvents(options.events);
+  else if (ctx.io.canPrompt()) events = await promptEvents(ctx);
+  else events = ['push'];
+
+  const secret = ctx.secrets(options.secret)[0];
+  const desired: DesiredHook = {
+    url,
+    events,
+    contentType: options.contentType === 'form' ? 'form' : 'json',
+    insecureSsl: Boolean(options.insecureSsl),
+    active: !options.inactive,
+    ...(secret ? { secret } : {}),
+  };
+  const client = connect(ctx, { apiUrl: options.apiUrl, org: target.kind === 'org', onWait: (w) => io.warn(describeWait(w)) });
+  const key = targetKey(client.baseUrl, target);
+  const remembered = rememberedHook(ctx.paths.home, key);
+  const interactive = ctx.io.canPrompt();
+  const result = await ensureHook(client, target, desired, {
+    rememberedHookId: remembered?.hookId,
+    secretMatches: (id) => Boolean(secret) && remembered?.secretFingerprint === secretFingerprint(client.baseUrl, id, secret!),
+    confirm: interactive
+      ? async (hook, diff) => {
+          io.err(`Webhook ${hook.id} of ${describeTarget(target)} (${hook.config?.url ?? ''}) differs:`);
+          for (const line of formatChanges(io, diff)) io.err(line);
+          const { confirm } = await import('@inquirer/prompts');
+          return confirm({ message: 'Update it?', default: true }, { input: ctx.io.streams.stdin, output: ctx.io.streams.stderr });
+        }
+      : undefined,
+  });
+  if (result.outcome === 'declined') throw new CancelledError(`left webhook ${result.hook.id} as it was`);
+  rememberHook(ctx.paths.home, key, {
+    hookId: result.hook.id,
+    url,
+    secretFingerprint: secret ? secretFingerprint(client.baseUrl, result.hook.id, secret) : undefined,
+  });
+
+  const where = describeTarget(target);
+  const line = `${result.outcome} webhook ${result.hook.id} on ${where}: ${result.hook.config?.url ?? url} (${summary(result.hook)})`;
+  if (options.json) {
+    printJson(io, result.hook);
+    io.err(line);
+  } else {
+    io.out(line);
+  }
+  if (result.outcome === 'updated' && !interactive) for (const l of formatChanges(io, result.diff)) io.err(l);
+  if (!secret) io.warn('no secret set: anyone who learns the URL can post fake deliveries (pass --secret or set HOOKCTL_SECRET)');
+
+  if (options.ping) {
+    await pingHook(client, target, result.hook.id);
+    const msg = `asked GitHub to ping webhook ${result.hook.id}; it shows up at ${url} in a moment`;
+    if (options.json) io.err(msg);
+    else io.out(msg);
+  }
+  return 0;
 }
