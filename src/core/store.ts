@@ -29,6 +29,7 @@
  *   store.setSchemaVerdict(localId, v)
  *   store.hasDeliveryGuid(guid)          → boolean
  *   store.stats()                        → {deliveries}
+ *   toDeliveryRecord(summary, attempts?) → DeliveryRecord (the --json shape)
  *   store.close()                        → flushes the queue, closes the file
  */
 import { mkdirSync } from 'node:fs';
@@ -293,6 +294,72 @@ function toSummary(row: Row): DeliverySummary {
   };
 }
 
+/**
+ * The machine-readable delivery record (`--json` of listen and deliveries; CONTRACT
+ * "Machine output"; schemas/delivery-record.schema.json).
+ */
+export interface DeliveryRecord {
+  id: string;
+  deliveryId: string | null;
+  event: string | null;
+  action: string | null;
+  receivedAt: string;
+  path: string;
+  url: string | null;
+  signature: SignatureVerdict;
+  signatureReason: string | null;
+  signatureAlgorithm: SignatureAlgorithm | null;
+  status: number;
+  rejectReason: string | null;
+  repository: string | null;
+  sender: string | null;
+  bytes: number;
+  attempt: number;
+  redelivery: boolean;
+  forward: { url: string; status: number | null; durationMs: number; error: string | null } | null;
+  forwards: { url: string; status: number | null; durationMs: number; error: string | null }[];
+  schema: SchemaVerdict | null;
+  remoteAddress: string | null;
+  contentType: string | null;
+  source: DeliverySource;
+  github?: GithubDeliveryInfo;
+  replays?: AttemptRecord[];
+}
+
+/** Build the record from a row; `attempts` (when known) fills forwards and replays. */
+export function toDeliveryRecord(d: DeliverySummary, attempts?: AttemptRecord[]): DeliveryRecord {
+  const pick = (a: AttemptRecord) => ({ url: a.url, status: a.status, durationMs: a.durationMs, error: a.error });
+  const forwards = attempts ? attempts.filter((a) => a.kind === 'forward').map(pick) : d.forward ? [pick(d.forward)] : [];
+  const record: DeliveryRecord = {
+    id: d.id,
+    deliveryId: d.deliveryId,
+    event: d.event,
+    action: d.action,
+    receivedAt: d.receivedAt,
+    path: d.path,
+    url: d.url,
+    signature: d.signature,
+    signatureReason: d.signatureReason,
+    signatureAlgorithm: d.signatureAlgorithm,
+    status: d.status,
+    rejectReason: d.rejectReason,
+    repository: d.repository,
+    sender: d.sender,
+    bytes: d.bytes,
+    attempt: d.attempt,
+    redelivery: d.attempt > 1,
+    forward: forwards.length ? forwards[forwards.length - 1] : null,
+    forwards,
+    schema: d.schema,
+    remoteAddress: d.remoteAddress,
+    contentType: d.contentType,
+    source: d.source,
+  };
+  if (d.github) record.github = d.github;
+  if (attempts) record.replays = attempts.filter((a) => a.kind === 'replay');
+  return record;
+}
+
 function toStored(row: Row): StoredDelivery {
   return { ...toSummary(row), rawHeaders: JSON.parse(row.headers ?? '[]') as string[], body: row.body ?? Buffer.alloc(0) };
 }
@@ -377,7 +444,7 @@ export class Store {
         VALUES (@id, @guid, @attempt, @event, @action, @headers, @body, @bytes, @contentType, @receivedAt, @receivedMs,
         @remoteAddress, @method, @path, @url, @signature, @signatureReason, @signatureAlgorithm, @status, @rejectReason,
         @repository, @sender, @schemaStatus, @schemaViolations, @source, @github)`),
-      bySeq: db.prepare(`SELECT ${FULL_COLUMNS} FROM deliveries d WHERE d.seq = ?`),
+      bySeq: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq = ?`),
       byId: db.prepare(`SELECT ${FULL_COLUMNS} FROM deliveries d WHERE d.id = ?`),
       attempt: db.prepare('INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       attempts: db.prepare(
@@ -500,7 +567,8 @@ export class Store {
       for (let tries = 0; ; tries++) {
         try {
           const info = this.stmts.insert.run({ ...params, id: shortId() });
-          return toStored(this.stmts.bySeq.get(info.lastInsertRowid) as Row);
+          // Read back the summary only: the body and headers are the ones we were given.
+          return { ...toSummary(this.stmts.bySeq.get(info.lastInsertRowid) as Row), rawHeaders: d.rawHeaders, body };
         } catch (err) {
           // A short-id collision: draw another one.
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && tries < 10) continue;
