@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadExamples, loadOpenApi, packageVersion, webhookPairs } from './lib/sources.mjs';
 import { createValidator } from './lib/validator.mjs';
+import { createConformer } from './lib/conform.mjs';
+import { createWorld } from './lib/world.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PAYLOADS = join(ROOT, 'payloads');
@@ -91,30 +93,70 @@ function formatIndex(index) {
   );
 }
 
+function writePayload(file, payload) {
+  mkdirSync(dirname(join(PAYLOADS, file)), { recursive: true });
+  writeFileSync(join(PAYLOADS, file), JSON.stringify(payload) + '\n');
+}
+
 function main() {
   const openapi = loadOpenApi('api.github.com');
   const pairs = webhookPairs(openapi);
   const byPair = examplesByPair(loadExamples('api.github.com'), pairs);
-  const errorsFor = createValidator(openapi);
+  const { errorsFor, errorsAt } = createValidator(openapi);
+  const allCaptures = [...byPair.values()].flat();
+  const world = createWorld(allCaptures);
+  const conform = createConformer({ openapi, world, fitErrors: (ptr, value) => errorsAt(ptr, value).length });
 
   rmSync(PAYLOADS, { recursive: true, force: true });
   const entries = [];
-  const stats = { captured: 0, missing: [], invalid: [] };
+  const samples = new Map();
+  const stats = { captured: 0, repaired: 0, synthesized: 0, invalid: [] };
+
+  // 1. Captured pairs, repaired where today's schema requires more. Captures from the
+  //    world's repository go first so their sub-objects become the donors for synthesis.
+  const captured = pairs.filter((p) => byPair.has(pairKey(p.event, p.action)));
+  const chosen = new Map(captured.map((p) => [p, structuredClone(chooseExample(byPair.get(pairKey(p.event, p.action)), p.schemaName, errorsFor))]));
+  const inWorld = (payload) => payload.repository === undefined || payload.repository?.id === world.repository.id;
+  captured.sort((a, b) => Number(inWorld(chosen.get(b))) - Number(inWorld(chosen.get(a))));
+  for (const pair of captured) {
+    let payload = chosen.get(pair);
+    if (pair.action !== null) payload.action = pair.action;
+    const before = errorsFor(pair.schemaName, payload).length;
+    payload = conform(pair.schemaName, payload, { event: pair.event, action: pair.action, fresh: false, recordDonors: inWorld(payload) });
+    if (before > 0) stats.repaired++;
+    samples.set(pair, { payload, source: 'captured' });
+    stats.captured++;
+  }
+
+  // 2. Pairs without a capture: start from a captured sibling of the same event when there
+  //    is one (same objects, other action), else build from the schema in the world.
+  for (const pair of pairs) {
+    if (samples.has(pair)) continue;
+    const schema = openapi.components.schemas[pair.schemaName];
+    const known = new Set((schema.oneOf ?? [schema]).flatMap((v) => Object.keys(v.properties ?? {})));
+    const siblings = captured.filter((p) => p.event === pair.event).map((p) => samples.get(p).payload);
+    siblings.sort((a, b) => overlap(b, known) - overlap(a, known));
+    let payload;
+    if (siblings.length > 0) {
+      payload = structuredClone(siblings[0]);
+      for (const key of Object.keys(payload)) if (!known.has(key) || key === 'changes') delete payload[key];
+      if (pair.action !== null) payload.action = pair.action;
+      payload = conform(pair.schemaName, payload, { event: pair.event, action: pair.action, fresh: false });
+    } else {
+      payload = conform(pair.schemaName, undefined, { event: pair.event, action: pair.action, fresh: true });
+    }
+    samples.set(pair, { payload, source: 'synthesized' });
+    stats.synthesized++;
+  }
+
   for (const pair of pairs) {
     const key = pairKey(pair.event, pair.action);
-    const candidates = byPair.get(key);
-    if (!candidates) {
-      stats.missing.push(key);
-      continue;
-    }
-    const payload = structuredClone(chooseExample(candidates, pair.schemaName, errorsFor));
-    if (pair.action !== null) payload.action = pair.action;
-    if (errorsFor(pair.schemaName, payload).length > 0) stats.invalid.push(key);
+    const { payload, source } = samples.get(pair);
+    const errors = errorsFor(pair.schemaName, payload);
+    if (errors.length > 0) stats.invalid.push({ key, errors: errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`) });
     const file = pair.action === null ? `${pair.event}.json` : `${pair.event}/${pair.action}.json`;
-    mkdirSync(dirname(join(PAYLOADS, file)), { recursive: true });
-    writeFileSync(join(PAYLOADS, file), JSON.stringify(payload) + '\n');
-    entries.push({ event: pair.event, action: pair.action, description: pair.description, source: 'captured', file });
-    stats.captured++;
+    writePayload(file, payload);
+    entries.push({ event: pair.event, action: pair.action, description: pair.description, source, file });
   }
 
   const actionsByEvent = new Map();
@@ -138,9 +180,15 @@ function main() {
   };
   writeFileSync(join(PAYLOADS, 'index.json'), formatIndex(index));
   console.error(
-    `payloads/: ${entries.length} entries (${stats.captured} captured) of ${pairs.length} documented pairs; ` +
-      `${stats.missing.length} without a capture; ${stats.invalid.length} captures not schema-valid`,
+    `payloads/: ${entries.length} entries for ${pairs.length} documented pairs: ${stats.captured} captured ` +
+      `(${stats.repaired} repaired), ${stats.synthesized} synthesized; ${stats.invalid.length} not schema-valid`,
   );
+  for (const { key, errors } of stats.invalid) console.error(`  ${key}: ${errors.join('; ')}`);
+  if (stats.invalid.length > 0) process.exitCode = 1;
+}
+
+function overlap(payload, known) {
+  return Object.keys(payload).filter((k) => known.has(k)).length;
 }
 
 main();

@@ -17,7 +17,32 @@ export function packageVersion(name) {
 /** The OpenAPI document for a platform: 'api.github.com', 'ghec', 'ghes-3.19', … */
 export function loadOpenApi(platform = 'api.github.com') {
   const file = join(packageDir('@octokit/openapi-webhooks'), 'generated', `${platform}.json`);
-  return JSON.parse(readFileSync(file, 'utf8'));
+  const openapi = JSON.parse(readFileSync(file, 'utf8'));
+  openapi.fixes = fixUnsatisfiable(openapi.components);
+  return openapi;
+}
+
+/**
+ * The description has a few properties no value can satisfy: `{allOf: [{$ref: X}], type:
+ * ["null"]}` (an object that must also be null; repository-advisory author/publisher/
+ * private_fork). The intent is "X or null", so that is what we validate against.
+ * Returns the JSON pointers that were rewritten (the README lists them).
+ */
+function fixUnsatisfiable(components) {
+  const fixed = [];
+  const walk = (node, pointer) => {
+    if (Array.isArray(node)) return node.forEach((v, i) => walk(v, `${pointer}/${i}`));
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node.allOf) && Array.isArray(node.type) && node.type.length === 1 && node.type[0] === 'null') {
+      node.anyOf = [...node.allOf, { type: 'null' }];
+      delete node.allOf;
+      delete node.type;
+      fixed.push(pointer);
+    }
+    for (const [k, v] of Object.entries(node)) walk(v, `${pointer}/${k}`);
+  };
+  walk(components, '#/components');
+  return fixed;
 }
 
 /** Captured examples: [{name, description, actions, properties, examples: [...]}]. */

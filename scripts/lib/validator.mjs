@@ -9,13 +9,18 @@ export function createValidator(openapi) {
   ajv.addFormat('int64', true);
   ajv.addSchema({ $id: 'gh', components: openapi.components });
   const compiled = new Map();
-  /** Errors of `payload` against the schema named `schemaName` ([] when valid). */
-  return function errorsFor(schemaName, payload) {
-    let validate = compiled.get(schemaName);
+  /** Errors of `value` against the schema at a JSON pointer such as #/components/schemas/x/oneOf/0. */
+  function errorsAt(pointer, value) {
+    let validate = compiled.get(pointer);
     if (!validate) {
-      validate = ajv.compile({ $ref: `gh#/components/schemas/${schemaName}` });
-      compiled.set(schemaName, validate);
+      validate = ajv.compile({ $ref: `gh${pointer}` });
+      compiled.set(pointer, validate);
     }
-    return validate(payload) ? [] : [...validate.errors];
-  };
+    return validate(value) ? [] : [...validate.errors];
+  }
+  /** Errors of `payload` against the schema named `schemaName` ([] when valid). */
+  function errorsFor(schemaName, payload) {
+    return errorsAt(`#/components/schemas/${schemaName}`, payload);
+  }
+  return { errorsFor, errorsAt };
 }
