@@ -1,7 +1,7 @@
 /**
  * A tunnel session: cloudflared quick tunnel to a local port, optionally with the
  * repository webhook pointed at it. Shared by `hookctl tunnel` and `hookctl listen --tunnel`.
- * Prints its progress on stderr (stdout stays data).
+ * Prints its progress on stderr (stdout stays data); the caller shows the payload URL prominently.
  */
 import type { AppContext } from '../context.js';
 import {
@@ -38,8 +38,6 @@ export interface TunnelSessionOptions {
    * before GitHub's ping arrives.
    */
   onSecret?: (secret: string) => void;
-  /** Don't print the payload URL box (the caller prints it). Progress lines are still printed. */
-  quiet?: boolean;
 }
 
 export interface TunnelSession {
@@ -124,11 +122,6 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
   const payloadUrl = payloadUrlFor(publicUrl, options.path);
   const conn = tunnel.connection;
   io.err(`${c.green('✓')} Tunnel ready: ${publicUrl} → ${target}${conn.location ? c.dim(` (Cloudflare ${conn.location}, ${conn.protocol || 'quic'})`) : ''}`);
-  if (!options.quiet) {
-    io.err('');
-    io.err(`  ${c.bold('Payload URL:')}  ${c.cyan(c.bold(payloadUrl))}`);
-    io.err('');
-  }
 
   let registration: Registration | undefined;
   let closing: Promise<void> | undefined;

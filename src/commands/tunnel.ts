@@ -65,6 +65,9 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
         void secret;
       },
     });
+    io.err('');
+    io.err(`  ${c.bold('Payload URL:')}  ${c.cyan(c.bold(session.payloadUrl))}`);
+    io.err('');
     io.out(session.payloadUrl);
     io.err(c.dim('Forwarding requests to your server. Press Ctrl+C to stop.'));
     const outcome = await Promise.race<Outcome>([signal.promise, session.died.then((reason) => ({ kind: 'died', reason }) as Outcome)]);

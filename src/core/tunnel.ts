@@ -69,8 +69,10 @@ export function findOnPath(env: NodeJS.ProcessEnv, exe = CLOUDFLARED_EXE): strin
  * (the caller may then offer a download). An explicit path that is not an executable throws.
  */
 export async function findCloudflared(options: FindCloudflaredOptions): Promise<CloudflaredBinary | null> {
+  // (A caller may pass ctx.cloudflaredFlag(), which folds CLOUDFLARED_BIN into the flag.)
+  const fromEnv = options.flag !== undefined && options.flag === options.env.CLOUDFLARED_BIN;
   const explicit: Array<[string | undefined, CloudflaredSource]> = [
-    [options.flag, '--cloudflared'],
+    [options.flag, fromEnv ? 'CLOUDFLARED_BIN' : '--cloudflared'],
     [options.env.CLOUDFLARED_BIN, 'CLOUDFLARED_BIN'],
   ];
   for (const [path, source] of explicit) {
