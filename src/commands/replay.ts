@@ -1,7 +1,243 @@
-// Placeholder until this command lands; replaced by its implementation.
+/**
+ * hookctl replay: stored deliveries, byte for byte, to any endpoint. The body is the exact
+ * stored bytes; headers are the original ones minus hop-by-hop, Host and Content-Length.
+ */
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { HookctlError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { createDispatcher, forwardableHeaders, isSuccess, parseTargetUrl, postAll, type DeliveryResult, type OutgoingDelivery } from '../core/deliver.js';
+import { signatureHeaders } from '../core/signing.js';
+import { parseSince } from '../core/when.js';
+import { openStore, type DeliveryFilter, type DeliverySummary, type Store, type StoredDelivery } from '../core/store.js';
+import { eventName, formatDuration, formatStatus, printJsonLine, timeAgo } from '../output.js';
 
-export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown[]): Promise<number> {
-  throw new HookctlError('replay is not implemented yet');
+export interface ReplayOptions {
+  to?: string;
+  secret?: string;
+  newDeliveryId?: boolean;
+  all?: boolean;
+  event?: string;
+  since?: string;
+  last?: number;
+  concurrency: number;
+  store?: string;
+  fromGithub?: string;
+  hookId?: string;
+  redeliver?: boolean;
+  apiUrl?: string;
+  json?: boolean;
+}
+
+export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
+
+/** The request a replay sends: stored bytes, original headers, optionally a new GUID and fresh signatures. */
+export function replayRequest(d: StoredDelivery, url: string, options: { secret?: string; newDeliveryId?: boolean }): OutgoingDelivery {
+  const drop: string[] = [];
+  if (options.secret) drop.push('x-hub-signature', 'x-hub-signature-256');
+  if (options.newDeliveryId) drop.push('x-github-delivery');
+  const headers = forwardableHeaders(d.rawHeaders, drop);
+  if (options.newDeliveryId) headers['X-GitHub-Delivery'] = randomUUID();
+  if (options.secret) Object.assign(headers, signatureHeaders(options.secret, d.body));
+  return { url, body: d.body, headers };
+}
+
+export async function run(ctx: AppContext, options: ReplayOptions, ids: string[] = []): Promise<number> {
+  if (options.fromGithub || options.redeliver) {
+    if (!options.fromGithub) throw new UsageError('--redeliver needs --from-github OWNER/REPO');
+    const { run: runFromGithub } = (await import('./replay-github.js' as string)) as { run: (ctx: AppContext, options: ReplayOptions, ids: string[]) => Promise<number> };
+    return runFromGithub(ctx, options, ids);
+  }
+  const batch = options.all || options.event || options.since || options.last !== undefined;
+  if (options.to) {
+    try {
+      parseTargetUrl(options.to);
+    } catch (err) {
+      throw new UsageError(`--to: ${(err as Error).message}`);
+    }
+  }
+  let since: Date | undefined;
+  if (options.since) {
+    try {
+      since = parseSince(options.since, ctx.now());
+    } catch (err) {
+      throw new UsageError(`--since: ${(err as Error).message}`);
+    }
+  }
+  if (ids.length > 0 && batch) throw new UsageError('give delivery ids, or a batch (--all, --event, --since, --last), not both');
+
+  const store = openStore(options.store ?? ctx.paths.store);
+  try {
+    let source: Iterable<StoredDelivery>;
+    let total: number;
+    if (ids.length > 0) {
+      const found = ids.map((ref) => resolveOne(ctx, store, ref));
+      source = found;
+      total = found.length;
+    } else if (batch) {
+      const filter: DeliveryFilter = { event: options.event, since, last: options.last };
+      total = store.count(filter);
+      if (total === 0) {
+        ctx.io.err('No stored deliveries match; see `hookctl deliveries list`.');
+        return 0;
+      }
+      // Take exactly the rows that matched at the start: replaying to a listener on the
+      // same store appends new rows, which must not be replayed again.
+      source = take(store.iterate(filter), total);
+    } else {
+      if (!ctx.io.canPrompt()) {
+        throw new UsageError('which delivery? pass an id (see `hookctl deliveries list`), or --all, --event, --since or --last');
+      }
+      const picked = await pickDelivery(ctx, store);
+      source = [picked];
+      total = 1;
+    }
+    return await replayAll(ctx, store, source, total, options);
+  } finally {
+    store.close();
+  }
+}
+
+function* take<T>(items: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  let i = 0;
+  for (const item of items) {
+    yield item;
+    if (++i >= n) return;
+  }
+}
+
+function describe(ctx: AppContext, d: DeliverySummary): string {
+  return `  ${d.id}  ${eventName(d.event ?? '?', d.action).padEnd(28)} ${timeAgo(new Date(d.receivedAt), ctx.now()).padEnd(8)} ${d.deliveryId ?? ''}`;
+}
+
+function resolveOne(ctx: AppContext, store: Store, ref: string): StoredDelivery {
+  const r = store.resolve(ref);
+  if (r.kind === 'found') return r.delivery;
+  if (r.kind === 'ambiguous') {
+    throw new UsageError(`"${ref}" matches ${r.candidates.length > 50 ? 'more than 50' : r.candidates.length} deliveries; give more characters:`, r.candidates.slice(0, 20).map((c) => describe(ctx, c)));
+  }
+  throw new UsageError(`no stored delivery matches "${ref}"`, ['List what is stored with `hookctl deliveries list`.']);
+}
+
+async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelivery> {
+  const recent = store.list({ limit: 30 });
+  if (recent.length === 0) throw new UsageError('the store has no deliveries yet; receive some with `hookctl listen`');
+  const { select } = await import('@inquirer/prompts');
+  const id = await select({
+    message: 'Replay which delivery?',
+    choices: recent.map((d) => ({ value: d.id, name: describe(ctx, d).trim() })),
+  });
+  return store.get(id)!;
+}
+
+interface Tally {
+  ok: number;
+  non2xx: number;
+  failed: number;
+}
+
+async function replayAll(ctx: AppContext, store: Store, source: Iterable<StoredDelivery>, total: number, options: ReplayOptions): Promise<number> {
+  const { io } = ctx;
+  const secret = ctx.secrets(options.secret)[0];
+  const c = io.color;
+  const tally: Tally = { ok: 0, non2xx: 0, failed: 0 };
+  const progress = !options.json && io.isStderrTTY && total > 1 ? new Progress(ctx, total) : undefined;
+  const started = performance.now();
+  const dispatcher = createDispatcher(options.concurrency);
+  const pending: Promise<unknown>[] = [];
+  try {
+    await postAll(
+      source,
+      (d) => replayRequest(d, options.to ?? d.url ?? DEFAULT_TARGET, { secret, newDeliveryId: options.newDeliveryId }),
+      {
+        concurrency: Math.min(options.concurrency, Math.max(1, total)),
+        dispatcher,
+        onResult: (result: DeliveryResult, d: StoredDelivery) => {
+          if (isSuccess(result)) tally.ok++;
+          else if (result.status !== null) tally.non2xx++;
+          else tally.failed++;
+          // Group commit: attempts are written in batches, not one fsync each.
+          pending.push(
+            store.enqueue(() =>
+              store.recordAttempt(d.id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error }),
+            ),
+          );
+          if (options.json) {
+            printJsonLine(io, {
+              id: d.id,
+              deliveryId: d.deliveryId,
+              event: d.event,
+              action: d.action,
+              url: result.url,
+              status: result.status,
+              durationMs: result.durationMs,
+              error: result.error,
+              bytes: d.body.length,
+              resigned: Boolean(secret),
+              newDeliveryId: Boolean(options.newDeliveryId),
+            });
+            return;
+          }
+          const success = isSuccess(result);
+          if (!progress || !success) {
+            let line = `${success ? c.green('✓') : c.red('✗')} ${d.id} ${c.bold(eventName(d.event ?? '?', d.action))} → ${result.url} ${formatStatus(c, result.status)} ${c.dim(formatDuration(result.durationMs))}`;
+            if (result.error) line += ` ${c.red(result.error)}`;
+            else if (!success && result.responseSnippet) line += ` ${c.dim(result.responseSnippet.slice(0, 160))}`;
+            progress?.clear();
+            io.out(line);
+          }
+          progress?.tick();
+        },
+      },
+    );
+  } finally {
+    await dispatcher.close();
+    progress?.done();
+  }
+  const settled = await Promise.allSettled(pending);
+  const unrecorded = settled.filter((s) => s.status === 'rejected').length;
+  if (unrecorded > 0) io.warn(`${unrecorded} replay attempt(s) could not be recorded in the store`);
+  const seconds = (performance.now() - started) / 1000;
+  if (!options.json && (total > 1 || tally.ok !== 1)) {
+    const parts = [c.green(`${tally.ok} 2xx`), tally.non2xx ? c.yellow(`${tally.non2xx} non-2xx`) : `${tally.non2xx} non-2xx`, tally.failed ? c.red(`${tally.failed} failed to connect`) : `${tally.failed} failed to connect`];
+    io.err(`Replayed ${total} deliver${total === 1 ? 'y' : 'ies'} in ${formatDuration(seconds * 1000)}${total > 1 ? ` (${Math.round(total / seconds)}/s)` : ''}: ${parts.join(', ')}`);
+  }
+  if (!secret && !options.json && total > 0 && tally.ok + tally.non2xx + tally.failed > 0 && tally.non2xx > 0) {
+    io.err(c.dim('Sent with the original signatures; pass --secret to re-sign for a target with another secret.'));
+  }
+  return tally.non2xx + tally.failed > 0 ? 1 : 0;
+}
+
+/** A one-line progress bar on stderr: done/total, rate, ETA. */
+class Progress {
+  private done_ = 0;
+  private readonly started = performance.now();
+  private lastDraw = 0;
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly total: number,
+  ) {}
+  tick(): void {
+    this.done_++;
+    const now = performance.now();
+    if (now - this.lastDraw > 80 || this.done_ === this.total) {
+      this.lastDraw = now;
+      this.draw();
+    }
+  }
+  private draw(): void {
+    const elapsed = (performance.now() - this.started) / 1000;
+    const rate = this.done_ / Math.max(elapsed, 0.001);
+    const eta = rate > 0 ? (this.total - this.done_) / rate : 0;
+    const width = 28;
+    const filled = Math.round((this.done_ / this.total) * width);
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+    this.ctx.io.streams.stderr.write(`\r\x1b[2K${bar} ${this.done_}/${this.total}  ${Math.round(rate)}/s  ETA ${formatDuration(eta * 1000)}`);
+  }
+  clear(): void {
+    this.ctx.io.streams.stderr.write('\r\x1b[2K');
+  }
+  done(): void {
+    this.clear();
+  }
 }

@@ -1,7 +1,252 @@
-// Placeholder until this command lands; replaced by its implementation.
+/**
+ * hookctl send <event[.action]>: a realistic, correctly signed sample delivery, exactly as
+ * GitHub would send it.
+ */
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { HookctlError } from '../errors.js';
+import { TargetError, UsageError } from '../errors.js';
+import {
+  applyEdits,
+  entryName,
+  hasEdits,
+  installationTarget,
+  loadIndex,
+  loadPayloadBytes,
+  resolve,
+  type CatalogEntry,
+} from '../core/catalog.js';
+import { describeJsonError } from '../core/jsonerror.js';
+import { formBody, githubHeaders, isSuccess, parseTargetUrl, postAll, type DeliveryResult } from '../core/deliver.js';
+import { eventName, formatDuration, formatStatus, printJson, printJsonLine, table } from '../output.js';
+import { readInput } from './input.js';
 
-export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown[]): Promise<number> {
-  throw new HookctlError('send is not implemented yet');
+export interface SendOptions {
+  to: string;
+  secret?: string;
+  payload?: string;
+  set?: string[];
+  repo?: string;
+  sender?: string;
+  contentType: 'json' | 'form';
+  deliveryId?: string;
+  hookId?: string;
+  count: number;
+  concurrency: number;
+  validate?: boolean;
+  list?: boolean;
+  json?: boolean;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function run(ctx: AppContext, options: SendOptions, eventArg?: string): Promise<number> {
+  if (options.list) return list(ctx, options);
+  const { io } = ctx;
+
+  let name = eventArg;
+  if (!name) {
+    if (!io.canPrompt()) {
+      throw new UsageError('which event? pass one, e.g. `hookctl send pull_request.opened`', ['See every event with `hookctl send --list`.']);
+    }
+    name = await pickEvent();
+  }
+
+  try {
+    parseTargetUrl(options.to);
+  } catch (err) {
+    throw new UsageError(`--to: ${(err as Error).message}`);
+  }
+  if (options.deliveryId && !GUID.test(options.deliveryId)) {
+    throw new UsageError(`--delivery-id must be a GUID like ${randomUUID()}, got "${options.deliveryId}"`);
+  }
+  if (options.hookId && !/^\d+$/.test(options.hookId)) throw new UsageError(`--hook-id must be a number, got "${options.hookId}"`);
+
+  // 1. The JSON: the user's own file, or a catalog sample.
+  let event: string;
+  let json: Buffer;
+  if (options.payload) {
+    event = name.split('.')[0];
+    json = await readInput(ctx, options.payload, 'payload');
+  } else {
+    const resolution = resolve(name);
+    if (!resolution.ok) {
+      const what = resolution.reason === 'unknown-action' ? `unknown action in "${name}"` : `unknown event "${name}"`;
+      throw new UsageError(what, [`Did you mean: ${resolution.suggestions.join(', ')}?`, 'See every event with `hookctl send --list`.']);
+    }
+    const { entry, defaulted } = resolution;
+    if (defaulted && entry.action) io.err(io.errColor.dim(`${entry.event} has actions; sending ${entryName(entry)} (pass ${entry.event}.<action> for another)`));
+    event = entry.event;
+    json = loadPayloadBytes(entry);
+  }
+
+  // 2. Parse (always: we need repository.id for the headers, and a bad file is a usage error).
+  let parsed: Record<string, unknown>;
+  const text = json.toString('utf8');
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`${options.payload === '-' ? 'stdin' : (options.payload ?? 'payload')} is not JSON: ${describeJsonError(text, err)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError('a webhook payload must be a JSON object');
+  }
+  const edits = { repo: options.repo, sender: options.sender, set: options.set };
+  if (hasEdits(edits)) {
+    try {
+      applyEdits(parsed as never, edits);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    // Edited: GitHub's compact form. Unedited: the exact bytes, never re-serialized.
+    json = Buffer.from(JSON.stringify(parsed), 'utf8');
+  }
+  const action = typeof parsed.action === 'string' ? parsed.action : null;
+
+  if (options.validate) {
+    const { validatePayload } = (await import('../core/schemas.js' as string)) as typeof import('../core/schemas-api.js');
+    const result = await validatePayload(event, action, parsed);
+    if (!result.schemaFound) {
+      io.warn(`no official schema for ${eventName(event, action)}; sending unvalidated`);
+    } else if (!result.valid) {
+      io.err(`${io.errColor.red('✗')} ${eventName(event, action)} does not match GitHub's schema:`);
+      for (const v of result.violations) io.err(`  ${v.path || '/'}: ${v.message}`);
+      io.err('Nothing was sent. Drop --validate to send it anyway.');
+      return 1;
+    } else if (!options.json) {
+      io.err(io.errColor.dim(`✓ ${eventName(event, action)} matches GitHub's schema`));
+    }
+  }
+
+  // 3. The request, exactly as GitHub sends it.
+  const body = options.contentType === 'form' ? formBody(json.toString('utf8')) : json;
+  const secret = ctx.secrets(options.secret)[0];
+  const target = installationTarget(parsed);
+  const base = githubHeaders({
+    event,
+    body,
+    contentType: options.contentType,
+    deliveryId: 'x',
+    hookId: options.hookId,
+    targetType: target?.type,
+    targetId: target?.id,
+    secret,
+  });
+  const label = eventName(event, action);
+
+  // 4. Send, one keep-alive pool, at most --concurrency in flight.
+  const started = performance.now();
+  let ok = 0;
+  let failed = 0;
+  let refused = false;
+  const many = options.count > 1;
+  const c = io.color;
+  await postAll(
+    deliveryIds(options.count, options.deliveryId),
+    (deliveryId) => ({ url: options.to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } }),
+    {
+      concurrency: Math.min(options.concurrency, options.count),
+      onResult: (result: DeliveryResult, deliveryId) => {
+        const success = isSuccess(result);
+        if (success) ok++;
+        else failed++;
+        if (result.error?.startsWith('nothing is listening')) refused = true;
+        if (options.json) {
+          const record = {
+            event,
+            action,
+            deliveryId,
+            url: result.url,
+            status: result.status,
+            durationMs: result.durationMs,
+            error: result.error,
+            bytes: body.length,
+            signed: Boolean(secret),
+            ...(result.responseSnippet !== undefined ? { response: result.responseSnippet } : {}),
+          };
+          if (many) printJsonLine(io, record);
+          else printJson(io, record);
+          return;
+        }
+        const parts = [
+          success ? c.green('✓') : c.red('✗'),
+          c.bold(label),
+          '→',
+          result.url,
+          formatStatus(c, result.status),
+          c.dim(formatDuration(result.durationMs)),
+        ];
+        let line = parts.join(' ');
+        if (result.error) line += ` ${c.red(result.error)}`;
+        else if (!success && result.responseSnippet) line += ` ${c.dim(truncate(result.responseSnippet, 160))}`;
+        if (many) line += ` ${c.dim(deliveryId)}`;
+        else line += `\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`;
+        io.out(line);
+      },
+    },
+  ).catch((err: unknown) => {
+    throw new TargetError(`sending failed: ${(err as Error).message}`);
+  });
+
+  if (refused && !options.json) {
+    io.err(io.errColor.dim('Start a receiver with `hookctl listen`, or point --to at your app.'));
+  }
+  if (many && !options.json) {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = Math.round(options.count / seconds);
+    io.err(`${options.count} deliveries in ${formatDuration(seconds * 1000)} (${rate}/s): ${ok} answered 2xx, ${failed} did not`);
+  }
+  if (!secret && !options.json && !many) io.err(io.errColor.dim('Sent unsigned (no --secret, HOOKCTL_SECRET or GITHUB_WEBHOOK_SECRET).'));
+  return failed > 0 ? 1 : 0;
+}
+
+function* deliveryIds(count: number, fixed?: string): Generator<string> {
+  for (let i = 0; i < count; i++) yield fixed ?? randomUUID();
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function list(ctx: AppContext, options: SendOptions): number {
+  const index = loadIndex();
+  const entries = [...index.entries].sort((a, b) => entryName(a).localeCompare(entryName(b)));
+  if (options.json) {
+    printJson(
+      ctx.io,
+      entries.map((e) => ({
+        name: entryName(e),
+        event: e.event,
+        action: e.action,
+        description: e.description,
+        source: e.source,
+        default: e.action !== null && index.defaultActions[e.event] === e.action,
+      })),
+    );
+    return 0;
+  }
+  const c = ctx.io.color;
+  const rows = entries.map((e: CatalogEntry) => [
+    entryName(e) + (e.action !== null && index.defaultActions[e.event] === e.action ? c.dim(' *') : ''),
+    e.source === 'captured' ? 'captured' : c.dim('synthesized'),
+    e.description,
+  ]);
+  ctx.io.out(table(c, ['EVENT', 'SAMPLE', 'DESCRIPTION'], rows));
+  ctx.io.err(c.dim(`${entries.length} payloads; * = sent when only the event is given`));
+  return 0;
+}
+
+async function pickEvent(): Promise<string> {
+  const { search } = await import('@inquirer/prompts');
+  const entries = loadIndex().entries;
+  const names = entries.map((e) => ({ name: entryName(e), description: e.description }));
+  return search({
+    message: 'Which event?',
+    source: (term) => {
+      const t = (term ?? '').toLowerCase();
+      return names
+        .filter((n) => n.name.toLowerCase().includes(t))
+        .slice(0, 50)
+        .map((n) => ({ value: n.name, name: n.name, description: n.description }));
+    },
+  });
 }

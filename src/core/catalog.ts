@@ -56,11 +56,17 @@ export function resolve(name: string, index: CatalogIndex = loadIndex()): Resolu
     const entry = ofEvent.find((e) => e.action === action) ?? ofEvent[0];
     return { ok: true, entry, defaulted: true };
   }
-  const names = ofEvent.length > 0 ? ofEvent.map(entryName) : index.entries.map(entryName);
+  if (ofEvent.length > 0) {
+    const names = ofEvent.map(entryName);
+    return { ok: false, reason: 'unknown-action', suggestions: closestMatches(name, names, names.length) };
+  }
+  const events = [...new Set(index.entries.map((e) => e.event))];
+  const suggestions = closestMatches(event, events, 4).map((e) => (dot === -1 ? e : `${e}.${name.slice(dot + 1)}`));
   return {
     ok: false,
-    reason: ofEvent.length > 0 ? 'unknown-action' : 'unknown-event',
-    suggestions: closestMatches(name, names, ofEvent.length > 0 ? names.length : 5),
+    reason: 'unknown-event',
+    // Keep the action the user typed when the suggested event has it.
+    suggestions: suggestions.map((s) => (index.entries.some((e) => entryName(e) === s) ? s : s.split('.')[0])),
   };
 }
 
@@ -92,12 +98,14 @@ export function closestMatches(name: string, candidates: string[], limit = 5): s
   const scored = candidates.map((c) => {
     const l = c.toLowerCase();
     let score = levenshtein(n, l);
-    if (l.startsWith(n) || n.startsWith(l.split('.')[0])) score -= 100;
+    if (l.startsWith(n)) score -= 100;
     else if (l.includes(n)) score -= 50;
     return { c, score };
   });
   scored.sort((x, y) => x.score - y.score || x.c.localeCompare(y.c));
-  return scored.slice(0, limit).map((s) => s.c);
+  // Only plausible typos, unless nothing is close at all.
+  const close = scored.filter((s) => s.score <= Math.max(3, Math.floor(n.length / 2)));
+  return (close.length > 0 ? close : scored).slice(0, limit).map((s) => s.c);
 }
 
 // ---------------------------------------------------------------------------------------
