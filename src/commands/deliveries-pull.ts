@@ -1,7 +1,110 @@
-// Placeholder until this command lands; replaced by its implementation.
+/**
+ * `hookctl deliveries pull OWNER/REPO [--hook-id N] [--since WHEN] [--limit N]`: import a
+ * hook's recent deliveries from GitHub's delivery log into the local store, skipping the
+ * ones already stored. GitHub's API returns payloads parsed, so bodies are re-serialized
+ * (see rebuildDelivery) and re-signed when a secret is known.
+ */
 import type { AppContext } from '../context.js';
-import { HookctlError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { connect, describeTarget, describeWait, getDelivery, listDeliveries, parseRepo, pickHookId, rebuildDelivery } from '../core/github.js';
+import { parseSince } from '../core/when.js';
+import { openStore, toDeliveryRecord, type DeliveryRecord } from '../core/store.js';
+import { eventName, formatStatus, printJson } from '../output.js';
 
-export async function run(_ctx: AppContext, _options: unknown, ..._args: unknown[]): Promise<number> {
-  throw new HookctlError('deliveries pull is not implemented yet');
+export interface PullOptions {
+  hookId?: string;
+  since?: string;
+  limit?: number;
+  secret?: string;
+  store?: string;
+  apiUrl?: string;
+  json?: boolean;
+}
+
+export async function run(ctx: AppContext, options: PullOptions, repo: string): Promise<number> {
+  const { io } = ctx;
+  const target = parseRepo(repo);
+  let since: Date | undefined;
+  if (options.since) {
+    try {
+      since = parseSince(options.since, ctx.now());
+    } catch (err) {
+      throw new UsageError(`--since: ${(err as Error).message}`);
+    }
+  }
+  const secret = ctx.secrets(options.secret)[0];
+  const client = connect(ctx, { apiUrl: options.apiUrl, onWait: (w) => io.warn(describeWait(w)) });
+  const hookId = await pickHookId(ctx, client, target, options.hookId);
+  const store = openStore(options.store ?? ctx.paths.store);
+  const imported: DeliveryRecord[] = [];
+  const skipped: string[] = [];
+  const signatures = { reproduced: 0, resigned: 0, dropped: 0 };
+  const c = io.color;
+  try {
+    for await (const summary of listDeliveries(client, target, hookId, { since, limit: options.limit ?? 50 })) {
+      // GitHub lists newest first; a GUID already stored (received by listen or pulled
+      // before, including its redeliveries) is skipped.
+      if (store.hasDeliveryGuid(summary.guid)) {
+        skipped.push(summary.guid);
+        continue;
+      }
+      const detail = await getDelivery(client, target, hookId, summary.id);
+      const rebuilt = rebuildDelivery(detail, secret);
+      signatures[rebuilt.signature] += 1;
+      let path = '/';
+      try {
+        if (detail.url) path = new URL(detail.url).pathname + new URL(detail.url).search;
+      } catch {
+        /* keep / */
+      }
+      const stored = store.insertImported({
+        deliveryId: detail.guid,
+        event: detail.event,
+        action: detail.action,
+        rawHeaders: rebuilt.rawHeaders,
+        body: rebuilt.body,
+        receivedAt: new Date(detail.delivered_at),
+        path,
+        url: detail.url ?? null,
+        status: detail.status_code,
+        repository: rebuilt.repository,
+        sender: rebuilt.sender,
+        contentType: rebuilt.contentType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+        signature: rebuilt.signature === 'dropped' ? 'unchecked' : 'valid',
+        signatureReason:
+          rebuilt.signature === 'dropped' ? "imported from GitHub's delivery log: body re-serialized, original signature dropped (pass --secret to re-sign)" : null,
+        signatureAlgorithm: rebuilt.signature === 'dropped' ? null : 'sha256',
+        github: {
+          id: detail.id,
+          status: detail.status,
+          statusCode: detail.status_code,
+          redelivery: detail.redelivery,
+          durationMs: typeof detail.duration === 'number' ? Math.round(detail.duration * 1000) : null,
+          hookId,
+        },
+      });
+      imported.push(toDeliveryRecord(stored));
+      if (!options.json) {
+        io.out(
+          `${c.green('+')} ${stored.id} ${c.bold(eventName(detail.event, detail.action))} ${detail.guid} ${detail.delivered_at} → ${formatStatus(c, detail.status_code)} ${c.dim(detail.status)}`,
+        );
+      }
+    }
+  } finally {
+    store.close();
+  }
+  const where = `${describeTarget(target)} webhook ${hookId}`;
+  if (options.json) printJson(io, { hookId, imported, skipped });
+  io.err(`Imported ${imported.length} deliver${imported.length === 1 ? 'y' : 'ies'} from ${where}; skipped ${skipped.length} already stored.`);
+  if (imported.length > 0) {
+    io.err(
+      io.errColor.dim(
+        "GitHub's API returns payloads parsed, so each body was re-serialized and may differ from the bytes GitHub signed: " +
+          (signatures.dropped > 0
+            ? 'original signatures were dropped (pass --secret or set HOOKCTL_SECRET to re-sign).'
+            : `${signatures.reproduced} signature(s) still matched and were kept, ${signatures.resigned} re-signed with your secret.`),
+      ),
+    );
+  }
+  return 0;
 }

@@ -16,7 +16,9 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { AppContext } from '../context.js';
 import { ApiError, AuthError, HookctlError, UsageError } from '../errors.js';
+import { formBody } from './deliver.js';
 import { rememberHook, rememberedHook, targetKey } from './hookstate.js';
+import { SIGNATURE_HEADER, signatureHeaders, verify } from './signing.js';
 import { resolveToken, scopeHint, type ResolvedToken } from './token.js';
 
 export const API_VERSION = '2022-11-28';
@@ -620,6 +622,61 @@ export async function pickHookId(
     `${describeTarget(target)} has ${hooks.length} webhooks; choose one with --hook-id`,
     hooks.map((h) => `  ${h.id}  ${h.config?.url ?? ''}`),
   );
+}
+
+/** A delivery from GitHub's log turned back into bytes and headers (see rebuildDelivery). */
+export interface RebuiltDelivery {
+  /** Compact JSON (or payload=… for form hooks) re-serialized from GitHub's parsed payload. */
+  body: Buffer;
+  /** Header name → value, as GitHub sent them, with signatures fixed up (see `signature`). */
+  headers: Record<string, string>;
+  /** node rawHeaders layout, for the store. */
+  rawHeaders: string[];
+  contentType: 'json' | 'form';
+  /**
+   * reproduced: GitHub's original signature matches the re-serialized bytes (kept);
+   * resigned: signed anew with the known secret; dropped: no secret, so the original
+   * signatures (which cannot match the re-serialized bytes) were removed.
+   */
+  signature: 'reproduced' | 'resigned' | 'dropped';
+  repository: string | null;
+  sender: string | null;
+}
+
+/**
+ * GitHub's API returns a delivery's payload parsed, not as the bytes it sent, so the body is
+ * re-serialized (compact JSON, as GitHub sends it). When the original signature still
+ * verifies with `secret` it is kept; otherwise the body is re-signed with `secret`, or the
+ * signature headers are dropped when no secret is known.
+ */
+export function rebuildDelivery(detail: DeliveryDetail, secret?: string): RebuiltDelivery {
+  const original = detail.request?.headers ?? {};
+  const contentTypeHeader = Object.entries(original).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/json';
+  const contentType = /x-www-form-urlencoded/i.test(contentTypeHeader) ? 'form' : 'json';
+  const json = JSON.stringify(detail.request?.payload ?? null);
+  const body = contentType === 'form' ? formBody(json) : Buffer.from(json, 'utf8');
+  const isSignature = (name: string) => /^x-hub-signature(-256)?$/i.test(name);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(original)) if (!isSignature(name)) headers[name] = String(value);
+  const sig256 = Object.entries(original).find(([k]) => k.toLowerCase() === SIGNATURE_HEADER.sha256.toLowerCase())?.[1];
+  let signature: RebuiltDelivery['signature'] = 'dropped';
+  if (secret && sig256 && verify(secret, body, String(sig256))) {
+    for (const [name, value] of Object.entries(original)) if (isSignature(name)) headers[name] = String(value);
+    signature = 'reproduced';
+  } else if (secret) {
+    Object.assign(headers, signatureHeaders(secret, body));
+    signature = 'resigned';
+  }
+  const payload = (detail.request?.payload ?? {}) as { repository?: { full_name?: unknown }; sender?: { login?: unknown } };
+  return {
+    body,
+    headers,
+    rawHeaders: Object.entries(headers).flat(),
+    contentType,
+    signature,
+    repository: typeof payload.repository?.full_name === 'string' ? payload.repository.full_name : null,
+    sender: typeof payload.sender?.login === 'string' ? payload.sender.login : null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,87 @@
+/**
+ * `hookctl replay GUID --from-github OWNER/REPO [--hook-id N] [--to URL] | --redeliver`:
+ * fetch one delivery from a hook's log on GitHub and replay it to a local target, or ask
+ * GitHub to redeliver it. replay.ts delegates here when --from-github is set.
+ */
+import type { AppContext } from '../context.js';
+import { ApiError, UsageError } from '../errors.js';
+import { isSuccess, parseTargetUrl, post } from '../core/deliver.js';
+import { connect, describeTarget, describeWait, findDelivery, getDelivery, parseRepo, pickHookId, rebuildDelivery, redeliver } from '../core/github.js';
+import { eventName, formatDuration, formatStatus, printJsonLine } from '../output.js';
+
+export interface ReplayGithubOptions {
+  fromGithub?: string;
+  hookId?: string;
+  redeliver?: boolean;
+  to?: string;
+  secret?: string;
+  apiUrl?: string;
+  json?: boolean;
+}
+
+/** Where a replay goes by default, as for stored deliveries (the contract's listen default). */
+export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
+
+export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: string[] = []): Promise<number> {
+  const { io } = ctx;
+  if (!options.fromGithub) throw new UsageError('--redeliver needs --from-github OWNER/REPO');
+  const target = parseRepo(options.fromGithub, '--from-github OWNER/REPO');
+  if (ids.length === 0) throw new UsageError('which delivery? give its GUID (X-GitHub-Delivery) or GitHub delivery id', [
+    `See them with \`hookctl deliveries pull ${describeTarget(target)}\` or on the hook's "Recent Deliveries" tab.`,
+  ]);
+  if (options.redeliver && options.to) throw new UsageError('--redeliver asks GitHub to send it again to the hook\'s URL; --to does not apply');
+  const to = options.to ?? DEFAULT_TARGET;
+  if (!options.redeliver) {
+    try {
+      parseTargetUrl(to);
+    } catch (err) {
+      throw new UsageError(`--to: ${(err as Error).message}`);
+    }
+  }
+  const secret = ctx.secrets(options.secret)[0];
+  const client = connect(ctx, { apiUrl: options.apiUrl, onWait: (w) => io.warn(describeWait(w)) });
+  const hookId = await pickHookId(ctx, client, target, options.hookId);
+  const c = io.color;
+  let failures = 0;
+  for (const id of ids) {
+    const summary = await findDelivery(client, target, hookId, id);
+    if (!summary) {
+      throw new ApiError(`no delivery ${id} in the log of ${describeTarget(target)} webhook ${hookId}`, 404, [
+        'GitHub keeps a hook\'s deliveries for a limited time (redelivery: 3 days); check the GUID and --hook-id.',
+      ]);
+    }
+    if (options.redeliver) {
+      await redeliver(client, target, hookId, summary.id);
+      if (options.json) printJsonLine(io, { deliveryId: summary.guid, githubId: summary.id, hookId, redelivery: 'requested' });
+      else io.out(`asked GitHub to redeliver ${summary.guid} (${eventName(summary.event, summary.action)}) to webhook ${hookId} of ${describeTarget(target)}`);
+      continue;
+    }
+    const detail = await getDelivery(client, target, hookId, summary.id);
+    const rebuilt = rebuildDelivery(detail, secret);
+    const result = await post({ url: to, body: rebuilt.body, headers: rebuilt.headers });
+    const ok = isSuccess(result);
+    if (!ok) failures += 1;
+    if (options.json) {
+      printJsonLine(io, {
+        deliveryId: detail.guid,
+        githubId: detail.id,
+        event: detail.event,
+        action: detail.action,
+        url: result.url,
+        status: result.status,
+        durationMs: result.durationMs,
+        error: result.error,
+        bytes: rebuilt.body.length,
+        signature: rebuilt.signature,
+      });
+    } else {
+      let line = `${ok ? c.green('✓') : c.red('✗')} ${detail.guid} ${c.bold(eventName(detail.event, detail.action))} → ${result.url} ${formatStatus(c, result.status)} ${c.dim(formatDuration(result.durationMs))}`;
+      if (result.error) line += ` ${c.red(result.error)}`;
+      else if (!ok && result.responseSnippet) line += ` ${c.dim(result.responseSnippet.slice(0, 160))}`;
+      io.out(line);
+    }
+    if (rebuilt.signature === 'dropped') io.warn("sent without a signature: GitHub's API returns the payload parsed, so the original signature cannot match the re-serialized body; pass --secret to re-sign");
+    else if (rebuilt.signature === 'resigned') io.err(io.errColor.dim('re-signed with your secret (the body was re-serialized from GitHub\'s parsed payload)'));
+  }
+  return failures > 0 ? 1 : 0;
+}
