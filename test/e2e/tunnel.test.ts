@@ -1,0 +1,337 @@
+/**
+ * The built CLI with the fake cloudflared first on PATH (test/helpers/bin) and the fake GitHub
+ * API: `hookctl tunnel`, `hookctl tunnel --register`, `hookctl listen --tunnel --register`,
+ * every failure mode with its message and exit code, and no cloudflared left behind (by pid).
+ * Run `npx tsc -p tsconfig.build.json` first.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sign } from '../../src/core/signing.js';
+import { makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
+import { ROOT, runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+
+const FAKE_BIN_DIR = fileURLToPath(new URL('../helpers/bin/', import.meta.url));
+const FAKE = join(FAKE_BIN_DIR, 'cloudflared');
+const HOOKS = '/repos/o/r/hooks';
+
+interface FakeState {
+  pid: number;
+  publicUrl: string;
+  localUrl: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until a pid is gone (the CLI reaps cloudflared before it exits, so this is immediate). */
+async function gone(pid: number, ms = 500): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!alive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return !alive(pid);
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * What GitHub's hookshot does: POST the ping to the hook's URL, signed with the hook's secret.
+ * The trycloudflare URL cannot resolve here, so its origin is mapped to the fake tunnel's
+ * loopback address (the fake writes it to FAKE_CLOUDFLARED_STATE).
+ */
+async function hookshotPing(hookUrl: string, secret: string, state: FakeState, hookId: number): Promise<{ status: number; deliveryId: string }> {
+  const url = new URL(hookUrl);
+  expect(url.origin).toBe(state.publicUrl);
+  const ping = JSON.parse(readFileSync(join(ROOT, 'payloads', 'ping.json'), 'utf8')) as Record<string, any>;
+  ping.hook_id = hookId;
+  if (ping.hook) ping.hook.id = hookId;
+  const body = JSON.stringify(ping);
+  const deliveryId = crypto.randomUUID();
+  const res = await fetch(state.localUrl + url.pathname + url.search, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/b8c5e6d',
+      'x-github-event': 'ping',
+      'x-github-delivery': deliveryId,
+      'x-github-hook-id': String(hookId),
+      'x-github-hook-installation-target-type': 'repository',
+      'x-github-hook-installation-target-id': '1296269',
+      'x-hub-signature': sign(secret, body, 'sha1'),
+      'x-hub-signature-256': sign(secret, body, 'sha256'),
+    },
+  });
+  await res.arrayBuffer();
+  return { status: res.status, deliveryId };
+}
+
+describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () => {
+  let box: Sandbox;
+  let env: NodeJS.ProcessEnv;
+  let origin: Server;
+  let originPort: number;
+  let received: Array<{ url: string; headers: IncomingMessage['headers']; body: string }>;
+  let running: LongRunning[];
+  let gh: FakeGithub | undefined;
+
+  const statePath = () => join(box.dir, 'cloudflared-state.json');
+  const state = (): FakeState => JSON.parse(readFileSync(statePath(), 'utf8')) as FakeState;
+  const start = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+    const p = startCli(args, { env: { ...env, ...extra } });
+    running.push(p);
+    return p;
+  };
+
+  beforeEach(async () => {
+    box = sandbox();
+    env = { ...box.env, PATH: `${FAKE_BIN_DIR}:${box.env.PATH}`, FAKE_CLOUDFLARED_STATE: join(box.dir, 'cloudflared-state.json') };
+    received = [];
+    running = [];
+    gh = undefined;
+    origin = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        received.push({ url: req.url!, headers: req.headers, body });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    originPort = (origin.address() as AddressInfo).port;
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.map((p) => p.stop('SIGKILL')));
+    if (existsSync(statePath())) {
+      const { pid } = state();
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    await gh?.close();
+    await new Promise<void>((r) => origin.close(() => r()));
+    box.cleanup();
+  });
+
+  it('tunnel: prints the payload URL, proxies to the local server, and Ctrl+C stops cloudflared', async () => {
+    const p = start(['tunnel', '--port', String(originPort), '--path', '/webhooks']);
+    await p.waitFor(/Forwarding requests/);
+    await until(() => p.stdout().endsWith('\n')); // stdout is a separate pipe
+    const s = state();
+    expect(p.stdout()).toBe(`${s.publicUrl}/webhooks\n`);
+    expect(p.stderr()).toContain(`cloudflared from PATH: ${FAKE}`);
+    expect(p.stderr()).toContain(`✓ Tunnel ready: ${s.publicUrl} → http://127.0.0.1:${originPort}`);
+    expect(p.stderr()).toContain(`Payload URL:  ${s.publicUrl}/webhooks`);
+    expect(p.stderr()).not.toContain('nothing is listening');
+
+    const res = await fetch(`${s.localUrl}/webhooks`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(received).toEqual([expect.objectContaining({ url: '/webhooks', body: '{"a":1}' })]);
+
+    expect(alive(s.pid)).toBe(true);
+    const exit = await p.stop('SIGINT');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(p.stderr()).toContain(`Stopped the tunnel (cloudflared pid ${s.pid})`);
+    expect(await gone(s.pid)).toBe(true);
+  });
+
+  it('tunnel: SIGTERM stops it just as cleanly', async () => {
+    const p = start(['tunnel', '--port', String(originPort)]);
+    await p.waitFor(/Forwarding requests/);
+    const { pid } = state();
+    expect(await p.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await gone(pid)).toBe(true);
+  });
+
+  it('binary resolution: --cloudflared wins over CLOUDFLARED_BIN, which wins over PATH', async () => {
+    const p = start(['tunnel', '--port', String(originPort), '--cloudflared', FAKE], { CLOUDFLARED_BIN: join(box.dir, 'not-there') });
+    await p.waitFor(/Forwarding requests/);
+    expect(p.stderr()).toContain(`cloudflared from --cloudflared: ${FAKE}`);
+    await p.stop('SIGINT');
+
+    const r = await runCli(['tunnel', '--port', String(originPort)], { env: { ...env, CLOUDFLARED_BIN: join(box.dir, 'not-there') } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: cloudflared not found at ${join(box.dir, 'not-there')} (from CLOUDFLARED_BIN)`);
+  });
+
+  it('no cloudflared anywhere (and no TTY): exit 1 listing every way to get it', async () => {
+    const emptyBin = join(box.dir, 'empty-bin');
+    mkdirSync(emptyBin);
+    const r = await runCli(['tunnel', '--port', String(originPort)], { env: { ...env, PATH: emptyBin } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: cloudflared is not installed; hookctl needs it for --tunnel');
+    for (const way of ['--cloudflared /path/to/cloudflared', 'CLOUDFLARED_BIN=', 'put it on your PATH', 'accept the offer to download it']) {
+      expect(r.stderr).toContain(way);
+    }
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('cloudflared fails to create the tunnel: exit 1 with its last lines', async () => {
+    const r = await runCli(['tunnel', '--port', String(originPort)], { env: { ...env, FAKE_CLOUDFLARED_MODE: 'error' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: cloudflared exited with code 1 before the tunnel was ready');
+    expect(r.stderr).toContain('cloudflared said:');
+    expect(r.stderr).toContain('429 Too Many Requests');
+  });
+
+  it('no URL within the timeout: exit 1 naming the wait (HOOKCTL_TUNNEL_TIMEOUT shortens the 30 s)', async () => {
+    const r = await runCli(['tunnel', '--port', String(originPort)], { env: { ...env, FAKE_CLOUDFLARED_MODE: 'no-url', HOOKCTL_TUNNEL_TIMEOUT: '1' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: no tunnel URL from cloudflared within 1 s');
+    expect(r.stderr).toContain('Requesting new quick Tunnel on trycloudflare.com...');
+  });
+
+  it('a ~/.cloudflared/config.yaml that stops quick tunnels is detected and explained', async () => {
+    mkdirSync(join(box.dir, '.cloudflared'));
+    writeFileSync(join(box.dir, '.cloudflared', 'config.yaml'), 'tunnel: 6ff42ae2-765d-4adf-8112-31c55c1551ef\ncredentials-file: x.json\n');
+    const r = await runCli(['tunnel', '--port', String(originPort)], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`! cloudflared config found (${join(box.dir, '.cloudflared', 'config.yaml')})`);
+    expect(r.stderr).toContain('error: cloudflared exited with code 1 before the tunnel was ready');
+    expect(r.stderr).toContain('A default config (meant for a named tunnel) stops quick tunnels');
+  });
+
+  it('cloudflared dies while running: exit 1 with the reason', async () => {
+    const r = await runCli(['tunnel', '--port', String(originPort)], { env: { ...env, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_AFTER_MS: '200' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: the tunnel died: cloudflared exited with code 1: no more connections active and exiting');
+    expect(await gone(state().pid)).toBe(true);
+  });
+
+  it('a cloudflared that ignores SIGTERM is killed after the grace period', async () => {
+    const p = start(['tunnel', '--port', String(originPort)], { FAKE_CLOUDFLARED_MODE: 'ignore-sigterm' });
+    await p.waitFor(/Forwarding requests/);
+    const { pid } = state();
+    expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    expect(p.stderr()).toContain(`cloudflared ignored SIGTERM; killed it (pid ${pid})`);
+    expect(await gone(pid)).toBe(true);
+  });
+
+  describe('with --register (fake GitHub)', () => {
+    let hookBodies: any[];
+
+    beforeEach(async () => {
+      gh = await startFakeGithub();
+      hookBodies = [];
+      env = { ...env, GITHUB_API_URL: gh.url, GITHUB_TOKEN: 'ghp_test_token_never_printed' };
+    });
+
+    const capture = (body: any) => {
+      hookBodies.push(body);
+      return true;
+    };
+
+    it('listen --tunnel --register o/r: hook created with the tunnel URL and a generated secret, the ping comes through the tunnel, Ctrl+C deactivates', async () => {
+      gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [] });
+      gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 77, owner: 'o', repo: 'r', events: ['*'], secret: true }) });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/77/pings` }, { status: 204 });
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/77`, body: (b) => capture(b) && b.active === false }, { body: makeHook({ id: 77, owner: 'o', repo: 'r', active: false, secret: true }) });
+
+      const p = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r', '--path', '/github']);
+      await p.waitFor(/Asked GitHub to ping webhook 77/);
+      await p.waitFor(/Public payload URL/);
+      const s = state();
+      const created = hookBodies[0];
+      expect(created).toMatchObject({ name: 'web', active: true, events: ['*'], config: { url: `${s.publicUrl}/github`, content_type: 'json', insecure_ssl: '0' } });
+      const secret: string = created.config.secret;
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      // kept in HOOKCTL_HOME for the repository, never printed
+      expect(readFileSync(join(box.env.HOOKCTL_HOME!, 'hooks.json'), 'utf8')).toContain(secret);
+      expect(p.stderr()).toContain(`Created webhook 77 of o/r → ${s.publicUrl}/github`);
+      expect(p.stderr()).toContain(`Public payload URL: ${s.publicUrl}/github`);
+
+      // GitHub sends the ping through the tunnel, signed with the secret it was given.
+      const ping = await hookshotPing(created.config.url, secret, s, 77);
+      expect(ping.status).toBe(200);
+      await p.waitFor(/ping .*✓ signed/);
+
+      expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      expect(hookBodies[1]).toEqual({ active: false });
+      expect(p.stderr()).toContain('Deactivated webhook 77 of o/r');
+      expect(await gone(s.pid)).toBe(true);
+      for (const out of [p.stdout(), p.stderr()]) {
+        expect(out).not.toContain(secret);
+        expect(out).not.toContain('ghp_test_token_never_printed');
+      }
+      gh!.assertDone();
+
+      // The ping is in the store, verified.
+      const list = await runCli(['deliveries', 'list', '--json'], { env });
+      expect(list.code).toBe(0);
+      const rows = JSON.parse(list.stdout) as Array<{ deliveryId: string; event: string; signature: string }>;
+      expect(rows).toEqual([expect.objectContaining({ deliveryId: ping.deliveryId, event: 'ping', signature: 'valid' })]);
+    });
+
+    it('tunnel --register: a restart re-points the remembered hook (no new hook) with the same secret, and --keep-active leaves it on', async () => {
+      // First run: create.
+      gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [makeHook({ id: 5, owner: 'o', repo: 'r', url: 'https://elsewhere.example.com/hook' })] });
+      gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 88, owner: 'o', repo: 'r', events: ['push', 'pull_request'], secret: true }) });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/88/pings` }, { status: 204 });
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/88`, body: (b) => capture(b) && b.active === false }, { body: makeHook({ id: 88, owner: 'o', repo: 'r', active: false, secret: true }) });
+
+      const first = start(['tunnel', '--port', String(originPort), '--register', 'o/r', '--events', 'push,pull_request']);
+      await first.waitFor(/Forwarding requests/);
+      const firstUrl = state().publicUrl;
+      expect(first.stderr()).toContain('secret hookctl generated for o/r');
+      const secret = hookBodies[0].config.secret as string;
+      const ping = await hookshotPing(hookBodies[0].config.url, secret, state(), 88);
+      expect(ping.status).toBe(200);
+      expect(received[0].headers['x-github-event']).toBe('ping');
+      expect(await first.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      expect(hookBodies[1]).toEqual({ active: false });
+
+      // Second run: the remembered hook 88 (now pointing at the dead URL, inactive) is re-pointed.
+      gh!.stub(
+        { method: 'GET', path: HOOKS, query: { per_page: '100' } },
+        { body: [makeHook({ id: 5, owner: 'o', repo: 'r', url: 'https://elsewhere.example.com/hook' }), makeHook({ id: 88, owner: 'o', repo: 'r', url: firstUrl, active: false, events: ['push', 'pull_request'], secret: true })] },
+      );
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/88`, body: (b) => capture(b) && b.active === true }, { body: makeHook({ id: 88, owner: 'o', repo: 'r', events: ['push', 'pull_request'], secret: true }) });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/88/pings` }, { status: 204 });
+
+      const second = start(['tunnel', '--port', String(originPort), '--register', 'o/r', '--events', 'push,pull_request', '--keep-active']);
+      await second.waitFor(/Forwarding requests/);
+      const secondUrl = state().publicUrl;
+      expect(secondUrl).not.toBe(firstUrl);
+      expect(hookBodies[2]).toMatchObject({ active: true, config: { url: secondUrl, secret } });
+      expect(second.stderr()).toContain(`Re-pointed webhook 88 of o/r → ${secondUrl}`);
+      const { pid } = state();
+      expect(await second.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      expect(second.stderr()).toContain('Left webhook 88 of o/r active (--keep-active)');
+      expect(hookBodies).toHaveLength(3); // no deactivation PATCH
+      expect(await gone(pid)).toBe(true);
+      gh!.assertDone();
+    });
+
+    it('GitHub refuses the registration: exit 1 with GitHub\'s reason, and cloudflared is stopped', async () => {
+      gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/repos/webhooks#list-repository-webhooks' } });
+      const r = await runCli(['tunnel', '--port', String(originPort), '--register', 'o/r'], { env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error: .*404/);
+      expect(await gone(state().pid)).toBe(true);
+      gh!.assertDone();
+    });
+
+    it('a malformed --register is a usage error before cloudflared starts', async () => {
+      const r = await runCli(['tunnel', '--port', String(originPort), '--register', 'not-a-repo'], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('error: expected --register OWNER/REPO like octo-org/octo-repo, got "not-a-repo"');
+      expect(existsSync(statePath())).toBe(false);
+    });
+  });
+});
