@@ -9,9 +9,11 @@ import { loadExamples, loadOpenApi, packageVersion, webhookPairs } from './lib/s
 import { createValidator } from './lib/validator.mjs';
 import { createConformer } from './lib/conform.mjs';
 import { createWorld } from './lib/world.mjs';
+import { extractEventSchema } from './lib/extract.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PAYLOADS = join(ROOT, 'payloads');
+const SCHEMAS = join(ROOT, 'schemas', 'webhooks');
 
 /** The action `send <event>` uses when none is given: the one people test first. */
 const PREFERRED_DEFAULTS = {
@@ -185,6 +187,23 @@ function main() {
   );
   for (const { key, errors } of stats.invalid) console.error(`  ${key}: ${errors.join('; ')}`);
   if (stats.invalid.length > 0) process.exitCode = 1;
+  writeSchemas(openapi, pairs);
+}
+
+/** schemas/webhooks/<event>.json: compact, one per event (see src/core/schemas.ts). */
+function writeSchemas(openapi, pairs) {
+  rmSync(SCHEMAS, { recursive: true, force: true });
+  mkdirSync(SCHEMAS, { recursive: true });
+  const version = packageVersion('@octokit/openapi-webhooks');
+  const events = [...new Set(pairs.map((p) => p.event))].sort();
+  let bytes = 0;
+  for (const event of events) {
+    const text = JSON.stringify(extractEventSchema(openapi, event, pairs.filter((p) => p.event === event), version)) + '\n';
+    writeFileSync(join(SCHEMAS, `${event}.json`), text);
+    bytes += text.length;
+  }
+  if (openapi.fixes.length > 0) console.error(`schemas: repaired unsatisfiable ${openapi.fixes.join(', ')}`);
+  console.error(`schemas/webhooks/: ${events.length} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 }
 
 function overlap(payload, known) {
