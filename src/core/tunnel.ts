@@ -208,11 +208,28 @@ const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of liveChildren) killGroup(child, 'SIGKILL');
-  });
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const child of liveChildren) killGroup(child, 'SIGKILL');
+    });
+  }
+  // A closed terminal (SIGHUP) ends node without 'exit'; when no command handles SIGHUP,
+  // stop cloudflared (it runs in its own process group, so the hangup does not reach it)
+  // and then let the signal do what it would have done.
+  if (!process.listeners('SIGHUP').includes(onHangup)) process.on('SIGHUP', onHangup);
+}
+
+function onHangup(): void {
+  if (process.listenerCount('SIGHUP') > 1) return; // the command handles it (and closes the tunnel)
+  for (const child of liveChildren) killGroup(child, 'SIGTERM');
+  process.off('SIGHUP', onHangup);
+  process.kill(process.pid, 'SIGHUP');
+}
+
+function forget(child: ChildProcess): void {
+  liveChildren.delete(child);
+  if (liveChildren.size === 0) process.off('SIGHUP', onHangup);
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -407,7 +424,7 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
     child.on('error', (err: NodeJS.ErrnoException) => {
       // spawn failures (ENOENT, EACCES): no 'exit' follows.
       exited = true;
-      liveChildren.delete(child);
+      forget(child);
       if (!settled) {
         settled = true;
         clearTimeout(timer);
@@ -418,7 +435,7 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
 
     child.on('exit', (code, signal) => {
       exited = true;
-      liveChildren.delete(child);
+      forget(child);
       // The reading streams may still hold the last lines; give them a tick.
       setImmediate(() => {
         if (!settled) {

@@ -159,6 +159,16 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(await gone(pid)).toBe(true);
   });
 
+  it('listen --tunnel: a closed terminal (SIGHUP) still takes cloudflared down', async () => {
+    const p = start(['listen', '--port', '0', '--tunnel', '--secret', 's3cret']);
+    await p.waitFor(/Public payload URL/);
+    const { pid } = state();
+    expect(alive(pid)).toBe(true);
+    const exit = await p.stop('SIGHUP');
+    expect(exit.signal === 'SIGHUP' || exit.code === 0).toBe(true);
+    expect(await gone(pid, 2000)).toBe(true);
+  });
+
   it('binary resolution: --cloudflared wins over CLOUDFLARED_BIN, which wins over PATH', async () => {
     const p = start(['tunnel', '--port', String(originPort), '--cloudflared', FAKE], { CLOUDFLARED_BIN: join(box.dir, 'not-there') });
     await p.waitFor(/Forwarding requests/);
