@@ -102,7 +102,12 @@ export async function run(ctx: AppContext, options: PullOptions, repo: string): 
         "GitHub's API returns payloads parsed, so each body was re-serialized and may differ from the bytes GitHub signed: " +
           (signatures.dropped > 0
             ? 'original signatures were dropped (pass --secret or set HOOKCTL_SECRET to re-sign).'
-            : `${signatures.reproduced} signature(s) still matched and were kept, ${signatures.resigned} re-signed with your secret.`),
+            : [
+                signatures.resigned > 0 ? `${signatures.resigned} re-signed with your secret` : '',
+                signatures.reproduced > 0 ? `${signatures.reproduced} kept GitHub's signature (the bytes matched)` : '',
+              ]
+                .filter(Boolean)
+                .join(', ') + '.'),
       ),
     );
   }

@@ -587,15 +587,26 @@ export async function redeliver(client: GithubClient, target: HookTarget, hookId
 }
 
 /**
- * Find a delivery by GUID (X-GitHub-Delivery) or numeric id in a hook's log. The log can hold
- * several attempts of one GUID: the newest comes first and is returned.
+ * Find a delivery by GUID (X-GitHub-Delivery), a unique GUID prefix, or GitHub's numeric id
+ * in a hook's log. The log can hold several attempts of one GUID: the newest comes first and
+ * is returned. A prefix shared by several GUIDs is a UsageError listing them.
  */
 export async function findDelivery(client: GithubClient, target: HookTarget, hookId: number, guidOrId: string): Promise<DeliverySummary | undefined> {
-  const wanted = guidOrId.toLowerCase();
+  const wanted = guidOrId.trim().toLowerCase();
+  if (!wanted) return undefined;
+  const byPrefix = new Map<string, DeliverySummary>();
   for await (const d of listDeliveries(client, target, hookId)) {
-    if (d.guid.toLowerCase() === wanted || String(d.id) === wanted) return d;
+    const guid = d.guid.toLowerCase();
+    if (guid === wanted || String(d.id) === wanted) return d;
+    if (guid.startsWith(wanted) && !byPrefix.has(guid)) byPrefix.set(guid, d);
   }
-  return undefined;
+  if (byPrefix.size > 1) {
+    throw new UsageError(
+      `"${guidOrId}" matches ${byPrefix.size} deliveries in the log of webhook ${hookId}; give more of the GUID`,
+      [...byPrefix.values()].slice(0, 10).map((d) => `  ${d.guid}  ${d.event}${d.action ? `.${d.action}` : ''}  ${d.delivered_at}`),
+    );
+  }
+  return byPrefix.values().next().value;
 }
 
 /**

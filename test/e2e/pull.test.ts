@@ -71,7 +71,7 @@ describe('deliveries pull', () => {
 
     const r = await runCli(['deliveries', 'pull', 'octo-org/octo-repo', '--secret', SECRET], { env: box.env });
     expect(r.stderr).toContain('Imported 3 deliveries from octo-org/octo-repo webhook 42; skipped 0 already stored.');
-    expect(r.stderr).toContain('1 signature(s) still matched and were kept, 2 re-signed');
+    expect(r.stderr).toContain("2 re-signed with your secret, 1 kept GitHub's signature (the bytes matched).");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\+ [0-9a-f]{7} pull_request\.opened guid-a 2026-11-22T10:00:00Z → 200 OK$/m);
     expect(r.stdout).toMatch(/^\+ [0-9a-f]{7} push guid-b .* → 500/m);
@@ -187,6 +187,22 @@ describe('replay --from-github', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('This delivery is too old to redeliver');
     expect(refused.stderr).toContain('past 3 days');
+    gh.assertDone();
+  });
+
+  it('accepts a unique GUID prefix; an ambiguous one lists the candidates', async () => {
+    const { url, got } = await startTarget();
+    const log = [makeDeliverySummary({ id: 9, guid: 'abc1-x' }), makeDeliverySummary({ id: 8, guid: 'abc2-y' })];
+    gh.stub({ method: 'GET', path: LOG }, { body: log }, { body: log });
+    gh.stub({ method: 'GET', path: `${LOG}/8` }, { body: makeDeliveryDetail({ id: 8, guid: 'abc2-y', payload: payloadC }) });
+    const one = await runCli(['replay', 'abc2', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', url], { env: box.env });
+    expect(one.code).toBe(0);
+    expect(got[0].headers['x-github-delivery']).toBe('abc2-y');
+    expect(got[0].headers['x-hub-signature-256']).toBeUndefined();
+    expect(one.stderr).toContain('sent without a signature');
+    const two = await runCli(['replay', 'abc', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', url], { env: box.env });
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('"abc" matches 2 deliveries');
     gh.assertDone();
   });
 
