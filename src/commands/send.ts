@@ -16,7 +16,7 @@ import {
   type CatalogEntry,
 } from '../core/catalog.js';
 import { describeJsonError } from '../core/jsonerror.js';
-import { formBody, githubHeaders, isSuccess, parseTargetUrl, postAll, type DeliveryResult } from '../core/deliver.js';
+import { formBody, githubHeaders, isSuccess, parseTargetUrl, post, postAll, type DeliveryResult } from '../core/deliver.js';
 import { eventName, formatDuration, formatStatus, printJson, printJsonLine, table } from '../output.js';
 import { readInput } from './input.js';
 
@@ -133,59 +133,63 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   });
   const label = eventName(event, action);
 
-  // 4. Send, one keep-alive pool, at most --concurrency in flight.
+  // 4. Send.
   const started = performance.now();
   let ok = 0;
   let failed = 0;
   let refused = false;
   const many = options.count > 1;
   const c = io.color;
-  await postAll(
-    deliveryIds(options.count, options.deliveryId),
-    (deliveryId) => ({ url: options.to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } }),
-    {
+  const onResult = (result: DeliveryResult, deliveryId: string) => {
+    const success = isSuccess(result);
+    if (success) ok++;
+    else failed++;
+    if (result.error?.startsWith('nothing is listening')) refused = true;
+    if (options.json) {
+      const record = {
+        event,
+        action,
+        deliveryId,
+        url: result.url,
+        status: result.status,
+        durationMs: result.durationMs,
+        error: result.error,
+        bytes: body.length,
+        signed: Boolean(secret),
+        ...(result.responseSnippet !== undefined ? { response: result.responseSnippet } : {}),
+      };
+      if (many) printJsonLine(io, record);
+      else printJson(io, record);
+      return;
+    }
+    const parts = [
+      success ? c.green('✓') : c.red('✗'),
+      c.bold(label),
+      '→',
+      result.url,
+      formatStatus(c, result.status),
+      c.dim(formatDuration(result.durationMs)),
+    ];
+    let line = parts.join(' ');
+    if (result.error) line += ` ${c.red(result.error)}`;
+    else if (!success && result.responseSnippet) line += ` ${c.dim(truncate(result.responseSnippet, 160))}`;
+    if (many) line += ` ${c.dim(deliveryId)}`;
+    else line += `\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`;
+    io.out(line);
+  };
+  const build = (deliveryId: string) => ({ url: options.to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } });
+  if (many) {
+    // One keep-alive undici pool, at most --concurrency in flight.
+    await postAll(deliveryIds(options.count, options.deliveryId), build, {
       concurrency: Math.min(options.concurrency, options.count),
-      onResult: (result: DeliveryResult, deliveryId) => {
-        const success = isSuccess(result);
-        if (success) ok++;
-        else failed++;
-        if (result.error?.startsWith('nothing is listening')) refused = true;
-        if (options.json) {
-          const record = {
-            event,
-            action,
-            deliveryId,
-            url: result.url,
-            status: result.status,
-            durationMs: result.durationMs,
-            error: result.error,
-            bytes: body.length,
-            signed: Boolean(secret),
-            ...(result.responseSnippet !== undefined ? { response: result.responseSnippet } : {}),
-          };
-          if (many) printJsonLine(io, record);
-          else printJson(io, record);
-          return;
-        }
-        const parts = [
-          success ? c.green('✓') : c.red('✗'),
-          c.bold(label),
-          '→',
-          result.url,
-          formatStatus(c, result.status),
-          c.dim(formatDuration(result.durationMs)),
-        ];
-        let line = parts.join(' ');
-        if (result.error) line += ` ${c.red(result.error)}`;
-        else if (!success && result.responseSnippet) line += ` ${c.dim(truncate(result.responseSnippet, 160))}`;
-        if (many) line += ` ${c.dim(deliveryId)}`;
-        else line += `\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`;
-        io.out(line);
-      },
-    },
-  ).catch((err: unknown) => {
-    throw new TargetError(`sending failed: ${(err as Error).message}`);
-  });
+      onResult,
+    }).catch((err: unknown) => {
+      throw new TargetError(`sending failed: ${(err as Error).message}`);
+    });
+  } else {
+    const deliveryId = options.deliveryId ?? randomUUID();
+    onResult(await post(build(deliveryId)), deliveryId);
+  }
 
   if (refused && !options.json) {
     io.err(io.errColor.dim('Start a receiver with `hookctl listen`, or point --to at your app.'));

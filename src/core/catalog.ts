@@ -118,23 +118,15 @@ function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Apply fn to every string in the tree, replacing it with the result. */
-function mapStrings(node: Json, fn: (s: string, key: string) => string, key = ''): Json {
-  if (typeof node === 'string') return fn(node, key);
-  if (Array.isArray(node)) return node.map((v) => mapStrings(v, fn, key));
-  if (isObject(node)) {
-    for (const k of Object.keys(node)) node[k] = mapStrings(node[k], fn, k);
-  }
-  return node;
-}
-
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
- * Rewrite the repository everywhere it is named: full_name, name, owner.login, and every URL
- * that contains owner/repo or the owner's user path. Ids stay as they are.
+ * Rewrite the repository everywhere it is named: every repository object (full_name, name),
+ * its owner (login and profile URLs, wherever the owner object appears) and every URL that
+ * contains owner/repo. Other people in the payload (sender, authors, assignees) keep their
+ * identity even when they are the owner; ids stay as they are.
  */
 export function rewriteRepository(payload: JsonObject, fullName: string): void {
   const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(fullName);
@@ -144,28 +136,36 @@ export function rewriteRepository(payload: JsonObject, fullName: string): void {
   if (!isObject(repo) || typeof repo.full_name !== 'string') {
     throw new TypeError('this payload has no repository to rewrite');
   }
-  const [oldOwner, oldName] = repo.full_name.split('/');
   const oldFull = repo.full_name;
-  const repoPath = new RegExp(`/${escapeRegExp(oldOwner)}/${escapeRegExp(oldName)}(?=$|[/?#.@:]|\\.git)`, 'g');
-  const ownerPath = new RegExp(`/(users|orgs)/${escapeRegExp(oldOwner)}(?=$|[/?#])`, 'g');
-  const ownerHtml = new RegExp(`(https?://[^/]+)/${escapeRegExp(oldOwner)}(?=$|[?#])`, 'g');
+  const [oldOwner, oldName] = oldFull.split('/');
+  const repoPath = new RegExp(`/${escapeRegExp(oldOwner)}/${escapeRegExp(oldName)}(?=$|[/?#.@:{])`, 'g');
   const scp = new RegExp(`:${escapeRegExp(oldOwner)}/${escapeRegExp(oldName)}\\.git$`);
-  mapStrings(payload, (s, key) => {
-    if (s === oldFull) return fullName;
-    if (key === 'login' && s === oldOwner) return newOwner;
-    if (/^(https?|git|ssh):\/\//.test(s) || s.startsWith('git@')) {
-      return s
-        .replace(repoPath, `/${newOwner}/${newName}`)
-        .replace(ownerPath, `/$1/${newOwner}`)
-        .replace(ownerHtml, `$1/${newOwner}`)
-        .replace(scp, `:${newOwner}/${newName}.git`);
+  const ownerPath = new RegExp(`/(users|orgs)/${escapeRegExp(oldOwner)}(?=$|[/?#{])`, 'g');
+  const ownerProfile = new RegExp(`^(https?://[^/]+)/${escapeRegExp(oldOwner)}$`);
+  const isUrl = (s: string) => /^(https?|git|ssh):\/\//.test(s) || s.startsWith('git@');
+  const repoUrls = (s: string) => (isUrl(s) ? s.replace(repoPath, `/${newOwner}/${newName}`).replace(scp, `:${newOwner}/${newName}.git`) : s);
+
+  const visit = (node: Json, key: string): Json => {
+    if (typeof node === 'string') return node === oldFull ? fullName : repoUrls(node);
+    if (Array.isArray(node)) return node.map((v) => visit(v, key));
+    if (!isObject(node)) return node;
+    const isAccount = typeof node.login === 'string' && node.id !== undefined;
+    if (isAccount) {
+      // The owner account, wherever it appears as an owner; anyone else is left alone.
+      if ((key === 'owner' || key === 'organization') && node.login === oldOwner) {
+        node.login = newOwner;
+        for (const k of Object.keys(node)) {
+          const v = node[k];
+          if (typeof v === 'string' && isUrl(v)) node[k] = v.replace(ownerPath, `/$1/${newOwner}`).replace(ownerProfile, `$1/${newOwner}`);
+        }
+      }
+      return node;
     }
-    return s;
-  });
-  repo.name = newName;
-  if (isObject(repo.owner)) repo.owner.login = newOwner;
-  // An organization named like the old owner is the same account.
-  if (isObject(payload.organization) && payload.organization.login === oldOwner) payload.organization.login = newOwner;
+    if (node.full_name === oldFull) node.name = newName;
+    for (const k of Object.keys(node)) node[k] = visit(node[k], k);
+    return node;
+  };
+  visit(payload, '');
 }
 
 /** Rewrite the sender, and every user object that is the same account, with their URLs. */

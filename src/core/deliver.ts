@@ -4,8 +4,19 @@
  * on the wire.
  */
 import { randomUUID } from 'node:crypto';
-import { Agent, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Agent, Dispatcher } from 'undici';
 import { signatureHeaders } from './signing.js';
+
+// undici costs more to load than node itself takes to start, so it is required only when a
+// pool is wanted (send --count, replay batches, forwards). A single delivery goes out over
+// node:http: same bytes, same headers, a fraction of the start-up time.
+const require = createRequire(import.meta.url);
+let undiciModule: typeof import('undici') | undefined;
+function undici(): typeof import('undici') {
+  return (undiciModule ??= require('undici') as typeof import('undici'));
+}
 
 /** GitHub's own delivery timeout; we use it for forwards and sends. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -102,7 +113,7 @@ export function forwardableHeaders(raw: readonly string[], drop: readonly string
 
 /** A keep-alive connection pool for many deliveries (send --count, replay batches, forwards). */
 export function createDispatcher(connections = 32): Agent {
-  return new Agent({
+  return new (undici().Agent)({
     connections,
     pipelining: 1,
     keepAliveTimeout: 10_000,
@@ -168,15 +179,20 @@ export function parseTargetUrl(url: string): URL {
 
 const SNIPPET_BYTES = 300;
 
-/** POST the delivery. Never throws for network trouble: the result says what happened. */
+/**
+ * POST the delivery. Never throws for network trouble: the result says what happened.
+ * With a dispatcher (a pool from createDispatcher) it goes through undici; without one,
+ * as a single request over node:http(s).
+ */
 export async function post(
   delivery: OutgoingDelivery,
   options: { dispatcher?: Dispatcher; timeoutMs?: number } = {},
 ): Promise<DeliveryResult> {
+  if (!options.dispatcher) return postOnce(delivery, options.timeoutMs ?? DELIVERY_TIMEOUT_MS);
   const started = performance.now();
   const timeout = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   try {
-    const res = await request(delivery.url, {
+    const res = await undici().request(delivery.url, {
       method: 'POST',
       body: delivery.body,
       headers: delivery.headers,
@@ -212,6 +228,50 @@ export async function post(
       error: describeNetworkError(err, delivery.url),
     };
   }
+}
+
+/** One request over node:http(s), for the one-shot path. */
+async function postOnce(delivery: OutgoingDelivery, timeout: number): Promise<DeliveryResult> {
+  const started = performance.now();
+  const done = (status: number | null, error: string | null, responseSnippet?: string): DeliveryResult => ({
+    url: delivery.url,
+    status,
+    durationMs: Math.round(performance.now() - started),
+    error,
+    ...(responseSnippet !== undefined ? { responseSnippet } : {}),
+  });
+  let url: URL;
+  try {
+    url = parseTargetUrl(delivery.url);
+  } catch (err) {
+    return done(null, (err as Error).message);
+  }
+  const requestFn = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  return new Promise<DeliveryResult>((resolve) => {
+    const req = requestFn(url, {
+      method: 'POST',
+      headers: { ...delivery.headers, 'Content-Length': String(delivery.body.length) },
+      agent: false,
+    });
+    req.setTimeout(timeout, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', (err) => resolve(done(null, describeNetworkError(err, delivery.url))));
+    req.on('response', (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const ok = status >= 200 && status < 300;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (!ok && size < SNIPPET_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('end', () => {
+        const snippet = ok ? undefined : Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+        resolve(done(status, null, snippet));
+      });
+      res.on('error', (err) => resolve(done(status, describeNetworkError(err, delivery.url))));
+    });
+    req.end(delivery.body);
+  });
 }
 
 export function isSuccess(result: DeliveryResult): boolean {
