@@ -201,6 +201,27 @@ describe('errors', () => {
     gh.assertDone();
   });
 
+  it('403 with x-ratelimit-remaining 0 and a reset 30 s away waits until the reset', async () => {
+    const now = new Date('2026-11-22T12:00:00Z');
+    const reset = Math.floor(now.getTime() / 1000) + 30;
+    gh.stub({ method: 'GET', path: HOOKS }, { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, body: { message: 'API rate limit exceeded' } }, { body: [] });
+    gh.stub({ method: 'POST', path: HOOKS }, { status: 201, body: makeHook({ id: 1 }) });
+    expect((await ensureHook(client(gh.url, { now: () => now }), repo, desired())).outcome).toBe('created');
+    expect(slept).toEqual([31_000]);
+    gh.assertDone();
+  });
+
+  it('403 without rate-limit headers is a permission error showing what the token needs', async () => {
+    gh.stub({ method: 'GET', path: '/orgs/octo-org/hooks' }, { status: 403, headers: { 'x-accepted-github-permissions': 'organization_hooks=read' }, body: { message: 'Resource not accessible by personal access token' } });
+    const err = (await ensureHook(client(), { kind: 'org', org: 'octo-org' }, desired()).catch((e: unknown) => e)) as ApiError;
+    expect(err.status).toBe(403);
+    expect(err.message).toContain('Resource not accessible by personal access token');
+    expect(err.details.join('\n')).toContain('organization_hooks=read');
+    expect(err.details.join('\n')).toContain('admin:org_hook');
+    expect(slept).toEqual([]);
+    gh.assertDone();
+  });
+
   it('500 twice then success, with backoff', async () => {
     gh.stub({ method: 'GET', path: HOOKS }, { status: 500, body: { message: 'boom' } }, { status: 502, body: 'bad gateway' }, { body: [] });
     gh.stub({ method: 'POST', path: HOOKS }, { status: 201, body: makeHook({ id: 1 }) });
