@@ -44,7 +44,7 @@ export function replayRequest(d: StoredDelivery, url: string, options: { secret?
 export async function run(ctx: AppContext, options: ReplayOptions, ids: string[] = []): Promise<number> {
   if (options.fromGithub || options.redeliver) {
     if (!options.fromGithub) throw new UsageError('--redeliver needs --from-github OWNER/REPO');
-    const { run: runFromGithub } = (await import('./replay-github.js' as string)) as { run: (ctx: AppContext, options: ReplayOptions, ids: string[]) => Promise<number> };
+    const { run: runFromGithub } = await import('./replay-github.js');
     return runFromGithub(ctx, options, ids);
   }
   const batch = options.all || options.event || options.since || options.last !== undefined;

@@ -103,7 +103,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   const action = typeof parsed.action === 'string' ? parsed.action : null;
 
   if (options.validate) {
-    const { validatePayload } = (await import('../core/schemas.js' as string)) as typeof import('../core/schemas-api.js');
+    const { validatePayload } = await import('../core/schemas.js');
     const result = await validatePayload(event, action, parsed);
     if (!result.schemaFound) {
       io.warn(`no official schema for ${eventName(event, action)}; sending unvalidated`);
