@@ -69,7 +69,12 @@ export function payloadUrlFor(publicUrl: string, path: string | undefined): stri
   return publicUrl + (path.startsWith('/') ? path : `/${path}`);
 }
 
-async function resolveBinary(ctx: AppContext, flag: string | undefined): Promise<CloudflaredBinary> {
+/** Find cloudflared; on a TTY offer to download it (with the npm package's installer) when it is nowhere. */
+export async function resolveBinary(
+  ctx: AppContext,
+  flag: string | undefined,
+  download: (to: string) => Promise<string> = downloadCloudflared,
+): Promise<CloudflaredBinary> {
   const found = await findCloudflared({ flag, env: ctx.env, home: ctx.paths.home });
   if (found) return found;
   const to = downloadedBinPath(ctx.paths.home);
@@ -81,7 +86,7 @@ async function resolveBinary(ctx: AppContext, flag: string | undefined): Promise
   );
   if (!yes) throw cloudflaredMissingError(ctx.paths.home);
   ctx.io.err(`Downloading cloudflared to ${to} …`);
-  const path = await downloadCloudflared(to);
+  const path = await download(to);
   ctx.io.success(`Downloaded cloudflared to ${path}`);
   return { path, source: 'HOOKCTL_HOME' };
 }
