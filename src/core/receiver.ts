@@ -393,7 +393,9 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
     options.onDelivery?.(delivery, stored);
   }
 
-  const server = createServer((req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  // Node checks those timeouts every connectionsCheckingInterval (30 s by default).
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
     inFlight++;
     let counted = true;
     const done = () => {
@@ -408,7 +410,7 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
       else res.destroy();
     });
   });
-  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.headersTimeout = headersTimeout;
   server.requestTimeout = options.requestTimeoutMs ?? 60_000;
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 200;

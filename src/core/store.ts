@@ -403,12 +403,20 @@ function escapeLike(s: string): string {
 
 const PAGE_SIZE = 100;
 
+export interface StoreOptions {
+  /** How long a write waits for another process's lock before failing (default 5 s). */
+  busyTimeoutMs?: number;
+}
+
 export class Store {
   readonly file: string;
   private readonly db: Database.Database;
   private queue: { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** Cached transaction wrappers (creating one per call is measurably slow). */
+  private readonly insertTx: (d: NewDelivery & { source: DeliverySource; github: GithubDeliveryInfo | null }) => StoredDelivery;
+  private readonly batchTx: Database.Transaction<(batch: { op: () => unknown }[]) => { ok: boolean; value: unknown }[]>;
   private readonly stmts: {
     nextAttempt: Database.Statement;
     insert: Database.Statement;
@@ -421,13 +429,13 @@ export class Store {
     count: Database.Statement;
   };
 
-  constructor(file: string) {
+  constructor(file: string, options: StoreOptions = {}) {
     this.file = file;
     try {
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     } catch (err) {
@@ -454,6 +462,18 @@ export class Store {
       hasGuid: db.prepare('SELECT 1 FROM deliveries WHERE delivery_guid = ? LIMIT 1').pluck(),
       count: db.prepare('SELECT COUNT(*) FROM deliveries').pluck(),
     };
+    this.insertTx = db.transaction((d: NewDelivery & { source: DeliverySource; github: GithubDeliveryInfo | null }) => this.insertInTransaction(d));
+    // Each op runs in a savepoint (a nested transaction), so one failing op does not undo the others.
+    const one = db.transaction((op: () => unknown) => op());
+    this.batchTx = db.transaction((batch: { op: () => unknown }[]) =>
+      batch.map((item) => {
+        try {
+          return { ok: true, value: one(item.op) };
+        } catch (err) {
+          return { ok: false, value: err };
+        }
+      }),
+    );
   }
 
   private migrate(): void {
@@ -494,19 +514,9 @@ export class Store {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const results: { ok: boolean; value: unknown }[] = [];
+    let results: { ok: boolean; value: unknown }[];
     try {
-      this.db
-        .transaction(() => {
-          for (const item of batch) {
-            try {
-              results.push({ ok: true, value: this.db.transaction(item.op)() });
-            } catch (err) {
-              results.push({ ok: false, value: err });
-            }
-          }
-        })
-        .immediate();
+      results = this.batchTx.immediate(batch);
     } catch (err) {
       const e = new StoreError(`cannot write to the delivery store ${this.file}: ${(err as Error).message}`);
       for (const item of batch) item.reject(e);
@@ -534,7 +544,11 @@ export class Store {
   }
 
   private insertRow(d: NewDelivery & { source: DeliverySource; github: GithubDeliveryInfo | null }): StoredDelivery {
-    return this.db.transaction(() => {
+    return this.insertTx(d);
+  }
+
+  private insertInTransaction(d: NewDelivery & { source: DeliverySource; github: GithubDeliveryInfo | null }): StoredDelivery {
+    {
       const attempt = d.deliveryId ? (this.stmts.nextAttempt.get(d.deliveryId) as number) : 1;
       const body = Buffer.isBuffer(d.body) ? d.body : Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength);
       const params = {
@@ -566,16 +580,43 @@ export class Store {
       };
       for (let tries = 0; ; tries++) {
         try {
-          const info = this.stmts.insert.run({ ...params, id: shortId() });
-          // Read back the summary only: the body and headers are the ones we were given.
-          return { ...toSummary(this.stmts.bySeq.get(info.lastInsertRowid) as Row), rawHeaders: d.rawHeaders, body };
+          const id = shortId();
+          const info = this.stmts.insert.run({ ...params, id });
+          return {
+            seq: Number(info.lastInsertRowid),
+            id,
+            deliveryId: d.deliveryId,
+            attempt,
+            event: d.event,
+            action: d.action,
+            receivedAt: params.receivedAt,
+            remoteAddress: d.remoteAddress,
+            method: params.method,
+            path: d.path,
+            url: d.url,
+            signature: d.signature,
+            signatureReason: d.signatureReason,
+            signatureAlgorithm: d.signatureAlgorithm,
+            status: d.status,
+            rejectReason: params.rejectReason,
+            repository: d.repository,
+            sender: d.sender,
+            contentType: params.contentType,
+            bytes: body.length,
+            schema: d.schema ?? null,
+            source: d.source,
+            github: d.github,
+            forward: null,
+            rawHeaders: d.rawHeaders,
+            body,
+          };
         } catch (err) {
           // A short-id collision: draw another one.
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && tries < 10) continue;
           throw err;
         }
       }
-    })();
+    }
   }
 
   /** A delivery by exact local id, with body and headers. */
@@ -704,7 +745,7 @@ function wrapError(err: unknown, file: string): unknown {
 }
 
 /** Open (creating folders and the file, migrating) the store at `file`. */
-export function openStore(file: string): Store {
+export function openStore(file: string, options: StoreOptions = {}): Store {
   const path = resolvePath(file);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -713,5 +754,5 @@ export function openStore(file: string): Store {
       'Choose another file with --store FILE, or set HOOKCTL_HOME.',
     ]);
   }
-  return new Store(path);
+  return new Store(path, options);
 }
