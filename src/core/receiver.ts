@@ -340,9 +340,8 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
     const event = header(req, 'x-github-event');
     let status = 200;
     let rejectReason: string | null = null;
-    let parsed: Parsed;
     // Parsed even when the signature fails, only to show what it claims to be.
-    parsed = parsePayload(kind, body);
+    const parsed = parsePayload(kind, body);
     if (verdict.signature === 'missing' || verdict.signature === 'invalid') {
       status = 401;
       rejectReason = verdict.reason;

@@ -19,7 +19,7 @@ import { IO } from '../../src/io.js';
 import { listen, type ListenOptions } from '../../src/commands/listen.js';
 import { openStore, type StoredDelivery } from '../../src/core/store.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
-import { postDelivery, postRaw, samplePayload, startOctokitApp, type OctokitApp } from '../helpers/webhook-apps.js';
+import { postDelivery, samplePayload, startOctokitApp, type OctokitApp } from '../helpers/webhook-apps.js';
 import { ROOT } from '../helpers/run-cli.js';
 
 const SECRET = 'test-secret';
