@@ -137,11 +137,14 @@ function main() {
     const schema = openapi.components.schemas[pair.schemaName];
     const known = new Set((schema.oneOf ?? [schema]).flatMap((v) => Object.keys(v.properties ?? {})));
     const siblings = captured.filter((p) => p.event === pair.event).map((p) => samples.get(p).payload);
-    siblings.sort((a, b) => overlap(b, known) - overlap(a, known));
+    siblings.sort((a, b) => Number(inWorld(b)) - Number(inWorld(a)) || overlap(b, known) - overlap(a, known));
     let payload;
     if (siblings.length > 0) {
       payload = structuredClone(siblings[0]);
       for (const key of Object.keys(payload)) if (!known.has(key) || key === 'changes') delete payload[key];
+      // Some captures name a repository inconsistently (full_name ≠ owner/name): use the world's.
+      const repo = payload.repository;
+      if (repo && repo.full_name !== `${repo.owner?.login}/${repo.name}`) payload.repository = structuredClone(world.repository);
       if (pair.action !== null) payload.action = pair.action;
       payload = conform(pair.schemaName, payload, { event: pair.event, action: pair.action, fresh: false });
     } else {

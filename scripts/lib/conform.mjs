@@ -181,6 +181,7 @@ export function createConformer({ openapi, world, fitErrors }) {
     if (fmt === 'email' || /email/.test(key)) return `${world.sender.id}+${world.sender.login}@users.noreply.github.com`;
     if (/(^|_)sha$|^after$|^before$|commit_id$|_oid$|^tree_id$|^commit$/.test(key)) return hashSha(`${kind}:${key}`);
     if (key === 'full_name') return world.fullName;
+    if (key === 'name' && /repo/.test(kind)) return world.repository.name;
     const table = STRINGS[key];
     if (table) return table[kind] ?? table.default;
     const examples = node.examples ?? (node.example !== undefined ? [node.example] : []);
@@ -252,6 +253,9 @@ export function createConformer({ openapi, world, fitErrors }) {
     switch (name) {
       case 'repository-webhooks':
       case 'repository':
+      case 'full-repository':
+      case 'minimal-repository':
+      case 'simple-repository':
         return world.repository;
       case 'simple-user':
       case 'webhooks_user':
