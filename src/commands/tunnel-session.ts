@@ -38,6 +38,8 @@ export interface TunnelSessionOptions {
    * before GitHub's ping arrives.
    */
   onSecret?: (secret: string) => void;
+  /** Abort (e.g. on Ctrl+C) while cloudflared starts: it is stopped and CancelledError thrown. */
+  signal?: AbortSignal;
 }
 
 export interface TunnelSession {
@@ -117,6 +119,7 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
     bin: bin.path,
     target,
     env: ctx.env,
+    signal: options.signal,
     onLine: (line) => {
       if (debug) io.err(c.dim(`cloudflared: ${line}`));
       else if (ready && parseLogLine(line).kind === 'error') io.warn(`cloudflared: ${line.replace(/^\S+\s+ERR\s+/, '').trim()}`);

@@ -22,14 +22,18 @@ export interface TunnelOptions {
 
 type Outcome = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'died'; reason: string };
 
-/** Resolves on the first SIGINT/SIGTERM/SIGHUP; the returned function removes the handlers. */
-function onceSignal(): { promise: Promise<Outcome>; dispose(): void } {
+/** Resolves (and aborts) on the first SIGINT/SIGTERM/SIGHUP; dispose() removes the handlers. */
+function onceSignal(): { promise: Promise<Outcome>; abort: AbortSignal; dispose(): void } {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const controller = new AbortController();
   let resolve: (o: Outcome) => void = () => {};
   const promise = new Promise<Outcome>((r) => (resolve = r));
-  const handler = (signal: NodeJS.Signals) => resolve({ kind: 'signal', signal });
+  const handler = (signal: NodeJS.Signals) => {
+    controller.abort();
+    resolve({ kind: 'signal', signal });
+  };
   for (const s of signals) process.on(s, handler);
-  return { promise, dispose: () => signals.forEach((s) => process.off(s, handler)) };
+  return { promise, abort: controller.signal, dispose: () => signals.forEach((s) => process.off(s, handler)) };
 }
 
 export async function run(ctx: AppContext, options: TunnelOptions): Promise<number> {
@@ -56,6 +60,7 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
       keepActive: options.keepActive,
       cloudflared: options.cloudflared,
       apiUrl: options.apiUrl,
+      signal: signal.abort,
       onSecret: (secret) => {
         // The user's own server must verify with the secret GitHub signs with.
         if (secrets.length === 0) {

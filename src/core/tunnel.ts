@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { HookctlError, TargetError } from '../errors.js';
+import { CancelledError, HookctlError, TargetError } from '../errors.js';
 
 export type CloudflaredSource = '--cloudflared' | 'CLOUDFLARED_BIN' | 'npm package' | 'HOOKCTL_HOME' | 'PATH';
 
@@ -262,6 +262,8 @@ export interface StartTunnelOptions {
   onLine?: (line: string) => void;
   /** A connection was registered after the first (cloudflared keeps up to 4). */
   onConnection?: (connection: EdgeConnection) => void;
+  /** Aborting before the tunnel is ready stops cloudflared and rejects with CancelledError. */
+  signal?: AbortSignal;
 }
 
 export interface StopResult {
@@ -337,16 +339,19 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
     const configs = () => findCloudflaredConfigs(options.env);
 
     const fail = (message: string, extra: string[] = []) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
       const tail = lastLines();
       const details = [
         ...extra,
         ...(tail.length ? ['cloudflared said:', ...tail.slice(-10).map((l) => `  ${l}`)] : ['cloudflared printed nothing.']),
         ...configExplanation(configs()),
       ];
-      const error = new TargetError(message, details);
+      failWith(new TargetError(message, details));
+    };
+    const failWith = (error: HookctlError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       if (exited) reject(error);
       else {
         // Never leave the child behind when the start failed.
@@ -368,6 +373,7 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
       if (!settled && publicUrl && connection) {
         settled = true;
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         resolve({
           publicUrl,
           target: options.target,
@@ -458,6 +464,12 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
         fail(`no tunnel URL from cloudflared within ${seconds} s`);
       }
     }, readyTimeoutMs);
+
+    function onAbort() {
+      failWith(new CancelledError('cancelled while cloudflared was starting'));
+    }
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

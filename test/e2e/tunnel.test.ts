@@ -198,6 +198,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(r.stderr).toContain('error: cloudflared exited with code 1 before the tunnel was ready');
     expect(r.stderr).toContain('cloudflared said:');
     expect(r.stderr).toContain('429 Too Many Requests');
+    expect(await gone(state().pid)).toBe(true);
   });
 
   it('no URL within the timeout: exit 1 naming the wait (HOOKCTL_TUNNEL_TIMEOUT shortens the 30 s)', async () => {
@@ -205,6 +206,19 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: no tunnel URL from cloudflared within 1 s');
     expect(r.stderr).toContain('Requesting new quick Tunnel on trycloudflare.com...');
+    expect(await gone(state().pid)).toBe(true);
+  });
+
+  it('Ctrl+C while cloudflared is still starting: exit 130 at once, cloudflared stopped', async () => {
+    const p = start(['tunnel', '--port', String(originPort)], { FAKE_CLOUDFLARED_MODE: 'no-url' });
+    await p.waitFor(/Starting a cloudflared quick tunnel/);
+    await until(() => existsSync(statePath()));
+    const { pid } = state();
+    const began = Date.now();
+    expect(await p.stop('SIGINT')).toEqual({ code: 130, signal: null });
+    expect(Date.now() - began).toBeLessThan(2500);
+    expect(p.stderr()).toContain('cancelled while cloudflared was starting');
+    expect(await gone(pid)).toBe(true);
   });
 
   it('a ~/.cloudflared/config.yaml that stops quick tunnels is detected and explained', async () => {

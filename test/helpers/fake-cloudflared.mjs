@@ -6,8 +6,9 @@
  * proxies HTTP from its own loopback port to the --url target, adding the headers Cloudflare adds.
  *
  * The public URL cannot resolve, so the fake writes where it really listens to a JSON file
- * given by FAKE_CLOUDFLARED_STATE: {pid, publicUrl, localUrl, target, args}. Tests (and the
- * fake GitHub) map the public URL to localUrl with it. hookctl itself knows nothing of this.
+ * given by FAKE_CLOUDFLARED_STATE: {pid, publicUrl, localUrl, target, args} (pid from the start,
+ * the URLs once the proxy listens). Tests map the public URL to localUrl with it (acting as
+ * GitHub's hookshot); hookctl itself knows nothing of this.
  *
  * FAKE_CLOUDFLARED_MODE:
  *   normal          (default) URL, one registered connection, proxy until SIGTERM/SIGINT
@@ -64,6 +65,15 @@ function randomHost() {
 
 const configDirs = env.HOME ? [join(env.HOME, '.cloudflared')] : [];
 const config = configDirs.flatMap((d) => ['config.yml', 'config.yaml'].map((n) => join(d, n))).find((p) => existsSync(p));
+
+/** FAKE_CLOUDFLARED_STATE: written at start (pid) and again once the proxy listens (URLs). */
+function writeState(extra) {
+  if (!env.FAKE_CLOUDFLARED_STATE) return;
+  const tmp = `${env.FAKE_CLOUDFLARED_STATE}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ pid: process.pid, publicUrl: null, localUrl: null, target: target.href, args, mode, ...extra }));
+  renameSync(tmp, env.FAKE_CLOUDFLARED_STATE);
+}
+writeState({});
 
 log('INF', 'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms. If you intend to use Tunnels in production you should use a pre-created named tunnel by following: https://developers.cloudflare.com/cloudflare-one/connections/connect-apps');
 
@@ -131,11 +141,7 @@ function start() {
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address();
     const localUrl = `http://127.0.0.1:${port}`;
-    if (env.FAKE_CLOUDFLARED_STATE) {
-      const tmp = `${env.FAKE_CLOUDFLARED_STATE}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ pid: process.pid, publicUrl, localUrl, target: target.href, args, mode }));
-      renameSync(tmp, env.FAKE_CLOUDFLARED_STATE);
-    }
+    writeState({ publicUrl, localUrl });
     setTimeout(() => {
       const line = `|  ${publicUrl}`;
       const width = 92;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TargetError } from '../../src/errors.js';
+import { CancelledError, TargetError } from '../../src/errors.js';
 import { startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel.js';
 
 const FAKE = fileURLToPath(new URL('../helpers/bin/cloudflared', import.meta.url));
@@ -131,8 +131,21 @@ describe('startQuickTunnel (fake cloudflared)', () => {
     const { message, details } = await failure({ FAKE_CLOUDFLARED_MODE: 'no-url' }, { readyTimeoutMs: 600 });
     expect(message).toBe('no tunnel URL from cloudflared within 1 s');
     expect(details).toContain('Requesting new quick Tunnel on trycloudflare.com...');
-    // the state file is not written in this mode; check by scanning for our fake's args instead
+    expect(alive(state().pid)).toBe(false);
     await expect(processesWithArg(originUrl)).resolves.toEqual([]);
+  });
+
+  it('aborting while cloudflared starts stops it and rejects with CancelledError', async () => {
+    const controller = new AbortController();
+    const pending = start({ FAKE_CLOUDFLARED_MODE: 'no-url' }, { readyTimeoutMs: 10_000, signal: controller.signal });
+    await until(() => existsSync(join(dir, 'state.json')));
+    const began = Date.now();
+    controller.abort();
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as CancelledError).exitCode).toBe(130);
+    expect(Date.now() - began).toBeLessThan(2000);
+    expect(alive(state().pid)).toBe(false);
   });
 
   it('URL but no registered connection: fails naming the URL', async () => {
@@ -175,6 +188,14 @@ describe('startQuickTunnel (fake cloudflared)', () => {
     expect((err as TargetError).message).toBe(`could not run ${missing}: ENOENT`);
   });
 });
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 /** PIDs of processes whose command line contains `arg` (Linux /proc). */
 async function processesWithArg(arg: string): Promise<number[]> {
