@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { createDispatcher, forwardableHeaders, isSuccess, parseTargetUrl, postAll, type DeliveryResult, type OutgoingDelivery } from '../core/deliver.js';
 import { signatureHeaders } from '../core/signing.js';
 import { parseSince } from '../core/when.js';
-import { openStore, type DeliveryFilter, type DeliverySummary, type Store, type StoredDelivery } from '../core/store.js';
+import { openStore, type DeliveryFilter, type DeliverySummary, type NewAttempt, type Store, type StoredDelivery } from '../core/store.js';
 import { eventName, formatDuration, formatStatus, printJsonLine, timeAgo } from '../output.js';
 
 export interface ReplayOptions {
@@ -29,6 +29,7 @@ export interface ReplayOptions {
 }
 
 export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
+const ATTEMPT_BATCH = 250;
 
 /** The request a replay sends: stored bytes, original headers, optionally a new GUID and fresh signatures. */
 export function replayRequest(d: StoredDelivery, url: string, options: { secret?: string; newDeliveryId?: boolean }): OutgoingDelivery {
@@ -145,6 +146,12 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<StoredD
   const started = performance.now();
   const dispatcher = createDispatcher(options.concurrency);
   const pending: Promise<unknown>[] = [];
+  let attempts: { id: string; attempt: NewAttempt }[] = [];
+  const flushAttempts = () => {
+    const batch = attempts;
+    attempts = [];
+    if (batch.length > 0) pending.push(store.enqueue(() => batch.forEach((a) => store.recordAttempt(a.id, a.attempt))).catch(() => Promise.reject(batch.length)));
+  };
   try {
     await postAll(
       source,
@@ -156,12 +163,9 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<StoredD
           if (isSuccess(result)) tally.ok++;
           else if (result.status !== null) tally.non2xx++;
           else tally.failed++;
-          // Group commit: attempts are written in batches, not one fsync each.
-          pending.push(
-            store.enqueue(() =>
-              store.recordAttempt(d.id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error }),
-            ),
-          );
+          // Attempts are written in batches of ATTEMPT_BATCH, one transaction (one fsync) each.
+          attempts.push({ id: d.id, attempt: { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error } });
+          if (attempts.length >= ATTEMPT_BATCH) flushAttempts();
           if (options.json) {
             printJsonLine(io, {
               id: d.id,
@@ -191,11 +195,12 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<StoredD
       },
     );
   } finally {
+    flushAttempts();
     await dispatcher.close();
     progress?.done();
   }
   const settled = await Promise.allSettled(pending);
-  const unrecorded = settled.filter((s) => s.status === 'rejected').length;
+  const unrecorded = settled.reduce((n, s) => n + (s.status === 'rejected' ? Number(s.reason) : 0), 0);
   if (unrecorded > 0) io.warn(`${unrecorded} replay attempt(s) could not be recorded in the store`);
   const seconds = (performance.now() - started) / 1000;
   if (!options.json && (total > 1 || tally.ok !== 1)) {
