@@ -8,7 +8,7 @@ import { BIN, ROOT, fmt, median, startBareReceiver, timed } from './lib.mjs';
 const COUNT = Number(process.env.COUNT ?? 2000);
 const CONCURRENCY = 32;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const body = readFileSync(`${ROOT}payloads/pull_request/opened.json`).subarray(0, -0 || undefined);
+const body = readFileSync(`${ROOT}payloads/pull_request/opened.json`);
 const bytes = body.at(-1) === 0x0a ? body.subarray(0, -1) : body;
 
 async function undiciLoop(url) {
