@@ -1,0 +1,141 @@
+/**
+ * The built CLI: crash safety (SIGKILL under 1,000 concurrent deliveries), two listeners on
+ * one store, graceful stop, port in use. Run `npx tsc -p tsconfig.build.json` first.
+ */
+import { join } from 'node:path';
+import { Agent, request as httpRequest } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/core/store.js';
+import { signatureHeaders } from '../../src/core/signing.js';
+import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+import { postDelivery, samplePayload } from '../helpers/webhook-apps.js';
+
+const SECRET = 'e2e-secret';
+let box: Sandbox;
+let children: LongRunning[] = [];
+let servers: Server[] = [];
+
+async function startListen(args: string[] = []): Promise<{ cli: LongRunning; url: string; port: number }> {
+  const cli = startCli(['listen', '--port', '0', '--secret', SECRET, ...args], { env: box.env });
+  children.push(cli);
+  const m = await cli.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const port = Number(m[1]);
+  return { cli, url: `http://127.0.0.1:${port}/`, port };
+}
+
+beforeEach(() => {
+  box = sandbox();
+});
+afterEach(async () => {
+  for (const c of children) await c.stop('SIGKILL');
+  for (const s of servers) await new Promise((r) => s.close(r));
+  children = [];
+  servers = [];
+  box.cleanup();
+});
+
+describe('hookctl listen (built CLI)', () => {
+  it('stops cleanly on SIGTERM with a summary and exit 0', async () => {
+    const { cli, url } = await startListen();
+    expect((await postDelivery(url, samplePayload(), { secret: SECRET })).status).toBe(200);
+    expect((await postDelivery(url, samplePayload(), { secret: 'wrong' })).status).toBe(401);
+    await cli.waitFor(/401/);
+    const { code } = await cli.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(cli.stderr()).toMatch(/Stopped after .*: 1 accepted, 1 rejected/);
+  });
+
+  it('names --port and exits 1 when the port is taken', async () => {
+    const busy = createServer();
+    servers.push(busy);
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const { port } = busy.address() as AddressInfo;
+    const res = await runCli(['listen', '--port', String(port), '--secret', SECRET], { env: box.env });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(new RegExp(`port ${port} is already in use`));
+    expect(res.stderr).toMatch(/--port/);
+  });
+
+  it('warns about --host 0.0.0.0 and about running without a secret', async () => {
+    const cli = startCli(['listen', '--port', '0', '--host', '0.0.0.0'], { env: box.env });
+    children.push(cli);
+    await cli.waitFor(/every network interface/);
+    await cli.waitFor(/no secret/);
+  });
+
+  it('crash test: SIGKILL during 1,000 concurrent deliveries loses no delivery that got a 200', async () => {
+    const { cli, port } = await startListen();
+    const agent = new Agent({ keepAlive: false, maxSockets: 1000 });
+    const bodies = Array.from({ length: 1000 }, (_, i) => Buffer.from(samplePayload({ n: i, pad: 'x'.repeat(i % 97) })));
+    const acknowledged: number[] = [];
+    let killed = false;
+    const sends = bodies.map(
+      (body, i) =>
+        new Promise<void>((resolve) => {
+          const req = httpRequest(
+            { host: '127.0.0.1', port, method: 'POST', path: '/', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-github-event': 'issues', 'x-github-delivery': `crash-${i}`, ...signatureHeaders(SECRET, body) } },
+            (res) => {
+              res.resume();
+              res.on('end', () => {
+                if (res.statusCode === 200) acknowledged.push(i);
+                // Kill mid-way: after a third of the answers came back.
+                if (!killed && acknowledged.length >= 300) {
+                  killed = true;
+                  cli.child.kill('SIGKILL');
+                }
+                resolve();
+              });
+              res.on('error', () => resolve());
+            },
+          );
+          req.on('error', () => resolve());
+          req.end(body);
+        }),
+    );
+    await Promise.all(sends);
+    agent.destroy();
+    expect(killed).toBe(true);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(300);
+    expect(acknowledged.length).toBeLessThan(1000);
+    await cli.exited;
+    // Restart on the same store: it opens (WAL recovery) and serves.
+    const again = await startListen();
+    expect((await postDelivery(again.url, samplePayload(), { secret: SECRET })).status).toBe(200);
+    await again.cli.stop();
+    const store = openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db'));
+    try {
+      const byGuid = new Map<string, Buffer>();
+      for (const d of store.iterate()) byGuid.set(d.deliveryId!, d.body);
+      for (const i of acknowledged) {
+        const stored = byGuid.get(`crash-${i}`);
+        expect(stored, `delivery ${i} got a 200 but is not in the store`).toBeDefined();
+        expect(stored!.equals(bodies[i])).toBe(true);
+      }
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
+  it('two listeners share one store file; deliveries list works while they write', async () => {
+    const a = await startListen();
+    const b = await startListen();
+    const sending = Promise.all(
+      Array.from({ length: 150 }, (_, i) => postDelivery(i % 2 ? a.url : b.url, samplePayload({ n: i }), { secret: SECRET, deliveryId: `two-${i}` })),
+    );
+    const lists: Promise<{ code: number | null; stdout: string }>[] = [];
+    for (let i = 0; i < 3; i++) lists.push(runCli(['deliveries', 'list', '--json', '--limit', '5'], { env: box.env }));
+    const results = await sending;
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    for (const l of await Promise.all(lists)) {
+      expect(l.code).toBe(0);
+      expect(Array.isArray(JSON.parse(l.stdout))).toBe(true);
+    }
+    const after = await runCli(['deliveries', 'list', '--json', '--limit', '500'], { env: box.env });
+    const rows = JSON.parse(after.stdout) as { id: string; deliveryId: string }[];
+    expect(rows).toHaveLength(150);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(150);
+    expect(new Set(rows.map((r) => r.deliveryId)).size).toBe(150);
+  }, 60_000);
+});
