@@ -1,0 +1,154 @@
+/**
+ * src/core/schemas.ts: violations with their JSON paths, lazy per-event loading, and the same
+ * verdict as ajv (the reference implementation) on samples and on broken variants of them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { PAYLOADS_DIR } from '../../src/core/catalog.js';
+import { SCHEMAS_DIR, documentedActions, validatePayload } from '../../src/core/schemas.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function sample(file: string): { [k: string]: Json } {
+  return JSON.parse(readFileSync(join(PAYLOADS_DIR, file), 'utf8')) as { [k: string]: Json };
+}
+
+describe('validatePayload', () => {
+  it('accepts a catalog sample', async () => {
+    const result = await validatePayload('pull_request', 'opened', sample('pull_request/opened.json'));
+    expect(result).toEqual({ schemaFound: true, valid: true, violations: [] });
+  });
+
+  it('reports a missing required field and a wrong type with their JSON paths', async () => {
+    const payload = sample('pull_request/opened.json') as any;
+    delete payload.pull_request.head.sha;
+    payload.pull_request.number = '12';
+    const result = await validatePayload('pull_request', 'opened', payload);
+    expect(result.schemaFound).toBe(true);
+    expect(result.valid).toBe(false);
+    expect(result.violations).toEqual(
+      expect.arrayContaining([
+        { path: '/pull_request/head/sha', message: 'is required but missing' },
+        { path: '/pull_request/number', message: 'must be integer, got string "12"' },
+      ]),
+    );
+    expect(result.violations).toHaveLength(2);
+  });
+
+  it('explains enum, format, nullable-object and array-item violations', async () => {
+    const payload = sample('pull_request/opened.json') as any;
+    payload.pull_request.state = 'opened';
+    payload.pull_request.created_at = 'yesterday';
+    payload.pull_request.milestone = 'v1';
+    payload.pull_request.labels = [{ id: 1 }];
+    const { violations } = await validatePayload('pull_request', 'opened', payload);
+    const byPath = Object.fromEntries(violations.map((v) => [v.path, v.message]));
+    expect(byPath['/pull_request/state']).toMatch(/must be one of "open", "closed"; got "opened"/);
+    expect(byPath['/pull_request/created_at']).toBe('must be a valid date-time, got "yesterday"');
+    expect(byPath['/pull_request/milestone']).toBe('must be null or object, got string "v1"');
+    expect(byPath['/pull_request/labels/0/name']).toBe('is required but missing');
+  });
+
+  it('escapes keys in paths (JSON Pointer)', async () => {
+    const payload = sample('issues/opened.json') as any;
+    payload.issue.reactions['+1'] = 'many';
+    const { violations } = await validatePayload('issues', 'opened', payload);
+    expect(violations).toContainEqual({ path: '/issue/reactions/+1', message: 'must be integer, got string "many"' });
+  });
+
+  it('says when there is no schema: unknown event, unknown action, odd names', async () => {
+    expect(await validatePayload('no_such_event', null, {})).toEqual({ schemaFound: false, valid: true, violations: [] });
+    expect(await validatePayload('pull_request', 'exploded', {})).toEqual({ schemaFound: false, valid: true, violations: [] });
+    expect(await validatePayload('../package', null, {})).toEqual({ schemaFound: false, valid: true, violations: [] });
+    expect(await validatePayload('pull_request', null, {})).toMatchObject({ schemaFound: false });
+  });
+
+  it('validates events without actions, even when the payload carries one', async () => {
+    expect((await validatePayload('push', null, sample('push.json'))).valid).toBe(true);
+    const ping = sample('ping.json');
+    expect((await validatePayload('ping', null, ping)).valid).toBe(true);
+    expect((await validatePayload('ping', null, { ...ping, hook_id: 'x' })).violations[0]).toEqual({ path: '/hook_id', message: 'must be integer, got string "x"' });
+  });
+
+  it('lists documented actions per event', async () => {
+    expect(await documentedActions('push')).toEqual(['']);
+    expect(await documentedActions('star')).toEqual(expect.arrayContaining(['created', 'deleted']));
+    expect(await documentedActions('nope')).toBeUndefined();
+  });
+
+  it('rejects non-objects at the root', async () => {
+    expect((await validatePayload('push', null, [])).violations).toEqual([{ path: '', message: 'must be object, got array' }]);
+    expect((await validatePayload('push', null, 'x')).violations).toEqual([{ path: '', message: 'must be object, got string "x"' }]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Same verdict as ajv on the same schema files.
+
+/** Deterministic broken variants: each removes one field or gives it a wrong type. */
+function variants(payload: { [k: string]: Json }, limit: number): { [k: string]: Json }[] {
+  const paths: (string | number)[][] = [];
+  const walk = (node: Json, path: (string | number)[]) => {
+    if (path.length > 0) paths.push(path);
+    if (Array.isArray(node)) node.slice(0, 2).forEach((v, i) => walk(v, [...path, i]));
+    else if (node && typeof node === 'object') for (const k of Object.keys(node)) walk(node[k], [...path, k]);
+  };
+  walk(payload, []);
+  const step = Math.max(1, Math.floor(paths.length / limit));
+  const out: { [k: string]: Json }[] = [];
+  for (let i = 0; i < paths.length; i += step) {
+    const path = paths[i];
+    for (const mode of ['delete', 'retype'] as const) {
+      const copy = structuredClone(payload);
+      let parent: any = copy;
+      for (const seg of path.slice(0, -1)) parent = parent[seg];
+      const last = path[path.length - 1];
+      const old = parent[last] as Json;
+      if (mode === 'delete') {
+        if (Array.isArray(parent)) parent.splice(last as number, 1);
+        else delete parent[last];
+      } else {
+        parent[last] = typeof old === 'string' ? 42 : typeof old === 'number' ? 'forty-two' : old === null ? 42 : typeof old === 'boolean' ? 'yes' : Array.isArray(old) ? {} : 'object';
+      }
+      out.push(copy);
+    }
+  }
+  return out;
+}
+
+describe('schemas.ts agrees with ajv', () => {
+  const cases: [event: string, action: string | null, file: string][] = [
+    ['pull_request', 'opened', 'pull_request/opened.json'],
+    ['push', null, 'push.json'],
+    ['issues', 'opened', 'issues/opened.json'],
+    ['release', 'published', 'release/published.json'],
+    ['star', 'created', 'star/created.json'],
+    ['secret_scanning_alert', 'created', 'secret_scanning_alert/created.json'],
+    ['repository_advisory', 'published', 'repository_advisory/published.json'],
+    ['custom_property_values', 'updated', 'custom_property_values/updated.json'],
+  ];
+
+  it.each(cases)('%s.%s: valid sample and %s broken variants', async (event, action, file) => {
+    const doc = JSON.parse(readFileSync(join(SCHEMAS_DIR, `${event}.json`), 'utf8')) as { $defs: Record<string, object>; 'x-hookctl-actions': Record<string, string> };
+    const ajv = new Ajv2020({ strict: false, allErrors: false });
+    addFormats.default(ajv);
+    ajv.addFormat('int64', true);
+    // The pair's schema with the event file's $defs (compiling the whole file's root takes seconds).
+    const check = ajv.compile({ $ref: `#/$defs/${doc['x-hookctl-actions'][action ?? '']}`, $defs: doc.$defs });
+    const payload = sample(file);
+    expect(check(payload)).toBe(true);
+    let disagreements = 0;
+    let invalid = 0;
+    for (const variant of variants(payload, 60)) {
+      const ours = await validatePayload(event, action, variant);
+      const theirs = check(variant);
+      if (!theirs) invalid++;
+      if (ours.valid !== theirs) disagreements++;
+    }
+    expect(disagreements).toBe(0);
+    expect(invalid).toBeGreaterThan(10); // the variants do break things
+  });
+});
