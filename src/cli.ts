@@ -242,6 +242,13 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--keep-active', 'with --register: leave the hook active on exit')
     .option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)')
     .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl tunnel --port 3000 --path /webhooks',
+        'hookctl tunnel --port 3000 --path /webhooks --register octo-org/octo-repo --secret "$SECRET"',
+      ]),
+    )
     .action(lazy(() => import('./commands/tunnel.js')));
 
   program
