@@ -13,7 +13,6 @@
  *   - `registerForTunnel(ctx, {...})` / `deactivateForTunnel(ctx, {...})` (bottom of file)
  */
 import { createHash } from 'node:crypto';
-import type { Dispatcher } from 'undici';
 import type { AppContext } from '../context.js';
 import { ApiError, AuthError, HookctlError, UsageError } from '../errors.js';
 import { formBody } from './deliver.js';
@@ -121,7 +120,6 @@ export interface GithubClientOptions {
   /** Called once, on the first request. */
   token: () => Promise<ResolvedToken>;
   userAgent?: string;
-  dispatcher?: Dispatcher;
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
@@ -193,17 +191,16 @@ export class GithubClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
     const url = this.urlFor(path, opts.query);
     const token = await this.token();
-    const { request } = await import('undici');
     const sleep = this.options.sleep ?? sleepReal;
     const retries = this.options.retries ?? 2;
     let backoff = this.options.backoffMs ?? 1000;
     let serverFailures = 0;
     let rateLimitWaits = 0;
     for (;;) {
-      let res: Dispatcher.ResponseData;
+      let res: RawResponse;
       try {
-        res = await request(url, {
-          method: method as Dispatcher.HttpMethod,
+        res = await httpSend(url, {
+          method,
           headers: {
             accept: 'application/vnd.github+json',
             authorization: `Bearer ${token.token}`,
@@ -212,9 +209,7 @@ export class GithubClient {
             ...(opts.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
           },
           body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-          dispatcher: this.options.dispatcher,
-          headersTimeout: 30_000,
-          bodyTimeout: 30_000,
+          timeoutMs: 30_000,
         });
       } catch (err) {
         if (serverFailures < retries && method !== 'POST') {
@@ -229,10 +224,7 @@ export class GithubClient {
           'Check the network, or --api-url / GITHUB_API_URL for GitHub Enterprise Server (https://HOST/api/v3).',
         ]);
       }
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const text = await res.body.text();
-      const status = res.statusCode;
+      const { headers, text, status } = res;
       if (status >= 200 && status < 300) {
         let data: unknown = undefined;
         if (text.length > 0) {
@@ -361,7 +353,7 @@ export class GithubClient {
 /** A client for ctx: base URL from --api-url/GITHUB_API_URL, token resolved on first use. */
 export function connect(
   ctx: AppContext,
-  options: { apiUrl?: string; org?: boolean; onWait?: (info: WaitInfo) => void; dispatcher?: Dispatcher } = {},
+  options: { apiUrl?: string; org?: boolean; onWait?: (info: WaitInfo) => void } = {},
 ): GithubClient {
   const baseUrl = ctx.apiUrl(options.apiUrl);
   return new GithubClient({
@@ -370,7 +362,6 @@ export function connect(
     userAgent: `hookctl/${ctx.version}`,
     now: () => ctx.now(),
     onWait: options.onWait,
-    dispatcher: options.dispatcher,
     // Tests shorten the 5xx backoff (rate-limit waits follow GitHub's headers).
     backoffMs: /^\d+$/.test(ctx.env.HOOKCTL_TEST_BACKOFF_MS ?? '') ? Number(ctx.env.HOOKCTL_TEST_BACKOFF_MS) : undefined,
   });
@@ -737,4 +728,50 @@ export async function registerForTunnel(
 /** Turn the tunnel's hook off on exit (`active: false`), leaving it in place for next time. */
 export async function deactivateForTunnel(registration: TunnelRegistration): Promise<Hook> {
   return setHookActive(registration.client, registration.target, registration.hook.id, false);
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+// One keep-alive agent per scheme for the whole run (pagination reuses the connection).
+// node:http(s) rather than undici: the REST calls are few, and undici alone costs more to
+// load than node takes to start.
+let agents: { http?: import('node:http').Agent; https?: import('node:https').Agent } = {};
+
+async function httpSend(url: string, init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<RawResponse> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  const mod = secure ? await import('node:https') : await import('node:http');
+  const agent = secure ? (agents.https ??= new (mod as typeof import('node:https')).Agent({ keepAlive: true })) : (agents.http ??= new mod.Agent({ keepAlive: true }));
+  const body = init.body !== undefined ? Buffer.from(init.body, 'utf8') : undefined;
+  return new Promise<RawResponse>((resolve, reject) => {
+    const req = mod.request(u, {
+      method: init.method,
+      headers: { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+      agent,
+    });
+    req.setTimeout(init.timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.end(body);
+  });
+}
+
+/** Let the process exit: close idle keep-alive sockets (tests and long-running commands). */
+export function closeConnections(): void {
+  agents.http?.destroy();
+  agents.https?.destroy();
+  agents = {};
 }
