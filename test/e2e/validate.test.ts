@@ -1,0 +1,115 @@
+/**
+ * hookctl validate through the built CLI (run `npx tsc -p tsconfig.build.json` first):
+ * violations with their JSON paths, exit codes 0/1/2, --json, stdin, and the cost of one
+ * validation in a fresh process.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+
+const OPENED = join(ROOT, 'payloads', 'pull_request', 'opened.json');
+
+let box: Sandbox;
+beforeEach(() => {
+  box = sandbox();
+});
+afterEach(() => {
+  box.cleanup();
+});
+
+function brokenPullRequest(): string {
+  const payload = JSON.parse(readFileSync(OPENED, 'utf8'));
+  delete payload.pull_request.head.sha;
+  payload.pull_request.number = '12';
+  const file = join(box.dir, 'broken.json');
+  writeFileSync(file, JSON.stringify(payload, null, 2));
+  return file;
+}
+
+describe('hookctl validate', () => {
+  it('accepts a catalog sample: exit 0', async () => {
+    const r = await runCli(['validate', OPENED, '--event', 'pull_request.opened'], { env: box.env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${OPENED}: valid pull_request.opened payload\n`);
+    expect(r.code).toBe(0);
+  });
+
+  it('reports a missing required field and a wrong type with their paths: exit 1', async () => {
+    const file = brokenPullRequest();
+    const r = await runCli(['validate', file, '--event', 'pull_request.opened'], { env: box.env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${file}: 2 violations of GitHub's pull_request.opened schema`);
+    expect(r.stdout).toMatch(/^ {2}\/pull_request\/head\/sha +is required but missing$/m);
+    expect(r.stdout).toMatch(/^ {2}\/pull_request\/number +must be integer, got string "12"$/m);
+  });
+
+  it('--json: one document with every violation; the action comes from the payload when not given', async () => {
+    const file = brokenPullRequest();
+    const r = await runCli(['validate', file, '--event', 'pull_request', '--json'], { env: box.env });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      file,
+      event: 'pull_request',
+      action: 'opened',
+      valid: false,
+      violations: [
+        { path: '/pull_request/number', message: 'must be integer, got string "12"' },
+        { path: '/pull_request/head/sha', message: 'is required but missing' },
+      ],
+    });
+  });
+
+  it('reads stdin; events without actions need none', async () => {
+    const r = await runCli(['validate', '--event', 'push'], { env: box.env, input: readFileSync(join(ROOT, 'payloads', 'push.json')) });
+    expect(r.stdout).toBe('stdin: valid push payload\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('a payload whose action is missing or undocumented is invalid', async () => {
+    const r = await runCli(['validate', '-', '--event', 'star'], { env: box.env, input: '{"starred_at":null}' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\/action +is required but missing \(one of: created, deleted\)/);
+  });
+
+  it('not JSON: exit 2 with the parse position', async () => {
+    const r = await runCli(['validate', '-', '--event', 'push'], { env: box.env, input: '{\n  "ref": "refs/heads/main",\n}' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('stdin is not JSON: line 3, column 1');
+  });
+
+  it('unknown event or action, unreadable file: exit 2 with a hint', async () => {
+    const unknownEvent = await runCli(['validate', OPENED, '--event', 'pull_requests.opened'], { env: box.env });
+    expect(unknownEvent.code).toBe(2);
+    expect(unknownEvent.stderr).toContain('unknown event "pull_requests"');
+    expect(unknownEvent.stderr).toContain('Did you mean: pull_request');
+
+    const unknownAction = await runCli(['validate', OPENED, '--event', 'pull_request.opend'], { env: box.env });
+    expect(unknownAction.code).toBe(2);
+    expect(unknownAction.stderr).toMatch(/unknown action "opend" for pull_request\nDocumented actions: .*opened/);
+
+    const missing = await runCli(['validate', join(box.dir, 'nope.json'), '--event', 'push'], { env: box.env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.json: no such file');
+  });
+
+  it('validating one payload costs at most 150 ms in a fresh process', () => {
+    // Measured inside a fresh node: import schemas.js, read the payload, validate it.
+    const script = `
+      const t0 = performance.now();
+      const { validatePayload } = await import(${JSON.stringify(join(ROOT, 'dist', 'core', 'schemas.js'))});
+      const { readFileSync } = await import('node:fs');
+      const result = await validatePayload('pull_request', 'opened', JSON.parse(readFileSync(${JSON.stringify(OPENED)}, 'utf8')));
+      console.log(JSON.stringify({ ms: performance.now() - t0, valid: result.valid }));`;
+    const runs = [0, 1, 2].map(() => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { ms: number; valid: boolean };
+    });
+    expect(runs.every((r) => r.valid)).toBe(true);
+    const best = Math.min(...runs.map((r) => r.ms));
+    expect(best).toBeLessThan(150);
+  });
+});
