@@ -102,7 +102,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
 
   beforeEach(async () => {
     box = sandbox();
-    env = { ...box.env, PATH: `${FAKE_BIN_DIR}:${box.env.PATH}`, FAKE_CLOUDFLARED_STATE: join(box.dir, 'cloudflared-state.json') };
+    env = { ...box.env, PATH: `${FAKE_BIN_DIR}:${box.env.PATH}`, FAKE_CLOUDFLARED_STATE: join(box.dir, 'cloudflared-state.json'), FAKE_CLOUDFLARED_NODE: process.execPath };
     received = [];
     running = [];
     gh = undefined;
@@ -347,6 +347,17 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       const r = await runCli(['tunnel', '--port', String(originPort), '--register', 'o/r'], { env });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/error: .*404/);
+      expect(await gone(state().pid)).toBe(true);
+      gh!.assertDone();
+    });
+
+    it('no GitHub token: exit 4 naming what the token needs, and cloudflared is stopped', async () => {
+      const noToken = { ...env, GITHUB_TOKEN: '', PATH: `${FAKE_BIN_DIR}:${join(box.dir, 'no-gh')}` };
+      mkdirSync(join(box.dir, 'no-gh'));
+      const r = await runCli(['tunnel', '--port', String(originPort), '--register', 'o/r'], { env: noToken });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain('error: no GitHub token');
+      expect(r.stderr).toContain('admin:repo_hook');
       expect(await gone(state().pid)).toBe(true);
       gh!.assertDone();
     });
