@@ -11,11 +11,21 @@ import { API, WEB, hashInt, hashSha, isoDate, nodeId, nodePrefix } from './world
 
 const TOP_OPTIONAL_SKIP = new Set(['enterprise', 'installation']);
 /** Generic keys that do not name the kind of object they hold. */
-const GENERIC_KEYS = new Set(['head', 'base', 'changes', 'from', 'to', 'links', '_links', 'self', 'old', 'new', 'previous', 'items', 'properties', 'parameters', 'conditions', 'content']);
+const GENERIC_KEYS = new Set(['head', 'base', 'changes', 'from', 'to', 'links', '_links', 'self', 'html', 'old', 'new', 'previous', 'items', 'properties', 'parameters', 'conditions', 'content']);
 const ONE_ITEM_ARRAYS = new Set(['commits', 'repositories', 'repositories_added', 'repositories_removed', 'rules', 'options', 'alerts', 'bypass_actors', 'include', 'exclude', 'events', 'values', 'new_property_values', 'old_property_values', 'allowed_values', 'locations', 'environments', 'required_status_checks', 'workflows', 'ecosystems', 'vulnerabilities', 'identifiers', 'references', 'cwes', 'credits', 'credits_detailed']);
 const NULL_OBJECT_KEYS = new Set(['milestone', 'assignee', 'auto_merge', 'performed_via_github_app', 'closed_by', 'merged_by', 'dismissed_by', 'resolved_by', 'pinned_comment', 'parent', 'template_repository', 'active_lock_reason', 'push_protection_bypassed_by', 'push_protection_bypass_request_reviewer', 'push_protection_bypass_request_comment', 'push_protection_bypass_request_html_url', 'answer_chosen_by', 'requested_team', 'dismissal_approved_by', 'assignees_team', 'fixed_in', 'withdrawn_at', 'cvss', 'cvss_severities', 'epss', 'cve_id', 'head_repository']);
 const CORE_DATE_KEYS = /^(created_at|updated_at|pushed_at|submitted_at|started_at|published_at|timestamp|first_seen_at|run_started_at|date|due_on|last_used_at|received_at|status_updated_at|added_at)$/;
 const TRUE_KEYS = new Set(['active', 'verified', 'has_issues', 'has_projects', 'has_wiki', 'has_downloads', 'has_pages', 'public', 'allow_merge_commit', 'allow_squash_merge', 'allow_rebase_merge', 'mergeable', 'rebaseable', 'distinct', 'enabled', 'strict_required_status_checks_policy', 'required_approving_review_count']);
+
+/** changes.<field>.from: what the field said before. */
+const FROM = {
+  title: 'Spelling error in the README',
+  body: 'This is the old description.',
+  name: 'Hello-World-old',
+  login: 'Octocoders-old',
+  slug: 'octocoders-old',
+  description: 'The old description.',
+};
 
 const STRINGS = {
   title: { issue: 'Spelling error in the README file', pull_request: 'Update the README with new information.', projects_v2: 'Roadmap', projects_v2_status_update: 'On track', discussion: 'Welcome to discussions!', repository_advisory: 'Heap overflow in the markdown parser', default: 'Update README.md' },
@@ -65,6 +75,12 @@ const STRINGS = {
   category: { default: 'general' },
   content_type: { default: 'Issue' },
   text: { default: 'Everything is on track for the release.' },
+  include: { default: '~DEFAULT_BRANCH' },
+  exclude: { default: 'refs/heads/releases/**' },
+  source: { default: 'Codertocat/Hello-World' },
+  target_type: { default: 'Organization' },
+  token_name: { default: 'ci-deploy' },
+  custom_pattern_name: { default: 'Internal API key' },
   short_description: { default: 'Planning for the 2.0 release' },
   default_value: { default: 'production' },
   allowed_value: { default: 'production' },
@@ -146,6 +162,8 @@ export function createConformer({ openapi, world, fitErrors }) {
         const area = ctx.event.startsWith('dependabot') ? 'dependabot' : ctx.event.startsWith('code_scanning') ? 'code-scanning' : 'secret-scanning';
         return { api: `${area}/alerts/${n}`, web: `security/${area}/${n}` };
       }
+      case 'milestone':
+        return { api: `milestones/${n}`, web: `milestone/${n}` };
       case 'reactions':
         return { api: `issues/${numberFor('issue')}/reactions`, web: `issues/${numberFor('issue')}` };
       case 'repository_advisory':
@@ -181,13 +199,16 @@ export function createConformer({ openapi, world, fitErrors }) {
     if (fmt === 'email' || /email/.test(key)) return `${world.sender.id}+${world.sender.login}@users.noreply.github.com`;
     if (/(^|_)sha$|^after$|^before$|commit_id$|_oid$|^tree_id$|^commit$/.test(key)) return hashSha(`${kind}:${key}`);
     if (key === 'full_name') return world.fullName;
-    if (key === 'name' && /repo/.test(kind)) return world.repository.name;
+    if (key === 'name' && /(^|_)repo(sitory)?$|^repositories$/.test(kind)) return world.repository.name;
+    if (key === 'href') return ctx.parentKey === 'html' ? `${webBase}/${kindPath(kind, ctx).web}` : `${base}/${kindPath(kind, ctx).api}`;
+    if (key === 'from') return FROM[ctx.parentKey] ?? `previous ${String(ctx.parentKey).replace(/_/g, ' ')}`;
     const table = STRINGS[key];
     if (table) return table[kind] ?? table.default;
     const examples = node.examples ?? (node.example !== undefined ? [node.example] : []);
     const example = examples.find((e) => typeof e === 'string');
     if (example !== undefined) return example;
-    return key.replace(/_/g, ' ');
+    // Nothing known about this field: GitHub sends "" for unset strings.
+    return '';
   }
 
   function genNumber(key, node, ctx, integer) {
@@ -220,6 +241,7 @@ export function createConformer({ openapi, world, fitErrors }) {
 
   function preferNull(key, node, ctx) {
     if (actionWants(key, ctx)) return false;
+    if (CORE_DATE_KEYS.test(key)) return false;
     if (NULL_OBJECT_KEYS.has(key)) return true;
     if (/_at$/.test(key) && !CORE_DATE_KEYS.test(key)) return true;
     if (/_by$|_comment$|_reason$/.test(key)) return true;
@@ -229,7 +251,7 @@ export function createConformer({ openapi, world, fitErrors }) {
   }
 
   function childCtx(ctx, key, fresh) {
-    return { ...ctx, key, fresh, depth: ctx.depth + 1 };
+    return { ...ctx, key, parentKey: ctx.key, fresh, depth: ctx.depth + 1 };
   }
 
   /** The kind of the object held at ctx.key: its key, unless the key is generic (head, base, …). */
@@ -275,6 +297,7 @@ export function createConformer({ openapi, world, fitErrors }) {
     if (node === undefined || node === true || (isObject(node) && Object.keys(node).length === 0)) {
       return value === undefined ? {} : value;
     }
+    if (value === null && ctx.key && actionWants(ctx.key, ctx) && !ctx.fresh) value = undefined;
     if (node.$ref) {
       const name = node.$ref.split('/').pop();
       let fresh = ctx.fresh;
@@ -377,6 +400,11 @@ export function createConformer({ openapi, world, fitErrors }) {
     const ctx = objectCtx(parentCtx);
     const props = node.properties ?? {};
     const required = new Set(node.required ?? []);
+    // Inline copies of the usual objects (users, organizations, repositories) start from the world's.
+    if (ctx.fresh && Object.keys(obj).length === 0) {
+      const like = inlineLike(props);
+      if (like) Object.assign(obj, structuredClone(world[like]));
+    }
     if (node.additionalProperties === false) {
       for (const k of Object.keys(obj)) if (!(k in props)) delete obj[k];
     }
@@ -391,10 +419,19 @@ export function createConformer({ openapi, world, fitErrors }) {
       const skipOptional = key === 'pull_request' && /issue/.test(ctx.kind);
       if (!include && ctx.fresh && ctx.depth < 7 && !skipOptional) include = ctx.depth > 0 || !TOP_OPTIONAL_SKIP.has(key);
       if (!include && ctx.depth === 0 && key === 'organization' && ctx.orgLevel) include = true;
+      // labeled → label, milestoned → milestone, assigned → assignee: the object the action is about.
+      if (!include && ctx.depth === 0 && actionWants(key, ctx)) include = true;
       if (include) obj[key] = conform(props[key], childPtr, undefined, childCtx(ctx, key, true));
     }
     for (const key of required) if (!(key in obj)) obj[key] = null;
     return obj;
+  }
+
+  function inlineLike(props) {
+    if ('full_name' in props && 'owner' in props) return 'repository';
+    if ('login' in props && 'members_url' in props && !('followers_url' in props)) return 'organization';
+    if ('login' in props && 'avatar_url' in props && 'id' in props) return 'sender';
+    return undefined;
   }
 
   function conformArray(node, ptr, arr, ctx) {
