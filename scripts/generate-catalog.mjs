@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Regenerates payloads/ (the sample catalog) from GitHub's official webhook description
 // (@octokit/openapi-webhooks) and the captured examples (@octokit/webhooks-examples).
-// Usage: node scripts/generate-catalog.mjs      (output is committed; never edit it by hand)
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// Usage: node scripts/generate-catalog.mjs           rewrite payloads/ and schemas/webhooks/
+//        node scripts/generate-catalog.mjs --check   regenerate into a temp folder and fail
+//                                                    if the committed output differs
+// The output is committed; never edit it by hand.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadExamples, loadOpenApi, packageVersion, webhookPairs } from './lib/sources.mjs';
@@ -12,8 +16,10 @@ import { createWorld } from './lib/world.mjs';
 import { extractEventSchema } from './lib/extract.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const PAYLOADS = join(ROOT, 'payloads');
-const SCHEMAS = join(ROOT, 'schemas', 'webhooks');
+const CHECK = process.argv.includes('--check');
+const OUT = CHECK ? mkdtempSync(join(tmpdir(), 'hookctl-catalog-')) : ROOT;
+const PAYLOADS = join(OUT, 'payloads');
+const SCHEMAS = join(OUT, 'schemas', 'webhooks');
 
 /** The action `send <event>` uses when none is given: the one people test first. */
 const PREFERRED_DEFAULTS = {
@@ -213,4 +219,33 @@ function overlap(payload, known) {
   return Object.keys(payload).filter((k) => known.has(k)).length;
 }
 
+function filesUnder(dir, base = dir) {
+  if (!statSync(dir, { throwIfNoEntry: false })) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path, base) : [path.slice(base.length + 1)];
+  });
+}
+
+/** --check: compare the fresh output with the committed one. */
+function compareWithCommitted() {
+  const drift = [];
+  for (const sub of ['payloads', join('schemas', 'webhooks')]) {
+    const fresh = new Set(filesUnder(join(OUT, sub)));
+    const committed = new Set(filesUnder(join(ROOT, sub)));
+    for (const f of new Set([...fresh, ...committed])) {
+      if (!fresh.has(f)) drift.push(`${sub}/${f}: not generated any more`);
+      else if (!committed.has(f)) drift.push(`${sub}/${f}: missing`);
+      else if (!readFileSync(join(OUT, sub, f)).equals(readFileSync(join(ROOT, sub, f)))) drift.push(`${sub}/${f}: differs`);
+    }
+  }
+  rmSync(OUT, { recursive: true, force: true });
+  if (drift.length > 0) {
+    console.error(`${drift.length} generated files differ from the committed ones; run node scripts/generate-catalog.mjs`);
+    for (const line of drift.slice(0, 20)) console.error(`  ${line}`);
+    process.exitCode = 1;
+  } else console.error('payloads/ and schemas/webhooks/ are up to date');
+}
+
 main();
+if (CHECK) compareWithCommitted();

@@ -62,7 +62,7 @@ export function extractEventSchema(openapi, event, pairs, version) {
   const defs = {};
   const actions = {};
   for (const pair of pairs) {
-    const { $defs, $schema, $id, title, ...root } = extractSchema(openapi, pair.schemaName, pair);
+    const { $defs, $schema: _schema, $id: _id, title: _title, ...root } = extractSchema(openapi, pair.schemaName, pair);
     Object.assign(defs, $defs ?? {});
     defs[pair.schemaName] = root;
     actions[pair.action ?? ''] = pair.schemaName;
