@@ -28,7 +28,9 @@ export async function run(ctx: AppContext, options: ValidateOptions, file = '-')
     ]);
   }
   const hasActions = !(actions.length === 1 && actions[0] === '');
-  if (givenAction !== null && !actions.includes(givenAction)) {
+  // With a single documented action (repository_dispatch: free-form), the schema judges the action.
+  const oneSchema = actions.length === 1;
+  if (givenAction !== null && !actions.includes(givenAction) && !(hasActions && oneSchema)) {
     throw new UsageError(
       hasActions ? `unknown action "${givenAction}" for ${event}` : `${event} has no actions; use --event ${event}`,
       hasActions ? [`Documented actions: ${actions.join(', ')}`] : [],
@@ -51,13 +53,18 @@ export async function run(ctx: AppContext, options: ValidateOptions, file = '-')
   let valid: boolean;
   if (action === null && hasActions) {
     const fromPayload = isObject(payload) ? payload.action : undefined;
-    if (typeof fromPayload === 'string' && actions.includes(fromPayload)) action = fromPayload;
+    if (typeof fromPayload === 'string' && (actions.includes(fromPayload) || oneSchema)) action = fromPayload;
+    else if (oneSchema) action = actions[0];
     else {
       violations.push({
         path: '/action',
         message: fromPayload === undefined ? `is required but missing (one of: ${actions.join(', ')})` : `must be one of ${actions.join(', ')}; got ${JSON.stringify(fromPayload)}`,
       });
     }
+  }
+  const payloadAction = isObject(payload) ? payload.action : undefined;
+  if (givenAction !== null && hasActions && typeof payloadAction === 'string' && payloadAction !== givenAction) {
+    violations.push({ path: '/action', message: `is ${JSON.stringify(payloadAction)}, but --event says ${JSON.stringify(givenAction)}` });
   }
   if (violations.length === 0) {
     const result = await validatePayload(event, action, payload);

@@ -122,7 +122,10 @@ export async function validatePayload(
   const doc = await loadEventSchema(event, dir);
   const actions = doc?.['x-hookctl-actions'];
   // An event without actions documents ''; a payload of it may still carry an action field.
-  const defName = actions ? (actions[action ?? ''] ?? (Object.keys(actions).length === 1 ? actions[''] : undefined)) : undefined;
+  // An event with a single documented action (repository_dispatch's is free-form) has one
+  // schema for every payload: the schema itself says whether the action is acceptable.
+  const names = actions ? Object.values(actions) : [];
+  const defName = actions ? (actions[action ?? ''] ?? (names.length === 1 ? names[0] : undefined)) : undefined;
   if (!doc || !defName) return { schemaFound: false, valid: true, violations: [] };
   const formats = await loadFormats();
   const violations = new Validator(doc, formats)

@@ -73,6 +73,19 @@ describe('hookctl validate', () => {
     expect(r.stdout).toMatch(/\/action +is required but missing \(one of: created, deleted\)/);
   });
 
+  it('an action that contradicts --event is a violation; repository_dispatch actions are free-form', async () => {
+    const closed = join(ROOT, 'payloads', 'pull_request', 'closed.json');
+    const r = await runCli(['validate', closed, '--event', 'pull_request.opened'], { env: box.env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\/action +is "closed", but --event says "opened"/);
+
+    const dispatch = JSON.parse(readFileSync(join(ROOT, 'payloads', 'repository_dispatch', 'sample.collected.json'), 'utf8'));
+    dispatch.action = 'deploy-production';
+    const ok = await runCli(['validate', '-', '--event', 'repository_dispatch'], { env: box.env, input: JSON.stringify(dispatch) });
+    expect(ok.stdout).toBe('stdin: valid repository_dispatch.deploy-production payload\n');
+    expect(ok.code).toBe(0);
+  });
+
   it('not JSON: exit 2 with the parse position', async () => {
     const r = await runCli(['validate', '-', '--event', 'push'], { env: box.env, input: '{\n  "ref": "refs/heads/main",\n}' });
     expect(r.code).toBe(2);

@@ -73,6 +73,14 @@ describe('validatePayload', () => {
     expect((await validatePayload('ping', null, { ...ping, hook_id: 'x' })).violations[0]).toEqual({ path: '/hook_id', message: 'must be integer, got string "x"' });
   });
 
+  it('an event with one documented action has one schema for every action (repository_dispatch)', async () => {
+    const dispatch = { ...sample('repository_dispatch/sample.collected.json'), action: 'deploy-production' };
+    expect(await validatePayload('repository_dispatch', 'deploy-production', dispatch)).toEqual({ schemaFound: true, valid: true, violations: [] });
+    const revoked = sample('github_app_authorization/revoked.json');
+    const other = await validatePayload('github_app_authorization', 'granted', { ...revoked, action: 'granted' });
+    expect(other.violations).toEqual([{ path: '/action', message: 'must be one of "revoked"; got "granted"' }]);
+  });
+
   it('lists documented actions per event', async () => {
     expect(await documentedActions('push')).toEqual(['']);
     expect(await documentedActions('star')).toEqual(expect.arrayContaining(['created', 'deleted']));
