@@ -28,8 +28,8 @@ const FROM = {
 };
 
 const STRINGS = {
-  title: { issue: 'Spelling error in the README file', pull_request: 'Update the README with new information.', projects_v2: 'Roadmap', projects_v2_status_update: 'On track', discussion: 'Welcome to discussions!', repository_advisory: 'Heap overflow in the markdown parser', default: 'Update README.md' },
-  name: { label: 'bug', team: 'Justice League', ruleset: 'main branch protection', repository_ruleset: 'main branch protection', app: 'Octo App', projects_v2: 'Roadmap', environment: 'production', workflow: 'CI', workflow_run: 'CI', workflow_job: 'build', check_run: 'build', package: 'hello-world-npm', registry_package: 'hello-world-npm', property: 'environment', custom_property: 'environment', branch: 'main', option: 'Todo', field: 'Status', default: 'octo-item' },
+  title: { milestone: 'v1.0', sub_issue: 'Fix the typo in the README', parent_issue: 'Spelling errors in the docs', blocked_issue: 'Publish the docs site', blocking_issue: 'Spelling error in the README file', issue: 'Spelling error in the README file', pull_request: 'Update the README with new information.', projects_v2: 'Roadmap', projects_v2_status_update: 'On track', discussion: 'Welcome to discussions!', repository_advisory: 'Heap overflow in the markdown parser', default: 'Update README.md' },
+  name: { type: 'Bug', issue_type: 'Bug', release: 'v1.0.1', tag: 'v1.0.1', package_version: '1.0.1', npm_metadata: 'hello-world-npm', assignee: 'Codertocat', author: 'Codertocat', creator: 'Codertocat', account: 'Codertocat', owner: 'Codertocat', user: 'Codertocat', approver: 'Codertocat', label: 'bug', team: 'Justice League', ruleset: 'main branch protection', repository_ruleset: 'main branch protection', app: 'Octo App', projects_v2: 'Roadmap', environment: 'production', workflow: 'CI', workflow_run: 'CI', workflow_job: 'build', check_run: 'build', package: 'hello-world-npm', registry_package: 'hello-world-npm', property: 'environment', custom_property: 'environment', branch: 'main', option: 'Todo', field: 'Status', default: 'octo-item' },
   body: { default: 'This is a pretty simple change that we need to pull into main.' },
   description: { default: 'Keeping our services up to date.', label: "Something isn't working", team: 'A great team.', repository_advisory: 'A heap overflow in the markdown parser lets a crafted document crash the server.' },
   summary: { default: 'Heap overflow in the markdown parser' },
@@ -75,6 +75,14 @@ const STRINGS = {
   category: { default: 'general' },
   content_type: { default: 'Issue' },
   text: { default: 'Everything is on track for the release.' },
+  user_view_type: { default: 'public' },
+  project_node_id: { default: 'PVT_kwDOAlIw4c4AzqjB' },
+  cwe_id: { default: 'CWE-787' },
+  commit_title: { default: 'Update the README with new information. (#2)' },
+  commit_message: { default: 'Update the README with new information.' },
+  installation_command: { default: 'npm install @codertocat/hello-world-npm@1.0.1' },
+  namespace: { default: 'codertocat' },
+  manifest: { default: '' },
   include: { default: '~DEFAULT_BRANCH' },
   exclude: { default: 'refs/heads/releases/**' },
   source: { default: 'Codertocat/Hello-World' },
