@@ -1,8 +1,6 @@
 /** hookctl validate [FILE|-] --event E[.A]: check a payload against GitHub's official schema. */
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { closestMatches, loadIndex } from '../core/catalog.js';
-import { describeJsonError } from '../core/jsonerror.js';
 import { documentedActions, validatePayload, type SchemaViolation } from '../core/schemas.js';
 import { eventName, pad, printJson } from '../output.js';
 import { readInput } from './input.js';
@@ -21,6 +19,7 @@ export async function run(ctx: AppContext, options: ValidateOptions, file = '-')
 
   const actions = await documentedActions(event);
   if (!actions) {
+    const { closestMatches, loadIndex } = await import('../core/catalog.js');
     const events = [...new Set(loadIndex().entries.map((e) => e.event))];
     throw new UsageError(`unknown event "${event}": GitHub's webhook description has no such event`, [
       `Did you mean: ${closestMatches(event, events).join(', ')}?`,
@@ -44,6 +43,7 @@ export async function run(ctx: AppContext, options: ValidateOptions, file = '-')
   try {
     payload = JSON.parse(text);
   } catch (err) {
+    const { describeJsonError } = await import('../core/jsonerror.js');
     throw new UsageError(`${source} is not JSON: ${describeJsonError(text, err)}`);
   }
 
