@@ -275,6 +275,14 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .argument('[file]', 'payload file, or - for stdin', '-')
     .requiredOption('-e, --event <event[.action]>', 'event, e.g. pull_request.opened (action read from the payload when omitted)')
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl validate delivery.json --event pull_request.opened',
+        'hookctl validate delivery.json --event pull_request        # action read from the payload',
+        'curl -s https://example.test/hook.json | hookctl validate --event push --json',
+      ]),
+    )
     .action(lazy(() => import('./commands/validate.js')));
 
   return program;
