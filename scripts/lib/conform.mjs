@@ -17,6 +17,9 @@ const NULL_OBJECT_KEYS = new Set(['milestone', 'assignee', 'auto_merge', 'perfor
 const CORE_DATE_KEYS = /^(created_at|updated_at|pushed_at|submitted_at|started_at|published_at|timestamp|first_seen_at|run_started_at|date|due_on|last_used_at|received_at|status_updated_at|added_at)$/;
 const TRUE_KEYS = new Set(['active', 'verified', 'has_issues', 'has_projects', 'has_wiki', 'has_downloads', 'has_pages', 'public', 'allow_merge_commit', 'allow_squash_merge', 'allow_rebase_merge', 'mergeable', 'rebaseable', 'distinct', 'enabled', 'strict_required_status_checks_policy', 'required_approving_review_count']);
 
+/** Enum values that read like an ordinary, healthy delivery, when the action says nothing. */
+const PREFERRED_ENUM = ['ON_TRACK', 'open', 'active', 'success', 'completed', 'enabled', 'public', 'write'];
+
 /** changes.<field>.from: what the field said before. */
 const FROM = {
   title: 'Spelling error in the README',
@@ -30,8 +33,8 @@ const FROM = {
 const STRINGS = {
   title: { milestone: 'v1.0', sub_issue: 'Fix the typo in the README', parent_issue: 'Spelling errors in the docs', blocked_issue: 'Publish the docs site', blocking_issue: 'Spelling error in the README file', issue: 'Spelling error in the README file', pull_request: 'Update the README with new information.', projects_v2: 'Roadmap', projects_v2_status_update: 'On track', discussion: 'Welcome to discussions!', repository_advisory: 'Heap overflow in the markdown parser', default: 'Update README.md' },
   name: { type: 'Bug', issue_type: 'Bug', release: 'v1.0.1', tag: 'v1.0.1', package_version: '1.0.1', npm_metadata: 'hello-world-npm', assignee: 'Codertocat', author: 'Codertocat', creator: 'Codertocat', account: 'Codertocat', owner: 'Codertocat', user: 'Codertocat', approver: 'Codertocat', label: 'bug', team: 'Justice League', ruleset: 'main branch protection', repository_ruleset: 'main branch protection', app: 'Octo App', projects_v2: 'Roadmap', environment: 'production', workflow: 'CI', workflow_run: 'CI', workflow_job: 'build', check_run: 'build', package: 'hello-world-npm', registry_package: 'hello-world-npm', property: 'environment', custom_property: 'environment', branch: 'main', option: 'Todo', field: 'Status', default: 'octo-item' },
-  body: { default: 'This is a pretty simple change that we need to pull into main.' },
-  description: { default: 'Keeping our services up to date.', label: "Something isn't working", team: 'A great team.', repository_advisory: 'A heap overflow in the markdown parser lets a crafted document crash the server.' },
+  body: { projects_v2_status_update: 'Everything is on track for the 2.0 release.', latest_status_update: 'Everything is on track for the 2.0 release.', default: 'This is a pretty simple change that we need to pull into main.' },
+  description: { default: 'Keeping our services up to date.', type: "Something isn't working", label: "Something isn't working", team: 'A great team.', repository_advisory: 'A heap overflow in the markdown parser lets a crafted document crash the server.' },
   summary: { default: 'Heap overflow in the markdown parser' },
   state: { default: 'open' },
   ref: { default: 'refs/heads/main' },
@@ -45,7 +48,7 @@ const STRINGS = {
   context: { default: 'continuous-integration/jenkins' },
   environment: { default: 'production' },
   property_name: { default: 'environment' },
-  value: { default: 'production' },
+  value: { old_property_value: 'staging', default: 'production' },
   message: { default: 'Update README.md' },
   reason: { default: 'Not a real secret' },
   resolution_comment: { default: 'This token is a test fixture.' },
@@ -179,8 +182,10 @@ export function createConformer({ openapi, world, fitErrors }) {
       case 'ruleset':
       case 'repository_ruleset':
         return { api: `rulesets/${idFor(kind)}`, web: `rules/${idFor(kind)}` };
-      default:
-        return { api: `${kind.replace(/_/g, '-')}s/${idFor(kind)}`, web: `${kind.replace(/_/g, '-')}s/${idFor(kind)}` };
+      default: {
+        const plural = kind.replace(/_/g, '-').replace(/([^s])$/, '$1s');
+        return { api: `${plural}/${idFor(kind)}`, web: `${plural}/${idFor(kind)}` };
+      }
     }
   }
 
@@ -200,6 +205,8 @@ export function createConformer({ openapi, world, fitErrors }) {
     if (key === 'html_url') return `${webBase}/${kindPath(kind, ctx).web}`;
     if (key === 'avatar_url') return `https://avatars.githubusercontent.com/u/${world.sender.id}?v=4`;
     if (key === 'repository_url') return world.repoApi;
+    if (key === 'blob_url') return `${world.repoApi}/git/blobs/${hashSha(`${kind}:blob_sha`)}`;
+    if (key === 'commit_url' && !orgLevel) return `${world.repoApi}/git/commits/${hashSha(`${kind}:commit_sha`)}`;
     if (/_url$/.test(key) || fmt === 'uri' || fmt === 'uri-template') {
       const suffix = key.replace(/_url$/, '').replace(/_/g, '-');
       return `${base}/${kindPath(kind, ctx).api}/${suffix}`;
@@ -243,6 +250,8 @@ export function createConformer({ openapi, world, fitErrors }) {
       if (hit !== undefined) return hit;
     }
     if (key === 'state' && values.includes('open')) return 'open';
+    const preferred = PREFERRED_ENUM.find((v) => values.includes(v));
+    if (preferred !== undefined) return preferred;
     const nonNull = values.filter((v) => v !== null);
     return nonNull.length > 0 ? nonNull[0] : values[0];
   }
