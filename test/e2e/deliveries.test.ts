@@ -1,0 +1,157 @@
+/** `hookctl deliveries list|show|export` on the built CLI, against a store filled by a real listener. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type NewDelivery } from '../../src/core/store.js';
+import { signatureHeaders, verify } from '../../src/core/signing.js';
+import { ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+
+const SECRET = 'export-secret';
+let box: Sandbox;
+let capture: CaptureServer | undefined;
+let storeFile: string;
+
+/** A body with the awkward bytes: quotes, backslashes, %, newlines, tabs, non-ASCII, a leading space. */
+const ODD = Buffer.from(` {"action":"opened","title":"it's 100% \\"odd\\"\\n","tab":"\\t",\t"emoji":"🎉 ünï","bs":"C:\\\\dir"}\n\n`, 'utf8');
+
+function seed(over: Partial<NewDelivery> & { body: Buffer }): string {
+  const store = openStore(storeFile);
+  try {
+    const sig = signatureHeaders(SECRET, over.body);
+    const d = store.insertDelivery({
+      deliveryId: 'f00dbabe-1111-4000-8000-000000000001',
+      event: 'issues',
+      action: 'opened',
+      rawHeaders: ['Host', '127.0.0.1:5000', 'Content-Type', 'application/json', 'User-Agent', 'GitHub-Hookshot/a0f4c5e', 'X-GitHub-Event', 'issues', 'X-GitHub-Delivery', 'f00dbabe-1111-4000-8000-000000000001', 'X-Hub-Signature', sig['X-Hub-Signature'], 'X-Hub-Signature-256', sig['X-Hub-Signature-256'], 'Content-Length', String(over.body.length)],
+      receivedAt: new Date(),
+      remoteAddress: '127.0.0.1',
+      path: '/webhooks',
+      url: 'http://127.0.0.1:5000/webhooks',
+      signature: 'valid',
+      signatureReason: null,
+      signatureAlgorithm: 'sha256',
+      status: 200,
+      repository: 'octo-org/octo-repo',
+      sender: 'monalisa',
+      contentType: 'application/json',
+      ...over,
+    });
+    return d.id;
+  } finally {
+    store.close();
+  }
+}
+
+beforeEach(() => {
+  box = sandbox();
+  storeFile = join(box.env.HOOKCTL_HOME!, 'deliveries.db');
+});
+afterEach(async () => {
+  await capture?.close();
+  capture = undefined;
+  box.cleanup();
+});
+
+describe('hookctl deliveries', () => {
+  it('list: newest first, filters, and --json records valid against the schema', async () => {
+    seed({ body: Buffer.from('{"action":"opened"}'), deliveryId: 'g-1' });
+    seed({ body: Buffer.from('{"ref":"x"}'), deliveryId: 'g-2', event: 'push', action: null });
+    const human = await runCli(['deliveries'], { env: box.env });
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+EVENT/);
+    expect(lines[1]).toMatch(/push/);
+    expect(lines[2]).toMatch(/issues\.opened/);
+    const json = await runCli(['deliveries', 'list', '--json', '--event', 'issues.opened'], { env: box.env });
+    const records = JSON.parse(json.stdout) as unknown[];
+    expect(records).toHaveLength(1);
+    const ajv = new Ajv({ allErrors: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'delivery-record.schema.json'), 'utf8')));
+    expect(validate(records[0]), JSON.stringify(validate.errors)).toBe(true);
+    expect((await runCli(['deliveries', 'list', '--since', 'yesterday'], { env: box.env })).code).toBe(2);
+  });
+
+  it('list on an empty machine says how to start', async () => {
+    const res = await runCli(['deliveries', 'list'], { env: box.env });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/No deliveries stored yet/);
+  });
+
+  it('show: headers, verdicts, forward and replay attempts, pretty payload; --raw writes the exact bytes', async () => {
+    const id = seed({ body: ODD });
+    const store = openStore(storeFile);
+    store.recordAttempt(id, { kind: 'forward', url: 'http://127.0.0.1:3000/hooks', status: 202, durationMs: 12, error: null });
+    store.recordAttempt(id, { kind: 'replay', url: 'http://127.0.0.1:4000/', status: null, durationMs: 3, error: 'nothing is listening at http://127.0.0.1:4000/' });
+    store.close();
+    const res = await runCli(['deliveries', 'show', id.slice(0, 4)], { env: box.env });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/X-Hub-Signature-256: sha256=/);
+    expect(res.stdout).toMatch(/Forwarded\n.*202.*http:\/\/127\.0\.0\.1:3000\/hooks/);
+    expect(res.stdout).toMatch(/Replayed\n.*failed: nothing is listening/);
+    expect(res.stdout).toMatch(/"emoji": "🎉 ünï"/);
+    const raw = await runCli(['deliveries', 'show', id, '--raw'], { env: box.env });
+    expect(raw.stdoutBytes.equals(ODD)).toBe(true);
+    const json = JSON.parse((await runCli(['deliveries', 'show', id, '--json'], { env: box.env })).stdout);
+    expect(json.replays).toHaveLength(1);
+    expect(json.forward).toMatchObject({ status: 202 });
+  });
+
+  it('export --format curl reproduces the request byte for byte (run through bash)', async () => {
+    capture = await startCaptureServer();
+    const id = seed({ body: ODD, url: `${capture.url}webhooks` });
+    const res = await runCli(['deliveries', 'export', id, '--format', 'curl'], { env: box.env });
+    expect(res.code).toBe(0);
+    // Async: the capture server lives in this process.
+    await promisify(execFile)('bash', ['-c', res.stdout], { timeout: 10_000 });
+    expect(capture.requests).toHaveLength(1);
+    const got = capture.requests[0];
+    expect(got.url).toBe('/webhooks');
+    expect(got.body.equals(ODD)).toBe(true);
+    expect(got.headers['x-github-event']).toBe('issues');
+    expect(got.headers['user-agent']).toBe('GitHub-Hookshot/a0f4c5e');
+    expect(verify(SECRET, got.body, String(got.headers['x-hub-signature-256']))).toBe(true);
+  });
+
+  it('export --format curl is exact for non-UTF-8 bytes too', async () => {
+    capture = await startCaptureServer();
+    const body = Buffer.from([0x2d, 0x7b, 0xff, 0x00, 0x01, 0x27, 0x25, 0x5c, 0x0d, 0x0a, 0x80, 0x7d]);
+    const id = seed({ body, url: capture.url });
+    const res = await runCli(['deliveries', 'export', id], { env: box.env });
+    // Async: the capture server lives in this process.
+    await promisify(execFile)('bash', ['-c', res.stdout], { timeout: 10_000 });
+    expect(capture.requests[0].body.equals(body)).toBe(true);
+  });
+
+  it('export --format fixture gives headers and the exact body', async () => {
+    const id = seed({ body: ODD });
+    const res = await runCli(['deliveries', 'export', id, '--format', 'fixture'], { env: box.env });
+    const fixture = JSON.parse(res.stdout);
+    expect(fixture).toMatchObject({ event: 'issues', action: 'opened', bodyEncoding: 'utf8' });
+    expect(Buffer.from(fixture.body, 'utf8').equals(ODD)).toBe(true);
+    expect(fixture.headers['X-Hub-Signature-256']).toMatch(/^sha256=/);
+    expect(fixture.headers.Host).toBeUndefined();
+  });
+
+  it('an ambiguous prefix lists the candidates (exit 2); an unknown id hints at deliveries list (exit 2)', async () => {
+    const store = openStore(storeFile);
+    const base = { event: 'issues', action: 'opened', rawHeaders: [], body: Buffer.from('{}'), receivedAt: new Date(), remoteAddress: null, path: '/', url: null, signature: 'unchecked' as const, signatureReason: null, signatureAlgorithm: null, status: 200, repository: null, sender: null };
+    store.insertDelivery({ ...base, deliveryId: 'abcd0001-aaaa' });
+    store.insertDelivery({ ...base, deliveryId: 'abcd0002-bbbb' });
+    store.close();
+    const amb = await runCli(['deliveries', 'show', 'abcd'], { env: box.env });
+    expect(amb.code).toBe(2);
+    expect(amb.stderr).toMatch(/matches 2 deliveries/);
+    expect(amb.stderr).toMatch(/abcd0001-aaaa/);
+    expect(amb.stderr).toMatch(/abcd0002-bbbb/);
+    const none = await runCli(['deliveries', 'export', 'zzzz'], { env: box.env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no stored delivery matches "zzzz"/);
+    expect(none.stderr).toMatch(/hookctl deliveries list/);
+  });
+});
