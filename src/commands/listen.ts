@@ -8,7 +8,7 @@ import type { AppContext } from '../context.js';
 import { TargetError, UsageError } from '../errors.js';
 import { clockTime, eventName, formatDuration, formatStatus, printJsonLine } from '../output.js';
 import { createReceiver, ListenError, type ReceivedDelivery, type Receiver, type RefusedRequest } from '../core/receiver.js';
-import { openStore, toDeliveryRecord, type AttemptRecord, type SchemaVerdict, type StoredDelivery } from '../core/store.js';
+import { openDeliveryWriter, toDeliveryRecord, type AttemptRecord, type SchemaVerdict, type StoredDelivery } from '../core/store.js';
 import type { Colors } from '../io.js';
 
 export interface ListenOptions {
@@ -76,21 +76,24 @@ function eventMatches(list: string[] | null, event: string | null, action: strin
   return list.includes(event) || (action !== null && list.includes(`${event}.${action}`));
 }
 
-type ValidateFn = (event: string, action: string | null, payload: unknown) => Promise<{ schemaFound: boolean; valid: boolean; violations: { path: string; message: string }[] }>;
+type ValidateFn = typeof import('../core/schemas.js').validatePayload;
 
-/** Loads src/core/schemas.ts lazily; without it (or if it fails) no drift check is made. */
+/** Loads the schema module lazily (only when a delivery arrives); null if it cannot load. */
 async function loadValidator(): Promise<ValidateFn | null> {
   try {
-    const spec = '../core/schemas.js';
-    const mod = (await import(spec)) as { validatePayload?: ValidateFn };
-    return typeof mod.validatePayload === 'function' ? mod.validatePayload : null;
+    return (await import('../core/schemas.js')).validatePayload;
   } catch {
     return null;
   }
 }
 
-/** At most this many payloads wait for a schema check; beyond that the check is skipped (load). */
-const MAX_PENDING_SCHEMA_CHECKS = 64;
+/**
+ * The drift check is best effort and must never slow receiving: checks run one at a time,
+ * at most SCHEMA_CHECKS_PER_SECOND, and a delivery that arrives beyond that is not checked
+ * (its schema verdict stays null). At a developer's pace every delivery is checked.
+ */
+const SCHEMA_CHECKS_PER_SECOND = 50;
+const MAX_QUEUED_SCHEMA_CHECKS = 8;
 
 interface Totals {
   accepted: number;
@@ -136,21 +139,23 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const eventFilter = parseEventList(options.events);
   const secrets = ctx.secrets(options.secret);
   const storeFile = options.store ?? ctx.paths.store;
-  const store = openStore(storeFile);
+  const store = await openDeliveryWriter(storeFile);
   const started = Date.now();
   const totals: Totals = { accepted: 0, redeliveries: 0, rejected: 0, refused: 0, forwarded: 0, forwardFailed: 0, drift: 0 };
   const pendingWork = new Set<Promise<void>>();
   let dispatcher: import('undici').Dispatcher | undefined;
   let deliver: typeof import('../core/deliver.js') | undefined;
-  const validatorReady = loadValidator();
+  let validatorReady: Promise<ValidateFn | null> | undefined;
   let pendingSchema = 0;
+  let schemaChain: Promise<void> = Promise.resolve();
+  let schemaWindow = 0;
+  let schemaChecksThisSecond = 0;
 
   const receiver: Receiver = createReceiver<StoredDelivery>({
     secrets,
     path: options.path,
     sink: (d) =>
-      store.enqueue(() =>
-        store.insertDelivery({
+        store.insert({
           deliveryId: d.deliveryId,
           event: d.event,
           action: d.action,
@@ -170,8 +175,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
           sender: d.sender,
           contentType: d.contentType,
         }),
-      ),
-    status: (): Record<string, unknown> => ({ version: ctx.version, deliveries: store.stats().deliveries, secrets: receiver.secretCount() > 0 }),
+    status: async (): Promise<Record<string, unknown>> => ({ version: ctx.version, deliveries: await store.count(), secrets: receiver.secretCount() > 0 }),
     onDelivery: (d, stored) => {
       const work = afterAnswer(d, stored).catch((err) => io.warn(`could not finish delivery ${stored.id}: ${(err as Error).message}`));
       pendingWork.add(work);
@@ -182,23 +186,34 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
 
   async function schemaCheck(d: ReceivedDelivery, stored: StoredDelivery): Promise<SchemaVerdict | null> {
     if (d.status !== 200 || !d.event || d.payload === undefined) return null;
-    if (pendingSchema >= MAX_PENDING_SCHEMA_CHECKS) return null;
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== schemaWindow) {
+      schemaWindow = second;
+      schemaChecksThisSecond = 0;
+    }
+    if (pendingSchema >= MAX_QUEUED_SCHEMA_CHECKS || schemaChecksThisSecond >= SCHEMA_CHECKS_PER_SECOND) return null;
+    schemaChecksThisSecond++;
     pendingSchema++;
+    const previous = schemaChain;
+    let release!: () => void;
+    schemaChain = new Promise<void>((r) => (release = r));
     try {
+      await previous;
       // Let the answer and other requests go first.
       await new Promise((r) => setImmediate(r));
-      const validate = await validatorReady;
+      const validate = await (validatorReady ??= loadValidator());
       if (!validate) return null;
       const result = await validate(d.event, d.action, d.payload);
       const verdict: SchemaVerdict = !result.schemaFound
         ? { status: 'unknown', violations: [] }
         : { status: result.valid ? 'valid' : 'invalid', violations: result.violations.slice(0, 20) };
-      await store.enqueue(() => store.setSchemaVerdict(stored.id, verdict)).catch(() => undefined);
+      await store.setSchemaVerdict(stored.id, verdict).catch(() => undefined);
       return verdict;
     } catch {
       return null;
     } finally {
       pendingSchema--;
+      release();
     }
   }
 
@@ -214,7 +229,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     const records: AttemptRecord[] = [];
     for (const r of results) {
       const attempt = { kind: 'forward' as const, url: r.url, status: r.status, durationMs: r.durationMs, error: r.error };
-      records.push(await store.enqueue(() => store.recordAttempt(stored.id, attempt)).catch(() => ({ ...attempt, at: new Date().toISOString() })));
+      records.push(await store.recordAttempt(stored.id, attempt).catch(() => ({ ...attempt, at: new Date().toISOString() })));
       if (deliver.isSuccess(r)) totals.forwarded++;
       else totals.forwardFailed++;
     }
@@ -265,7 +280,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   try {
     address = await receiver.listen(port, host);
   } catch (err) {
-    store.close();
+    await store.close();
     if (err instanceof ListenError) {
       if (err.code === 'EADDRINUSE') {
         throw new TargetError(`port ${port} is already in use on ${host}`, [`Pick another one with --port, e.g. hookctl listen --port ${port + 1}`]);
@@ -331,7 +346,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   } catch (err) {
     removeSignalHandlers();
     await receiver.close();
-    store.close();
+    await store.close();
     throw err;
   }
   control.onReady?.({ port: address.port, host, url });
@@ -351,7 +366,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   await Promise.race([Promise.allSettled([...pendingWork]), new Promise((r) => setTimeout(r, 11_000).unref())]);
   if (tunnel) await tunnel.close().catch((err) => io.warn(`closing the tunnel: ${(err as Error).message}`));
   await (dispatcher as { close?: () => Promise<void> } | undefined)?.close?.().catch(() => undefined);
-  store.close();
+  await store.close();
   removeSignalHandlers();
 
   const elapsed = formatDuration(Date.now() - started);

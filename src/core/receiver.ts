@@ -74,7 +74,7 @@ export interface ReceiverOptions<S extends SinkResult = SinkResult> {
   /** Keep the delivery; resolve once it is on disk. A rejection means 503. */
   sink: (delivery: ReceivedDelivery) => Promise<S>;
   /** Body of `GET /`. */
-  status?: () => Record<string, unknown>;
+  status?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Called after the answer for a kept delivery (accepted or rejected) was sent. */
   onDelivery?: (delivery: ReceivedDelivery, stored: S) => void;
   /** Called for requests refused without being stored. */
@@ -134,7 +134,12 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     // With a Content-Length, fill one preallocated buffer (no second copy of a 25 MiB body).
-    const fixed = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : null;
+    // A large body goes to shared memory, so handing it to the store's worker copies nothing.
+    const fixed = !(Number.isSafeInteger(declared) && declared >= 0)
+      ? null
+      : declared >= 1024 * 1024
+        ? Buffer.from(new SharedArrayBuffer(declared))
+        : Buffer.allocUnsafe(declared);
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -300,7 +305,7 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
 
     if (method === 'GET' || method === 'HEAD') {
       if (pathname === '/' || (options.path && pathname === options.path)) {
-        send(res, 200, { name: 'hookctl', ...(options.status?.() ?? {}) });
+        send(res, 200, { name: 'hookctl', ...((await options.status?.()) ?? {}) });
       } else {
         send(res, 404, { error: 'not found: webhooks are POSTed' });
       }

@@ -406,6 +406,13 @@ const PAGE_SIZE = 100;
 export interface StoreOptions {
   /** How long a write waits for another process's lock before failing (default 5 s). */
   busyTimeoutMs?: number;
+  /** WAL pages after which a commit also checkpoints (SQLite's default 1000; 0 = never). */
+  autoCheckpointPages?: number;
+  /**
+   * How long the first queued write waits for company before its batch commits (default 0:
+   * the next turn of the event loop). A little wait makes bigger batches: fewer fsyncs.
+   */
+  groupCommitDelayMs?: number;
 }
 
 export class Store {
@@ -429,14 +436,18 @@ export class Store {
     count: Database.Statement;
   };
 
+  private readonly groupCommitDelayMs: number;
+
   constructor(file: string, options: StoreOptions = {}) {
     this.file = file;
+    this.groupCommitDelayMs = options.groupCommitDelayMs ?? 0;
     try {
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       this.db.pragma('foreign_keys = ON');
+      if (options.autoCheckpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.autoCheckpointPages))}`);
       this.migrate();
     } catch (err) {
       throw new StoreError(`cannot open the delivery store ${file}: ${(err as Error).message}`, [
@@ -503,7 +514,8 @@ export class Store {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        if (this.groupCommitDelayMs > 0) setTimeout(() => this.flush(), this.groupCommitDelayMs);
+        else setImmediate(() => this.flush());
       }
     });
   }
@@ -726,6 +738,14 @@ export class Store {
     return this.stmts.hasGuid.get(guid) !== undefined;
   }
 
+  /**
+   * Copy committed WAL pages into the database file without blocking writers (PASSIVE).
+   * listen runs this from a separate thread, so commits never pay for checkpoints.
+   */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   stats(): { deliveries: number } {
     return { deliveries: this.stmts.count.get() as number };
   }
@@ -755,4 +775,180 @@ export function openStore(file: string, options: StoreOptions = {}): Store {
     ]);
   }
   return new Store(path, options);
+}
+
+/**
+ * The write side used by `listen`: inserts, attempts and schema verdicts, each resolving once
+ * its group-commit transaction is on disk. Two implementations:
+ * - in a worker thread (the default when the compiled worker file exists): the fsync of one
+ *   batch happens while the main thread keeps reading requests, and everything that arrived
+ *   meanwhile is the next batch — group commit without stalling the HTTP server;
+ * - in this thread (fallback, and under the test runner which runs TypeScript sources).
+ */
+export interface DeliveryWriter {
+  readonly file: string;
+  /** Where the writes happen, for diagnostics. */
+  readonly mode: 'worker' | 'main';
+  insert(d: NewDelivery): Promise<StoredDelivery>;
+  recordAttempt(localId: string, attempt: NewAttempt): Promise<AttemptRecord>;
+  setSchemaVerdict(localId: string, verdict: SchemaVerdict): Promise<void>;
+  /** Rows in the store (for listen's `GET /`). */
+  count(): Promise<number>;
+  /** Commit what is queued and close. */
+  close(): Promise<void>;
+}
+
+/** Messages between the writer and its worker (src/core/store-worker.ts). */
+export type WriterRequest =
+  | { seq: number; op: 'insert'; delivery: NewDelivery }
+  | { seq: number; op: 'attempt'; localId: string; attempt: NewAttempt }
+  | { seq: number; op: 'schema'; localId: string; verdict: SchemaVerdict }
+  | { seq: number; op: 'count' }
+  | { seq: number; op: 'close' };
+export type WriterReply = { seq: number; ok: true; value: unknown } | { seq: number; ok: false; error: string; details?: string[] } | { seq: 0; ready: true } | { seq: 0; ok: false; error: string; details?: string[] };
+
+type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
+
+/** Runs one writer request against a store (inside its group commit). Shared by both writers. */
+export function runWriterRequest(store: Store, req: WriterRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'insert':
+      return store.enqueue(() => {
+        const { body: _body, rawHeaders: _headers, ...summary } = store.insertDelivery(req.delivery);
+        return summary;
+      });
+    case 'attempt':
+      return store.enqueue(() => store.recordAttempt(req.localId, req.attempt));
+    case 'schema':
+      return store.enqueue(() => store.setSchemaVerdict(req.localId, req.verdict));
+    case 'count':
+      return Promise.resolve(store.stats().deliveries);
+    case 'close':
+      store.close();
+      return Promise.resolve(undefined);
+  }
+}
+
+class MainThreadWriter implements DeliveryWriter {
+  readonly mode = 'main' as const;
+  constructor(private readonly store: Store) {}
+  get file() {
+    return this.store.file;
+  }
+  insert(d: NewDelivery) {
+    return this.store.enqueue(() => this.store.insertDelivery(d));
+  }
+  recordAttempt(localId: string, attempt: NewAttempt) {
+    return this.store.enqueue(() => this.store.recordAttempt(localId, attempt));
+  }
+  setSchemaVerdict(localId: string, verdict: SchemaVerdict) {
+    return this.store.enqueue(() => this.store.setSchemaVerdict(localId, verdict));
+  }
+  async count() {
+    return this.store.stats().deliveries;
+  }
+  async close() {
+    this.store.close();
+  }
+}
+
+class WorkerWriter implements DeliveryWriter {
+  readonly mode = 'worker' as const;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private dead: StoreError | null = null;
+
+  constructor(
+    readonly file: string,
+    private readonly worker: import('node:worker_threads').Worker,
+    private readonly checkpointer?: import('node:worker_threads').Worker,
+  ) {
+    worker.on('message', (msg: WriterReply) => {
+      const p = this.pending.get(msg.seq);
+      if (!p) return;
+      this.pending.delete(msg.seq);
+      if ('ok' in msg && msg.ok) p.resolve(msg.value);
+      else if ('ok' in msg) p.reject(new StoreError(msg.error, msg.details));
+    });
+    const fail = (why: string) => {
+      this.dead = new StoreError(`the delivery store writer stopped: ${why}`);
+      for (const p of this.pending.values()) p.reject(this.dead);
+      this.pending.clear();
+    };
+    worker.on('error', (err) => fail(err.message));
+    worker.on('exit', (code) => fail(`exit code ${code}`));
+  }
+
+  private call<T>(req: WithoutSeq<WriterRequest>): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    const seq = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...req, seq });
+    });
+  }
+
+  async insert(d: NewDelivery): Promise<StoredDelivery> {
+    const summary = await this.call<DeliverySummary>({ op: 'insert', delivery: d });
+    const body = Buffer.isBuffer(d.body) ? d.body : Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength);
+    return { ...summary, rawHeaders: d.rawHeaders, body };
+  }
+  recordAttempt(localId: string, attempt: NewAttempt) {
+    return this.call<AttemptRecord>({ op: 'attempt', localId, attempt });
+  }
+  async setSchemaVerdict(localId: string, verdict: SchemaVerdict) {
+    await this.call({ op: 'schema', localId, verdict });
+  }
+  count() {
+    return this.call<number>({ op: 'count' });
+  }
+  async close() {
+    await this.checkpointer?.terminate();
+    if (!this.dead) await this.call({ op: 'close' }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Open the write side for `listen`. `thread: 'auto'` uses a worker thread when the compiled
+ * worker (store-worker.js) sits next to this file, else writes in this thread.
+ */
+export async function openDeliveryWriter(file: string, options: StoreOptions & { thread?: 'auto' | 'main' } = {}): Promise<DeliveryWriter> {
+  const path = resolvePath(file);
+  const workerUrl = new URL('./store-worker.js', import.meta.url);
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  if (options.thread === 'main' || !existsSync(fileURLToPath(workerUrl))) {
+    return new MainThreadWriter(openStore(path, options));
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new StoreError(`cannot create the folder for the delivery store ${path}: ${(err as Error).message}`, [
+      'Choose another file with --store FILE, or set HOOKCTL_HOME.',
+    ]);
+  }
+  const { Worker } = await import('node:worker_threads');
+  // The writer checkpoints only as a safety net; a second thread checkpoints continuously,
+  // so a commit (and the 200 waiting for it) never pays for copying the WAL back.
+  const worker = new Worker(workerUrl, { workerData: { file: path, role: 'writer', options: { ...options, autoCheckpointPages: 20_000 } } });
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (msg: WriterReply) => {
+      if (msg.seq !== 0) return;
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      if ('ready' in msg) resolve();
+      else if (msg.ok === false) reject(new StoreError(msg.error, msg.details));
+    };
+    const onError = (err: Error) => reject(new StoreError(`cannot start the delivery store writer: ${err.message}`));
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+  }).catch(async (err) => {
+    await worker.terminate();
+    throw err;
+  });
+  const checkpointer = new Worker(workerUrl, { workerData: { file: path, role: 'checkpointer', options } });
+  checkpointer.on('error', () => undefined);
+  checkpointer.unref();
+  return new WorkerWriter(path, worker, checkpointer);
 }
