@@ -347,3 +347,18 @@ describe('listen --json', () => {
     ].sort());
   });
 });
+
+describe('listen: schema drift', () => {
+  it('flags a payload that drifts from GitHub\'s schema on the line and in the store, and still answers 200', async () => {
+    const l = await start({ secret: [SECRET] });
+    const sample = readFileSync(join(ROOT, 'payloads', 'pull_request', 'opened.json'));
+    const drifted = JSON.parse(sample.toString('utf8'));
+    drifted.number = 'two';
+    expect((await postDelivery(l.url, sample, { secret: SECRET, event: 'pull_request' })).status).toBe(200);
+    expect((await postDelivery(l.url, JSON.stringify(drifted), { secret: SECRET, event: 'pull_request' })).status).toBe(200);
+    await until(() => /schema drift: 1 difference \(\/number/.test(l.stdout()), 10_000);
+    await until(() => rows().every((r) => r.schema !== null), 10_000);
+    expect(rows().map((r) => r.schema?.status)).toEqual(['valid', 'invalid']);
+    expect(rows()[1].schema?.violations[0].path).toBe('/number');
+  });
+});
