@@ -302,6 +302,22 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       expect(rows).toEqual([expect.objectContaining({ deliveryId: ping.deliveryId, event: 'ping', signature: 'valid' })]);
     });
 
+    it('listen --tunnel --register: cloudflared dying while listening exits 1 with the reason and still deactivates the hook', async () => {
+      gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [] });
+      gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 99, owner: 'o', repo: 'r', events: ['*'], secret: true }) });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/99/pings` }, { status: 204 });
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/99`, body: (b) => capture(b) && b.active === false }, { body: makeHook({ id: 99, owner: 'o', repo: 'r', active: false, secret: true }) });
+      const p = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r'], { FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_AFTER_MS: '1500' });
+      const exit = await p.exited;
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(p.stderr()).toContain('Created webhook 99 of o/r');
+      expect(p.stderr()).toContain('cloudflared exited with code 1: no more connections active and exiting');
+      expect(p.stderr()).toContain('Deactivated webhook 99 of o/r');
+      expect(hookBodies[1]).toEqual({ active: false });
+      expect(await gone(state().pid)).toBe(true);
+      gh!.assertDone();
+    });
+
     it('tunnel --register: a restart re-points the remembered hook (no new hook) with the same secret, and --keep-active leaves it on', async () => {
       // First run: create.
       gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [makeHook({ id: 5, owner: 'o', repo: 'r', url: 'https://elsewhere.example.com/hook' })] });
