@@ -68,10 +68,16 @@ function startServer(args, portPattern) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', HOOKCTL_HOME: tmp } });
     let out = '';
+    let found = false;
     const onData = (d) => {
+      // Once the port is known, output is drained and dropped (the bench must not eat CPU).
+      if (found) return;
       out += d.toString();
       const m = portPattern.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
+      if (m) {
+        found = true;
+        resolve({ child, port: Number(m[1]) });
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
