@@ -5,9 +5,8 @@
  * (see rebuildDelivery) and re-signed when a secret is known.
  */
 import type { AppContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { sinceOption } from './input.js';
 import { connect, describeTarget, describeWait, getDelivery, listDeliveries, parseRepo, pickHookId, rebuildDelivery } from '../core/github.js';
-import { parseSince } from '../core/when.js';
 import { openStore, toDeliveryRecord, type DeliveryRecord } from '../core/store.js';
 import { eventName, formatStatus, printJson } from '../output.js';
 
@@ -24,14 +23,7 @@ export interface PullOptions {
 export async function run(ctx: AppContext, options: PullOptions, repo: string): Promise<number> {
   const { io } = ctx;
   const target = parseRepo(repo);
-  let since: Date | undefined;
-  if (options.since) {
-    try {
-      since = parseSince(options.since, ctx.now());
-    } catch (err) {
-      throw new UsageError(`--since: ${(err as Error).message}`);
-    }
-  }
+  const since = sinceOption(ctx, options.since);
   const secret = ctx.secrets(options.secret)[0];
   const client = connect(ctx, { apiUrl: options.apiUrl, onWait: (w) => io.warn(describeWait(w)) });
   const hookId = await pickHookId(ctx, client, target, options.hookId);

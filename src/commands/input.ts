@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { parseSince } from '../core/when.js';
 
 export async function readInput(ctx: AppContext, file: string, what = 'input'): Promise<Buffer> {
   if (file === '-') {
@@ -20,5 +21,15 @@ export async function readInput(ctx: AppContext, file: string, what = 'input'): 
     if (code === 'EISDIR') throw new UsageError(`${file}: is a directory`);
     if (code === 'EACCES') throw new UsageError(`${file}: permission denied`);
     throw new UsageError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+/** `--since WHEN` as a Date (undefined when not given); a bad value is a usage error. */
+export function sinceOption(ctx: AppContext, value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  try {
+    return parseSince(value, ctx.now());
+  } catch (err) {
+    throw new UsageError(`--since: ${(err as Error).message}`);
   }
 }

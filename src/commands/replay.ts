@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
+import { sinceOption } from './input.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher, forwardableHeaders, isSuccess, parseTargetUrl, postAll, type DeliveryResult, type OutgoingDelivery } from '../core/deliver.js';
 import { signatureHeaders } from '../core/signing.js';
-import { parseSince } from '../core/when.js';
 import { openStore, type DeliveryFilter, type DeliverySummary, type NewAttempt, type Store, type StoredDelivery } from '../core/store.js';
 import { eventName, formatDuration, formatStatus, printJsonLine, timeAgo } from '../output.js';
 
@@ -56,14 +56,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
       throw new UsageError(`--to: ${(err as Error).message}`);
     }
   }
-  let since: Date | undefined;
-  if (options.since) {
-    try {
-      since = parseSince(options.since, ctx.now());
-    } catch (err) {
-      throw new UsageError(`--since: ${(err as Error).message}`);
-    }
-  }
+  const since = sinceOption(ctx, options.since);
   if (ids.length > 0 && batch) throw new UsageError('give delivery ids, or a batch (--all, --event, --since, --last), not both');
 
   const store = openStore(options.store ?? ctx.paths.store);
