@@ -53,7 +53,7 @@ export interface TunnelSession {
   close(): Promise<void>;
   /** cloudflared's process id (for tests and diagnostics). */
   pid?: number;
-  /** The registered webhook, when --register was given. */
+  /** The registered webhook, when --register was given (outcome: created, updated or unchanged). */
   hook?: { id: number; repo: string; outcome: string };
 }
 
@@ -96,6 +96,7 @@ export async function resolveBinary(
 interface Registration {
   repo: string;
   hookId: number;
+  outcome: string;
   deactivate(): Promise<void>;
 }
 
@@ -115,6 +116,8 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
   io.err(c.dim(`Starting a cloudflared quick tunnel to ${target} (cloudflared from ${bin.source}: ${bin.path}) …`));
 
   let ready = false;
+  let lastWarning = '';
+  let lastWarningAt = 0;
   const tunnel: QuickTunnel = await startQuickTunnel({
     bin: bin.path,
     target,
@@ -122,7 +125,15 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
     signal: options.signal,
     onLine: (line) => {
       if (debug) io.err(c.dim(`cloudflared: ${line}`));
-      else if (ready && parseLogLine(line).kind === 'error') io.warn(`cloudflared: ${line.replace(/^\S+\s+ERR\s+/, '').trim()}`);
+      else if (ready && parseLogLine(line).kind === 'error') {
+        // cloudflared logs a failed request twice (the error, then "Request failed"): say it once.
+        const warning = `cloudflared: ${line.match(/\berror="((?:[^"\\]|\\.)*)"/)?.[1] ?? line.replace(/^\S+\s+ERR\s+/, '').trim()}`;
+        const now = Date.now();
+        if (warning === lastWarning && now - lastWarningAt < 2000) return;
+        lastWarning = warning;
+        lastWarningAt = now;
+        io.warn(warning);
+      }
     },
   });
   ready = true;
@@ -154,7 +165,7 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
     payloadUrl,
     died: tunnel.died,
     pid: tunnel.pid,
-    hook: registration ? { id: registration.hookId, repo: registration.repo, outcome: 'registered' } : undefined,
+    hook: registration ? { id: registration.hookId, repo: registration.repo, outcome: registration.outcome } : undefined,
     close() {
       closing ??= (async () => {
         if (registration) {
@@ -215,6 +226,7 @@ async function registerHook(ctx: AppContext, options: TunnelSessionOptions, payl
   return {
     repo: name,
     hookId,
+    outcome: registration.outcome,
     deactivate: async () => {
       if (options.keepActive) {
         io.err(`Left webhook ${hookId} of ${name} active (--keep-active); it points at ${payloadUrl}, which stops working now`);

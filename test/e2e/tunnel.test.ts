@@ -151,6 +151,22 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(await gone(s.pid)).toBe(true);
   });
 
+  it('tunnel: warns when nothing listens, and says once per failed request that the origin is unreachable', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const p = start(['tunnel', '--port', String(closedPort)]);
+    await p.waitFor(/Forwarding requests/);
+    expect(p.stderr()).toContain(`! nothing is listening on http://127.0.0.1:${closedPort} yet; requests through the tunnel get 502 until your server runs`);
+    const res = await fetch(`${state().localUrl}/x`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(502);
+    await p.waitFor(/Unable to reach the origin service/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.stderr().match(/! cloudflared: Unable to reach the origin service/g)).toHaveLength(1);
+    expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
+  });
+
   it('tunnel: SIGTERM stops it just as cleanly', async () => {
     const p = start(['tunnel', '--port', String(originPort)]);
     await p.waitFor(/Forwarding requests/);
