@@ -371,7 +371,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
 
   const elapsed = formatDuration(Date.now() - started);
   const line = [
-    `${totals.accepted} accepted${totals.redeliveries ? ` (${totals.redeliveries} redeliveries)` : ''}`,
+    `${totals.accepted} accepted${totals.redeliveries ? ` (${totals.redeliveries} redeliver${totals.redeliveries === 1 ? 'y' : 'ies'})` : ''}`,
     `${totals.rejected} rejected`,
     ...(totals.refused ? [`${totals.refused} refused`] : []),
     ...(routes.length ? [`${totals.forwarded} forwarded${totals.forwardFailed ? `, ${totals.forwardFailed} forwards failed` : ''}`] : []),
