@@ -931,7 +931,10 @@ export async function openDeliveryWriter(file: string, options: StoreOptions & {
   const { Worker } = await import('node:worker_threads');
   // The writer checkpoints only as a safety net; a second thread checkpoints continuously,
   // so a commit (and the 200 waiting for it) never pays for copying the WAL back.
-  const worker = new Worker(workerUrl, { workerData: { file: path, role: 'writer', options: { ...options, autoCheckpointPages: 20_000 } } });
+  const worker = new Worker(workerUrl, { workerData: { file: path, role: 'writer', options: { ...options, autoCheckpointPages: 20_000 } },
+    // Small heaps: these threads hold little JS (bodies arrive as ArrayBuffers, outside the heap).
+    resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 },
+  });
   await new Promise<void>((resolve, reject) => {
     const onMessage = (msg: WriterReply) => {
       if (msg.seq !== 0) return;
@@ -947,7 +950,10 @@ export async function openDeliveryWriter(file: string, options: StoreOptions & {
     await worker.terminate();
     throw err;
   });
-  const checkpointer = new Worker(workerUrl, { workerData: { file: path, role: 'checkpointer', options } });
+  const checkpointer = new Worker(workerUrl, {
+    workerData: { file: path, role: 'checkpointer', options },
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+  });
   checkpointer.on('error', () => undefined);
   checkpointer.unref();
   return new WorkerWriter(path, worker, checkpointer);
