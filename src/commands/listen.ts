@@ -243,7 +243,8 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     } else totals.rejected++;
     const [forwards, schema] = await Promise.all([forward(d, stored), schemaCheck(d, stored)]);
     if (schema?.status === 'invalid') totals.drift++;
-    if (d.status === 200 && !eventMatches(eventFilter, d.event, d.action)) return;
+    // GitHub's ping is always shown: it is how a new hook (or a tunnel) proves it works.
+    if (d.status === 200 && d.event !== 'ping' && !eventMatches(eventFilter, d.event, d.action)) return;
     const summary = { ...stored, schema, forward: forwards.length ? forwards[forwards.length - 1] : null };
     if (options.json) {
       printJsonLine(io, toDeliveryRecord(summary, forwards));
@@ -312,8 +313,13 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   let tunnel: import('./tunnel-session.js').TunnelSession | undefined;
   let exitCode = 0;
   let onSignal: (sig: string) => void = () => undefined;
+  // Ctrl+C while the tunnel is still starting stops cloudflared at once.
+  const startup = new AbortController();
   const stop = new Promise<string>((resolve) => {
-    onSignal = (sig: string) => resolve(sig);
+    onSignal = (sig: string) => {
+      startup.abort();
+      resolve(sig);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     control.signal?.addEventListener('abort', () => resolve('abort'), { once: true });
@@ -337,6 +343,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
         cloudflared: ctx.cloudflaredFlag(options.cloudflared),
         apiUrl: options.apiUrl ? ctx.apiUrl(options.apiUrl) : undefined,
         onSecret: (s) => receiver.setSecrets([s]),
+        signal: startup.signal,
       });
       io.err(`${ec.green('●')} Public payload URL: ${ec.bold(tunnel.payloadUrl)}`);
       if (receiver.secretCount() === 0) {

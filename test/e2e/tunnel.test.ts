@@ -237,6 +237,27 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(await gone(pid)).toBe(true);
   });
 
+  it('listen --tunnel: Ctrl+C while cloudflared is still starting exits 130 at once, cloudflared stopped', async () => {
+    const p = start(['listen', '--port', '0', '--tunnel', '--secret', 's'], { FAKE_CLOUDFLARED_MODE: 'no-url' });
+    await p.waitFor(/Starting a cloudflared quick tunnel/);
+    await until(() => existsSync(statePath()));
+    const { pid } = state();
+    const began = Date.now();
+    expect(await p.stop('SIGINT')).toEqual({ code: 130, signal: null });
+    expect(Date.now() - began).toBeLessThan(2500);
+    expect(await gone(pid)).toBe(true);
+  });
+
+  it('listen --tunnel --events push still shows GitHub\'s ping (it proves the hook works)', async () => {
+    const p = start(['listen', '--port', '0', '--tunnel', '--secret', 'tunnel-secret', '--events', 'push']);
+    await p.waitFor(/Public payload URL: (\S+)/);
+    const s = state();
+    const ping = await hookshotPing(`${s.publicUrl}/`, 'tunnel-secret', s, 5);
+    expect(ping.status).toBe(200);
+    await p.waitFor(/ping .*✓ signed/);
+    expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
+  });
+
   it('a ~/.cloudflared/config.yaml that stops quick tunnels is detected and explained', async () => {
     mkdirSync(join(box.dir, '.cloudflared'));
     writeFileSync(join(box.dir, '.cloudflared', 'config.yaml'), 'tunnel: 6ff42ae2-765d-4adf-8112-31c55c1551ef\ncredentials-file: x.json\n');
