@@ -4,9 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
+import { resolveDelivery } from './lookup.js';
+import { sinceOption } from './input.js';
 import { UsageError } from '../errors.js';
 import { eventName, formatBytes, formatDuration, formatStatus, printJson, table, timeAgo } from '../output.js';
-import { parseSince } from '../core/when.js';
 import { forwardableHeaders } from '../core/deliver.js';
 import { openStore, toDeliveryRecord, type AttemptRecord, type DeliverySummary, type Store, type StoredDelivery } from '../core/store.js';
 import type { Colors } from '../io.js';
@@ -45,18 +46,7 @@ function noStore(ctx: AppContext, file: string, flag?: string): UsageError {
  * Find one delivery by local id, GUID, or a unique prefix of either. Ambiguous → UsageError
  * listing the candidates; unknown → UsageError with a hint. (Replay uses the same rules.)
  */
-export function resolveDelivery(store: Store, ref: string): StoredDelivery {
-  const found = store.resolve(ref);
-  if (found.kind === 'found') return found.delivery;
-  if (found.kind === 'ambiguous') {
-    const shown = found.candidates.slice(0, 20);
-    throw new UsageError(`"${ref}" matches ${found.candidates.length > 50 ? 'more than 50' : found.candidates.length} deliveries; give more characters`, [
-      ...shown.map((d) => `  ${d.id}  ${d.deliveryId ?? '(no GUID)'}  ${d.event ? eventName(d.event, d.action) : '(no event)'}  ${d.receivedAt}`),
-      ...(found.candidates.length > shown.length ? [`  … and ${found.candidates.length - shown.length} more`] : []),
-    ]);
-  }
-  throw new UsageError(`no stored delivery matches "${ref}"`, ['See what is stored with: hookctl deliveries list']);
-}
+export { resolveDelivery } from './lookup.js';
 
 function signatureCell(c: Colors, d: DeliverySummary): string {
   switch (d.signature) {
@@ -77,14 +67,7 @@ function forwardCell(c: Colors, f: AttemptRecord | null): string {
 export async function list(ctx: AppContext, options: ListOptions): Promise<number> {
   const { io } = ctx;
   const file = storeFile(ctx, options.store);
-  let since: Date | undefined;
-  if (options.since) {
-    try {
-      since = parseSince(options.since, ctx.now());
-    } catch (err) {
-      throw new UsageError(`--since: ${(err as Error).message}`);
-    }
-  }
+  const since = sinceOption(ctx, options.since);
   let rows: DeliverySummary[] = [];
   if (existsSync(file)) {
     const store = openStore(file);

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { sinceOption } from './input.js';
+import { resolveDelivery } from './lookup.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher, forwardableHeaders, isSuccess, parseTargetUrl, postAll, type DeliveryResult, type OutgoingDelivery } from '../core/deliver.js';
 import { signatureHeaders } from '../core/signing.js';
@@ -64,7 +65,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
     let source: Iterable<StoredDelivery>;
     let total: number;
     if (ids.length > 0) {
-      const found = ids.map((ref) => resolveOne(ctx, store, ref));
+      const found = ids.map((ref) => resolveDelivery(store, ref));
       source = found;
       total = found.length;
     } else if (batch) {
@@ -102,15 +103,6 @@ function* take<T>(items: Iterable<T>, n: number): Generator<T> {
 
 function describe(ctx: AppContext, d: DeliverySummary): string {
   return `  ${d.id}  ${eventName(d.event ?? '?', d.action).padEnd(28)} ${timeAgo(new Date(d.receivedAt), ctx.now()).padEnd(8)} ${d.deliveryId ?? ''}`;
-}
-
-function resolveOne(ctx: AppContext, store: Store, ref: string): StoredDelivery {
-  const r = store.resolve(ref);
-  if (r.kind === 'found') return r.delivery;
-  if (r.kind === 'ambiguous') {
-    throw new UsageError(`"${ref}" matches ${r.candidates.length > 50 ? 'more than 50' : r.candidates.length} deliveries; give more characters:`, r.candidates.slice(0, 20).map((c) => describe(ctx, c)));
-  }
-  throw new UsageError(`no stored delivery matches "${ref}"`, ['List what is stored with `hookctl deliveries list`.']);
 }
 
 async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelivery> {
