@@ -1,12 +1,11 @@
-// `hookctl replay --all` of N stored deliveries against a minimal undici loop posting the same
-// bytes from memory to the same bare receiver, in the same run. Also peak RSS for N/10 and N
+// `hookctl replay --all` of N stored deliveries against a minimal undici loop (its own process)
+// posting the same bytes from memory to the same bare receiver, in the same run. Also peak RSS for N/10 and N
 // rows: rows are streamed from SQLite, so memory should stay flat as N grows.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Pool } from 'undici';
 import { BIN, ROOT, fmt, median, startBareReceiver, timed } from './lib.mjs';
 
 const N = Number(process.env.COUNT ?? 10_000);
@@ -42,35 +41,19 @@ function fill(file, n) {
   return rows;
 }
 
-async function undiciLoop(url, rows) {
-  const started = performance.now();
-  const pool = new Pool(new URL(url).origin, { connections: CONCURRENCY });
-  let next = 0;
-  const worker = async () => {
-    while (next < rows.length) {
-      const r = rows[next++];
-      const headers = {};
-      for (let i = 0; i < r.headers.length; i += 2) headers[r.headers[i]] = r.headers[i + 1];
-      const res = await pool.request({ path: '/', method: 'POST', body, headers });
-      await res.body.dump();
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  await pool.close();
-  return performance.now() - started;
-}
-
 const receiver = await startBareReceiver();
 try {
   const small = join(dir, 'small.db');
   const big = join(dir, 'big.db');
   fill(small, N / 10);
-  const rows = fill(big, N);
+  fill(big, N);
   const base = [];
   const cli = [];
   let peakBig = 0;
   for (let i = 0; i < ROUNDS; i++) {
-    base.push(await undiciLoop(receiver.url, rows));
+    const baseline = await timed(process.execPath, [`${ROOT}bench/undici-loop.mjs`, receiver.url, `${ROOT}payloads/issues/opened.json`, String(N), String(CONCURRENCY)]);
+    if (baseline.code !== 0) throw new Error(`baseline failed: ${baseline.stderr}`);
+    base.push(baseline.ms);
     const r = await timed(process.execPath, [BIN, 'replay', '--all', '--store', big, '--to', receiver.url, '--concurrency', String(CONCURRENCY)]);
     if (r.code !== 0) throw new Error(`hookctl replay failed: ${r.stderr}`);
     cli.push(r.ms);
@@ -80,7 +63,7 @@ try {
   const b = median(base);
   const c = median(cli);
   console.log(`${N} stored issues.opened deliveries (${body.length} bytes each), concurrency ${CONCURRENCY}, median of ${ROUNDS}`);
-  console.log(`minimal undici loop from memory: ${fmt(b, 0)} ms (${fmt((N / b) * 1000, 0)}/s)`);
+  console.log(`minimal undici loop from memory (own process): ${fmt(b, 0)} ms (${fmt((N / b) * 1000, 0)}/s)`);
   console.log(`hookctl replay --all (whole process, attempts recorded): ${fmt(c, 0)} ms (${fmt((N / c) * 1000, 0)}/s)`);
   console.log(`time ratio hookctl/baseline: ${fmt(c / b, 2)} (target ≤ ${fmt(1 / 0.7, 2)})`);
   console.log(`peak RSS: ${fmt(rSmall.peakRssMb)} MB for ${N / 10} rows, ${fmt(peakBig)} MB for ${N} rows`);

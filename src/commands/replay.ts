@@ -9,7 +9,7 @@ import { resolveDelivery } from './lookup.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher, forwardableHeaders, isSuccess, parseTargetUrl, postAll, type DeliveryResult, type OutgoingDelivery } from '../core/deliver.js';
 import { signatureHeaders } from '../core/signing.js';
-import { openStore, type DeliveryFilter, type DeliverySummary, type NewAttempt, type Store, type StoredDelivery } from '../core/store.js';
+import { openStore, type DeliveryFilter, type DeliverySummary, type NewAttempt, type ReplayableDelivery, type Store, type StoredDelivery } from '../core/store.js';
 import { eventName, formatDuration, formatStatus, printJsonLine, timeAgo } from '../output.js';
 
 export interface ReplayOptions {
@@ -33,7 +33,7 @@ export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
 const ATTEMPT_BATCH = 250;
 
 /** The request a replay sends: stored bytes, original headers, optionally a new GUID and fresh signatures. */
-export function replayRequest(d: StoredDelivery, url: string, options: { secret?: string; newDeliveryId?: boolean }): OutgoingDelivery {
+export function replayRequest(d: ReplayableDelivery, url: string, options: { secret?: string; newDeliveryId?: boolean }): OutgoingDelivery {
   const drop: string[] = [];
   if (options.secret) drop.push('x-hub-signature', 'x-hub-signature-256');
   if (options.newDeliveryId) drop.push('x-github-delivery');
@@ -62,7 +62,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
 
   const store = openStore(options.store ?? ctx.paths.store);
   try {
-    let source: Iterable<StoredDelivery>;
+    let source: Iterable<ReplayableDelivery>;
     let total: number;
     if (ids.length > 0) {
       const found = ids.map((ref) => resolveDelivery(store, ref));
@@ -77,7 +77,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
       }
       // Take exactly the rows that matched at the start: replaying to a listener on the
       // same store appends new rows, which must not be replayed again.
-      source = take(store.iterate(filter), total);
+      source = take(store.iterateReplayable(filter), total);
     } else {
       if (!ctx.io.canPrompt()) {
         throw new UsageError('which delivery? pass an id (see `hookctl deliveries list`), or --all, --event, --since or --last');
@@ -122,7 +122,7 @@ interface Tally {
   failed: number;
 }
 
-async function replayAll(ctx: AppContext, store: Store, source: Iterable<StoredDelivery>, total: number, options: ReplayOptions): Promise<number> {
+async function replayAll(ctx: AppContext, store: Store, source: Iterable<ReplayableDelivery>, total: number, options: ReplayOptions): Promise<number> {
   const { io } = ctx;
   const secret = ctx.secrets(options.secret)[0];
   const c = io.color;
@@ -144,7 +144,7 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<StoredD
       {
         concurrency: Math.min(options.concurrency, Math.max(1, total)),
         dispatcher,
-        onResult: (result: DeliveryResult, d: StoredDelivery) => {
+        onResult: (result: DeliveryResult, d: ReplayableDelivery) => {
           if (isSuccess(result)) tally.ok++;
           else if (result.status !== null) tally.non2xx++;
           else tally.failed++;

@@ -192,11 +192,13 @@ export async function post(
   const started = performance.now();
   const timeout = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   try {
-    const res = await undici().request(delivery.url, {
+    const { origin, path } = originAndPath(delivery.url);
+    const res = await options.dispatcher.request({
+      origin,
+      path,
       method: 'POST',
       body: delivery.body,
       headers: delivery.headers,
-      dispatcher: options.dispatcher,
       headersTimeout: timeout,
       bodyTimeout: timeout,
     });
@@ -228,6 +230,19 @@ export async function post(
       error: describeNetworkError(err, delivery.url),
     };
   }
+}
+
+// Batches post thousands of times to one or two URLs: parse each URL once.
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+function originAndPath(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (!parsed) {
+    const u = new URL(url);
+    parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    if (parsedUrls.size > 1000) parsedUrls.clear();
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
 }
 
 /** One request over node:http(s), for the one-shot path. */

@@ -139,6 +139,9 @@ export interface StoredDelivery extends DeliverySummary {
   body: Buffer;
 }
 
+/** The columns a replay needs (see Store.iterateReplayable). */
+export type ReplayableDelivery = Pick<StoredDelivery, 'seq' | 'id' | 'deliveryId' | 'event' | 'action' | 'url' | 'rawHeaders' | 'body'>;
+
 export type AttemptKind = 'forward' | 'replay';
 
 export interface NewAttempt {
@@ -234,6 +237,7 @@ const SUMMARY_COLUMNS = `d.seq, d.id, d.delivery_guid, d.attempt, d.event, d.act
   (SELECT json_object('kind', a.kind, 'url', a.url, 'status', a.status, 'durationMs', a.duration_ms, 'error', a.error, 'at', a.at)
      FROM attempts a WHERE a.delivery_seq = d.seq AND a.kind = 'forward' ORDER BY a.seq DESC LIMIT 1) AS forward`;
 const FULL_COLUMNS = `${SUMMARY_COLUMNS}, d.headers, d.body`;
+const REPLAY_COLUMNS = 'd.seq, d.id, d.delivery_guid, d.event, d.action, d.url, d.headers, d.body';
 
 interface Row {
   seq: number;
@@ -465,7 +469,9 @@ export class Store {
         @repository, @sender, @schemaStatus, @schemaViolations, @source, @github)`),
       bySeq: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq = ?`),
       byId: db.prepare(`SELECT ${FULL_COLUMNS} FROM deliveries d WHERE d.id = ?`),
-      attempt: db.prepare('INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      attempt: db.prepare(
+        'INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at) SELECT seq, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?',
+      ),
       attempts: db.prepare(
         'SELECT a.kind, a.url, a.status, a.duration_ms AS durationMs, a.error, a.at FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.id = ? ORDER BY a.seq',
       ),
@@ -690,6 +696,29 @@ export class Store {
    * `last`/`limit` keeps only the last N matching rows. No filter = all rows.
    */
   *iterate(filter: DeliveryFilter = {}): Generator<StoredDelivery> {
+    for (const row of this.pages(filter, FULL_COLUMNS)) yield toStored(row);
+  }
+
+  /**
+   * What a replay needs and nothing more (no summary columns, no latest-forward subquery):
+   * same order, filters and paging as iterate().
+   */
+  *iterateReplayable(filter: DeliveryFilter = {}): Generator<ReplayableDelivery> {
+    for (const row of this.pages(filter, REPLAY_COLUMNS)) {
+      yield {
+        seq: row.seq,
+        id: row.id,
+        deliveryId: row.delivery_guid,
+        event: row.event,
+        action: row.action,
+        url: row.url,
+        rawHeaders: JSON.parse(row.headers ?? '[]') as string[],
+        body: row.body ?? Buffer.alloc(0),
+      };
+    }
+  }
+
+  private *pages(filter: DeliveryFilter, columns: string): Generator<Row> {
     const where = whereClause(filter);
     const last = filter.last ?? filter.limit;
     let after = 0;
@@ -703,10 +732,10 @@ export class Store {
       after = start !== undefined ? start - 1 : 0;
     }
     const cond = where.sql ? `${where.sql} AND d.seq > ?` : 'WHERE d.seq > ?';
-    const page = this.db.prepare(`SELECT ${FULL_COLUMNS} FROM deliveries d ${cond} ORDER BY d.seq LIMIT ${PAGE_SIZE}`);
+    const page = this.db.prepare(`SELECT ${columns} FROM deliveries d ${cond} ORDER BY d.seq LIMIT ${PAGE_SIZE}`);
     while (true) {
       const rows = page.all(...where.params, after) as Row[];
-      for (const row of rows) yield toStored(row);
+      yield* rows;
       if (rows.length < PAGE_SIZE) return;
       after = rows[rows.length - 1].seq;
     }
@@ -715,11 +744,7 @@ export class Store {
   /** Record a forward or replay attempt against a stored delivery (by local id). */
   recordAttempt(localId: string, attempt: NewAttempt): AttemptRecord {
     const at = (attempt.at ?? new Date()).toISOString();
-    const info = this.db
-      .prepare(
-        'INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at) SELECT seq, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?',
-      )
-      .run(attempt.kind, attempt.url, attempt.status, Math.round(attempt.durationMs), attempt.error, at, localId);
+    const info = this.stmts.attempt.run(attempt.kind, attempt.url, attempt.status, Math.round(attempt.durationMs), attempt.error, at, localId);
     if (info.changes === 0) throw new StoreError(`no stored delivery with id ${localId}`);
     return { kind: attempt.kind, url: attempt.url, status: attempt.status, durationMs: Math.round(attempt.durationMs), error: attempt.error, at };
   }
