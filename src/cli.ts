@@ -17,6 +17,12 @@ function int(name: string, min = 0) {
   };
 }
 
+function port(value: string): number {
+  const n = int('--port')(value);
+  if (n > 65535) throw new UsageError(`--port must be between 0 and 65535, got ${value}`);
+  return n;
+}
+
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
@@ -61,7 +67,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   program
     .command('listen')
     .description('receive, verify and store webhook deliveries; forward them to your app')
-    .option('-p, --port <port>', 'port to listen on', int('--port'), 5000)
+    .option('-p, --port <port>', 'port to listen on', port, 5000)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--path <path>', 'accept deliveries only on this path (default: every path)')
     .option('-s, --secret <secret>', 'webhook secret (repeat for rotation; default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)', collect)
@@ -234,7 +240,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   program
     .command('tunnel')
     .description('expose a local server through a cloudflared quick tunnel')
-    .option('-p, --port <port>', 'local port to expose', int('--port'), 5000)
+    .option('-p, --port <port>', 'local port to expose', port, 5000)
     .option('--path <path>', 'path appended to the tunnel URL for the payload URL')
     .option('--register <owner/repo>', 'point this repository\'s webhook at the tunnel')
     .option('--events <list>', 'with --register: events to subscribe to')

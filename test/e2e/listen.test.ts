@@ -58,6 +58,13 @@ describe('hookctl listen (built CLI)', () => {
     expect(res.stderr).toMatch(/--port/);
   });
 
+  it('a port out of range is a usage error (exit 2), not a crash', async () => {
+    const res = await runCli(['listen', '--port', '99999'], { env: box.env });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--port must be between 0 and 65535, got 99999/);
+    expect(res.stderr).not.toMatch(/bug/);
+  });
+
   it('warns about --host 0.0.0.0 and about running without a secret', async () => {
     const cli = startCli(['listen', '--port', '0', '--host', '0.0.0.0'], { env: box.env });
     children.push(cli);
