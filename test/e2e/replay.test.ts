@@ -1,9 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Webhooks, createNodeMiddleware } from '@octokit/webhooks';
+import { startOctokitApp } from '../helpers/webhook-apps.js';
 import { openStore } from '../../src/core/store.js';
 import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
@@ -14,19 +13,6 @@ const SECRET_B = 'app-secret';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const hmac = (secret: string, body: Buffer) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-async function startOctokitServer(secret: string) {
-  const webhooks = new Webhooks({ secret });
-  const received: { id: string; name: string; payload: any }[] = [];
-  webhooks.onAny((e) => void received.push(e as never));
-  const middleware = createNodeMiddleware(webhooks, { path: '/', log: { debug() {}, info() {}, warn() {}, error() {} } });
-  const server: Server = createServer((req, res) => void middleware(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    received,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
-  };
-}
 
 /** POST raw bytes with the given headers (what GitHub would send). */
 function postRaw(url: string, body: Buffer, headers: Record<string, string>): Promise<number> {
@@ -84,14 +70,14 @@ describe('hookctl replay', () => {
     await listener!.stop();
     listener = undefined;
 
-    const same = await startOctokitServer(SECRET_A);
+    const same = await startOctokitApp(SECRET_A);
     closers.push(same.close);
     const r1 = await runCli(['replay', guid.slice(0, 8), '--to', same.url, '--store', storeFile], { env: box.env });
     expect(r1.code, r1.stdout + r1.stderr).toBe(0);
     expect(same.received).toHaveLength(1);
     expect(same.received[0].id).toBe(guid); // X-GitHub-Delivery kept, as GitHub's redelivery does
 
-    const other = await startOctokitServer(SECRET_B);
+    const other = await startOctokitApp(SECRET_B);
     closers.push(other.close);
     const refused = await runCli(['replay', guid, '--to', other.url, '--store', storeFile], { env: box.env });
     expect(refused.code).toBe(1);

@@ -1,32 +1,14 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Webhooks, createNodeMiddleware } from '@octokit/webhooks';
+import { startOctokitApp } from '../helpers/webhook-apps.js';
 import { loadIndex, entryName, PAYLOADS_DIR } from '../../src/core/catalog.js';
 import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 
 const SECRET = 'e2e-s3cret ✓';
 
-async function startOctokitServer(secret: string) {
-  const webhooks = new Webhooks({ secret });
-  const received: { id: string; name: string; payload: any }[] = [];
-  webhooks.onAny((event) => {
-    received.push(event as never);
-  });
-  const middleware = createNodeMiddleware(webhooks, { path: '/', log: { debug() {}, info() {}, warn() {}, error() {} } });
-  const server: Server = createServer((req, res) => void middleware(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return {
-    url,
-    received,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
-  };
-}
 
 let box: Sandbox;
 let capture: CaptureServer | undefined;
@@ -41,7 +23,7 @@ afterEach(async () => {
 
 describe('hookctl send → @octokit/webhooks', () => {
   it('every catalog entry, sent by the CLI, is accepted by @octokit/webhooks with the right secret', async () => {
-    const octo = await startOctokitServer(SECRET);
+    const octo = await startOctokitApp(SECRET);
     try {
       const entries = loadIndex().entries;
       expect(entries.length).toBeGreaterThanOrEqual(160);
@@ -68,7 +50,7 @@ describe('hookctl send → @octokit/webhooks', () => {
   }, 180_000);
 
   it('a wrong secret is refused by @octokit/webhooks and send exits 1', async () => {
-    const octo = await startOctokitServer(SECRET);
+    const octo = await startOctokitApp(SECRET);
     try {
       const r = await runCli(['send', 'push', '--to', octo.url, '--secret', 'not-the-secret'], { env: box.env });
       expect(r.code).toBe(1);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/core/signing.js';
 import { makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
-import { ROOT, runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+import { ROOT, alive, runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 
 const FAKE_BIN_DIR = fileURLToPath(new URL('../helpers/bin/', import.meta.url));
 const FAKE = join(FAKE_BIN_DIR, 'cloudflared');
@@ -24,14 +24,6 @@ interface FakeState {
   localUrl: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Waits until a pid is gone (the CLI reaps cloudflared before it exits, so this is immediate). */
 async function gone(pid: number, ms = 500): Promise<boolean> {
@@ -225,8 +217,11 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(await gone(state().pid)).toBe(true);
   });
 
-  it('Ctrl+C while cloudflared is still starting: exit 130 at once, cloudflared stopped', async () => {
-    const p = start(['tunnel', '--port', String(originPort)], { FAKE_CLOUDFLARED_MODE: 'no-url' });
+  it.each([
+    ['tunnel', (port: number) => ['tunnel', '--port', String(port)]],
+    ['listen --tunnel', () => ['listen', '--port', '0', '--tunnel', '--secret', 's']],
+  ])('%s: Ctrl+C while cloudflared is still starting exits 130 at once, cloudflared stopped', async (_name, args) => {
+    const p = start(args(originPort), { FAKE_CLOUDFLARED_MODE: 'no-url' });
     await p.waitFor(/Starting a cloudflared quick tunnel/);
     await until(() => existsSync(statePath()));
     const { pid } = state();
@@ -234,17 +229,6 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(await p.stop('SIGINT')).toEqual({ code: 130, signal: null });
     expect(Date.now() - began).toBeLessThan(2500);
     expect(p.stderr()).toContain('cancelled while cloudflared was starting');
-    expect(await gone(pid)).toBe(true);
-  });
-
-  it('listen --tunnel: Ctrl+C while cloudflared is still starting exits 130 at once, cloudflared stopped', async () => {
-    const p = start(['listen', '--port', '0', '--tunnel', '--secret', 's'], { FAKE_CLOUDFLARED_MODE: 'no-url' });
-    await p.waitFor(/Starting a cloudflared quick tunnel/);
-    await until(() => existsSync(statePath()));
-    const { pid } = state();
-    const began = Date.now();
-    expect(await p.stop('SIGINT')).toEqual({ code: 130, signal: null });
-    expect(Date.now() - began).toBeLessThan(2500);
     expect(await gone(pid)).toBe(true);
   });
 

@@ -150,3 +150,13 @@ export function startCli(args: string[], options: RunOptions = {}): LongRunning 
     },
   };
 }
+
+/** True while a process with this pid exists (signal 0 probes without touching it). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

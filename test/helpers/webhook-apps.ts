@@ -53,16 +53,16 @@ export function postDelivery(baseUrl: string, body: Buffer | string, init: Deliv
 
 export interface OctokitApp {
   url: string;
-  received: { id: string; name: string }[];
+  received: { id: string; name: string; payload: any }[];
   close(): Promise<void>;
 }
 
 /** A user's app: @octokit/webhooks node middleware at /api/github/webhooks, verifying with `secret`. */
 export async function startOctokitApp(secret: string): Promise<OctokitApp> {
   const webhooks = new Webhooks({ secret });
-  const received: { id: string; name: string }[] = [];
+  const received: { id: string; name: string; payload: any }[] = [];
   webhooks.onAny((event) => {
-    received.push({ id: event.id, name: event.name });
+    received.push({ id: event.id, name: event.name, payload: event.payload });
   });
   const middleware = createNodeMiddleware(webhooks, { log: { debug() {}, info() {}, warn() {}, error() {} } });
   const server: Server = createServer((req, res) => {

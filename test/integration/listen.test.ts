@@ -273,7 +273,7 @@ describe('listen: forwarding', () => {
     const res = await postDelivery(l.url, samplePayload(), { secret: SECRET, event: 'issues', deliveryId: 'fwd-1' });
     expect(res.status).toBe(200);
     await until(() => app.received.length === 1);
-    expect(app.received[0]).toEqual({ id: 'fwd-1', name: 'issues' });
+    expect(app.received[0]).toEqual({ id: 'fwd-1', name: 'issues', payload: JSON.parse(samplePayload()) });
     await until(() => /→ 200/.test(l.stdout()));
     await until(() => rows()[0].forward !== null);
     expect(rows()[0].forward).toMatchObject({ url: app.url, status: 200, error: null });

@@ -11,17 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CancelledError, TargetError } from '../../src/errors.js';
 import { startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel.js';
+import { alive } from '../helpers/run-cli.js';
 
 const FAKE = fileURLToPath(new URL('../helpers/bin/cloudflared', import.meta.url));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface FakeState {
   pid: number;
