@@ -6,6 +6,7 @@ import { startOctokitApp } from '../helpers/webhook-apps.js';
 import { openStore } from '../../src/core/store.js';
 import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
+import { inPty } from '../helpers/pty.js';
 
 const SECRET_A = 'listener-secret';
 const SECRET_B = 'app-secret';
@@ -230,5 +231,22 @@ describe('hookctl replay', () => {
     expect(none.stderr).toMatch(/hookctl deliveries list/);
     const nothing = await runCli(['replay', '--store', storeFile], { env: box.env });
     expect(nothing.code).toBe(2);
+  });
+});
+
+describe('hookctl replay in a terminal', () => {
+  it('with no id, a picker of recent deliveries chooses one and replays it', async () => {
+    await startListener();
+    for (const e of ['push', 'star.created']) {
+      expect((await runCli(['send', e, '--to', listenUrl, '--secret', SECRET_A], { env: box.env })).code).toBe(0);
+    }
+    const app = await startCaptureServer();
+    closers.push(app.close);
+    // Newest first: the first choice is star.created; arrow down picks push.
+    const r = await inPty(['replay', '--to', app.url, '--store', storeFile], [['Replay which delivery\\?', '\u001b[B'], ['❯.*push', '\r']], box.env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(app.requests).toHaveLength(1);
+    expect(app.requests[0].headers['x-github-event']).toBe('push');
   });
 });

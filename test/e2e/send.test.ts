@@ -6,6 +6,7 @@ import { startOctokitApp } from '../helpers/webhook-apps.js';
 import { loadIndex, entryName, PAYLOADS_DIR } from '../../src/core/catalog.js';
 import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { inPty } from '../helpers/pty.js';
 
 const SECRET = 'e2e-s3cret ✓';
 
@@ -251,5 +252,19 @@ describe('hookctl send: errors and listing', () => {
     const list = JSON.parse(json.stdout) as { name: string; event: string; action: string | null; description: string; source: string }[];
     expect(list.map((e) => e.name).sort()).toEqual(index.entries.map(entryName).sort());
     for (const e of list) expect(['captured', 'synthesized']).toContain(e.source);
+  });
+});
+
+describe('hookctl send in a terminal', () => {
+  it('with no event, a searchable picker chooses one and sends it', async () => {
+    capture = await startCaptureServer();
+    // Type part of a name, then Enter picks the first match.
+    const r = await inPty(['send', '--to', capture.url], [['Which event\\?', 'pull_request.sy'], ['pull_request\\.synchronize', '\r']], box.env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.transcript).toMatch(/✓ pull_request\.synchronize → /);
+    expect(capture.requests).toHaveLength(1);
+    expect(capture.requests[0].headers['x-github-event']).toBe('pull_request');
+    expect(JSON.parse(capture.requests[0].body.toString()).action).toBe('synchronize');
   });
 });

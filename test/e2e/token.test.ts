@@ -3,12 +3,12 @@
  * in a real pseudo-terminal, or exit 4 without a TTY. Also the events checkbox in a pty.
  * Run `npx tsc -p tsconfig.build.json` first.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
 import { makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
+import { inPty } from '../helpers/pty.js';
 
 const HOOKS = '/repos/octo-org/octo-repo/hooks';
 
@@ -83,68 +83,6 @@ describe('token sources', () => {
     gh.assertDone();
   });
 });
-
-// ---------------------------------------------------------------------------------------
-// A real pseudo-terminal, driven by python's pty module (present wherever python3 is).
-
-const PTY_DRIVER = String.raw`
-import os, pty, sys, json, re, time, select, fcntl, termios, struct
-argv = json.loads(sys.argv[1]); steps = json.loads(sys.argv[2])
-pid, fd = pty.fork()
-if pid == 0:
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0))
-    os.execv(argv[0], argv)
-buf = b''
-def read_until(pat, timeout):
-    global buf
-    end = time.time() + timeout
-    while True:
-        if pat is not None and re.search(pat.encode(), buf):
-            return True
-        r, _, _ = select.select([fd], [], [], max(0, end - time.time()))
-        if not r:
-            return False
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            return False
-        if not data:
-            return False
-        buf += data
-for pat, send in steps:
-    if not read_until(pat, 15):
-        sys.stdout.write(buf.decode('utf8', 'replace'))
-        sys.stderr.write('timed out waiting for %r\n' % pat)
-        os.kill(pid, 9)
-        sys.exit(99)
-    time.sleep(0.2)
-    os.write(fd, send.encode())
-read_until(None, 15)
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(buf.decode('utf8', 'replace'))
-sys.exit(os.waitstatus_to_exitcode(status) & 0xff)
-`;
-
-function inPty(args: string[], steps: [string, string][], env: NodeJS.ProcessEnv): Promise<{ code: number | null; transcript: string; stderr: string }> {
-  const { HOOKCTL_NO_PROMPT: _off, ...rest } = env;
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', PTY_DRIVER, JSON.stringify([process.execPath, BIN, ...args]), JSON.stringify(steps)], {
-      cwd: ROOT,
-      env: { ...rest, PATH: `${env.PATH}:${process.env.PATH}`, TERM: 'xterm-256color' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, transcript: out, stderr: err });
-    });
-  });
-}
 
 describe('prompts in a pseudo-terminal', () => {
   it('asks for the token with hidden input when there is no other source', async () => {
