@@ -47,11 +47,13 @@ export interface RunOptions {
   input?: string | Buffer;
   cwd?: string;
   timeoutMs?: number;
+  /** Flags for node itself, before the script (e.g. --import a tracer). */
+  nodeArgs?: string[];
 }
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
       env: options.env ?? sandbox().env,
       cwd: options.cwd ?? ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],

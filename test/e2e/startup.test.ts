@@ -1,0 +1,55 @@
+/**
+ * Heavy things load lazily (ARCHITECTURE): which packages each command actually loads, seen
+ * by a preloaded tracer (ESM resolve hook + CommonJS require cache) in the built CLI.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+
+let box: Sandbox;
+let capture: CaptureServer;
+beforeEach(async () => {
+  box = sandbox();
+  capture = await startCaptureServer();
+});
+afterEach(async () => {
+  await capture.close();
+  box.cleanup();
+});
+
+/** The npm packages a command loaded (e.g. ["commander", "undici"]). */
+async function packagesLoaded(args: string[]): Promise<string[]> {
+  const out = join(box.dir, 'loads.json');
+  const r = await runCli(args, { env: { ...box.env, HOOKCTL_TRACE_LOADS: out }, nodeArgs: ['--import', join(ROOT, 'test/helpers/trace-loads.mjs')] });
+  expect(r.code, r.stderr).toBe(0);
+  const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
+  const names = loaded
+    .filter((m) => m.includes('node_modules/'))
+    .map((m) => m.split('node_modules/').pop()!.split('/'))
+    .map((parts) => (parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]));
+  return [...new Set(names)].sort();
+}
+
+describe('start-up loads only what a command needs', () => {
+  it('--version loads no package at all', async () => {
+    expect(await packagesLoaded(['--version'])).toEqual([]);
+  });
+
+  it('one send loads commander only: no undici, SQLite, ajv or prompts', async () => {
+    expect(await packagesLoaded(['send', 'pull_request.opened', '--to', capture.url])).toEqual(['commander']);
+  });
+
+  it('a pooled send (--count) loads undici, so the tracer sees CommonJS loads too', async () => {
+    expect(await packagesLoaded(['send', 'push', '--count', '2', '--to', capture.url])).toEqual(['commander', 'undici']);
+  });
+
+  it('sign and verify load commander only', async () => {
+    const body = join(box.dir, 'body.txt');
+    writeFileSync(body, 'Hello, World!');
+    expect(await packagesLoaded(['sign', '--secret', 's', body])).toEqual(['commander']);
+    const sig = 'sha256=7ee2c20a221df98f0b36bff1d48b4af9cb60d679325537ad7a6ba94f358b5a12';
+    expect(await packagesLoaded(['verify', '--secret', 's', '--signature', sig, body])).toEqual(['commander']);
+  });
+});
