@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type NewDelivery } from '../../src/core/store.js';
 import { signatureHeaders, verify } from '../../src/core/signing.js';
 import { ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { newDelivery } from '../helpers/deliveries.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 
 const SECRET = 'export-secret';
@@ -23,24 +24,15 @@ function seed(over: Partial<NewDelivery> & { body: Buffer }): string {
   const store = openStore(storeFile);
   try {
     const sig = signatureHeaders(SECRET, over.body);
-    const d = store.insertDelivery({
+    const d = store.insertDelivery(newDelivery({
       deliveryId: 'f00dbabe-1111-4000-8000-000000000001',
       event: 'issues',
       action: 'opened',
       rawHeaders: ['Host', '127.0.0.1:5000', 'Content-Type', 'application/json', 'User-Agent', 'GitHub-Hookshot/a0f4c5e', 'X-GitHub-Event', 'issues', 'X-GitHub-Delivery', 'f00dbabe-1111-4000-8000-000000000001', 'X-Hub-Signature', sig['X-Hub-Signature'], 'X-Hub-Signature-256', sig['X-Hub-Signature-256'], 'Content-Length', String(over.body.length)],
       receivedAt: new Date(),
-      remoteAddress: '127.0.0.1',
-      path: '/webhooks',
-      url: 'http://127.0.0.1:5000/webhooks',
-      signature: 'valid',
-      signatureReason: null,
-      signatureAlgorithm: 'sha256',
-      status: 200,
-      repository: 'octo-org/octo-repo',
-      sender: 'monalisa',
       contentType: 'application/json',
       ...over,
-    });
+    }));
     return d.id;
   } finally {
     store.close();

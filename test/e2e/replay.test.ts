@@ -7,6 +7,7 @@ import { openStore } from '../../src/core/store.js';
 import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { inPty } from '../helpers/pty.js';
+import { newDelivery } from '../helpers/deliveries.js';
 
 const SECRET_A = 'listener-secret';
 const SECRET_B = 'app-secret';
@@ -141,23 +142,9 @@ describe('hookctl replay', () => {
       const body = Buffer.from(JSON.stringify({ action: 'opened', n: i }));
       const guid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
       const headers = deliveryHeaders('issues', guid, body);
-      store.insertDelivery({
-        deliveryId: guid,
-        event: 'issues',
-        action: 'opened',
-        rawHeaders: Object.entries(headers).flat(),
-        body,
-        receivedAt: new Date(Date.now() - (500 - i) * 1000),
-        remoteAddress: '127.0.0.1',
-        path: '/',
-        url: null,
-        signature: 'valid',
-        signatureReason: null,
-        signatureAlgorithm: 'sha256',
-        status: 200,
-        repository: 'o/r',
-        sender: 'octocat',
-      });
+      store.insertDelivery(
+        newDelivery({ deliveryId: guid, event: 'issues', action: 'opened', rawHeaders: Object.entries(headers).flat(), body, receivedAt: new Date(Date.now() - (500 - i) * 1000), path: '/', url: null }),
+      );
     }
     store.close();
     // Every 7th delivery gets a 500.
@@ -215,10 +202,7 @@ describe('hookctl replay', () => {
   it('ambiguous and unknown ids are usage errors with candidates or a hint', async () => {
     const store = openStore(storeFile);
     for (const guid of ['abcd0000-0000-4000-8000-000000000001', 'abcd0000-0000-4000-8000-000000000002']) {
-      store.insertDelivery({
-        deliveryId: guid, event: 'push', action: null, rawHeaders: ['X-GitHub-Event', 'push'], body: Buffer.from('{}'), receivedAt: new Date(),
-        remoteAddress: null, path: '/', url: null, signature: 'unchecked', signatureReason: null, signatureAlgorithm: null, status: 200, repository: null, sender: null,
-      });
+      store.insertDelivery(newDelivery({ deliveryId: guid, event: 'push', action: null, rawHeaders: ['X-GitHub-Event', 'push'], body: Buffer.from('{}'), receivedAt: new Date() }));
     }
     store.close();
     const amb = await runCli(['replay', 'abcd', '--store', storeFile], { env: box.env });

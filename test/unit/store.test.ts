@@ -2,32 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type NewDelivery, type Store } from '../../src/core/store.js';
+import { openStore, type Store } from '../../src/core/store.js';
+import { newDelivery as delivery } from '../helpers/deliveries.js';
 
 let dir: string;
 let store: Store;
-
-function delivery(over: Partial<NewDelivery> = {}): NewDelivery {
-  const body = Buffer.from(over.body ?? Buffer.from('{"action":"opened","x":1}'));
-  return {
-    deliveryId: '6c1a0f00-0000-4000-8000-000000000001',
-    event: 'pull_request',
-    action: 'opened',
-    rawHeaders: ['Host', '127.0.0.1:5000', 'X-GitHub-Event', 'pull_request', 'x-custom', 'Keep Case'],
-    body,
-    receivedAt: new Date('2026-11-22T10:00:00.000Z'),
-    remoteAddress: '127.0.0.1',
-    path: '/webhooks',
-    url: 'http://127.0.0.1:5000/webhooks',
-    signature: 'valid',
-    signatureReason: null,
-    signatureAlgorithm: 'sha256',
-    status: 200,
-    repository: 'octo-org/octo-repo',
-    sender: 'monalisa',
-    ...over,
-  };
-}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'hookctl-store-'));
