@@ -6,8 +6,9 @@
  */
 import type { AppContext } from '../context.js';
 import { TargetError, UsageError } from '../errors.js';
-import { clockTime, eventName, formatDuration, formatStatus, printJsonLine } from '../output.js';
+import { clockTime, eventName, formatDuration, formatStatus } from '../output.js';
 import { createReceiver, ListenError, type ReceivedDelivery, type Receiver, type RefusedRequest } from '../core/receiver.js';
+import { parsePayload } from '../core/payload.js';
 import { openDeliveryWriter, toDeliveryRecord, type AttemptRecord, type SchemaVerdict, type StoredDelivery } from '../core/store.js';
 import type { Colors } from '../io.js';
 
@@ -92,8 +93,9 @@ async function loadValidator(): Promise<ValidateFn | null> {
  * at most SCHEMA_CHECKS_PER_SECOND, and a delivery that arrives beyond that is not checked
  * (its schema verdict stays null). At a developer's pace every delivery is checked.
  */
-const SCHEMA_CHECKS_PER_SECOND = 50;
+const SCHEMA_CHECKS_PER_SECOND = 10;
 const MAX_QUEUED_SCHEMA_CHECKS = 8;
+const SCHEMA_CHECK_MAX_BYTES = 1024 * 1024;
 
 interface Totals {
   accepted: number;
@@ -139,7 +141,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const eventFilter = parseEventList(options.events);
   const secrets = ctx.secrets(options.secret);
   const storeFile = options.store ?? ctx.paths.store;
-  const store = await openDeliveryWriter(storeFile);
+  const store = openDeliveryWriter(storeFile);
   const started = Date.now();
   const totals: Totals = { accepted: 0, redeliveries: 0, rejected: 0, refused: 0, forwarded: 0, forwardFailed: 0, drift: 0 };
   const pendingWork = new Set<Promise<void>>();
@@ -154,10 +156,9 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const receiver: Receiver = createReceiver<StoredDelivery>({
     secrets,
     path: options.path,
-    // The parsed payload stays here: the store keeps the exact bytes, and cloning the
-    // object to the writer thread would cost more than the insert.
-    sink: ({ payload: _payload, bodyKind: _bodyKind, ...delivery }) => store.insert(delivery),
-    status: async (): Promise<Record<string, unknown>> => ({ version: ctx.version, deliveries: await store.count(), secrets: receiver.secretCount() > 0 }),
+    // The store reads the payload (in its thread) and settles 200 or 400 "unreadable JSON".
+    sink: ({ action: _action, repository: _repository, sender: _sender, ...delivery }) => store.receive(delivery),
+    status: async (): Promise<Record<string, unknown>> => ({ version: ctx.version, deliveries: store.count(), secrets: receiver.secretCount() > 0 }),
     onDelivery: (d, stored) => {
       const work = afterAnswer(d, stored).catch((err) => io.warn(`could not finish delivery ${stored.id}: ${(err as Error).message}`));
       pendingWork.add(work);
@@ -166,8 +167,22 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     onRefused: (r) => onRefused(r),
   });
 
+  // Lines are written once per turn of the event loop: one write for a burst, not one each.
+  let lines: string[] = [];
+  const flushLines = () => {
+    if (lines.length === 0) return;
+    const text = lines.join('\n');
+    lines = [];
+    io.out(text);
+  };
+  const show = (line: string) => {
+    if (lines.push(line) === 1) setImmediate(flushLines);
+  };
+
   async function schemaCheck(d: ReceivedDelivery, stored: StoredDelivery): Promise<SchemaVerdict | null> {
-    if (d.status !== 200 || !d.event || d.payload === undefined) return null;
+    // A payload of a MiB and more is not checked: parsing it here would cost this thread
+    // (and memory) far more than the answer did.
+    if (d.status !== 200 || !d.event || d.body.length >= SCHEMA_CHECK_MAX_BYTES) return null;
     const second = Math.floor(Date.now() / 1000);
     if (second !== schemaWindow) {
       schemaWindow = second;
@@ -185,7 +200,8 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
       await new Promise((r) => setImmediate(r));
       const validate = await (validatorReady ??= loadValidator());
       if (!validate) return null;
-      const result = await validate(d.event, d.action, d.payload);
+      // Parsed here, for the few deliveries checked: the hot path never builds the object.
+      const result = await validate(d.event, d.action, parsePayload(d.bodyKind, d.body));
       const verdict: SchemaVerdict = !result.schemaFound
         ? { status: 'unknown', violations: [] }
         : { status: result.valid ? 'valid' : 'invalid', violations: result.violations.slice(0, 20) };
@@ -229,7 +245,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     if (d.status === 200 && d.event !== 'ping' && !eventMatches(eventFilter, d.event, d.action)) return;
     const summary = { ...stored, schema, forward: forwards.length ? forwards[forwards.length - 1] : null };
     if (options.json) {
-      printJsonLine(io, toDeliveryRecord(summary, forwards));
+      show(JSON.stringify(toDeliveryRecord(summary, forwards)));
       return;
     }
     const parts = [
@@ -248,14 +264,14 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
       const first = schema.violations[0];
       parts.push(c.yellow(`⚠ schema drift: ${schema.violations.length} difference${schema.violations.length === 1 ? '' : 's'}${first ? ` (${first.path || '/'} ${first.message})` : ''}`));
     }
-    io.out(parts.join('  '));
+    show(parts.join('  '));
   }
 
   function onRefused(r: RefusedRequest): void {
     totals.refused++;
     if (options.json) return;
     const reason = r.status === 503 ? `not stored: ${r.reason}` : r.reason;
-    io.out([c.dim(clockTime(r.at)), c.bold(`${r.method} ${r.path}`), formatStatus(c, r.status), c.red(reason)].join('  '));
+    show([c.dim(clockTime(r.at)), c.bold(`${r.method} ${r.path}`), formatStatus(c, r.status), c.red(reason)].join('  '));
   }
 
   // Listen.
@@ -263,7 +279,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   try {
     address = await receiver.listen(port, host);
   } catch (err) {
-    await store.close();
+    store.close();
     if (err instanceof ListenError) {
       if (err.code === 'EADDRINUSE') {
         throw new TargetError(`port ${port} is already in use on ${host}`, [`Pick another one with --port, e.g. hookctl listen --port ${port + 1}`]);
@@ -335,7 +351,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   } catch (err) {
     removeSignalHandlers();
     await receiver.close();
-    await store.close();
+    store.close();
     throw err;
   }
   control.onReady?.({ port: address.port, host, url });
@@ -355,8 +371,9 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   await Promise.race([Promise.allSettled([...pendingWork]), new Promise((r) => setTimeout(r, 11_000).unref())]);
   if (tunnel) await tunnel.close().catch((err) => io.warn(`closing the tunnel: ${(err as Error).message}`));
   await (dispatcher as { close?: () => Promise<void> } | undefined)?.close?.().catch(() => undefined);
-  await store.close();
+  store.close();
   removeSignalHandlers();
+  flushLines();
 
   const elapsed = formatDuration(Date.now() - started);
   const line = [

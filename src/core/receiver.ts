@@ -7,8 +7,13 @@
  * Order of checks for a POST (first failure wins; CONTRACT "What listen answers"):
  *   path (404 with --path)  → size from Content-Length (413) → content type (415)
  *   → read body, capped while streaming (413) → signature over the raw bytes (401, stored)
- *   → X-GitHub-Event and a readable payload (400, stored) → sink → 200, or 503 if the sink
- *   could not keep it. A redelivery (same X-GitHub-Delivery) is just another 200.
+ *   → X-GitHub-Event (400, stored) → sink → 200, or 503 if the sink could not keep it.
+ *   A redelivery (same X-GitHub-Delivery) is just another 200.
+ *
+ * The receiver never parses the payload: the sink does, while it keeps the row (the store
+ * reads it with SQLite's JSON parser in its own thread, so the HTTP thread does no more than
+ * a bare server). The sink settles the answer: a 200 whose payload is not JSON comes back as
+ * 400 "unreadable JSON", and it reports the action, repository and sender it read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +29,7 @@ export type BodyKind = 'json' | 'form';
 export interface ReceivedDelivery {
   deliveryId: string | null;
   event: string | null;
+  /** From the payload, as the sink read it (null until then). */
   action: string | null;
   /** node rawHeaders: [name, value, …], exactly as received (order and case). */
   rawHeaders: string[];
@@ -40,20 +46,27 @@ export interface ReceivedDelivery {
   signature: SignatureVerdict;
   signatureReason: string | null;
   signatureAlgorithm: Algorithm | null;
-  /** The status the receiver will answer once the delivery is kept: 200, 400 or 401. */
+  /** What the receiver will answer once the delivery is kept (200, 400 or 401); the sink may turn a 200 into a 400. */
   status: number;
   /** Why it is rejected (400/401), in words a user can act on; null when accepted. */
   rejectReason: string | null;
+  /** From the payload, as the sink read it (null until then). */
   repository: string | null;
   sender: string | null;
-  /** The parsed payload (undefined when unreadable). Never re-serialized for storage. */
-  payload: unknown;
 }
 
-/** What the sink answers once the delivery is durably kept. */
+/**
+ * What the sink answers once the delivery is durably kept, and what it read of the payload:
+ * the status to answer (a 200 whose payload is unreadable becomes 400) and the fields shown.
+ */
 export interface SinkResult {
   id: string;
   attempt: number;
+  status?: number;
+  rejectReason?: string | null;
+  action?: string | null;
+  repository?: string | null;
+  sender?: string | null;
 }
 
 /** A request answered without being stored (404, 405, 413, 415, 503). */
@@ -225,41 +238,6 @@ export function checkSignature(secrets: readonly string[], req: IncomingMessage,
   return { signature: 'invalid', reason: mismatchReason(secrets, body, value, algorithm), algorithm };
 }
 
-interface Parsed {
-  payload: unknown;
-  error: string | null;
-}
-
-function parsePayload(kind: BodyKind, body: Buffer): Parsed {
-  let json: string;
-  if (kind === 'form') {
-    const payload = new URLSearchParams(body.toString('utf8')).get('payload');
-    if (payload === null) return { payload: undefined, error: 'form body without a payload= field' };
-    json = payload;
-  } else {
-    json = body.toString('utf8');
-  }
-  try {
-    return { payload: JSON.parse(json), error: null };
-  } catch (err) {
-    return { payload: undefined, error: `unreadable JSON: ${(err as Error).message}` };
-  }
-}
-
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
-
-function summaryOf(payload: unknown): { action: string | null; repository: string | null; sender: string | null } {
-  if (!payload || typeof payload !== 'object') return { action: null, repository: null, sender: null };
-  const p = payload as { action?: unknown; repository?: { full_name?: unknown }; sender?: { login?: unknown }; organization?: { login?: unknown } };
-  return {
-    action: str(p.action),
-    repository: str(p.repository?.full_name) ?? str(p.organization?.login),
-    sender: str(p.sender?.login),
-  };
-}
-
 function send(res: ServerResponse, status: number, body: Record<string, unknown>, close = false): void {
   const text = `${JSON.stringify(body)}\n`;
   const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
@@ -345,25 +323,17 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
     const event = header(req, 'x-github-event');
     let status = 200;
     let rejectReason: string | null = null;
-    // Parsed even when the signature fails, only to show what it claims to be.
-    const parsed = parsePayload(kind, body);
     if (verdict.signature === 'missing' || verdict.signature === 'invalid') {
       status = 401;
       rejectReason = verdict.reason;
-    } else {
-      if (!event) {
-        status = 400;
-        rejectReason = 'no X-GitHub-Event header';
-      } else if (parsed.error) {
-        status = 400;
-        rejectReason = parsed.error;
-      }
+    } else if (!event) {
+      status = 400;
+      rejectReason = 'no X-GitHub-Event header';
     }
-    const summary = summaryOf(parsed.payload);
     const delivery: ReceivedDelivery = {
       deliveryId: header(req, 'x-github-delivery'),
       event,
-      action: summary.action,
+      action: null,
       rawHeaders: req.rawHeaders,
       body,
       receivedAt,
@@ -378,9 +348,8 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
       signatureAlgorithm: verdict.algorithm,
       status,
       rejectReason,
-      repository: summary.repository,
-      sender: summary.sender,
-      payload: parsed.payload,
+      repository: null,
+      sender: null,
     };
 
     let stored: S;
@@ -392,8 +361,14 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
       options.onRefused?.({ status: 503, reason: (err as Error)?.message ?? String(err), method, path: rawPath, remoteAddress: delivery.remoteAddress, at: receivedAt });
       return;
     }
-    if (status === 200) send(res, 200, { ok: true, id: stored.id, attempt: stored.attempt });
-    else send(res, status, { error: rejectReason, id: stored.id });
+    // What the sink read of the payload settles the answer (see SinkResult).
+    if (stored.status !== undefined) delivery.status = stored.status;
+    if (stored.rejectReason !== undefined) delivery.rejectReason = stored.rejectReason;
+    if (stored.action !== undefined) delivery.action = stored.action;
+    if (stored.repository !== undefined) delivery.repository = stored.repository;
+    if (stored.sender !== undefined) delivery.sender = stored.sender;
+    if (delivery.status === 200) send(res, 200, { ok: true, id: stored.id, attempt: stored.attempt });
+    else send(res, delivery.status, { error: delivery.rejectReason, id: stored.id });
     options.onDelivery?.(delivery, stored);
   }
 

@@ -16,10 +16,7 @@ let store: Store | undefined;
 let base: string;
 
 function storeSink(s: Store) {
-  return (d: Parameters<Parameters<typeof createReceiver>[0]['sink']>[0]) =>
-    s.enqueue(() =>
-      s.insertDelivery({ ...d, signatureReason: d.signatureReason, remoteAddress: d.remoteAddress }),
-    );
+  return (d: Parameters<Parameters<typeof createReceiver>[0]['sink']>[0]) => s.enqueue(() => s.insertReceived(d));
 }
 
 async function startWith(options: Partial<Parameters<typeof createReceiver>[0]> & { store?: Store }): Promise<void> {
