@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// What the store alone can keep durably on this machine, without HTTP: 24 KB pull_request
+// deliveries through listen's write path (Store.insertReceived: payload read + insert, group
+// commit, WAL fdatasync'ed as listen does), in batches of 16 (what 32 connections make).
+// Prints deliveries/s and CPU µs per delivery; an upper bound for `hookctl listen` here.
+// Needs: npm run build. Run: node bench/store-ceiling.mjs [seconds]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDeliveryWriter } from '../dist/core/store.js';
+
+const SECONDS = Number(process.argv[2] ?? 5);
+const body = readFileSync(new URL('../payloads/pull_request/opened.json', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'hookctl-ceiling-'));
+const rawHeaders = ['Host', '127.0.0.1:5000', 'User-Agent', 'GitHub-Hookshot/a0f4c5e', 'Content-Type', 'application/json',
+  'X-GitHub-Event', 'pull_request', 'X-GitHub-Hook-ID', '512345678', 'X-Hub-Signature-256', `sha256=${'a'.repeat(64)}`];
+
+const writer = openDeliveryWriter(join(dir, 'ceiling.db'));
+let n = 0;
+const delivery = () => ({
+  deliveryId: `00000000-0000-4000-8000-${String(n++).padStart(12, '0')}`, event: 'pull_request', rawHeaders, body,
+  receivedAt: new Date(), remoteAddress: '127.0.0.1', method: 'POST', path: '/', url: 'http://127.0.0.1:5000/',
+  contentType: 'application/json', bodyKind: 'json', signature: 'valid', signatureReason: null, signatureAlgorithm: 'sha256',
+  status: 200, rejectReason: null,
+});
+const t0 = performance.now();
+const c0 = process.cpuUsage();
+// 32 deliveries in flight, each replaced as soon as it is kept: the closed loop wrk makes.
+await Promise.all(Array.from({ length: 32 }, async () => {
+  while (performance.now() - t0 < SECONDS * 1000) await writer.receive(delivery());
+}));
+const secs = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(c0);
+writer.close();
+rmSync(dir, { recursive: true, force: true });
+console.log(`store alone: ${(n / secs).toFixed(0)} deliveries/s kept durably (${body.length} B each, 32 in flight), ` +
+  `CPU ${((cpu.user + cpu.system) / n).toFixed(0)} µs per delivery (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}), node ${process.version}`);
