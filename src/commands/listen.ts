@@ -156,7 +156,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const receiver: Receiver = createReceiver<StoredDelivery>({
     secrets,
     path: options.path,
-    // The store reads the payload (in its thread) and settles 200 or 400 "unreadable JSON".
+    // The store reads the payload while it keeps the row, and settles 200 or 400 "unreadable JSON".
     sink: ({ action: _action, repository: _repository, sender: _sender, ...delivery }) => store.receive(delivery),
     status: async (): Promise<Record<string, unknown>> => ({ version: ctx.version, deliveries: store.count(), secrets: receiver.secretCount() > 0 }),
     onDelivery: (d, stored) => {

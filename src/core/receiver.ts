@@ -11,9 +11,9 @@
  *   A redelivery (same X-GitHub-Delivery) is just another 200.
  *
  * The receiver never parses the payload: the sink does, while it keeps the row (the store
- * reads it with SQLite's JSON parser in its own thread, so the HTTP thread does no more than
- * a bare server). The sink settles the answer: a 200 whose payload is not JSON comes back as
- * 400 "unreadable JSON", and it reports the action, repository and sender it read.
+ * reads it with SQLite's JSON parser, in C and without building a JavaScript object). The
+ * sink settles the answer: a 200 whose payload is not JSON comes back as 400 "unreadable
+ * JSON", and it reports the action, repository and sender it read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -147,12 +147,7 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     // With a Content-Length, fill one preallocated buffer (no second copy of a 25 MiB body).
-    // A large body goes to shared memory, so handing it to the store's worker copies nothing.
-    const fixed = !(Number.isSafeInteger(declared) && declared >= 0)
-      ? null
-      : declared >= 1024 * 1024
-        ? Buffer.from(new SharedArrayBuffer(declared))
-        : Buffer.allocUnsafe(declared);
+    const fixed = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;

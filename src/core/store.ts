@@ -3,11 +3,13 @@
  * the SQLite driver. It never prints.
  *
  * Durability: WAL journal with synchronous=FULL, so every COMMIT fsyncs the WAL before it
- * returns. A 200 from `listen` is sent only after the transaction holding the row committed,
- * so "200" means "on disk", even across a power cut (NORMAL would survive a process crash
- * but not a power cut). The cost of that fsync is shared by group commit: `enqueue()` puts
- * writes in a queue that is flushed in ONE transaction on the next turn of the event loop,
- * so N concurrent deliveries pay for one fsync.
+ * returns; or, for `listen` (syncInBackground), synchronous=NORMAL plus an fdatasync of the
+ * WAL that the store runs itself on libuv's thread pool before it resolves anything (see
+ * afterSync: the same guarantee, without blocking the thread). A 200 from `listen` is sent
+ * only after the row is committed and synced, so "200" means "on disk", even across a power
+ * cut. The cost of the sync is shared by group commit: `enqueue()` puts writes in a queue
+ * that is flushed in ONE transaction on the next turn of the event loop, so N concurrent
+ * deliveries pay for one sync.
  *
  * Sharing: busy_timeout lets two processes (two listeners, `deliveries list` while
  * listening, replay recording attempts) use one file; writers take the lock with
@@ -17,6 +19,8 @@
  *   openStore(file)                      → Store (creates folders, migrates)
  *   store.insertDelivery(d)              → StoredDelivery   (sync, own transaction)
  *   store.enqueue(() => store.insertDelivery(d)) → Promise   (group commit)
+ *   store.insertReceived(d)              → StoredDelivery   (listen: reads the payload, settles 200/400)
+ *   openDeliveryWriter(file)             → DeliveryWriter   (listen's write side)
  *   store.insertImported(d)              → StoredDelivery   (source 'github')
  *   store.get(localId)                   → StoredDelivery | undefined (with body + headers)
  *   store.resolve(idOrGuidOrPrefix)      → {kind:'found'|'ambiguous'|'none', ...}
@@ -97,8 +101,8 @@ export interface NewDelivery {
 
 /**
  * A delivery as `listen` read it off the wire, before anyone parsed its payload. The store
- * reads the payload itself while it keeps the row (SQLite's JSON parser, in the writer's
- * thread): action, repository and sender come from it, and a 200 whose payload is not JSON
+ * reads the payload itself while it keeps the row (SQLite's JSON parser, off JavaScript's
+ * heap): action, repository and sender come from it, and a 200 whose payload is not JSON
  * (or a form without `payload=`) is settled as 400 (CONTRACT: "unreadable JSON").
  */
 export interface ReceivedForStore extends Omit<NewDelivery, 'action' | 'repository' | 'sender'> {
