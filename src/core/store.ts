@@ -635,6 +635,12 @@ export class Store {
    * One fdatasync runs at a time (on libuv's thread pool); batches committed meanwhile wait
    * for the next one, which covers them all: group commit again, at the disk's pace.
    */
+  /** The WAL next to the file SQLite really opened (a symlinked store's WAL is by its target). */
+  private walPath(): string {
+    const main = (this.db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main');
+    return `${main?.file || this.file}-wal`;
+  }
+
   private afterSync(resolve: () => void, reject: (e: unknown) => void): void {
     this.unsynced.push({ resolve, reject });
     if (this.syncing === null) this.syncWal();
@@ -645,7 +651,7 @@ export class Store {
     this.unsynced = [];
     let fd: number;
     try {
-      fd = this.walFd ??= openSync(`${this.file}-wal`, 'r');
+      fd = this.walFd ??= openSync(this.walPath(), 'r');
     } catch (err) {
       for (const b of covered) b.reject(err);
       return;
@@ -934,7 +940,7 @@ export class Store {
       const waiting = [...(this.syncing ?? []), ...this.unsynced];
       this.unsynced = [];
       try {
-        this.walFd ??= openSync(`${this.file}-wal`, 'r');
+        this.walFd ??= openSync(this.walPath(), 'r');
         fdatasyncSync(this.walFd);
         for (const b of waiting) b.resolve();
       } catch (err) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -172,6 +172,19 @@ describe('store', () => {
     } finally {
       other.close();
     }
+  });
+
+  it('listen\'s writer syncs the WAL SQLite really uses when the store is a symlink', async () => {
+    mkdirSync(join(dir, 'real'));
+    const target = join(dir, 'real', 'deliveries.db');
+    openStore(target).close();
+    const link = join(dir, 'link.db');
+    symlinkSync(target, link);
+    const writer = openDeliveryWriter(link);
+    const { action: _a, repository: _r, sender: _s, ...base } = delivery();
+    await expect(writer.receive({ ...base, bodyKind: 'json' })).resolves.toMatchObject({ status: 200 });
+    expect(existsSync(`${link}-wal`)).toBe(false);
+    writer.close();
   });
 
   it('reopens an existing file without re-running migrations', () => {
