@@ -485,7 +485,7 @@ export class Store {
   };
 
   private readonly groupCommitDelayMs: number;
-  private readonly syncInBackground: boolean;
+  private syncInBackground = false;
   /** Committed batches waiting for the WAL's fdatasync, and whether one is running. */
   private unsynced: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   /** The batches the running fdatasync covers (null when none runs). */
@@ -495,11 +495,12 @@ export class Store {
   constructor(file: string, options: StoreOptions = {}) {
     this.file = file;
     this.groupCommitDelayMs = options.groupCommitDelayMs ?? 0;
-    this.syncInBackground = options.syncInBackground ?? false;
+    let syncInBackground = options.syncInBackground ?? false;
     try {
       this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(this.syncInBackground ? 'synchronous = NORMAL' : 'synchronous = FULL');
+      // Background syncs need a WAL; where SQLite cannot keep one, commits fsync themselves.
+      if (this.db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') syncInBackground = false;
+      this.db.pragma(syncInBackground ? 'synchronous = NORMAL' : 'synchronous = FULL');
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       this.db.pragma('foreign_keys = ON');
       if (options.autoCheckpointPages !== undefined) this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.autoCheckpointPages))}`);
@@ -509,6 +510,7 @@ export class Store {
         'Choose another file with --store FILE, or set HOOKCTL_HOME.',
       ]);
     }
+    this.syncInBackground = syncInBackground;
     const db = this.db;
     this.stmts = {
       nextAttempt: db.prepare('SELECT COALESCE(MAX(attempt), 0) + 1 AS n FROM deliveries WHERE delivery_guid = ?').pluck(),
