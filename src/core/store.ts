@@ -36,7 +36,7 @@
  *   toDeliveryRecord(summary, attempts?) → DeliveryRecord (the --json shape)
  *   store.close()                        → flushes the queue, closes the file
  */
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -625,6 +625,35 @@ export class Store {
     });
   }
 
+  /** The WAL next to the file SQLite really opened (a symlinked store's WAL is by its target). */
+  private walPath(): string {
+    const main = (this.db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main');
+    return `${main?.file || this.file}-wal`;
+  }
+
+  /**
+   * The WAL, opened once for syncing. Its folder is synced then too: a WAL SQLite just
+   * created is only sure to be found after a power cut once its directory entry is on disk.
+   */
+  private openWal(): number {
+    if (this.walFd !== null) return this.walFd;
+    const path = this.walPath();
+    const fd = openSync(path, 'r');
+    try {
+      const dir = openSync(dirname(path), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    this.walFd = fd;
+    return fd;
+  }
+
   /**
    * With syncInBackground: run `resolve` once everything committed so far is on disk.
    *
@@ -637,12 +666,6 @@ export class Store {
    * One fdatasync runs at a time (on libuv's thread pool); batches committed meanwhile wait
    * for the next one, which covers them all: group commit again, at the disk's pace.
    */
-  /** The WAL next to the file SQLite really opened (a symlinked store's WAL is by its target). */
-  private walPath(): string {
-    const main = (this.db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main');
-    return `${main?.file || this.file}-wal`;
-  }
-
   private afterSync(resolve: () => void, reject: (e: unknown) => void): void {
     this.unsynced.push({ resolve, reject });
     if (this.syncing === null) this.syncWal();
@@ -653,7 +676,7 @@ export class Store {
     this.unsynced = [];
     let fd: number;
     try {
-      fd = this.walFd ??= openSync(this.walPath(), 'r');
+      fd = this.openWal();
     } catch (err) {
       for (const b of covered) b.reject(err);
       return;
@@ -942,8 +965,7 @@ export class Store {
       const waiting = [...(this.syncing ?? []), ...this.unsynced];
       this.unsynced = [];
       try {
-        this.walFd ??= openSync(this.walPath(), 'r');
-        fdatasyncSync(this.walFd);
+        fdatasyncSync(this.openWal());
         for (const b of waiting) b.resolve();
       } catch (err) {
         for (const b of waiting) b.reject(err);
