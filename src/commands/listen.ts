@@ -157,7 +157,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     secrets,
     path: options.path,
     // The store reads the payload while it keeps the row, and settles 200 or 400 "unreadable JSON".
-    sink: ({ action: _action, repository: _repository, sender: _sender, ...delivery }) => store.receive(delivery),
+    sink: (delivery) => store.receive(delivery),
     status: async (): Promise<Record<string, unknown>> => ({ version: ctx.version, deliveries: store.count(), secrets: receiver.secretCount() > 0 }),
     onDelivery: (d, stored) => {
       const work = afterAnswer(d, stored).catch((err) => io.warn(`could not finish delivery ${stored.id}: ${(err as Error).message}`));

@@ -25,6 +25,9 @@ export interface PayloadReading {
   sender: string | null;
 }
 
+/** Why a form body is unreadable when it has no `payload` field. */
+export const NO_FORM_PAYLOAD = 'form body without a payload= field';
+
 /** The JSON text of a body: the body itself, or a form's `payload` field (null when absent). */
 export function jsonBytes(kind: PayloadKind, body: Uint8Array): Uint8Array | null {
   if (kind === 'json') return body;
@@ -35,13 +38,13 @@ export function jsonBytes(kind: PayloadKind, body: Uint8Array): Uint8Array | nul
 /** The parsed payload (for the schema check); throws when it is not readable. */
 export function parsePayload(kind: PayloadKind, body: Uint8Array): unknown {
   const bytes = jsonBytes(kind, body);
-  if (bytes === null) throw new Error('form body without a payload= field');
+  if (bytes === null) throw new Error(NO_FORM_PAYLOAD);
   return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
 }
 
 export function readPayload(kind: PayloadKind, body: Uint8Array): PayloadReading {
   const bytes = jsonBytes(kind, body);
-  if (bytes === null) return { readable: false, error: 'form body without a payload= field', action: null, repository: null, sender: null };
+  if (bytes === null) return { readable: false, error: NO_FORM_PAYLOAD, action: null, repository: null, sender: null };
   return readJson(bytes);
 }
 

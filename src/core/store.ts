@@ -41,7 +41,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { HookctlError } from '../errors.js';
-import { jsonBytes, readJson } from './payload.js';
+import { jsonBytes, NO_FORM_PAYLOAD, readJson } from './payload.js';
 
 export type SignatureVerdict = 'valid' | 'invalid' | 'missing' | 'unchecked';
 export type SignatureAlgorithm = 'sha256' | 'sha1';
@@ -703,8 +703,7 @@ export class Store {
    * the payload on the way: see ReceivedForStore. The result's status is what to answer.
    */
   insertReceived(d: ReceivedForStore): StoredDelivery {
-    const { bodyKind, ...rest } = d;
-    return this.insertRow({ ...rest, ...this.readPayload(d, bodyKind), source: 'listen', github: null });
+    return this.insertRow({ ...d, ...this.readPayload(d, d.bodyKind), source: 'listen', github: null });
   }
 
   private readPayload(d: ReceivedForStore, kind: 'json' | 'form'): PayloadSettled {
@@ -720,7 +719,7 @@ export class Store {
       return { status: d.status, rejectReason: d.rejectReason ?? null, action: str(action), repository: str(repository) ?? str(organization), sender: str(sender) };
     };
     const bytes = jsonBytes(kind, d.body);
-    if (bytes === null) return settled('form body without a payload= field');
+    if (bytes === null) return settled(NO_FORM_PAYLOAD);
     // The common case: SQLite's JSON parser (C, ~50 µs for 24 KB, half of JSON.parse). It
     // reads text up to a NUL byte and refuses nesting deeper than 1000, and it would hold
     // copies of a big body: those cases, and whatever it refuses, go to readJson, which
@@ -1010,7 +1009,7 @@ export function openStore(file: string, options: StoreOptions = {}): Store {
  * (syncInBackground: the WAL is fdatasync'ed on libuv's thread pool while the next batch is
  * written). SQLite's automatic checkpoint (every 1000 WAL pages) keeps the WAL a few MB that
  * are rewritten in place, which keeps those fdatasyncs short; a checkpointing thread was
- * measured too, and lost: the WAL it cannot restart keeps growing, and syncs slow down.
+ * measured too: no more throughput, and another V8 heap (README, Performance).
  */
 export interface DeliveryWriter {
   readonly file: string;
