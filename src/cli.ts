@@ -27,6 +27,15 @@ function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
+// Shared options: one declaration (and one help text) each.
+const secretOption = (what = 'webhook secret') =>
+  new Option('-s, --secret <secret>', `${what} (repeatable for a rotation; default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser(collect);
+const apiUrlOption = () => new Option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL, then https://api.github.com)');
+const storeOption = () => new Option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)');
+const cloudflaredOption = () => new Option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)');
+const contentTypeOption = () => new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json');
+const jsonOption = (what = 'print JSON') => new Option('--json', what);
+
 type Runner = (ctx: AppContext, ...args: any[]) => Promise<number | void>;
 
 export function buildProgram(ctx: AppContext, setResult: (code: number) => void): Command {
@@ -70,16 +79,16 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('-p, --port <port>', 'port to listen on', port, 5000)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--path <path>', 'accept deliveries only on this path (default: every path)')
-    .option('-s, --secret <secret>', 'webhook secret (repeat for rotation; default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)', collect)
+    .addOption(secretOption())
     .option('-f, --forward-to <[event=]url>', 'forward each delivery to URL (repeatable; EVENT=URL routes one event)', collect)
     .option('--events <list>', 'only show and forward these events (all are still stored)')
-    .option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)')
+    .addOption(storeOption())
     .option('--tunnel', 'expose the listener through a cloudflared quick tunnel')
     .option('--register <owner/repo>', 'with --tunnel: point this repository\'s webhook at the tunnel')
     .option('--keep-active', 'with --register: leave the hook active on exit')
-    .option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)')
-    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
-    .option('--json', 'print one JSON record per delivery (NDJSON)')
+    .addOption(cloudflaredOption())
+    .addOption(apiUrlOption())
+    .addOption(jsonOption('print one JSON record per delivery (NDJSON)'))
     .addHelpText(
       'after',
       examples([
@@ -97,26 +106,26 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('send a realistic, correctly signed sample delivery')
     .argument('[event]', 'event or event.action, e.g. pull_request.opened (see --list)')
     .option('-t, --to <url>', 'target URL', 'http://127.0.0.1:5000/')
-    .option('-s, --secret <secret>', 'webhook secret (default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)')
+    .addOption(secretOption())
     .option('--payload <file|->', 'send your own JSON (signed over its exact bytes)')
     .option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true', collect)
     .option('--repo <owner/repo>', 'rewrite the repository everywhere it appears')
     .option('--sender <login>', 'rewrite the sender everywhere it appears')
-    .addOption(new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json'))
+    .addOption(contentTypeOption())
     .option('--delivery-id <guid>', 'X-GitHub-Delivery to send (default: a random GUID)')
     .option('--hook-id <id>', 'X-GitHub-Hook-ID to send')
     .option('-n, --count <n>', 'send N deliveries', int('--count', 1), 1)
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 8)
     .option('--validate', 'check the payload against GitHub\'s schema before sending')
     .option('--list', 'list every event and action in the catalog')
-    .option('--json', 'print JSON results')
+    .addOption(jsonOption('print JSON results'))
     .addHelpText(
       'after',
       examples([
         'hookctl send pull_request.opened',
         'hookctl send push --secret "$SECRET" --to http://localhost:3000/webhooks',
         'hookctl send issues.opened --repo octo-org/api --sender monalisa --set issue.title="Crash on start"',
-        'hookctl send --payload delivery.json --secret "$SECRET"',
+        'hookctl send pull_request.opened --payload delivery.json --secret "$SECRET"',
         'hookctl send --list',
       ]),
     )
@@ -127,19 +136,19 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('replay stored deliveries byte for byte')
     .argument('[ids...]', 'delivery GUIDs, local ids, or unique prefixes of either')
     .option('-t, --to <url>', 'target URL (default: where the delivery was first received)')
-    .option('-s, --secret <secret>', 're-sign for the target with this secret (default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)')
+    .addOption(secretOption('re-sign for the target with this secret'))
     .option('--new-delivery-id', 'send a fresh X-GitHub-Delivery GUID')
     .option('--all', 'replay every stored delivery')
     .option('--event <event>', 'replay deliveries of this event (event or event.action)')
     .option('--since <when>', 'replay deliveries received since WHEN (10m, 2h, 1d or ISO 8601)')
     .option('--last <n>', 'replay the last N deliveries', int('--last', 1))
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 4)
-    .option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)')
+    .addOption(storeOption())
     .option('--from-github <owner/repo>', 'fetch the delivery from GitHub\'s delivery log')
     .option('--hook-id <id>', 'with --from-github: the hook (default: the remembered or only hook)')
     .option('--redeliver', 'with --from-github: ask GitHub to redeliver it')
-    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
-    .option('--json', 'print one JSON record per attempt (NDJSON)')
+    .addOption(apiUrlOption())
+    .addOption(jsonOption('print one JSON record per attempt (NDJSON)'))
     .addHelpText(
       'after',
       examples([
@@ -152,7 +161,6 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .action(lazy(() => import('./commands/replay.js')));
 
   const deliveries = program.command('deliveries').description('inspect stored deliveries');
-  const storeOption = () => new Option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)');
   deliveries
     .command('list', { isDefault: true })
     .description('list stored deliveries, newest first')
@@ -160,7 +168,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--since <when>', 'received since WHEN (10m, 2h, 1d or ISO 8601)')
     .option('--limit <n>', 'at most N rows', int('--limit', 1), 30)
     .addOption(storeOption())
-    .option('--json', 'print JSON')
+    .addOption(jsonOption())
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).list })));
   deliveries
     .command('show')
@@ -168,7 +176,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .argument('<id>', 'delivery GUID, local id, or a unique prefix')
     .option('--raw', 'write the exact body bytes to stdout')
     .addOption(storeOption())
-    .option('--json', 'print JSON')
+    .addOption(jsonOption())
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).show })));
   deliveries
     .command('export')
@@ -184,10 +192,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--hook-id <id>', 'the hook (default: the remembered or only hook)')
     .option('--since <when>', 'delivered since WHEN (10m, 2h, 1d or ISO 8601)')
     .option('--limit <n>', 'at most N deliveries', int('--limit', 1), 50)
-    .option('-s, --secret <secret>', 're-sign imported bodies with this secret')
+    .addOption(secretOption('re-sign imported bodies with this secret'))
     .addOption(storeOption())
-    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
-    .option('--json', 'print JSON')
+    .addOption(apiUrlOption())
+    .addOption(jsonOption())
     .action(lazy(() => import('./commands/deliveries-pull.js')));
 
   program
@@ -197,13 +205,13 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--org <org>', 'an organization hook instead of a repository hook')
     .option('--url <url>', 'payload URL')
     .option('--events <list>', 'events to subscribe to: a,b,c or *')
-    .option('-s, --secret <secret>', 'webhook secret (default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)')
-    .addOption(new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json'))
+    .addOption(secretOption())
+    .addOption(contentTypeOption())
     .option('--insecure-ssl', 'skip TLS verification of the payload URL')
     .option('--inactive', 'create or leave the hook inactive')
     .option('--ping', 'ask GitHub to send a ping')
-    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
-    .option('--json', 'print the hook as JSON')
+    .addOption(apiUrlOption())
+    .addOption(jsonOption('print the hook as JSON'))
     .addHelpText(
       'after',
       examples([
@@ -214,13 +222,12 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .action(lazy(() => import('./commands/register.js')));
 
   const hooks = program.command('hooks').description('list, delete and ping repository webhooks');
-  const apiUrlOption = () => new Option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)');
   hooks
     .command('list')
     .argument('<owner/repo>', 'repository')
     .description('list a repository\'s webhooks')
     .addOption(apiUrlOption())
-    .option('--json', 'print JSON')
+    .addOption(jsonOption())
     .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).list })));
   hooks
     .command('delete')
@@ -244,10 +251,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--path <path>', 'path appended to the tunnel URL for the payload URL')
     .option('--register <owner/repo>', 'point this repository\'s webhook at the tunnel')
     .option('--events <list>', 'with --register: events to subscribe to')
-    .option('-s, --secret <secret>', 'with --register: webhook secret')
+    .addOption(secretOption('with --register: webhook secret'))
     .option('--keep-active', 'with --register: leave the hook active on exit')
-    .option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)')
-    .option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL)')
+    .addOption(cloudflaredOption())
+    .addOption(apiUrlOption())
     .addHelpText(
       'after',
       examples([
@@ -261,7 +268,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('verify')
     .description('check a signature offline and explain a mismatch')
     .argument('[file]', 'body file, or - for stdin', '-')
-    .option('-s, --secret <secret>', 'webhook secret (repeatable; default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)', collect)
+    .addOption(secretOption())
     .requiredOption('--signature <sig>', 'the X-Hub-Signature-256 (sha256=…) or X-Hub-Signature (sha1=…) value')
     .addHelpText('after', examples(['hookctl verify --secret "$SECRET" --signature sha256=757107… body.json']))
     .action(lazy(() => import('./commands/verify.js')));
@@ -270,8 +277,8 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('sign')
     .description('print both signature headers for a body')
     .argument('[file]', 'body file, or - for stdin', '-')
-    .option('-s, --secret <secret>', 'webhook secret (default $HOOKCTL_SECRET, $GITHUB_WEBHOOK_SECRET)')
-    .option('--json', 'print JSON')
+    .addOption(secretOption())
+    .addOption(jsonOption())
     .addHelpText('after', examples(['hookctl sign --secret "$SECRET" body.json', 'printf %s "$BODY" | hookctl sign']))
     .action(lazy(() => import('./commands/sign.js')));
 
@@ -280,7 +287,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('validate a payload against GitHub\'s official schema for an event')
     .argument('[file]', 'payload file, or - for stdin', '-')
     .requiredOption('-e, --event <event[.action]>', 'event, e.g. pull_request.opened (action read from the payload when omitted)')
-    .option('--json', 'print JSON')
+    .addOption(jsonOption())
     .addHelpText(
       'after',
       examples([

@@ -1,11 +1,11 @@
 /**
  * AppContext: everything a command needs from the outside world, built once in main and
- * passed down. It starts nothing: the token, API URL and cloudflared path are resolved
- * only when a command asks for them.
+ * passed down. It starts nothing: the data folder, token, API URL and cloudflared path are
+ * resolved only when a command asks for them.
  */
-import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { IO } from './io.js';
+import type { IO } from './ui/io.js';
 
 export interface Paths {
   /** HOOKCTL_HOME: delivery store, remembered hooks, generated secrets. */
@@ -17,22 +17,30 @@ export interface Paths {
 export interface AppContext {
   io: IO;
   env: NodeJS.ProcessEnv;
-  paths: Paths;
+  /** Resolved on first use. */
+  readonly paths: Paths;
   now(): Date;
   version: string;
   /** Webhook secrets: --secret flags win, then HOOKCTL_SECRET, then GITHUB_WEBHOOK_SECRET. */
   secrets(flag?: string | string[]): string[];
   /** REST base URL without a trailing slash: --api-url, GITHUB_API_URL, api.github.com. */
   apiUrl(flag?: string): string;
-  /** cloudflared path from --cloudflared or CLOUDFLARED_BIN, if given (tunnel.ts resolves the rest). */
+  /** cloudflared path from --cloudflared or CLOUDFLARED_BIN, if given (core/tunnel resolves the rest). */
   cloudflaredFlag(flag?: string): string | undefined;
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The data folder: HOOKCTL_HOME, else the platform's own (env-paths: $XDG_DATA_HOME/hookctl or
+ * ~/.local/share/hookctl on Linux, ~/Library/Application Support/hookctl on macOS,
+ * %LOCALAPPDATA%\hookctl\Data on Windows).
+ */
 export function resolvePaths(env: NodeJS.ProcessEnv): Paths {
   let home = env.HOOKCTL_HOME;
   if (!home) {
-    const xdg = env.XDG_DATA_HOME;
-    home = xdg ? join(xdg, 'hookctl') : join(env.HOME || homedir(), '.local', 'share', 'hookctl');
+    const envPaths = (require('env-paths') as { default: (name: string, options: { suffix: string }) => { data: string } }).default;
+    home = envPaths('hookctl', { suffix: '' }).data;
   }
   return { home, store: join(home, 'deliveries.db') };
 }
@@ -47,16 +55,18 @@ export function secretsFrom(env: NodeJS.ProcessEnv, flag?: string | string[]): s
 
 export function createContext(io: IO, version: string, overrides: Partial<AppContext> = {}): AppContext {
   const env = io.env;
+  let paths: Paths | undefined;
   const ctx: AppContext = {
     io,
     env,
-    paths: resolvePaths(env),
+    get paths() {
+      return (paths ??= resolvePaths(env));
+    },
     now: () => new Date(),
     version,
     secrets: (flag) => secretsFrom(env, flag),
     apiUrl: (flag) => (flag || env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
     cloudflaredFlag: (flag) => flag || env.CLOUDFLARED_BIN || undefined,
-    ...overrides,
   };
-  return ctx;
+  return Object.assign(ctx, overrides);
 }

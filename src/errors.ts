@@ -43,6 +43,11 @@ export class ApiError extends HookctlError {
 /** A target (receiver, app, tunnel) failed or could not be reached. Exit 1. */
 export class TargetError extends HookctlError {}
 
+/** The user stopped a running command at once (a second Ctrl+C). Exit 130, said plainly. */
+export class InterruptedError extends HookctlError {
+  override readonly exitCode: number = ExitCode.interrupted;
+}
+
 /** The user cancelled (Ctrl+C at a prompt). Exit 130. */
 export class CancelledError extends HookctlError {
   override readonly exitCode: number = ExitCode.interrupted;

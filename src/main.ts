@@ -3,7 +3,7 @@
  * The only place that calls process.exit.
  */
 import { readFileSync } from 'node:fs';
-import { ExitCode, isHookctlError } from './errors.js';
+import { ExitCode, InterruptedError, isHookctlError } from './errors.js';
 
 function readVersion(): string {
   try {
@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`hookctl ${version}\n`);
     return ExitCode.ok;
   }
-  const { IO } = await import('./io.js');
+  const { IO } = await import('./ui/io.js');
   const { createContext } = await import('./context.js');
   const io = IO.fromProcess();
   const ctx = createContext(io, version);
@@ -33,7 +33,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function reportError(io: import('./io.js').IO, err: unknown): number {
+function reportError(io: import('./ui/io.js').IO, err: unknown): number {
+  if (err instanceof InterruptedError) {
+    io.err(err.message);
+    return err.exitCode;
+  }
   if (isHookctlError(err)) {
     io.err(`${io.errColor.red('error:')} ${err.message}`);
     for (const line of err.details) io.err(line);

@@ -5,16 +5,21 @@
  * (see rebuildDelivery) and re-signed when a secret is known.
  */
 import type { AppContext } from '../context.js';
-import { sinceOption } from './input.js';
-import { connect, describeTarget, describeWait, getDelivery, listDeliveries, parseRepo, pickHookId, rebuildDelivery } from '../core/github.js';
-import { openStore, toDeliveryRecord, type DeliveryRecord } from '../core/store.js';
-import { eventName, formatStatus, printJson } from '../output.js';
+import { getDelivery, listDeliveries, rebuildDelivery } from '../core/github/delivery-log.js';
+import { describeTarget, parseRepo } from '../core/github/targets.js';
+import { openStore } from '../core/store/store.js';
+import { contentTypeOf } from '../core/webhook/headers.js';
+import { eventName, formatStatus } from '../ui/format.js';
+import { printJson, toRecord, type DeliveryRecord } from '../ui/records.js';
+import { safe } from '../ui/sanitize.js';
+import { connect, pickHookId } from './shared/github.js';
+import { sinceOption } from './shared/input.js';
 
 export interface PullOptions {
   hookId?: string;
   since?: string;
   limit?: number;
-  secret?: string;
+  secret?: string[];
   store?: string;
   apiUrl?: string;
   json?: boolean;
@@ -25,7 +30,7 @@ export async function run(ctx: AppContext, options: PullOptions, repo: string): 
   const target = parseRepo(repo);
   const since = sinceOption(ctx, options.since);
   const secret = ctx.secrets(options.secret)[0];
-  const client = connect(ctx, { apiUrl: options.apiUrl, onWait: (w) => io.warn(describeWait(w)) });
+  const client = connect(ctx, { apiUrl: options.apiUrl });
   const hookId = await pickHookId(ctx, client, target, options.hookId);
   const store = openStore(options.store ?? ctx.paths.store);
   const imported: DeliveryRecord[] = [];
@@ -61,7 +66,8 @@ export async function run(ctx: AppContext, options: PullOptions, repo: string): 
         status: detail.status_code,
         repository: rebuilt.repository,
         sender: rebuilt.sender,
-        contentType: rebuilt.contentType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+        contentType: contentTypeOf(rebuilt.contentType),
+        hookId,
         signature: rebuilt.signature === 'dropped' ? 'unchecked' : 'valid',
         signatureReason:
           rebuilt.signature === 'dropped' ? "imported from GitHub's delivery log: body re-serialized, original signature dropped (pass --secret to re-sign)" : null,
@@ -75,10 +81,10 @@ export async function run(ctx: AppContext, options: PullOptions, repo: string): 
           hookId,
         },
       });
-      imported.push(toDeliveryRecord(stored));
+      imported.push(toRecord(stored));
       if (!options.json) {
         io.out(
-          `${c.green('+')} ${stored.id} ${c.bold(eventName(detail.event, detail.action))} ${detail.guid} ${detail.delivered_at} → ${formatStatus(c, detail.status_code)} ${c.dim(detail.status)}`,
+          `${c.green('+')} ${stored.id} ${c.bold(safe(eventName(detail.event, detail.action)))} ${safe(detail.guid)} ${safe(detail.delivered_at)} → ${formatStatus(c, detail.status_code)} ${c.dim(safe(detail.status))}`,
         );
       }
     }

@@ -4,13 +4,18 @@
  */
 import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
-import { resolveDelivery } from './lookup.js';
-import { sinceOption } from './input.js';
 import { UsageError } from '../errors.js';
-import { eventName, formatBytes, formatDuration, formatStatus, printJson, table, timeAgo } from '../output.js';
-import { forwardableHeaders } from '../core/deliver.js';
-import { openStore, toDeliveryRecord, type AttemptRecord, type DeliverySummary, type Store, type StoredDelivery } from '../core/store.js';
-import type { Colors } from '../io.js';
+import { parseEventList } from '../core/catalog/events.js';
+import { openStore, type Store } from '../core/store/store.js';
+import type { AttemptRecord, DeliverySummary, StoredDelivery } from '../core/store/types.js';
+import { forwardableHeaders, headerPairs } from '../core/webhook/headers.js';
+import { eventName, formatBytes, formatDuration, formatStatus, timeAgo } from '../ui/format.js';
+import type { Colors } from '../ui/io.js';
+import { printJson, toRecord } from '../ui/records.js';
+import { safe, safeBlock } from '../ui/sanitize.js';
+import { table } from '../ui/table.js';
+import { sinceOption } from './shared/input.js';
+import { resolveDelivery } from './shared/lookup.js';
 
 interface ListOptions {
   event?: string;
@@ -42,12 +47,6 @@ function noStore(ctx: AppContext, file: string, flag?: string): UsageError {
   ]);
 }
 
-/**
- * Find one delivery by local id, GUID, or a unique prefix of either. Ambiguous → UsageError
- * listing the candidates; unknown → UsageError with a hint. (Replay uses the same rules.)
- */
-export { resolveDelivery } from './lookup.js';
-
 function signatureCell(c: Colors, d: DeliverySummary): string {
   switch (d.signature) {
     case 'valid':
@@ -68,6 +67,7 @@ export async function list(ctx: AppContext, options: ListOptions): Promise<numbe
   const { io } = ctx;
   const file = storeFile(ctx, options.store);
   const since = sinceOption(ctx, options.since);
+  if (options.event) parseEventList(options.event, { flag: '--event' });
   let rows: DeliverySummary[] = [];
   if (existsSync(file)) {
     const store = openStore(file);
@@ -80,7 +80,7 @@ export async function list(ctx: AppContext, options: ListOptions): Promise<numbe
     throw noStore(ctx, file, options.store);
   }
   if (options.json) {
-    printJson(io, rows.map((r) => toDeliveryRecord(r)));
+    printJson(io, rows.map((r) => toRecord(r)));
     return 0;
   }
   if (rows.length === 0) {
@@ -96,9 +96,9 @@ export async function list(ctx: AppContext, options: ListOptions): Promise<numbe
       ['ID', 'EVENT', 'REPOSITORY', 'SENDER', 'SIGNATURE', 'STATUS', 'FORWARD', 'RECEIVED'],
       rows.map((d) => [
         c.cyan(d.id),
-        (d.event ? eventName(d.event, d.action) : c.dim('(none)')) + (d.attempt > 1 ? c.magenta(` ↻${d.attempt}`) : ''),
-        d.repository ?? c.dim('-'),
-        d.sender ?? c.dim('-'),
+        (d.event ? safe(eventName(d.event, d.action)) : c.dim('(none)')) + (d.attempt > 1 ? c.magenta(` ↻${d.attempt}`) : ''),
+        d.repository ? safe(d.repository) : c.dim('-'),
+        d.sender ? safe(d.sender) : c.dim('-'),
         signatureCell(c, d),
         formatStatus(c, d.status) + (d.source === 'github' ? c.dim(' (github)') : ''),
         forwardCell(c, d.forward),
@@ -128,15 +128,9 @@ function prettyPayload(d: StoredDelivery): string {
   }
 }
 
-function headerPairs(raw: string[]): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
-  return pairs;
-}
-
 function attemptLine(c: Colors, a: AttemptRecord): string {
-  const result = a.status === null ? c.red(`failed: ${a.error ?? 'no answer'}`) : formatStatus(c, a.status);
-  return `  ${c.dim(a.at)}  ${result}  ${c.dim(formatDuration(a.durationMs))}  ${a.url}`;
+  const result = a.status === null ? c.red(`failed: ${safe(a.error ?? 'no answer')}`) : formatStatus(c, a.status);
+  return `  ${c.dim(a.at)}  ${result}  ${c.dim(formatDuration(a.durationMs))}  ${safe(a.url)}`;
 }
 
 export async function show(ctx: AppContext, options: ShowOptions, ref: string): Promise<number> {
@@ -155,22 +149,22 @@ export async function show(ctx: AppContext, options: ShowOptions, ref: string): 
     return 0;
   }
   if (options.json) {
-    printJson(io, { ...toDeliveryRecord(d, attempts), headers: headerPairs(d.rawHeaders), body: d.body.toString('utf8') });
+    printJson(io, { ...toRecord(d, attempts), headers: headerPairs(d.rawHeaders), body: d.body.toString('utf8') });
     return 0;
   }
   const c = io.color;
   const label = (s: string) => c.dim(s.padEnd(11));
   const lines: string[] = [];
-  lines.push(`${c.cyan(c.bold(d.id))}  ${c.bold(d.event ? eventName(d.event, d.action) : '(no event)')}${d.attempt > 1 ? c.magenta(`  ↻ attempt ${d.attempt}`) : ''}`);
-  lines.push(`${label('Delivery')}${d.deliveryId ?? c.dim('(no X-GitHub-Delivery)')}`);
+  lines.push(`${c.cyan(c.bold(d.id))}  ${c.bold(d.event ? safe(eventName(d.event, d.action)) : '(no event)')}${d.attempt > 1 ? c.magenta(`  ↻ attempt ${d.attempt}`) : ''}`);
+  lines.push(`${label('Delivery')}${d.deliveryId ? safe(d.deliveryId) : c.dim('(no X-GitHub-Delivery)')}`);
   lines.push(`${label('Received')}${d.receivedAt} (${timeAgo(new Date(d.receivedAt), ctx.now())})${d.remoteAddress ? ` from ${d.remoteAddress}` : ''}`);
-  lines.push(`${label('At')}${d.method} ${d.url ?? d.path}`);
-  if (d.repository) lines.push(`${label('Repository')}${d.repository}`);
-  if (d.sender) lines.push(`${label('Sender')}${d.sender}`);
-  lines.push(`${label('Signature')}${signatureCell(c, d)}${d.signatureReason ? `: ${d.signatureReason}` : ''}`);
-  lines.push(`${label('Answered')}${formatStatus(c, d.status)}${d.rejectReason ? `  ${d.rejectReason}` : ''}`);
+  lines.push(`${label('At')}${safe(d.method)} ${safe(d.url ?? d.path)}`);
+  if (d.repository) lines.push(`${label('Repository')}${safe(d.repository)}`);
+  if (d.sender) lines.push(`${label('Sender')}${safe(d.sender)}`);
+  lines.push(`${label('Signature')}${signatureCell(c, d)}${d.signatureReason ? `: ${safe(d.signatureReason)}` : ''}`);
+  lines.push(`${label('Answered')}${formatStatus(c, d.status)}${d.rejectReason ? `  ${safe(d.rejectReason)}` : ''}`);
   if (d.github) {
-    lines.push(`${label('GitHub')}${d.github.status ?? ''}${d.github.statusCode !== null ? ` (${d.github.statusCode})` : ''}${d.github.redelivery ? ', a redelivery' : ''}`);
+    lines.push(`${label('GitHub')}${safe(d.github.status ?? '')}${d.github.statusCode !== null ? ` (${d.github.statusCode})` : ''}${d.github.redelivery ? ', a redelivery' : ''}`);
   }
   if (d.schema) {
     const schema =
@@ -180,10 +174,10 @@ export async function show(ctx: AppContext, options: ShowOptions, ref: string): 
           ? c.dim('no schema for this event')
           : c.yellow(`drift: ${d.schema.violations.length} difference(s)`);
     lines.push(`${label('Schema')}${schema}`);
-    if (d.schema.status === 'invalid') for (const v of d.schema.violations) lines.push(`  ${v.path || '/'}  ${v.message}`);
+    if (d.schema.status === 'invalid') for (const v of d.schema.violations) lines.push(`  ${safe(v.path || '/')}  ${safe(v.message)}`);
   }
   lines.push('', c.bold('Headers'));
-  for (const [name, value] of headerPairs(d.rawHeaders)) lines.push(`  ${name}: ${value}`);
+  for (const [name, value] of headerPairs(d.rawHeaders)) lines.push(`  ${safe(name)}: ${safe(value)}`);
   const forwards = attempts.filter((a) => a.kind === 'forward');
   const replays = attempts.filter((a) => a.kind === 'replay');
   if (forwards.length) {
@@ -195,7 +189,7 @@ export async function show(ctx: AppContext, options: ShowOptions, ref: string): 
     for (const a of replays) lines.push(attemptLine(c, a));
   }
   lines.push('', `${c.bold('Payload')} ${c.dim(`(${formatBytes(d.bytes)}${d.contentType ? `, ${d.contentType}` : ''}; exact bytes: hookctl deliveries show ${d.id} --raw)`)}`);
-  lines.push(prettyPayload(d));
+  lines.push(safeBlock(prettyPayload(d)));
   io.out(lines.join('\n'));
   return 0;
 }

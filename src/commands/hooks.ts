@@ -2,26 +2,21 @@
  * `hookctl hooks list|delete|ping OWNER/REPO [HOOK_ID]`.
  */
 import type { AppContext } from '../context.js';
-import { UsageError } from '../errors.js';
-import { connect, deleteHook, describeTarget, describeWait, listHooks, parseRepo, pingHook, type Hook } from '../core/github.js';
-import { forgetHook, targetKey } from '../core/hookstate.js';
-import { printJson, table } from '../output.js';
+import { deleteHook, listHooks, pingHook, type Hook } from '../core/github/hooks.js';
+import { forgetHook, targetKey } from '../core/github/hookstate.js';
+import { describeTarget, parseRepo } from '../core/github/targets.js';
+import { printJson } from '../ui/records.js';
+import { safe } from '../ui/sanitize.js';
+import { table } from '../ui/table.js';
+import { connect, parseHookId } from './shared/github.js';
 
 export interface HooksOptions {
   apiUrl?: string;
   json?: boolean;
 }
 
-function hookId(value: string | undefined): number {
-  const id = Number(value);
-  if (!value || !/^\d+$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
-    throw new UsageError(`expected a hook id (a whole number, see \`hookctl hooks list OWNER/REPO\`), got "${value ?? ''}"`);
-  }
-  return id;
-}
-
 function clientFor(ctx: AppContext, options: HooksOptions) {
-  return connect(ctx, { apiUrl: options.apiUrl, onWait: (w) => ctx.io.warn(describeWait(w)) });
+  return connect(ctx, { apiUrl: options.apiUrl });
 }
 
 /** "200 OK", "unused", "502 failed to connect". */
@@ -50,10 +45,10 @@ export async function list(ctx: AppContext, options: HooksOptions, repo: string)
       ['ID', 'URL', 'EVENTS', 'ACTIVE', 'LAST RESPONSE'],
       hooks.map((h) => [
         String(h.id),
-        h.config?.url ?? '',
-        (h.events ?? []).join(','),
+        safe(h.config?.url ?? ''),
+        safe((h.events ?? []).join(',')),
         h.active ? c.green('yes') : c.yellow('no'),
-        lastResponse(h),
+        safe(lastResponse(h)),
       ]),
     ),
   );
@@ -62,7 +57,7 @@ export async function list(ctx: AppContext, options: HooksOptions, repo: string)
 
 export async function remove(ctx: AppContext, options: HooksOptions, repo: string, id: string): Promise<number> {
   const target = parseRepo(repo);
-  const hook = hookId(id);
+  const hook = parseHookId(id);
   const client = clientFor(ctx, options);
   await deleteHook(client, target, hook);
   forgetHook(ctx.paths.home, targetKey(client.baseUrl, target), hook);
@@ -72,7 +67,7 @@ export async function remove(ctx: AppContext, options: HooksOptions, repo: strin
 
 export async function ping(ctx: AppContext, options: HooksOptions, repo: string, id: string): Promise<number> {
   const target = parseRepo(repo);
-  const hook = hookId(id);
+  const hook = parseHookId(id);
   await pingHook(clientFor(ctx, options), target, hook);
   ctx.io.out(`asked GitHub to ping webhook ${hook} of ${describeTarget(target)}; see \`hookctl deliveries pull ${describeTarget(target)} --hook-id ${hook}\``);
   return 0;

@@ -4,30 +4,23 @@
  */
 import type { AppContext } from '../context.js';
 import { CancelledError, UsageError } from '../errors.js';
-import {
-  connect,
-  describeTarget,
-  describeWait,
-  ensureHook,
-  parseOrg,
-  parseRepo,
-  pingHook,
-  secretFingerprint,
-  type DesiredHook,
-  type Hook,
-  type HookChange,
-  type HookTarget,
-} from '../core/github.js';
-import { rememberHook, rememberedHook, targetKey } from '../core/hookstate.js';
-import { printJson } from '../output.js';
-import type { IO } from '../io.js';
+import { parseEventList } from '../core/catalog/events.js';
+import { parseTargetUrl } from '../core/deliver/url.js';
+import { ensureHook, pingHook, secretFingerprint, type DesiredHook, type Hook, type HookChange } from '../core/github/hooks.js';
+import { rememberHook, rememberedHook, targetKey } from '../core/github/hookstate.js';
+import { describeTarget, parseOrg, parseRepo, type HookTarget } from '../core/github/targets.js';
+import type { BodyKind } from '../core/webhook/types.js';
+import type { IO } from '../ui/io.js';
+import { checkbox, confirm, input } from '../ui/prompt.js';
+import { printJson } from '../ui/records.js';
+import { connect } from './shared/github.js';
 
 export interface RegisterOptions {
   org?: string;
   url?: string;
   events?: string;
-  secret?: string;
-  contentType?: 'json' | 'form';
+  secret?: string[];
+  contentType?: BodyKind;
   insecureSsl?: boolean;
   inactive?: boolean;
   ping?: boolean;
@@ -55,20 +48,6 @@ export const COMMON_EVENTS = [
 ];
 const PRESELECTED = new Set(['push', 'pull_request', 'issues', 'issue_comment']);
 
-/** "push,pull_request" or "*" → a list; rejects empty names. */
-export function parseEvents(value: string): string[] {
-  const events = value
-    .split(/[\s,]+/)
-    .map((e) => e.trim())
-    .filter(Boolean);
-  if (events.length === 0) throw new UsageError('--events needs at least one event, e.g. --events push,pull_request (or "*" for all)');
-  if (events.includes('*')) return ['*'];
-  for (const e of events) {
-    if (!/^[a-z_]+$/.test(e)) throw new UsageError(`"${e}" is not an event name (events look like push or pull_request; "*" means all)`);
-  }
-  return [...new Set(events)];
-}
-
 export function resolveTarget(repo: string | undefined, org: string | undefined): HookTarget {
   if (repo && org) throw new UsageError('give either OWNER/REPO or --org ORG, not both');
   if (org) return parseOrg(org);
@@ -87,38 +66,29 @@ function summary(hook: Hook): string {
 }
 
 async function promptEvents(ctx: AppContext): Promise<string[]> {
-  const { checkbox } = await import('@inquirer/prompts');
-  const chosen = await checkbox(
-    {
-      message: 'Events to subscribe to',
-      choices: [
-        ...COMMON_EVENTS.map((e) => ({ name: e, value: e, checked: PRESELECTED.has(e) })),
-        { name: '* (every event)', value: '*' },
-      ],
-      required: true,
-      pageSize: 16,
-    },
-    { input: ctx.io.streams.stdin, output: ctx.io.streams.stderr },
-  );
+  const chosen = await checkbox(ctx.io, 'Events to subscribe to', [
+    ...COMMON_EVENTS.map((e) => ({ name: e, value: e, checked: PRESELECTED.has(e) })),
+    { name: '* (every event)', value: '*' },
+  ]);
   return chosen.includes('*') ? ['*'] : chosen;
 }
 
+function urlProblem(url: string): string | null {
+  try {
+    parseTargetUrl(url);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 async function promptUrl(ctx: AppContext): Promise<string> {
-  const { input } = await import('@inquirer/prompts');
-  return input(
-    { message: 'Payload URL', validate: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? true : 'an http(s) URL, e.g. https://example.com/webhooks') },
-    { input: ctx.io.streams.stdin, output: ctx.io.streams.stderr },
-  );
+  return input(ctx.io, 'Payload URL', (v) => urlProblem(v.trim()) ?? true);
 }
 
 export function checkUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--url is not a valid URL: "${url}" (e.g. https://example.com/webhooks)`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--url must be http or https, got "${url}"`);
+  const problem = urlProblem(url);
+  if (problem) throw new UsageError(`--url: ${problem}`);
   return url;
 }
 
@@ -132,7 +102,7 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
   }
   checkUrl(url);
   let events: string[];
-  if (options.events !== undefined) events = parseEvents(options.events);
+  if (options.events !== undefined) events = parseEventList(options.events, { flag: '--events' }) ?? ['*'];
   else if (ctx.io.canPrompt()) events = await promptEvents(ctx);
   else events = ['push'];
 
@@ -145,7 +115,7 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
     active: !options.inactive,
     ...(secret ? { secret } : {}),
   };
-  const client = connect(ctx, { apiUrl: options.apiUrl, org: target.kind === 'org', onWait: (w) => io.warn(describeWait(w)) });
+  const client = connect(ctx, { apiUrl: options.apiUrl, org: target.kind === 'org' });
   const key = targetKey(client.baseUrl, target);
   const remembered = rememberedHook(ctx.paths.home, key);
   const interactive = ctx.io.canPrompt();
@@ -156,8 +126,7 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
       ? async (hook, diff) => {
           io.err(`Webhook ${hook.id} of ${describeTarget(target)} (${hook.config?.url ?? ''}) differs:`);
           for (const line of formatChanges(io, diff)) io.err(line);
-          const { confirm } = await import('@inquirer/prompts');
-          return confirm({ message: 'Update it?', default: true }, { input: ctx.io.streams.stdin, output: ctx.io.streams.stderr });
+          return confirm(io, 'Update it?');
         }
       : undefined,
   });

@@ -5,16 +5,21 @@
  */
 import type { AppContext } from '../context.js';
 import { ApiError, UsageError } from '../errors.js';
-import { isSuccess, parseTargetUrl, post } from '../core/deliver.js';
-import { connect, describeTarget, describeWait, findDelivery, getDelivery, parseRepo, pickHookId, rebuildDelivery, redeliver } from '../core/github.js';
-import { eventName, formatDuration, formatStatus, printJsonLine } from '../output.js';
+import { isSuccess, post } from '../core/deliver/post.js';
+import { parseTargetUrl } from '../core/deliver/url.js';
+import { findDelivery, getDelivery, rebuildDelivery, redeliver } from '../core/github/delivery-log.js';
+import { describeTarget, parseRepo } from '../core/github/targets.js';
+import { eventName } from '../ui/format.js';
+import { resultLine } from '../ui/lines.js';
+import { printJsonLine } from '../ui/records.js';
+import { connect, pickHookId } from './shared/github.js';
 
 export interface ReplayGithubOptions {
   fromGithub?: string;
   hookId?: string;
   redeliver?: boolean;
   to?: string;
-  secret?: string;
+  secret?: string[];
   apiUrl?: string;
   json?: boolean;
 }
@@ -39,7 +44,7 @@ export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: st
     }
   }
   const secret = ctx.secrets(options.secret)[0];
-  const client = connect(ctx, { apiUrl: options.apiUrl, onWait: (w) => io.warn(describeWait(w)) });
+  const client = connect(ctx, { apiUrl: options.apiUrl });
   const hookId = await pickHookId(ctx, client, target, options.hookId);
   const c = io.color;
   let failures = 0;
@@ -75,10 +80,7 @@ export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: st
         signature: rebuilt.signature,
       });
     } else {
-      let line = `${ok ? c.green('✓') : c.red('✗')} ${detail.guid} ${c.bold(eventName(detail.event, detail.action))} → ${result.url} ${formatStatus(c, result.status)} ${c.dim(formatDuration(result.durationMs))}`;
-      if (result.error) line += ` ${c.red(result.error)}`;
-      else if (!ok && result.responseSnippet) line += ` ${c.dim(result.responseSnippet.slice(0, 160))}`;
-      io.out(line);
+      io.out(resultLine(c, { id: detail.guid, event: detail.event, action: detail.action }, result));
     }
     if (rebuilt.signature === 'dropped') io.warn("sent without a signature: GitHub's API returns the payload parsed, so the original signature cannot match the re-serialized body; pass --secret to re-sign");
     else if (rebuilt.signature === 'resigned') io.err(io.errColor.dim('re-signed with your secret (the body was re-serialized from GitHub\'s parsed payload)'));

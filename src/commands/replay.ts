@@ -4,17 +4,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { sinceOption } from './input.js';
-import { resolveDelivery } from './lookup.js';
 import { UsageError } from '../errors.js';
-import { createDispatcher, forwardableHeaders, isSuccess, parseTargetUrl, postAll, type DeliveryResult, type OutgoingDelivery } from '../core/deliver.js';
-import { signatureHeaders } from '../core/signing.js';
-import { openStore, type DeliveryFilter, type DeliverySummary, type NewAttempt, type ReplayableDelivery, type Store, type StoredDelivery } from '../core/store.js';
-import { eventName, formatDuration, formatStatus, printJsonLine, timeAgo } from '../output.js';
+import { parseEventList } from '../core/catalog/events.js';
+import { createDispatcher, isSuccess, postAll, type DeliveryResult, type OutgoingDelivery } from '../core/deliver/post.js';
+import { parseTargetUrl } from '../core/deliver/url.js';
+import { openStore, type Store } from '../core/store/store.js';
+import type { DeliveryFilter, DeliverySummary, NewAttempt, ReplayableDelivery, StoredDelivery } from '../core/store/types.js';
+import { forwardableHeaders } from '../core/webhook/headers.js';
+import { signatureHeaders } from '../core/webhook/signing.js';
+import { eventName, formatDuration, timeAgo } from '../ui/format.js';
+import { resultLine } from '../ui/lines.js';
+import { Progress } from '../ui/progress.js';
+import { select } from '../ui/prompt.js';
+import { printJsonLine } from '../ui/records.js';
+import { sinceOption } from './shared/input.js';
+import { resolveDelivery } from './shared/lookup.js';
 
 export interface ReplayOptions {
   to?: string;
-  secret?: string;
+  secret?: string[];
   newDeliveryId?: boolean;
   all?: boolean;
   event?: string;
@@ -58,6 +66,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
     }
   }
   const since = sinceOption(ctx, options.since);
+  if (options.event) parseEventList(options.event, { flag: '--event' });
   if (ids.length > 0 && batch) throw new UsageError('give delivery ids, or a batch (--all, --event, --since, --last), not both');
 
   const store = openStore(options.store ?? ctx.paths.store);
@@ -108,11 +117,7 @@ function describe(ctx: AppContext, d: DeliverySummary): string {
 async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelivery> {
   const recent = store.list({ limit: 30 });
   if (recent.length === 0) throw new UsageError('the store has no deliveries yet; receive some with `hookctl listen`');
-  const { select } = await import('@inquirer/prompts');
-  const id = await select({
-    message: 'Replay which delivery?',
-    choices: recent.map((d) => ({ value: d.id, name: describe(ctx, d).trim() })),
-  });
+  const id = await select(ctx.io, 'Replay which delivery?', recent.map((d) => ({ value: d.id, name: describe(ctx, d).trim() })));
   return store.get(id)!;
 }
 
@@ -127,7 +132,7 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<Replaya
   const secret = ctx.secrets(options.secret)[0];
   const c = io.color;
   const tally: Tally = { ok: 0, non2xx: 0, failed: 0 };
-  const progress = !options.json && io.isStderrTTY && total > 1 ? new Progress(ctx, total) : undefined;
+  const progress = !options.json && io.isStderrTTY && total > 1 ? new Progress(io, total) : undefined;
   const started = performance.now();
   const dispatcher = createDispatcher(options.concurrency);
   const pending: Promise<unknown>[] = [];
@@ -169,11 +174,9 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<Replaya
           }
           const success = isSuccess(result);
           if (!progress || !success) {
-            let line = `${success ? c.green('✓') : c.red('✗')} ${d.id} ${c.bold(eventName(d.event ?? '?', d.action))} → ${result.url} ${formatStatus(c, result.status)} ${c.dim(formatDuration(result.durationMs))}`;
-            if (result.error) line += ` ${c.red(result.error)}`;
-            else if (!success && result.responseSnippet) line += ` ${c.dim(result.responseSnippet.slice(0, 160))}`;
-            progress?.clear();
-            io.out(line);
+            const line = resultLine(c, d, result);
+            if (progress) progress.above(() => io.out(line));
+            else io.out(line);
           }
           progress?.tick();
         },
@@ -182,7 +185,7 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<Replaya
   } finally {
     flushAttempts();
     await dispatcher.close();
-    progress?.done();
+    progress?.clear();
   }
   const settled = await Promise.allSettled(pending);
   const unrecorded = settled.reduce((n, s) => n + (s.status === 'rejected' ? Number(s.reason) : 0), 0);
@@ -196,38 +199,4 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<Replaya
     io.err(c.dim('Sent with the original signatures; pass --secret to re-sign for a target with another secret.'));
   }
   return tally.non2xx + tally.failed > 0 ? 1 : 0;
-}
-
-/** A one-line progress bar on stderr: done/total, rate, ETA. */
-class Progress {
-  private done_ = 0;
-  private readonly started = performance.now();
-  private lastDraw = 0;
-  constructor(
-    private readonly ctx: AppContext,
-    private readonly total: number,
-  ) {}
-  tick(): void {
-    this.done_++;
-    const now = performance.now();
-    if (now - this.lastDraw > 80 || this.done_ === this.total) {
-      this.lastDraw = now;
-      this.draw();
-    }
-  }
-  private draw(): void {
-    const elapsed = (performance.now() - this.started) / 1000;
-    const rate = this.done_ / Math.max(elapsed, 0.001);
-    const eta = rate > 0 ? (this.total - this.done_) / rate : 0;
-    const width = 28;
-    const filled = Math.round((this.done_ / this.total) * width);
-    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    this.ctx.io.streams.stderr.write(`\r\x1b[2K${bar} ${this.done_}/${this.total}  ${Math.round(rate)}/s  ETA ${formatDuration(eta * 1000)}`);
-  }
-  clear(): void {
-    this.ctx.io.streams.stderr.write('\r\x1b[2K');
-  }
-  done(): void {
-    this.clear();
-  }
 }

@@ -5,29 +5,28 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { TargetError, UsageError } from '../errors.js';
-import {
-  applyEdits,
-  entryName,
-  hasEdits,
-  installationTarget,
-  loadIndex,
-  loadPayloadBytes,
-  resolve,
-  type CatalogEntry,
-} from '../core/catalog.js';
-import { describeJsonError } from '../core/jsonerror.js';
-import { formBody, githubHeaders, isSuccess, parseTargetUrl, post, postAll, type DeliveryResult } from '../core/deliver.js';
-import { eventName, formatDuration, formatStatus, printJson, printJsonLine, table } from '../output.js';
-import { readInput } from './input.js';
+import { entryName, loadIndex, loadPayloadBytes, resolve, type CatalogEntry } from '../core/catalog/catalog.js';
+import { applyEdits, hasEdits, installationTarget } from '../core/catalog/edits.js';
+import { isSuccess, post, postAll, type DeliveryResult } from '../core/deliver/post.js';
+import { parseTargetUrl } from '../core/deliver/url.js';
+import { formBody, githubHeaders } from '../core/webhook/headers.js';
+import { describeJsonError } from '../core/webhook/payload.js';
+import type { BodyKind } from '../core/webhook/types.js';
+import { eventName, formatDuration } from '../ui/format.js';
+import { resultLine } from '../ui/lines.js';
+import { search } from '../ui/prompt.js';
+import { printJson, printJsonLine } from '../ui/records.js';
+import { table } from '../ui/table.js';
+import { readInput } from './shared/input.js';
 
 export interface SendOptions {
   to: string;
-  secret?: string;
+  secret?: string[];
   payload?: string;
   set?: string[];
   repo?: string;
   sender?: string;
-  contentType: 'json' | 'form';
+  contentType: BodyKind;
   deliveryId?: string;
   hookId?: string;
   count: number;
@@ -48,7 +47,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
     if (!io.canPrompt()) {
       throw new UsageError('which event? pass one, e.g. `hookctl send pull_request.opened`', ['See every event with `hookctl send --list`.']);
     }
-    name = await pickEvent();
+    name = await pickEvent(ctx);
   }
 
   try {
@@ -85,7 +84,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
-    throw new UsageError(`${options.payload === '-' ? 'stdin' : (options.payload ?? 'payload')} is not JSON: ${describeJsonError(text, err)}`);
+    throw new UsageError(`${options.payload === '-' ? 'stdin' : (options.payload ?? 'payload')} is not JSON: ${describeJsonError(json) ?? (err as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UsageError('a webhook payload must be a JSON object');
@@ -103,7 +102,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   const action = typeof parsed.action === 'string' ? parsed.action : null;
 
   if (options.validate) {
-    const { validatePayload } = await import('../core/schemas.js');
+    const { validatePayload } = await import('../core/schemas/validate.js');
     const result = await validatePayload(event, action, parsed);
     if (!result.schemaFound) {
       io.warn(`no official schema for ${eventName(event, action)}; sending unvalidated`);
@@ -131,7 +130,6 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
     targetId: target?.id,
     secret,
   });
-  const label = eventName(event, action);
 
   // 4. Send.
   const started = performance.now();
@@ -141,8 +139,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   const many = options.count > 1;
   const c = io.color;
   const onResult = (result: DeliveryResult, deliveryId: string) => {
-    const success = isSuccess(result);
-    if (success) ok++;
+    if (isSuccess(result)) ok++;
     else failed++;
     if (result.error?.startsWith('nothing is listening')) refused = true;
     if (options.json) {
@@ -162,17 +159,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
       else printJson(io, record);
       return;
     }
-    const parts = [
-      success ? c.green('✓') : c.red('✗'),
-      c.bold(label),
-      '→',
-      result.url,
-      formatStatus(c, result.status),
-      c.dim(formatDuration(result.durationMs)),
-    ];
-    let line = parts.join(' ');
-    if (result.error) line += ` ${c.red(result.error)}`;
-    else if (!success && result.responseSnippet) line += ` ${c.dim(truncate(result.responseSnippet, 160))}`;
+    let line = resultLine(c, { event, action }, result);
     if (many) line += ` ${c.dim(deliveryId)}`;
     else line += `\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`;
     io.out(line);
@@ -207,10 +194,6 @@ function* deliveryIds(count: number, fixed?: string): Generator<string> {
   for (let i = 0; i < count; i++) yield fixed ?? randomUUID();
 }
 
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
-
 function list(ctx: AppContext, options: SendOptions): number {
   const index = loadIndex();
   const entries = [...index.entries].sort((a, b) => entryName(a).localeCompare(entryName(b)));
@@ -239,18 +222,13 @@ function list(ctx: AppContext, options: SendOptions): number {
   return 0;
 }
 
-async function pickEvent(): Promise<string> {
-  const { search } = await import('@inquirer/prompts');
-  const entries = loadIndex().entries;
-  const names = entries.map((e) => ({ name: entryName(e), description: e.description }));
-  return search({
-    message: 'Which event?',
-    source: (term) => {
-      const t = (term ?? '').toLowerCase();
-      return names
-        .filter((n) => n.name.toLowerCase().includes(t))
-        .slice(0, 50)
-        .map((n) => ({ value: n.name, name: n.name, description: n.description }));
-    },
+async function pickEvent(ctx: AppContext): Promise<string> {
+  const names = loadIndex().entries.map((e) => ({ name: entryName(e), description: e.description }));
+  return search(ctx.io, 'Which event?', (term) => {
+    const t = term.toLowerCase();
+    return names
+      .filter((n) => n.name.toLowerCase().includes(t))
+      .slice(0, 50)
+      .map((n) => ({ value: n.name, name: n.name, description: n.description }));
   });
 }

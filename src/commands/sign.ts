@@ -1,11 +1,11 @@
 /** hookctl sign: both signature headers for a body from a file or stdin. */
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { signatureHeaders } from '../core/signing.js';
-import { printJson } from '../output.js';
-import { readInput } from './input.js';
+import { signatureHeaders } from '../core/webhook/signing.js';
+import { printJson } from '../ui/records.js';
+import { readInput } from './shared/input.js';
 
-export async function run(ctx: AppContext, options: { secret?: string; json?: boolean }, file = '-'): Promise<number> {
+export async function run(ctx: AppContext, options: { secret?: string[]; json?: boolean }, file = '-'): Promise<number> {
   const secret = ctx.secrets(options.secret)[0];
   if (!secret) throw new UsageError('no secret: pass --secret or set HOOKCTL_SECRET');
   const body = await readInput(ctx, file, 'body');

@@ -5,42 +5,29 @@
  */
 import type { AppContext } from '../context.js';
 import { TargetError, UsageError } from '../errors.js';
-import { hookStatePath } from '../core/hookstate.js';
-import { probePort } from '../core/tunnel.js';
-import { openTunnelSession, originUrl } from './tunnel-session.js';
+import { hookStatePath } from '../core/github/hookstate.js';
+import { probePort } from '../core/tunnel/process.js';
+import { stopSignals } from './shared/signals.js';
+import { openTunnelSession, originUrl } from './shared/tunnel-session.js';
 
 export interface TunnelOptions {
   port: number;
   path?: string;
   register?: string;
   events?: string;
-  secret?: string;
+  secret?: string[];
   keepActive?: boolean;
   cloudflared?: string;
   apiUrl?: string;
 }
 
-type Outcome = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'died'; reason: string };
-
-/** Resolves (and aborts) on the first SIGINT/SIGTERM/SIGHUP; dispose() removes the handlers. */
-function onceSignal(): { promise: Promise<Outcome>; abort: AbortSignal; dispose(): void } {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  const controller = new AbortController();
-  let resolve: (o: Outcome) => void = () => {};
-  const promise = new Promise<Outcome>((r) => (resolve = r));
-  const handler = (signal: NodeJS.Signals) => {
-    controller.abort();
-    resolve({ kind: 'signal', signal });
-  };
-  for (const s of signals) process.on(s, handler);
-  return { promise, abort: controller.signal, dispose: () => signals.forEach((s) => process.off(s, handler)) };
-}
+type Outcome = { kind: 'signal' } | { kind: 'died'; reason: string };
 
 export async function run(ctx: AppContext, options: TunnelOptions): Promise<number> {
   const { io } = ctx;
   const c = io.errColor;
   // Handlers first: a Ctrl+C while cloudflared starts must still stop it.
-  const signal = onceSignal();
+  const signals = stopSignals();
   try {
     if (!options.register && (options.events || options.keepActive)) {
       throw new UsageError(`${options.events ? '--events' : '--keep-active'} only applies with --register OWNER/REPO`);
@@ -60,7 +47,7 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
       keepActive: options.keepActive,
       cloudflared: options.cloudflared,
       apiUrl: options.apiUrl,
-      signal: signal.abort,
+      signal: signals.abort,
       onSecret: (secret) => {
         // The user's own server must verify with the secret GitHub signs with.
         if (secrets.length === 0) {
@@ -75,14 +62,17 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
     io.err('');
     io.out(session.payloadUrl);
     io.err(c.dim('Forwarding requests to your server. Press Ctrl+C to stop.'));
-    const outcome = await Promise.race<Outcome>([signal.promise, session.died.then((reason) => ({ kind: 'died', reason }) as Outcome)]);
+    const outcome = await Promise.race<Outcome>([
+      signals.stopped.then(() => ({ kind: 'signal' }) as Outcome),
+      session.died.then((reason) => ({ kind: 'died', reason }) as Outcome),
+    ]);
     if (outcome.kind === 'signal') io.err('');
-    await session.close();
+    await Promise.race([session.close(), signals.forced]);
     if (outcome.kind === 'died') {
       throw new TargetError(`the tunnel died: ${outcome.reason}`, ['Quick tunnels have no uptime guarantee; run the command again for a new URL.']);
     }
     return 0;
   } finally {
-    signal.dispose();
+    signals.dispose();
   }
 }

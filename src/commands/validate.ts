@@ -1,9 +1,13 @@
 /** hookctl validate [FILE|-] --event E[.A]: check a payload against GitHub's official schema. */
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { documentedActions, validatePayload, type SchemaViolation } from '../core/schemas.js';
-import { eventName, pad, printJson } from '../output.js';
-import { readInput } from './input.js';
+import { documentedActions, validatePayload, type SchemaViolation } from '../core/schemas/validate.js';
+import { describeJsonError } from '../core/webhook/payload.js';
+import { eventName } from '../ui/format.js';
+import { printJson } from '../ui/records.js';
+import { safe } from '../ui/sanitize.js';
+import { pad } from '../ui/table.js';
+import { readInput } from './shared/input.js';
 
 export interface ValidateOptions {
   event: string;
@@ -19,10 +23,10 @@ export async function run(ctx: AppContext, options: ValidateOptions, file = '-')
 
   const actions = await documentedActions(event);
   if (!actions) {
-    const { closestMatches, loadIndex } = await import('../core/catalog.js');
+    const { closestMatches, loadIndex } = await import('../core/catalog/catalog.js');
     const events = [...new Set(loadIndex().entries.map((e) => e.event))];
     throw new UsageError(`unknown event "${event}": GitHub's webhook description has no such event`, [
-      `Did you mean: ${closestMatches(event, events).join(', ')}?`,
+      `Did you mean: ${closestMatches(event, events, 3).join(', ')}?`,
       'See every event with `hookctl send --list`.',
     ]);
   }
@@ -43,8 +47,7 @@ export async function run(ctx: AppContext, options: ValidateOptions, file = '-')
   try {
     payload = JSON.parse(text);
   } catch (err) {
-    const { describeJsonError } = await import('../core/jsonerror.js');
-    throw new UsageError(`${source} is not JSON: ${describeJsonError(text, err)}`);
+    throw new UsageError(`${source} is not JSON: ${describeJsonError(bytes) ?? (err as Error).message}`);
   }
 
   // Without an action on the command line, the payload says which one it is.
@@ -83,7 +86,7 @@ export async function run(ctx: AppContext, options: ValidateOptions, file = '-')
     const c = io.color;
     io.out(`${source}: ${violations.length} ${violations.length === 1 ? 'violation' : 'violations'} of GitHub's ${name} schema`);
     const width = Math.min(48, Math.max(...violations.map((v) => (v.path || '/').length)));
-    for (const v of violations) io.out(`  ${c.bold(pad(v.path || '/', width))}  ${v.message}`);
+    for (const v of violations) io.out(`  ${c.bold(pad(safe(v.path || '/'), width))}  ${safe(v.message)}`);
   }
   return valid ? 0 : 1;
 }

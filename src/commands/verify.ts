@@ -1,8 +1,8 @@
 /** hookctl verify: check a signature offline and explain a mismatch. */
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { diagnose } from '../core/diagnose.js';
-import { readInput } from './input.js';
+import { diagnose } from '../core/webhook/diagnose.js';
+import { readInput } from './shared/input.js';
 
 export async function run(ctx: AppContext, options: { secret?: string[]; signature: string }, file = '-'): Promise<number> {
   const secrets = ctx.secrets(options.secret);

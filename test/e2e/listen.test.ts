@@ -7,8 +7,8 @@ import { Agent, request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/core/store.js';
-import { signatureHeaders } from '../../src/core/signing.js';
+import { openStore } from '../../src/core/store/store.js';
+import { signatureHeaders } from '../../src/core/webhook/signing.js';
 import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 import { postDelivery, samplePayload } from '../helpers/webhook-apps.js';
 

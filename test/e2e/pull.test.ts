@@ -6,8 +6,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sign } from '../../src/core/signing.js';
-import { openStore } from '../../src/core/store.js';
+import { sign } from '../../src/core/webhook/signing.js';
+import { openStore } from '../../src/core/store/store.js';
 import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
 import { makeDeliveryDetail, makeDeliverySummary, makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOctokitApp } from '../helpers/webhook-apps.js';
-import { openStore } from '../../src/core/store.js';
+import { openStore } from '../../src/core/store/store.js';
 import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { inPty } from '../helpers/pty.js';

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOctokitApp } from '../helpers/webhook-apps.js';
-import { loadIndex, entryName, PAYLOADS_DIR } from '../../src/core/catalog.js';
+import { loadIndex, entryName, PAYLOADS_DIR } from '../../src/core/catalog/catalog.js';
 import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { inPty } from '../helpers/pty.js';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sign } from '../../src/core/signing.js';
+import { sign } from '../../src/core/webhook/signing.js';
 import { makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { ROOT, alive, runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 

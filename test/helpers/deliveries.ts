@@ -1,5 +1,5 @@
 /** A received delivery to insert straight into a store (fixtures for store, deliveries and replay tests). */
-import type { NewDelivery } from '../../src/core/store.js';
+import type { NewDelivery } from '../../src/core/store/types.js';
 
 export function newDelivery(over: Partial<NewDelivery> = {}): NewDelivery {
   return {

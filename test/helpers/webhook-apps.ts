@@ -5,7 +5,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhooks, createNodeMiddleware } from '@octokit/webhooks';
-import { signatureHeaders } from '../../src/core/signing.js';
+import { signatureHeaders } from '../../src/core/webhook/signing.js';
 
 export interface PostResult {
   status: number;

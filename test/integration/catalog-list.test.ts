@@ -3,7 +3,7 @@
  * default flag, and nothing else.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { entryName, loadIndex } from '../../src/core/catalog.js';
+import { entryName, loadIndex } from '../../src/core/catalog/catalog.js';
 import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
 
 let box: Sandbox;

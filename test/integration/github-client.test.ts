@@ -1,15 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError, AuthError, UsageError } from '../../src/errors.js';
-import {
-  GithubClient,
-  ensureHook,
-  findDelivery,
-  listDeliveries,
-  redeliver,
-  setHookActive,
-  type DesiredHook,
-  type WaitInfo,
-} from '../../src/core/github.js';
+import { GithubClient, type WaitInfo } from '../../src/core/github/client.js';
+import { findDelivery, listDeliveries, redeliver } from '../../src/core/github/delivery-log.js';
+import { ensureHook, setHookActive, type DesiredHook } from '../../src/core/github/hooks.js';
 import { makeDeliverySummary, makeHook, makeOrgHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 
 const repo = { kind: 'repo', owner: 'octo-org', repo: 'octo-repo' } as const;

@@ -15,9 +15,10 @@ import addFormats from 'ajv-formats';
 import { sign as octokitSign } from '@octokit/webhooks-methods';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/context.js';
-import { IO } from '../../src/io.js';
+import { IO } from '../../src/ui/io.js';
 import { listen, type ListenOptions } from '../../src/commands/listen.js';
-import { openStore, type StoredDelivery } from '../../src/core/store.js';
+import { openStore } from '../../src/core/store/store.js';
+import type { StoredDelivery } from '../../src/core/store/types.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { postDelivery, samplePayload, startOctokitApp, type OctokitApp } from '../helpers/webhook-apps.js';
 import { ROOT } from '../helpers/run-cli.js';
@@ -134,7 +135,7 @@ describe('listen: what it answers', () => {
     const body = samplePayload();
     const missing = await postDelivery(l.url, body, {});
     const wrong = await postDelivery(l.url, body, { secret: 'not-the-secret' });
-    const sig = (await import('../../src/core/signing.js')).signatureHeaders(SECRET, body);
+    const sig = (await import('../../src/core/webhook/signing.js')).signatureHeaders(SECRET, body);
     const tampered = await postDelivery(l.url, body.replace('Crash', 'Crush'), { headers: sig });
     const newline = await postDelivery(l.url, body + '\n', { headers: sig });
     expect([missing.status, wrong.status, tampered.status, newline.status]).toEqual([401, 401, 401, 401]);
@@ -221,7 +222,7 @@ describe('listen: signatures', () => {
   it('falls back to sha1 only when X-Hub-Signature-256 is absent, and says so', async () => {
     const l = await start({ secret: [SECRET] });
     const body = samplePayload();
-    const { signatureHeaders } = await import('../../src/core/signing.js');
+    const { signatureHeaders } = await import('../../src/core/webhook/signing.js');
     const sha1 = signatureHeaders(SECRET, body)['X-Hub-Signature'];
     expect((await postDelivery(l.url, body, { headers: { 'X-Hub-Signature': sha1 } })).status).toBe(200);
     // sha256 present but wrong: a valid sha1 does not rescue it.

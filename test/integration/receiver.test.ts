@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createReceiver, type Receiver } from '../../src/core/receiver.js';
-import { openStore, type Store } from '../../src/core/store.js';
+import { createReceiver, type Receiver } from '../../src/core/relay/receiver.js';
+import { openStore, type Store } from '../../src/core/store/store.js';
 import { postDelivery, samplePayload } from '../helpers/webhook-apps.js';
 
 let dir: string;
@@ -16,7 +16,7 @@ let store: Store | undefined;
 let base: string;
 
 function storeSink(s: Store) {
-  return (d: Parameters<Parameters<typeof createReceiver>[0]['sink']>[0]) => s.enqueue(() => s.insertReceived(d));
+  return (d: Parameters<Parameters<typeof createReceiver>[0]['sink']>[0]) => s.enqueue(() => s.insertDelivery(d));
 }
 
 async function startWith(options: Partial<Parameters<typeof createReceiver>[0]> & { store?: Store }): Promise<void> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CancelledError, TargetError } from '../../src/errors.js';
-import { startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel.js';
+import { startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel/process.js';
 import { alive } from '../helpers/run-cli.js';
 
 const FAKE = fileURLToPath(new URL('../helpers/bin/cloudflared', import.meta.url));

@@ -7,8 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PAYLOADS_DIR, entryName, loadIndex, loadPayloadBytes, resolve } from '../../src/core/catalog.js';
-import { validatePayload } from '../../src/core/schemas.js';
+import { PAYLOADS_DIR, entryName, loadIndex, loadPayloadBytes, resolve } from '../../src/core/catalog/catalog.js';
+import { validatePayload } from '../../src/core/schemas/validate.js';
 
 const require = createRequire(import.meta.url);
 

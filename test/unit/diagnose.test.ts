@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../src/core/diagnose.js';
-import { sign } from '../../src/core/signing.js';
+import { diagnose } from '../../src/core/webhook/diagnose.js';
+import { sign } from '../../src/core/webhook/signing.js';
 
 const secret = 'topsecret';
 const compact = Buffer.from('{"action":"opened","number":7}');
@@ -24,12 +24,12 @@ describe('diagnose', () => {
 
   it('spots a trailing newline', () => {
     const withNewline = Buffer.concat([compact, Buffer.from('\n')]);
-    expect(diagnose([secret], withNewline, sign(secret, compact)).reason).toMatch(/ends with a newline/);
+    expect(diagnose([secret], withNewline, sign(secret, compact)).reason).toMatch(/ends with a trailing newline/);
   });
 
   it('spots whitespace around the secret', () => {
     expect(diagnose([`${secret}\n`], compact, sign(secret, compact)).reason).toMatch(/whitespace around it/);
-    expect(diagnose([secret], compact, sign(`${secret}\n`, compact)).reason).toMatch(/ends with a newline/);
+    expect(diagnose([secret], compact, sign(`${secret}\n`, compact)).reason).toMatch(/secret ends with a newline/);
   });
 
   it('spots a form body verified as JSON and the reverse', () => {
@@ -50,6 +50,6 @@ describe('diagnose', () => {
   it('falls back to a plain explanation', () => {
     const d = diagnose(['other'], compact, sign(secret, compact));
     expect(d.valid).toBe(false);
-    expect(d.reason).toMatch(/secret differs/);
+    expect(d.reason).toMatch(/wrong secret, or the body was altered/);
   });
 });

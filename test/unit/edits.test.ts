@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdits, installationTarget, parseAssignment, parsePath } from '../../src/core/catalog.js';
+import { applyEdits, installationTarget, parseAssignment, parsePath } from '../../src/core/catalog/edits.js';
 
 function sample() {
   const owner = { login: 'octo-org', id: 10, url: 'https://api.github.com/users/octo-org', html_url: 'https://github.com/octo-org', repos_url: 'https://api.github.com/users/octo-org/repos', type: 'Organization' };

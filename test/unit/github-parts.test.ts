@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { diffHook, hookBody, nextLink, parseRepo, secretFingerprint } from '../../src/core/github.js';
-import { forgetHook, hookStatePath, rememberHook, rememberedHook, targetKey, tunnelSecret } from '../../src/core/hookstate.js';
-import { parseEvents } from '../../src/commands/register.js';
+import { nextLink } from '../../src/core/github/client.js';
+import { diffHook, hookBody, secretFingerprint } from '../../src/core/github/hooks.js';
+import { parseRepo } from '../../src/core/github/targets.js';
+import { forgetHook, hookStatePath, rememberHook, rememberedHook, targetKey, tunnelSecret } from '../../src/core/github/hookstate.js';
+import { parseEventList } from '../../src/core/catalog/events.js';
 
 describe('nextLink', () => {
   it('reads rel="next" in page and cursor styles', () => {
@@ -16,16 +18,20 @@ describe('nextLink', () => {
   });
 });
 
-describe('parseRepo / parseEvents', () => {
+describe('parseRepo / parseEventList', () => {
   it('accepts OWNER/REPO and rejects the rest', () => {
     expect(parseRepo('octo-org/octo.repo')).toEqual({ kind: 'repo', owner: 'octo-org', repo: 'octo.repo' });
     for (const bad of ['octo', 'a/b/c', '/x', 'x/', '-a/b', 'a/..']) expect(() => parseRepo(bad)).toThrow(UsageError);
   });
-  it('reads events lists and *', () => {
-    expect(parseEvents('push, pull_request,push')).toEqual(['push', 'pull_request']);
-    expect(parseEvents('*')).toEqual(['*']);
-    expect(() => parseEvents('')).toThrow(UsageError);
-    expect(() => parseEvents('pull-request')).toThrow(/not an event name/);
+  it('reads events lists and *, and checks every name against the catalog', () => {
+    const flag = { flag: '--events' };
+    expect(parseEventList('push, pull_request,push', flag)).toEqual(['push', 'pull_request']);
+    expect(parseEventList('*', flag)).toBeNull();
+    expect(() => parseEventList('', flag)).toThrow(UsageError);
+    expect(() => parseEventList('pull-request', flag)).toThrow(/unknown event "pull-request"/);
+    expect(() => parseEventList('pusj,pull_request', flag)).toThrow(/unknown event "pusj"/);
+    expect(parseEventList('pull_request.opened', flag)).toEqual(['pull_request.opened']);
+    expect(() => parseEventList('pull_request.opend', flag)).toThrow(/unknown action "opend" for pull_request/);
   });
 });
 

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePayload, readPayload } from '../../src/core/payload.js';
+import { parsePayload, readPayload } from '../../src/core/webhook/payload.js';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 
@@ -101,6 +101,6 @@ describe('readPayload', () => {
   });
 
   it('says where unreadable JSON breaks', () => {
-    expect(readPayload('json', Buffer.from('{"a":\n  tru}')).error).toBe('unreadable JSON: line 2, column 3: unexpected "t", expected a value');
+    expect(readPayload('json', Buffer.from('{"a":\n  tru}')).error).toBe('unreadable JSON: line 2, column 6: unexpected "}", expected "true"');
   });
 });

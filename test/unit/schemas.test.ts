@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { PAYLOADS_DIR } from '../../src/core/catalog.js';
-import { SCHEMAS_DIR, documentedActions, validatePayload } from '../../src/core/schemas.js';
+import { PAYLOADS_DIR } from '../../src/core/catalog/catalog.js';
+import { SCHEMAS_DIR, documentedActions, validatePayload } from '../../src/core/schemas/validate.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods';
-import { algorithmOf, matchingSecretIndex, sign, signatureHeaders, verify } from '../../src/core/signing.js';
+import { algorithmOf, matchingSecretIndex, sign, signatureHeaders, verify } from '../../src/core/webhook/signing.js';
 
 // GitHub's published test vector (docs: "Validating webhook deliveries").
 const GITHUB_SECRET = "It's a Secret to Everybody";

@@ -17,7 +17,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, default: { ...fs, fdatasync }, fdatasync };
 });
 
-const { openDeliveryWriter } = await import('../../src/core/store.js');
+const { openDeliveryWriter } = await import('../../src/core/store/store.js');
 
 let dir: string;
 beforeEach(() => {
@@ -27,8 +27,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function received(id: string) {
-  const { action: _a, repository: _r, sender: _s, ...base } = newDelivery({ deliveryId: id });
-  return { ...base, bodyKind: 'json' as const };
+  return newDelivery({ deliveryId: id });
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 20));

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/context.js';
-import { IO } from '../../src/io.js';
-import { resolveBinary } from '../../src/commands/tunnel-session.js';
+import { IO } from '../../src/ui/io.js';
+import { resolveBinary } from '../../src/commands/shared/tunnel-session.js';
 
 function tty<T extends PassThrough>(s: T): T & { isTTY: boolean } {
   return Object.assign(s, { isTTY: true });

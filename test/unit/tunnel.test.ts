@@ -2,15 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  cloudflaredMissingError,
-  configExplanation,
-  downloadedBinPath,
-  findCloudflared,
-  findCloudflaredConfigs,
-  parseLogLine,
-} from '../../src/core/tunnel.js';
-import { originUrl, payloadUrlFor } from '../../src/commands/tunnel-session.js';
+import { cloudflaredMissingError, configExplanation, downloadedBinPath, findCloudflared, findCloudflaredConfigs } from '../../src/core/tunnel/find.js';
+import { parseLogLine } from '../../src/core/tunnel/log.js';
+import { originUrl, payloadUrlFor } from '../../src/commands/shared/tunnel-session.js';
 
 // Lines as the real cloudflared prints them (2024/2025 releases).
 const BOX_URL = '2024-07-09T08:18:41Z INF |  https://symantec-transferred-lock-revenues.trycloudflare.com                              |';

@@ -1,0 +1,167 @@
+/**
+ * Edits of a sample payload: --repo and --sender rewrite an identity everywhere it appears,
+ * --set changes one field. The payload object is changed in place; callers serialize it.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Rewrite the repository everywhere it is named: every repository object (full_name, name),
+ * its owner (login and profile URLs, wherever the owner object appears) and every URL that
+ * contains owner/repo. Other people in the payload (sender, authors, assignees) keep their
+ * identity even when they are the owner; ids stay as they are.
+ */
+export function rewriteRepository(payload: JsonObject, fullName: string): void {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(fullName);
+  if (!m) throw new TypeError(`--repo must look like OWNER/REPO, got "${fullName}"`);
+  const [, newOwner, newName] = m;
+  const repo = payload.repository;
+  if (!isObject(repo) || typeof repo.full_name !== 'string') {
+    throw new TypeError('this payload has no repository to rewrite');
+  }
+  const oldFull = repo.full_name;
+  const [oldOwner, oldName] = oldFull.split('/');
+  const repoPath = new RegExp(`/${escapeRegExp(oldOwner)}/${escapeRegExp(oldName)}(?=$|[/?#.@:{])`, 'g');
+  const scp = new RegExp(`:${escapeRegExp(oldOwner)}/${escapeRegExp(oldName)}\\.git$`);
+  const ownerPath = new RegExp(`/(users|orgs)/${escapeRegExp(oldOwner)}(?=$|[/?#{])`, 'g');
+  const ownerProfile = new RegExp(`^(https?://[^/]+)/${escapeRegExp(oldOwner)}$`);
+  const isUrl = (s: string) => /^(https?|git|ssh):\/\//.test(s) || s.startsWith('git@');
+  const repoUrls = (s: string) => (isUrl(s) ? s.replace(repoPath, `/${newOwner}/${newName}`).replace(scp, `:${newOwner}/${newName}.git`) : s);
+
+  const visit = (node: Json, key: string): Json => {
+    if (typeof node === 'string') return node === oldFull ? fullName : repoUrls(node);
+    if (Array.isArray(node)) return node.map((v) => visit(v, key));
+    if (!isObject(node)) return node;
+    const isAccount = typeof node.login === 'string' && node.id !== undefined;
+    if (isAccount) {
+      // The owner account, wherever it appears as an owner; anyone else is left alone.
+      if ((key === 'owner' || key === 'organization') && node.login === oldOwner) {
+        node.login = newOwner;
+        for (const k of Object.keys(node)) {
+          const v = node[k];
+          if (typeof v === 'string' && isUrl(v)) node[k] = v.replace(ownerPath, `/$1/${newOwner}`).replace(ownerProfile, `$1/${newOwner}`);
+        }
+      }
+      return node;
+    }
+    if (node.full_name === oldFull) node.name = newName;
+    for (const k of Object.keys(node)) node[k] = visit(node[k], k);
+    return node;
+  };
+  visit(payload, '');
+}
+
+/** Rewrite the sender, and every user object that is the same account, with their URLs. */
+export function rewriteSender(payload: JsonObject, login: string): void {
+  if (!/^[A-Za-z0-9-]+(\[bot\])?$/.test(login)) throw new TypeError(`--sender must be a GitHub login, got "${login}"`);
+  const sender = payload.sender;
+  if (!isObject(sender) || typeof sender.login !== 'string') throw new TypeError('this payload has no sender to rewrite');
+  const old = sender.login;
+  const userPath = new RegExp(`/users/${escapeRegExp(old)}(?=$|[/?#{])`, 'g');
+  const htmlProfile = new RegExp(`^(https?://[^/]+)/${escapeRegExp(old)}$`);
+  const visit = (node: Json): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (isObject(node)) {
+      if (node.login === old && typeof node.id === 'number') {
+        node.login = login;
+        for (const k of Object.keys(node)) {
+          const v = node[k];
+          if (typeof v === 'string' && /^https?:\/\//.test(v)) node[k] = v.replace(userPath, `/users/${login}`).replace(htmlProfile, `$1/${login}`);
+        }
+      }
+      Object.values(node).forEach(visit);
+    }
+  };
+  visit(payload);
+}
+
+/** Parse `a.b[0].c` or `a.b.0.c` into segments. */
+export function parsePath(path: string): (string | number)[] {
+  if (path === '') throw new TypeError('--set needs a field path before "="');
+  const segments: (string | number)[] = [];
+  for (const part of path.split('.')) {
+    const re = /([^[\]]+)|\[(\d+)\]/g;
+    let m: RegExpExecArray | null;
+    let any = false;
+    while ((m = re.exec(part))) {
+      any = true;
+      if (m[2] !== undefined) segments.push(Number(m[2]));
+      else segments.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
+    }
+    if (!any) throw new TypeError(`"${path}" is not a field path (use dots and [n], e.g. pull_request.labels[0].name)`);
+  }
+  return segments;
+}
+
+/** `path=value`: the value is JSON when it parses as JSON (true, 42, null, "x", {…}), else a string. */
+export function parseAssignment(assignment: string): { path: (string | number)[]; value: Json } {
+  const eq = assignment.indexOf('=');
+  if (eq === -1) throw new TypeError(`--set expects PATH=VALUE, got "${assignment}"`);
+  const raw = assignment.slice(eq + 1);
+  let value: Json;
+  try {
+    value = JSON.parse(raw) as Json;
+  } catch {
+    value = raw;
+  }
+  return { path: parsePath(assignment.slice(0, eq)), value };
+}
+
+export function setPath(root: JsonObject, path: (string | number)[], value: Json): void {
+  let node: Json = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i];
+    const next = path[i + 1];
+    const container = node as any;
+    if (container[seg] === undefined || container[seg] === null || typeof container[seg] !== 'object') {
+      container[seg] = typeof next === 'number' ? [] : {};
+    }
+    node = container[seg];
+  }
+  (node as any)[path[path.length - 1]] = value;
+}
+
+export interface Edits {
+  repo?: string;
+  sender?: string;
+  set?: string[];
+}
+
+export function hasEdits(edits: Edits): boolean {
+  return Boolean(edits.repo || edits.sender || (edits.set && edits.set.length > 0));
+}
+
+/** Apply --repo, then --sender, then --set (so --set has the last word). */
+export function applyEdits(payload: JsonObject, edits: Edits): JsonObject {
+  if (edits.repo) rewriteRepository(payload, edits.repo);
+  if (edits.sender) rewriteSender(payload, edits.sender);
+  for (const assignment of edits.set ?? []) {
+    const { path, value } = parseAssignment(assignment);
+    setPath(payload, path, value);
+  }
+  return payload;
+}
+
+/** X-GitHub-Hook-Installation-Target-Type/-ID for a payload: the repository, else the organization, else the app. */
+export function installationTarget(payload: unknown): { type: string; id: number | string } | undefined {
+  if (!isObject(payload as Json)) return undefined;
+  const p = payload as JsonObject;
+  if (isObject(p.repository) && p.repository.id !== undefined) return { type: 'repository', id: p.repository.id as number };
+  if (isObject(p.organization) && p.organization.id !== undefined) return { type: 'organization', id: p.organization.id as number };
+  if (isObject(p.installation) && isObject(p.installation.account) && p.installation.app_id !== undefined) {
+    return { type: 'integration', id: p.installation.app_id as number };
+  }
+  if (isObject(p.sponsorship) && isObject(p.sponsorship.sponsorable)) return { type: 'sponsors_listing', id: p.sponsorship.sponsorable.id as number };
+  if (isObject(p.marketplace_purchase)) return { type: 'marketplace::listing', id: 1 };
+  if (isObject(p.business) && p.business.id !== undefined) return { type: 'business', id: p.business.id as number };
+  return undefined;
+}

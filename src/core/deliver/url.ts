@@ -1,0 +1,34 @@
+/**
+ * The one check of a URL hookctl will send to (send --to, replay --to, listen --forward-to,
+ * register --url, the inspector's replay target, the GitHub API base URL).
+ */
+
+/**
+ * Check a URL is something we can POST to; throws a TypeError whose message says what is
+ * wrong and, for the usual slips (a missing scheme), what was probably meant.
+ */
+export function parseTargetUrl(url: string): URL {
+  const value = url.trim();
+  // "localhost:5000/x" parses as scheme "localhost:"; "127.0.0.1:5000" does not parse at all.
+  const bare = /^(localhost|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\]|[a-z0-9.-]+\.[a-z]{2,})(:\d+)?(\/|$)/i.test(value);
+  if (bare && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new TypeError(`"${url}" has no scheme: did you mean http://${value}?`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new TypeError(`not a valid URL: "${url}" (expected e.g. http://127.0.0.1:3000/webhooks)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`unsupported URL scheme "${parsed.protocol}" in ${url} (use http or https)`);
+  }
+  if (!parsed.hostname) throw new TypeError(`no host in "${url}" (expected e.g. http://127.0.0.1:3000/webhooks)`);
+  return parsed;
+}
+
+/** True for loopback hosts: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}

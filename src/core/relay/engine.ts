@@ -1,0 +1,172 @@
+/**
+ * The relay: the engine behind `hookctl listen`. Receive → verify → keep → answer → forward →
+ * check schema, and a typed event for each step. It knows no terminal and no browser: the
+ * terminal renderer and the inspector are two subscribers of the same events, and a new
+ * subscriber never needs a change here.
+ *
+ *   receiver.ts  node:http, limits, checks        policy.ts  the one 200/400/401 answer
+ *   forward.ts   --forward-to routes and fan-out   drift.ts   schema drift, rate-limited
+ */
+import type { AddressInfo } from 'node:net';
+import { eventMatches } from '../catalog/events.js';
+import { isSuccess } from '../deliver/post.js';
+import { openDeliveryWriter, type DeliveryWriter } from '../store/store.js';
+import type { AttemptRecord, SchemaVerdict, StoredDelivery } from '../store/types.js';
+import { DriftChecker } from './drift.js';
+import { Forwarder, type ForwardRoute } from './forward.js';
+import { createReceiver, type ReceivedDelivery, type Receiver, type RefusedRequest } from './receiver.js';
+
+export type { ForwardRoute, ReceivedDelivery, RefusedRequest };
+export { ListenError } from './receiver.js';
+
+export type RelayEvent =
+  /** A delivery was kept and answered (200, 400 or 401). `matches`: it passes --events. */
+  | { type: 'delivery'; delivery: StoredDelivery; received: ReceivedDelivery; matches: boolean }
+  /** A forward of a kept delivery came back (or failed) and was recorded. */
+  | { type: 'forward'; id: string; attempt: AttemptRecord }
+  /** The schema check of a kept delivery gave a verdict. */
+  | { type: 'schema'; id: string; schema: SchemaVerdict }
+  /** Everything after the answer is done: forwards and the schema check. */
+  | { type: 'settled'; delivery: StoredDelivery; forwards: AttemptRecord[]; matches: boolean }
+  /** A request answered without being stored (404, 405, 413, 415, 503). */
+  | { type: 'refused'; refused: RefusedRequest };
+
+export interface RelayOptions {
+  /** The store file. */
+  store: string;
+  secrets: string[];
+  /** Accept deliveries only on this path. */
+  path?: string;
+  routes: ForwardRoute[];
+  /** --events: forward (and, for renderers, show) only these; null = all. Everything is stored. */
+  events: string[] | null;
+  /** For `GET /`. */
+  version: string;
+}
+
+export interface RelayTotals {
+  accepted: number;
+  redeliveries: number;
+  rejected: number;
+  refused: number;
+  forwarded: number;
+  forwardFailed: number;
+  drift: number;
+}
+
+/** How long stopping waits for forwards still running (GitHub's timeout is 10 s). */
+const STOP_GRACE_MS = 11_000;
+
+export class Relay {
+  readonly totals: RelayTotals = { accepted: 0, redeliveries: 0, rejected: 0, refused: 0, forwarded: 0, forwardFailed: 0, drift: 0 };
+  private readonly listeners = new Set<(event: RelayEvent) => void>();
+  private readonly writer: DeliveryWriter;
+  private readonly receiver: Receiver;
+  private readonly forwarder: Forwarder;
+  private readonly drift = new DriftChecker();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly options: RelayOptions) {
+    this.writer = openDeliveryWriter(options.store);
+    this.forwarder = new Forwarder(options.routes);
+    this.receiver = createReceiver<StoredDelivery>({
+      secrets: options.secrets,
+      path: options.path,
+      sink: (delivery) => this.writer.receive(delivery),
+      status: () => ({ version: options.version, deliveries: this.writer.count(), secrets: this.receiver.secretCount() > 0 }),
+      onDelivery: (received, stored) => this.answered(received, stored),
+      onRefused: (refused) => {
+        this.totals.refused++;
+        this.emit({ type: 'refused', refused });
+      },
+    });
+  }
+
+  /** The store file as opened. */
+  get storeFile(): string {
+    return this.writer.file;
+  }
+
+  /** Receive every event; returns the unsubscribe function. */
+  subscribe(listener: (event: RelayEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return this.receiver.listen(port, host);
+  }
+
+  setSecrets(secrets: string[]): void {
+    this.receiver.setSecrets(secrets);
+  }
+
+  secretCount(): number {
+    return this.receiver.secretCount();
+  }
+
+  /** Stop accepting, answer what is in flight, finish forwards (bounded), close the store. */
+  async stop(): Promise<void> {
+    await this.receiver.close();
+    await Promise.race([Promise.allSettled([...this.pending]), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
+    await this.forwarder.close();
+    this.writer.close();
+  }
+
+  /** Close without listening (start-up failed). */
+  closeStore(): void {
+    this.writer.close();
+  }
+
+  private emit(event: RelayEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private answered(received: ReceivedDelivery, stored: StoredDelivery): void {
+    const accepted = received.status === 200;
+    if (accepted) {
+      this.totals.accepted++;
+      if (stored.attempt > 1) this.totals.redeliveries++;
+    } else this.totals.rejected++;
+    const matches = eventMatches(this.options.events, received.event, received.action);
+    this.emit({ type: 'delivery', delivery: stored, received, matches });
+    const work = this.afterAnswer(received, stored, matches).catch(() => undefined);
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  private async afterAnswer(received: ReceivedDelivery, stored: StoredDelivery, matches: boolean): Promise<void> {
+    const accepted = received.status === 200 && received.event !== null;
+    const [forwards, schema] = await Promise.all([
+      accepted && matches ? this.forward(received, stored) : [],
+      accepted ? this.checkSchema(received, stored) : null,
+    ]);
+    const delivery = { ...stored, schema: schema ?? stored.schema, forward: forwards.length ? forwards[forwards.length - 1] : null };
+    this.emit({ type: 'settled', delivery, forwards, matches });
+  }
+
+  private async forward(received: ReceivedDelivery, stored: StoredDelivery): Promise<AttemptRecord[]> {
+    const results = await this.forwarder.forward({ event: received.event!, action: received.action, rawHeaders: received.rawHeaders, body: received.body });
+    const records: AttemptRecord[] = [];
+    for (const r of results) {
+      const attempt = { kind: 'forward' as const, url: r.url, status: r.status, durationMs: r.durationMs, error: r.error, response: r.responseSnippet ?? null };
+      const record = await this.writer.recordAttempt(stored.id, attempt).catch(
+        (): AttemptRecord => ({ ...attempt, n: 0, at: new Date().toISOString(), deliveryId: null, edited: false, resigned: false, bytes: received.body.length }),
+      );
+      records.push(record);
+      if (isSuccess(r)) this.totals.forwarded++;
+      else this.totals.forwardFailed++;
+      this.emit({ type: 'forward', id: stored.id, attempt: record });
+    }
+    return records;
+  }
+
+  private async checkSchema(received: ReceivedDelivery, stored: StoredDelivery): Promise<SchemaVerdict | null> {
+    const verdict = await this.drift.check({ event: received.event!, action: received.action, bodyKind: received.bodyKind, body: received.body });
+    if (!verdict) return null;
+    await this.writer.setSchemaVerdict(stored.id, verdict).catch(() => undefined);
+    if (verdict.status === 'invalid') this.totals.drift++;
+    this.emit({ type: 'schema', id: stored.id, schema: verdict });
+    return verdict;
+  }
+}

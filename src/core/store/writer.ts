@@ -1,0 +1,224 @@
+/**
+ * Group commit: writes queued during one turn of the event loop are committed in ONE
+ * transaction, so N concurrent deliveries pay for one sync. With `syncInBackground` (listen)
+ * SQLite commits without syncing (synchronous=NORMAL) and this module fdatasyncs the WAL
+ * itself on libuv's thread pool, resolving a batch only once that returned, while the next
+ * batch is already being written: as durable as synchronous=FULL (see afterSync) without the
+ * writer waiting on the disk.
+ */
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { HookctlError } from '../../errors.js';
+
+/** The store cannot be written (disk full, read-only, locked too long, removed). listen answers 503. */
+export class StoreError extends HookctlError {}
+
+interface Queued {
+  op: () => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** An op of a batch threw (as opposed to BEGIN or COMMIT failing). */
+class OpFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('an operation of the batch failed');
+  }
+}
+
+export interface GroupCommitOptions {
+  /** How long the first queued write waits for company before its batch commits (default 0: next turn). */
+  groupCommitDelayMs?: number;
+  syncInBackground?: boolean;
+}
+
+export class GroupCommit {
+  private queue: Queued[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly batchTx: Database.Transaction<(batch: Queued[]) => { ok: boolean; value: unknown }[]>;
+  private readonly plainBatchTx: Database.Transaction<(batch: Queued[]) => unknown[]>;
+  private readonly delayMs: number;
+  /** Committed batches waiting for the WAL's fdatasync, and the ones the running sync covers. */
+  private unsynced: Waiter[] = [];
+  private syncing: Waiter[] | null = null;
+  private walFd: number | null = null;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+    private readonly syncInBackground: boolean,
+    options: GroupCommitOptions = {},
+  ) {
+    this.delayMs = options.groupCommitDelayMs ?? 0;
+    // A batch first runs as one plain transaction. Only if one of its ops throws is it run
+    // again with each op in a savepoint (a nested transaction), so that op fails alone.
+    this.plainBatchTx = db.transaction((batch: Queued[]) =>
+      batch.map((item) => {
+        try {
+          return item.op();
+        } catch (err) {
+          throw new OpFailed(err);
+        }
+      }),
+    );
+    const one = db.transaction((op: () => unknown) => op());
+    this.batchTx = db.transaction((batch: Queued[]) =>
+      batch.map((item) => {
+        try {
+          return { ok: true, value: one(item.op) };
+        } catch (err) {
+          return { ok: false, value: err };
+        }
+      }),
+    );
+  }
+
+  /**
+   * Run `op` inside the next group-commit transaction; resolves with its result once that
+   * transaction is committed (and, with syncInBackground, synced); rejects with StoreError if
+   * it could not be written. One failing op does not undo the others.
+   */
+  enqueue<T>(op: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('the delivery store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        if (this.delayMs > 0) setTimeout(() => this.flush(), this.delayMs);
+        else setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commit everything queued now (also called by close()). */
+  flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let results: { ok: boolean; value: unknown }[];
+    try {
+      try {
+        results = this.plainBatchTx.immediate(batch).map((value) => ({ ok: true, value }));
+      } catch (err) {
+        if (!(err instanceof OpFailed)) throw err;
+        results = this.batchTx.immediate(batch);
+      }
+    } catch (err) {
+      const e = this.writeError(err);
+      for (const item of batch) item.reject(e);
+      return;
+    }
+    const settle = () => batch.forEach((item, i) => (results[i].ok ? item.resolve(results[i].value) : item.reject(this.writeError(results[i].value))));
+    if (!this.syncInBackground) {
+      settle();
+      return;
+    }
+    this.afterSync(settle, (err) => {
+      const e = this.writeError(err);
+      for (const item of batch) item.reject(e);
+    });
+  }
+
+  writeError(err: unknown): HookctlError {
+    if (err instanceof HookctlError) return err;
+    return new StoreError(`cannot write to the delivery store ${this.file}: ${(err as Error)?.message ?? String(err)}`);
+  }
+
+  /** The WAL next to the file SQLite really opened (a symlinked store's WAL is by its target). */
+  walPath(): string {
+    const main = (this.db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main');
+    return `${main?.file || this.file}-wal`;
+  }
+
+  /**
+   * The WAL, opened once for syncing. Its folder is synced then too: a WAL SQLite just
+   * created is only sure to be found after a power cut once its directory entry is on disk.
+   */
+  private openWal(): number {
+    if (this.walFd !== null) return this.walFd;
+    const path = this.walPath();
+    const fd = openSync(path, 'r');
+    try {
+      const dir = openSync(dirname(path), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    this.walFd = fd;
+    return fd;
+  }
+
+  /**
+   * Run `resolve` once everything committed so far is on disk.
+   *
+   * Why this is as durable as synchronous=FULL: a commit appends the transaction's pages to
+   * the WAL, ending in a commit frame whose checksum chains over every frame before it;
+   * recovery replays the WAL up to the last valid commit frame. fdatasync of the WAL file
+   * (any descriptor of it: the sync is per file) after the commit wrote its frames puts them,
+   * and the WAL header, on disk; SQLite's NORMAL mode still syncs the WAL before each
+   * checkpoint and the database after it, so a checkpoint never loses a committed frame.
+   * One fdatasync runs at a time (on libuv's thread pool); batches committed meanwhile wait
+   * for the next one, which covers them all: group commit again, at the disk's pace.
+   */
+  private afterSync(resolve: () => void, reject: (e: unknown) => void): void {
+    this.unsynced.push({ resolve, reject });
+    if (this.syncing === null) this.syncWal();
+  }
+
+  private syncWal(): void {
+    const covered = this.unsynced;
+    this.unsynced = [];
+    let fd: number;
+    try {
+      fd = this.openWal();
+    } catch (err) {
+      for (const b of covered) b.reject(err);
+      return;
+    }
+    this.syncing = covered;
+    fdatasync(fd, (err) => {
+      this.syncing = null;
+      for (const b of covered) {
+        if (err) b.reject(err);
+        else b.resolve();
+      }
+      if (this.closed) closeSync(fd);
+      else if (this.unsynced.length > 0) this.syncWal();
+    });
+  }
+
+  /** Flush the queue and settle what still waits for the disk, before the file closes. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    if (this.unsynced.length > 0 || this.syncing) {
+      const waiting = [...(this.syncing ?? []), ...this.unsynced];
+      this.unsynced = [];
+      try {
+        fdatasyncSync(this.openWal());
+        for (const b of waiting) b.resolve();
+      } catch (err) {
+        for (const b of waiting) b.reject(err);
+      }
+    }
+  }
+
+  /** Close the WAL descriptor (after the database closed); a running fdatasync closes it when it returns. */
+  release(): void {
+    if (this.walFd !== null && !this.syncing) closeSync(this.walFd);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The one line each kind of result is printed as: a received delivery (listen), a forward of
+ * it, a refused request, and a sent delivery (send, replay, replay --from-github). Every piece
+ * of request-derived text goes through sanitize.
+ */
+import type { Colors } from './io.js';
+import { clockTime, eventName, formatDuration, formatStatus, truncate } from './format.js';
+import { safe } from './sanitize.js';
+import { pad, visibleWidth } from './table.js';
+
+/** "✓ signed", "✗ bad sig"…: a signature verdict at a glance. */
+export function signatureText(c: Colors, d: { signature: string; signatureAlgorithm: string | null }): string {
+  switch (d.signature) {
+    case 'valid':
+      return c.green(d.signatureAlgorithm === 'sha1' ? '✓ sha1' : '✓ signed');
+    case 'unchecked':
+      return c.dim('· unchecked');
+    case 'missing':
+      return c.red('✗ unsigned');
+    default:
+      return c.red('✗ bad sig');
+  }
+}
+
+/** Columns that widen as longer values arrive (never shrink), so a stream of lines stays aligned. */
+export class Columns {
+  private readonly widths: number[];
+  constructor(
+    minimum: number[],
+    private readonly maximum = 40,
+  ) {
+    this.widths = [...minimum];
+  }
+  /** Pad each cell but the last to its column's width. */
+  line(cells: string[]): string {
+    return cells
+      .map((cell, i) => {
+        if (i === cells.length - 1) return cell;
+        return pad(cell, (this.widths[i] = Math.min(this.maximum, Math.max(this.widths[i] ?? 0, visibleWidth(cell)))));
+      })
+      .join('  ')
+      .trimEnd();
+  }
+}
+
+export interface ReceivedLine {
+  receivedAt: Date;
+  event: string | null;
+  action: string | null;
+  repository: string | null;
+  sender: string | null;
+  id: string;
+  signature: string;
+  signatureAlgorithm: string | null;
+  status: number;
+  attempt: number;
+  rejectReason: string | null;
+}
+
+/** listen's line for a kept delivery, printed as soon as it is answered. */
+export function receivedLine(c: Colors, columns: Columns, d: ReceivedLine): string {
+  const cells = [
+    c.dim(clockTime(d.receivedAt)),
+    c.bold(d.event ? safe(eventName(d.event, d.action)) : '(no event)'),
+    d.repository ? safe(d.repository) : c.dim('-'),
+    d.sender ? c.dim(`@${safe(d.sender)}`) : c.dim('-'),
+    c.cyan(d.id),
+    signatureText(c, d),
+    formatStatus(c, d.status),
+  ];
+  const extra: string[] = [];
+  if (d.attempt > 1) extra.push(c.magenta(`↻ redelivery #${d.attempt}`));
+  if (d.rejectReason) extra.push(c.red(safe(d.rejectReason)));
+  return columns.line([...cells, extra.join('  ')]);
+}
+
+/** The line under a delivery when its forward came back. */
+export function forwardLine(c: Colors, id: string, f: { url: string; status: number | null; durationMs: number; error: string | null }): string {
+  const target = c.dim(safe(f.url));
+  if (f.status === null) return `  ${c.dim('↳')} ${c.dim(id)} ${c.red('forward failed:')} ${safe(f.error ?? 'no answer')}`;
+  return `  ${c.dim('↳')} ${c.dim(id)} forwarded → ${formatStatus(c, f.status)} ${c.dim(formatDuration(f.durationMs))} ${target}`;
+}
+
+/** The line under a delivery whose payload drifted from GitHub's schema. */
+export function driftLine(c: Colors, id: string, violations: { path: string; message: string }[]): string {
+  const first = violations[0];
+  const n = violations.length;
+  return `  ${c.dim('↳')} ${c.dim(id)} ${c.yellow(`⚠ schema drift: ${n} difference${n === 1 ? '' : 's'}${first ? ` (${first.path || '/'} ${safe(first.message)})` : ''}`)}`;
+}
+
+/** A request refused without being stored. */
+export function refusedLine(c: Colors, r: { at: Date; method: string; path: string; status: number; reason: string }): string {
+  const reason = r.status === 503 ? `not stored: ${r.reason}` : r.reason;
+  return [c.dim(clockTime(r.at)), c.bold(`${safe(r.method)} ${safe(r.path)}`), formatStatus(c, r.status), c.red(safe(reason))].join('  ');
+}
+
+export interface SentResult {
+  url: string;
+  status: number | null;
+  durationMs: number;
+  error: string | null;
+  responseSnippet?: string;
+}
+
+/**
+ * send's and replay's line: `✓ [id] event.action → URL 200 37ms`, then the reason of a failure
+ * or the start of a non-2xx answer.
+ */
+export function resultLine(c: Colors, label: { id?: string; event: string | null; action: string | null }, r: SentResult): string {
+  const ok = r.status !== null && r.status >= 200 && r.status < 300;
+  const parts = [ok ? c.green('✓') : c.red('✗')];
+  if (label.id) parts.push(label.id);
+  parts.push(c.bold(safe(eventName(label.event ?? '?', label.action))), '→', safe(r.url), formatStatus(c, r.status), c.dim(formatDuration(r.durationMs)));
+  let line = parts.join(' ');
+  if (r.error) line += ` ${c.red(safe(r.error))}`;
+  else if (!ok && r.responseSnippet) line += ` ${c.dim(safe(truncate(r.responseSnippet, 160)))}`;
+  return line;
+}

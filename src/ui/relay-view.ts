@@ -1,0 +1,78 @@
+/**
+ * What `hookctl listen` prints: a subscriber of the relay's events. A line per delivery as
+ * soon as it is answered, then a line when its forward comes back or its payload drifted;
+ * with --json, one record per delivery once everything after the answer is done. Lines are
+ * written once per turn of the event loop: one write for a burst, not one each.
+ */
+import type { RelayEvent, RelayTotals } from '../core/relay/engine.js';
+import type { IO } from './io.js';
+import { count, formatDuration } from './format.js';
+import { Columns, driftLine, forwardLine, receivedLine, refusedLine } from './lines.js';
+import { toRecord } from './records.js';
+
+export interface RelayView {
+  /** The subscriber to hand to Relay.subscribe. */
+  onEvent(event: RelayEvent): void;
+  /** Write what is buffered now. */
+  flush(): void;
+}
+
+/** GitHub's ping is always shown: it is how a new hook (or a tunnel) proves it works. */
+function shown(event: { matches: boolean; delivery: { status: number; event: string | null } }): boolean {
+  return event.matches || event.delivery.status !== 200 || event.delivery.event === 'ping';
+}
+
+export function relayView(io: IO, options: { json?: boolean }): RelayView {
+  const c = io.color;
+  const columns = new Columns([8, 20, 22, 12, 7, 10, 3]);
+  let lines: string[] = [];
+  const flush = () => {
+    if (lines.length === 0) return;
+    const text = lines.join('\n');
+    lines = [];
+    io.out(text);
+  };
+  const show = (line: string) => {
+    if (lines.push(line) === 1) setImmediate(flush);
+  };
+  /** Deliveries shown, so their follow-up lines are too. */
+  const visible = new Set<string>();
+
+  const onEvent = (event: RelayEvent) => {
+    if (options.json) {
+      if (event.type === 'settled' && shown(event)) show(JSON.stringify(toRecord(event.delivery, event.forwards)));
+      return;
+    }
+    switch (event.type) {
+      case 'delivery':
+        if (!shown(event)) return;
+        visible.add(event.delivery.id);
+        show(receivedLine(c, columns, { ...event.delivery, receivedAt: event.received.receivedAt }));
+        return;
+      case 'forward':
+        if (visible.has(event.id)) show(forwardLine(c, event.id, event.attempt));
+        return;
+      case 'schema':
+        if (visible.has(event.id) && event.schema.status === 'invalid') show(driftLine(c, event.id, event.schema.violations));
+        return;
+      case 'settled':
+        visible.delete(event.delivery.id);
+        return;
+      case 'refused':
+        show(refusedLine(c, { ...event.refused, at: event.refused.at }));
+    }
+  };
+  return { onEvent, flush };
+}
+
+/** "Stopped after 3.11s: 1 accepted, 1 rejected, 1 forwarded." */
+export function relaySummary(totals: RelayTotals, elapsedMs: number, forwarding: boolean): string {
+  const parts = [
+    `${totals.accepted} accepted${totals.redeliveries ? ` (${count(totals.redeliveries, 'redelivery', 'redeliveries')})` : ''}`,
+    `${totals.rejected} rejected`,
+    ...(totals.refused ? [`${totals.refused} refused`] : []),
+    ...(forwarding ? [`${totals.forwarded} forwarded${totals.forwardFailed ? `, ${count(totals.forwardFailed, 'forward')} failed` : ''}`] : []),
+    ...(totals.drift ? [`${totals.drift} with schema drift`] : []),
+  ];
+  return `Stopped after ${formatDuration(elapsedMs)}: ${parts.join(', ')}.`;
+}
