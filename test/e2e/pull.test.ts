@@ -24,7 +24,7 @@ beforeEach(async () => {
   box = sandbox({ GITHUB_TOKEN: 'tok', GITHUB_API_URL: gh.url });
 });
 afterEach(async () => {
-  await gh.close();
+  await gh.finish();
   if (target) await new Promise<void>((resolve) => target!.close(() => resolve()));
   target = undefined;
   box.cleanup();

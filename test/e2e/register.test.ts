@@ -19,7 +19,7 @@ beforeEach(async () => {
   box = sandbox({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.url, HOOKCTL_TEST_BACKOFF_MS: '10' });
 });
 afterEach(async () => {
-  await gh.close();
+  await gh.finish();
   box.cleanup();
 });
 

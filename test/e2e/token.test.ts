@@ -25,7 +25,7 @@ beforeEach(async () => {
   box.env.PATH = emptyBin;
 });
 afterEach(async () => {
-  await gh.close();
+  await gh.finish();
   box.cleanup();
 });
 

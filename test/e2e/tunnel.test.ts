@@ -116,7 +116,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       const { pid } = state();
       if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
-    await gh?.close();
+    await gh?.finish();
     await new Promise<void>((r) => origin.close(() => r()));
     box.cleanup();
   });

@@ -123,6 +123,7 @@ export interface FakeGithubOptions {
 export class FakeGithub {
   readonly requests: RecordedRequest[] = [];
   readonly unexpected: RecordedRequest[] = [];
+  private checked = false;
   readonly schemaErrors: string[] = [];
   private readonly stubs: Stub[] = [];
   private server: Server | undefined;
@@ -174,7 +175,12 @@ export class FakeGithub {
     return this.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)));
   }
 
+  /**
+   * Fails on unexpected requests, unused stubs and schema violations. Called by finish() in
+   * every test's afterEach, unless the test already called it.
+   */
   assertDone(): void {
+    this.checked = true;
     const problems: string[] = [];
     for (const r of this.unexpected) problems.push(`unexpected request: ${r.method} ${r.path}${Object.keys(r.query).length ? '?' + new URLSearchParams(r.query) : ''} ${r.rawBody}`);
     for (const s of this.stubs) {
@@ -182,6 +188,15 @@ export class FakeGithub {
     }
     problems.push(...this.schemaErrors);
     if (problems.length) throw new Error(`fake GitHub:\n  ${problems.join('\n  ')}`);
+  }
+
+  /** assertDone() (unless the test called it) and close: for afterEach. */
+  async finish(): Promise<void> {
+    try {
+      if (!this.checked) this.assertDone();
+    } finally {
+      await this.close();
+    }
   }
 
   async close(): Promise<void> {

@@ -41,7 +41,7 @@ beforeEach(async () => {
   slept = [];
 });
 afterEach(async () => {
-  await gh.close();
+  await gh.finish();
 });
 
 describe('ensureHook', () => {

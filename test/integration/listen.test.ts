@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { createServer } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,8 +13,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { sign as octokitSign } from '@octokit/webhooks-methods';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createContext, type AppContext } from '../../src/context.js';
-import { IO } from '../../src/ui/io.js';
+import { inProcess } from '../helpers/in-process.js';
 import { listen, type ListenOptions } from '../../src/commands/listen.js';
 import { openStore } from '../../src/core/store/store.js';
 import type { StoredDelivery } from '../../src/core/store/types.js';
@@ -39,15 +37,8 @@ let running: Running[] = [];
 let closers: (() => Promise<void>)[] = [];
 let capture: CaptureServer;
 
-function makeCtx(env: NodeJS.ProcessEnv = {}): { ctx: AppContext; stdout: () => string; stderr: () => string } {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  err.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const io = new IO({ stdin: new PassThrough(), stdout: out, stderr: err }, { NO_COLOR: '1', HOOKCTL_HOME: dir, ...env });
-  return { ctx: createContext(io, '0.1.0-test'), stdout: () => stdout, stderr: () => stderr };
+function makeCtx(env: NodeJS.ProcessEnv = {}) {
+  return inProcess({ HOOKCTL_HOME: dir, ...env });
 }
 
 async function start(options: ListenOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<Running> {

@@ -1,8 +1,8 @@
 /**
- * src/core/schemas.ts: violations with their JSON paths, lazy per-event loading, and the same
+ * src/core/schemas/validate.ts: violations with their JSON paths, lazy per-event loading, and the same
  * verdict as ajv (the reference implementation) on samples and on broken variants of them.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -127,19 +127,48 @@ function variants(payload: { [k: string]: Json }, limit: number): { [k: string]:
   return out;
 }
 
-describe('schemas.ts agrees with ajv', () => {
-  const cases: [event: string, action: string | null, file: string][] = [
-    ['pull_request', 'opened', 'pull_request/opened.json'],
-    ['push', null, 'push.json'],
-    ['issues', 'opened', 'issues/opened.json'],
-    ['release', 'published', 'release/published.json'],
-    ['star', 'created', 'star/created.json'],
-    ['secret_scanning_alert', 'created', 'secret_scanning_alert/created.json'],
-    ['repository_advisory', 'published', 'repository_advisory/published.json'],
-    ['custom_property_values', 'updated', 'custom_property_values/updated.json'],
-  ];
+/** Keywords src/core/schemas/validate.ts checks, and the annotations it may ignore. */
+const IMPLEMENTED = new Set(['$ref', 'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const', 'allOf', 'anyOf', 'oneOf', 'minimum', 'maximum', 'maxLength', 'minLength', 'maxItems', 'minItems', 'format', 'pattern', '$defs']);
+const ANNOTATIONS = new Set(['$schema', '$id', '$comment', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'x-hookctl-actions']);
+const SUBSCHEMA_MAPS = new Set(['properties', '$defs', 'patternProperties', 'dependentSchemas']);
+const SUBSCHEMAS = new Set(['items', 'additionalProperties', 'not', 'contains', 'if', 'then', 'else', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems']);
+const SUBSCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 
-  it.each(cases)('%s.%s: valid sample and %s broken variants', async (event, action, file) => {
+describe('the schema checker covers every keyword GitHub\'s schemas use', () => {
+  it('fails when a schema in schemas/webhooks uses a keyword validate.ts does not implement', () => {
+    const unknown = new Map<string, string>();
+    const walk = (schema: unknown, file: string) => {
+      if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return;
+      for (const [key, value] of Object.entries(schema)) {
+        if (!IMPLEMENTED.has(key) && !ANNOTATIONS.has(key)) unknown.set(key, file);
+        if (SUBSCHEMA_MAPS.has(key)) for (const sub of Object.values(value as object)) walk(sub, file);
+        else if (SUBSCHEMAS.has(key)) walk(value, file);
+        else if (SUBSCHEMA_LISTS.has(key)) for (const sub of value as unknown[]) walk(sub, file);
+      }
+    };
+    const files = readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(75);
+    for (const file of files) walk(JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8')), file);
+    expect(Object.fromEntries(unknown)).toEqual({});
+  });
+});
+
+describe('validate.ts agrees with ajv on every event file', () => {
+  // One pair per event file: its default action's sample (or the event's only sample).
+  const index = JSON.parse(readFileSync(join(PAYLOADS_DIR, 'index.json'), 'utf8')) as {
+    defaultActions: Record<string, string>;
+    entries: { event: string; action: string | null; file: string }[];
+  };
+  const cases: [event: string, action: string | null, file: string][] = [];
+  for (const event of [...new Set(index.entries.map((e) => e.event))].sort()) {
+    const ofEvent = index.entries.filter((e) => e.event === event);
+    const entry = ofEvent.find((e) => e.action === index.defaultActions[event]) ?? ofEvent[0];
+    cases.push([event, entry.action, entry.file]);
+  }
+
+  it('covers all 75 event files', () => expect(cases.length).toBe(readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.json')).length));
+
+  it.each(cases)('%s.%s: valid sample and broken variants (%s)', async (event, action, file) => {
     const doc = JSON.parse(readFileSync(join(SCHEMAS_DIR, `${event}.json`), 'utf8')) as { $defs: Record<string, object>; 'x-hookctl-actions': Record<string, string> };
     const ajv = new Ajv2020({ strict: false, allErrors: false });
     addFormats.default(ajv);
@@ -150,13 +179,13 @@ describe('schemas.ts agrees with ajv', () => {
     expect(check(payload)).toBe(true);
     let disagreements = 0;
     let invalid = 0;
-    for (const variant of variants(payload, 60)) {
+    for (const variant of variants(payload, 20)) {
       const ours = await validatePayload(event, action, variant);
       const theirs = check(variant);
       if (!theirs) invalid++;
       if (ours.valid !== theirs) disagreements++;
     }
     expect(disagreements).toBe(0);
-    expect(invalid).toBeGreaterThan(10); // the variants do break things
+    expect(invalid).toBeGreaterThan(0); // the variants do break things
   });
 });

@@ -28,23 +28,13 @@ export interface GithubDeliveryInfo {
   hookId: number | null;
 }
 
-/** A delivery to keep (listen's, or one imported from GitHub's delivery log). */
-export interface NewDelivery {
+/** What a delivery to keep and a kept delivery say alike. */
+interface DeliveryCore {
   /** X-GitHub-Delivery GUID, or null when the request had none. */
   deliveryId: string | null;
   event: string | null;
   action: string | null;
-  /** Every header as received, node rawHeaders layout: [name, value, name, value, …]. */
-  rawHeaders: string[];
-  /** The body bytes kept: exact, or the first MiB of a rejected body (see truncated). */
-  body: Uint8Array;
-  /** Length of the whole body as received, when more than `body` was received (truncated). */
-  bodyBytes?: number;
-  /** sha256 (hex) of the whole body as received, kept when the body was truncated. */
-  bodySha256?: string | null;
-  receivedAt: Date;
   remoteAddress: string | null;
-  method?: string;
   /** Request path with query, e.g. /webhooks. */
   path: string;
   /** Full URL it was received at (scheme://host:port/path), so replay can default to it. */
@@ -55,11 +45,25 @@ export interface NewDelivery {
   signatureAlgorithm: SignatureAlgorithm | null;
   /** The HTTP status listen answered (for imported: the status GitHub recorded). */
   status: number;
-  /** Why the delivery was rejected (400/401…), or null. */
-  rejectReason?: string | null;
   /** repository.full_name (else organization.login) and sender.login when the payload had them. */
   repository: string | null;
   sender: string | null;
+}
+
+/** A delivery to keep (listen's, or one imported from GitHub's delivery log). */
+export interface NewDelivery extends DeliveryCore {
+  /** Every header as received, node rawHeaders layout: [name, value, name, value, …]. */
+  rawHeaders: string[];
+  /** The body bytes kept: exact, or the first MiB of a rejected body (see bodyBytes). */
+  body: Uint8Array;
+  /** Length of the whole body as received, when more than `body` was received (truncated). */
+  bodyBytes?: number;
+  /** sha256 (hex) of the whole body as received, kept when the body was truncated. */
+  bodySha256?: string | null;
+  receivedAt: Date;
+  method?: string;
+  /** Why the delivery was rejected (400/401…), or null. */
+  rejectReason?: string | null;
   contentType?: string | null;
   schema?: SchemaVerdict | null;
   /** X-GitHub-Hook-ID, when the request carried one. */
@@ -69,28 +73,17 @@ export interface NewDelivery {
 }
 
 /** A row without its body and headers (cheap to list). */
-export interface DeliverySummary {
+export interface DeliverySummary extends DeliveryCore {
   /** Monotonic row number (received order). */
   seq: number;
   /** Short local id (7 hex). */
   id: string;
-  deliveryId: string | null;
   /** 1 for the first time a GUID was seen, 2 for its first redelivery, … */
   attempt: number;
-  event: string | null;
-  action: string | null;
+  /** ISO 8601. */
   receivedAt: string;
-  remoteAddress: string | null;
   method: string;
-  path: string;
-  url: string | null;
-  signature: SignatureVerdict;
-  signatureReason: string | null;
-  signatureAlgorithm: SignatureAlgorithm | null;
-  status: number;
   rejectReason: string | null;
-  repository: string | null;
-  sender: string | null;
   contentType: string | null;
   /** Bytes kept. */
   bytes: number;
