@@ -1,6 +1,11 @@
 /**
  * The vocabulary of a webhook delivery, shared by everything that receives, stores, sends
- * and shows one.
+ * and shows one. This folder is pure: no network, no files, no terminal.
+ *
+ *   types.ts    verdicts, body kinds, limits     signing.ts   sha256/sha1 HMACs, constant-time
+ *   headers.ts  GitHub's request headers, hop-by-hop rules, form bodies
+ *   payload.ts  the one JSON reader: validity, error position, action/repository/sender
+ *   diagnose.ts why a signature does not match
  */
 
 /** What checking X-Hub-Signature-256 (or, on an old GHES, X-Hub-Signature) said. */
