@@ -189,6 +189,9 @@ export async function show(ctx: AppContext, options: ShowOptions, ref: string): 
     for (const a of replays) lines.push(attemptLine(c, a));
   }
   lines.push('', `${c.bold('Payload')} ${c.dim(`(${formatBytes(d.bytes)}${d.contentType ? `, ${d.contentType}` : ''}; exact bytes: hookctl deliveries show ${d.id} --raw)`)}`);
+  if (d.truncated) {
+    lines.push(c.yellow(`Rejected body: only the first ${formatBytes(d.bytes)} of ${formatBytes(d.bodyBytes)} were kept (sha256 of the whole body: ${d.bodySha256 ?? 'unknown'})`));
+  }
   lines.push(safeBlock(prettyPayload(d)));
   io.out(lines.join('\n'));
   return 0;

@@ -39,6 +39,14 @@ export function relayView(io: IO, options: { json?: boolean }): RelayView {
   const visible = new Set<string>();
 
   const onEvent = (event: RelayEvent) => {
+    if (event.type === 'store-lost') {
+      // Loud, whatever the output mode: deliveries are not being kept where the user thinks.
+      const ec = io.errColor;
+      io.err(`${ec.red('✗ STORE LOST:')} ${ec.bold(event.reason)}; deliveries answered since were refused with 503 (GitHub keeps them for redelivery).`);
+      if (event.error) io.err(`${ec.red('✗')} a fresh store could not be opened: ${event.error}; every delivery is refused with 503 until it can.`);
+      else io.err(`${ec.yellow('!')} Carrying on in a fresh store at ${event.file}.`);
+      return;
+    }
     if (options.json) {
       if (event.type === 'settled' && shown(event)) show(JSON.stringify(toRecord(event.delivery, event.forwards)));
       return;

@@ -6,7 +6,7 @@
  * proxies HTTP from its own loopback port to the --url target, adding the headers Cloudflare adds.
  *
  * The public URL cannot resolve, so the fake writes where it really listens to a JSON file
- * given by FAKE_CLOUDFLARED_STATE: {pid, publicUrl, localUrl, target, args} (pid from the start,
+ * given by FAKE_CLOUDFLARED_STATE: {pid, publicUrl, localUrl, target, args, envKeys} (pid from the start,
  * the URLs once the proxy listens). Tests map the public URL to localUrl with it (acting as
  * GitHub's hookshot); hookctl itself knows nothing of this.
  *
@@ -70,7 +70,7 @@ const config = configDirs.flatMap((d) => ['config.yml', 'config.yaml'].map((n) =
 function writeState(extra) {
   if (!env.FAKE_CLOUDFLARED_STATE) return;
   const tmp = `${env.FAKE_CLOUDFLARED_STATE}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ pid: process.pid, publicUrl: null, localUrl: null, target: target.href, args, mode, ...extra }));
+  writeFileSync(tmp, JSON.stringify({ pid: process.pid, publicUrl: null, localUrl: null, target: target.href, args, mode, envKeys: Object.keys(env), ...extra }));
   renameSync(tmp, env.FAKE_CLOUDFLARED_STATE);
 }
 writeState({});

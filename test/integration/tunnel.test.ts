@@ -178,7 +178,7 @@ describe('startQuickTunnel (fake cloudflared)', () => {
     expect(existsSync(missing)).toBe(false);
     const err = await startQuickTunnel({ bin: missing, target: originUrl, env: env() }).catch((e: TargetError) => e);
     expect(err).toBeInstanceOf(TargetError);
-    expect((err as TargetError).message).toBe(`could not run ${missing}: ENOENT`);
+    expect((err as TargetError).message).toBe(`could not run ${missing}: not found`);
   });
 });
 

@@ -166,3 +166,35 @@ describe('store', () => {
     expect(store.stats().deliveries).toBe(1);
   });
 });
+
+describe('migrations', () => {
+  it('brings a store written by the first hookctl up to date, keeping every byte', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { MIGRATIONS } = await import('../../src/core/store/schema.js');
+    const file = join(dir, 'v1.db');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(MIGRATIONS[0]);
+    old.pragma('user_version = 1');
+    const body = Buffer.from([0x7b, 0x7d, 0x00, 0xff]);
+    const headers = JSON.stringify(['X-GitHub-Event', 'push', 'X-GitHub-Hook-ID', '4242', 'X-GitHub-Delivery', 'g-1']);
+    old
+      .prepare(
+        `INSERT INTO deliveries (id, delivery_guid, attempt, event, headers, body, bytes, received_at, received_ms, path, signature, status, schema_status, schema_violations)
+         VALUES ('abc1234', 'g-1', 1, 'push', ?, ?, ?, '2026-11-22T10:00:00.000Z', 0, '/', 'valid', 200, 'invalid', '[{"path":"/ref","message":"must be string"}]')`,
+      )
+      .run(headers, body, body.length);
+    old.prepare(`INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, at) VALUES (1, 'forward', 'http://x/', 200, 5, '2026-11-22T10:00:01.000Z')`).run();
+    old.close();
+    const migrated = openStore(file);
+    try {
+      const d = migrated.get('abc1234')!;
+      expect(Buffer.compare(d.body, body)).toBe(0);
+      expect(d).toMatchObject({ hookId: 4242, bytes: 4, bodyBytes: 4, truncated: false, schema: { status: 'invalid', violations: [{ path: '/ref', message: 'must be string' }] } });
+      expect(migrated.attempts('abc1234')).toMatchObject([{ n: 1, kind: 'forward', bytes: 4, edited: false, deliveryId: null }]);
+      expect(migrated.list({ hookId: 4242 }).map((r) => r.id)).toEqual(['abc1234']);
+    } finally {
+      migrated.close();
+    }
+  });
+});

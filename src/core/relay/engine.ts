@@ -29,7 +29,9 @@ export type RelayEvent =
   /** Everything after the answer is done: forwards and the schema check. */
   | { type: 'settled'; delivery: StoredDelivery; forwards: AttemptRecord[]; matches: boolean }
   /** A request answered without being stored (404, 405, 413, 415, 503). */
-  | { type: 'refused'; refused: RefusedRequest };
+  | { type: 'refused'; refused: RefusedRequest }
+  /** The store's file was removed or replaced while listening: what it held since is lost (answered 503); a fresh one took over, or could not be opened. */
+  | { type: 'store-lost'; file: string; reason: string; error: string | null };
 
 export interface RelayOptions {
   /** The store file. */
@@ -67,7 +69,9 @@ export class Relay {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly options: RelayOptions) {
-    this.writer = openDeliveryWriter(options.store);
+    this.writer = openDeliveryWriter(options.store, {
+      onReplaced: (reason, error) => this.emit({ type: 'store-lost', file: this.writer.file, reason, error: error?.message ?? null }),
+    });
     this.forwarder = new Forwarder(options.routes);
     this.receiver = createReceiver<StoredDelivery>({
       secrets: options.secrets,

@@ -59,7 +59,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'replayCount', column: `(SELECT COUNT(*) FROM attempts r WHERE r.delivery_seq = d.seq AND r.kind = 'replay')`, record: true, computed: true },
 ];
 
-const isColumn = (f: Field) => /^[a-z_]+$/.test(f.column);
+const isColumn = (f: Field) => /^[a-z_][a-z0-9_]*$/.test(f.column);
 
 /** `d.delivery_guid AS deliveryId, …`: rows come back keyed like a DeliverySummary. */
 export const SUMMARY_COLUMNS = FIELDS.map((f) => `${isColumn(f) ? `d.${f.column}` : f.column} AS ${f.key}`).join(', ');

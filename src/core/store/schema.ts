@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: deliveries + attempts
   `
   CREATE TABLE deliveries (

@@ -14,26 +14,28 @@
  * the lock with BEGIN IMMEDIATE so they queue instead of failing mid-transaction.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
 import { INSERT_SQL, insertParams } from './fields.js';
+import { createPrivateFile, FileIdentity, prepareFolder, tightenModes } from './file.js';
 import { StoreReader } from './queries.js';
 import { migrate } from './schema.js';
 import type { AttemptRecord, NewAttempt, NewDelivery, SchemaVerdict, StoredDelivery } from './types.js';
-import { GroupCommit, StoreError } from './writer.js';
+import { GroupCommit, StoreError, StoreLostError, type GroupCommitOptions } from './writer.js';
 
-export { StoreError };
+export { StoreError, StoreLostError };
 
-export interface StoreOptions {
+export interface StoreOptions extends Pick<GroupCommitOptions, 'groupCommitDelayMs' | 'waitForLock' | 'onLost'> {
   /** How long a write waits for another process's lock before failing (default 5 s). */
   busyTimeoutMs?: number;
   /** WAL pages after which a commit also checkpoints (SQLite's default 1000; 0 = never). */
   autoCheckpointPages?: number;
-  /** See GroupCommitOptions. */
-  groupCommitDelayMs?: number;
   /** Commits do not sync; the writer fdatasyncs the WAL itself (listen). See writer.ts. */
   syncInBackground?: boolean;
+  /** Check at open that the file can be written (a read-only store fails then, not at the first delivery). */
+  checkWritable?: boolean;
+  /** After each commit, check the path still names the open file (listen: a 200 means "in the file"). */
+  watchFile?: boolean;
 }
 
 /** Random bytes drawn 4 KiB at a time: one randomBytes() call per id measured ~30 µs under load. */
@@ -62,10 +64,14 @@ export class Store extends StoreReader {
   /** Cached transaction wrapper (creating one per call is measurably slow). */
   private readonly insertTx: (d: NewDelivery) => StoredDelivery;
 
+  private readonly identity: FileIdentity | undefined;
+
   constructor(file: string, db: Database.Database, syncInBackground: boolean, options: StoreOptions) {
     super(db);
     this.file = file;
-    this.commits = new GroupCommit(db, file, syncInBackground, options);
+    this.identity = options.watchFile ? new FileIdentity(mainFile(db, file)) : undefined;
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.commits = new GroupCommit(db, file, syncInBackground, { ...options, lockTimeoutMs: busyTimeoutMs, identity: this.identity });
     this.writes = {
       nextAttempt: db.prepare('SELECT COALESCE(MAX(attempt), 0) + 1 AS n FROM deliveries WHERE delivery_guid = ?').pluck(),
       insert: db.prepare(INSERT_SQL),
@@ -201,43 +207,71 @@ export class Store extends StoreReader {
     this.commits.close();
     this.db.close();
     this.commits.release();
+    this.identity?.close();
   }
 }
+
+/** The file SQLite really opened (a symlinked store is its target). */
+function mainFile(db: Database.Database, file: string): string {
+  const main = (db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main');
+  return main?.file || file;
+}
+
+/** A write that is rolled back: fails now on a store SQLite may only read. */
+function checkWritable(db: Database.Database, path: string): void {
+  try {
+    db.transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      db.pragma(`user_version = ${version}`);
+      throw new RollBack();
+    }).immediate();
+  } catch (err) {
+    if (err instanceof RollBack) return;
+    if ((err as { code?: string }).code === 'SQLITE_READONLY' || (err as { code?: string }).code === 'SQLITE_CANTOPEN') {
+      throw new StoreError(`the delivery store ${path} is read-only: hookctl cannot keep deliveries in it`, [
+        `Make it writable (chmod u+w ${path}, and its folder), or choose another file with --store FILE.`,
+      ]);
+    }
+    throw err;
+  }
+}
+
+class RollBack extends Error {}
 
 /** Open (creating folders and the file, migrating) the store at `file`. */
 export function openStore(file: string, options: StoreOptions = {}): Store {
   const path = resolvePath(file);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch (err) {
-    throw new StoreError(`cannot create the folder for the delivery store ${path}: ${(err as Error).message}`, [
-      'Choose another file with --store FILE, or set HOOKCTL_HOME.',
-    ]);
-  }
+  prepareFolder(path);
   let db: Database.Database | undefined;
   let syncInBackground = options.syncInBackground ?? false;
   try {
+    createPrivateFile(path);
     db = new Database(path);
     // Background syncs need a WAL; where SQLite cannot keep one, commits sync themselves.
     if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') syncInBackground = false;
     db.pragma(syncInBackground ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    // Waiting for another process's lock from the event loop: SQLite itself must not wait.
+    const busyTimeoutMs = options.waitForLock === 'event-loop' ? 0 : Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('foreign_keys = ON');
     if (options.autoCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.autoCheckpointPages))}`);
     migrate(db);
+    if (options.checkWritable) checkWritable(db, path);
+    tightenModes(mainFile(db, path));
   } catch (err) {
     db?.close();
-    throw new StoreError(`cannot open the delivery store ${path}: ${(err as Error).message}`, [
-      'Choose another file with --store FILE, or set HOOKCTL_HOME.',
-    ]);
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`cannot open the delivery store ${path}: ${(err as Error).message}`, ['Choose another file with --store FILE, or set HOOKCTL_HOME.']);
   }
   return new Store(path, db, syncInBackground, options);
 }
 
 /**
  * The write side used by `listen`: inserts, attempts and schema verdicts, each resolving once
- * its group-commit transaction is on disk. Writes run in this thread: a 24 KB insert costs
- * less here than handing the body to another thread by structured clone (measured).
+ * its group-commit transaction is on disk and the file is still at the store's path. Writes
+ * run in this thread; another process's lock is waited for from the event loop. When the
+ * file is removed or replaced, what could not be kept fails (503) and the writer carries on
+ * into a fresh store at the same path.
  */
 export interface DeliveryWriter {
   readonly file: string;
@@ -251,15 +285,50 @@ export interface DeliveryWriter {
   close(): void;
 }
 
-/** Open the write side for `listen` (see DeliveryWriter). */
-export function openDeliveryWriter(file: string, options: StoreOptions = {}): DeliveryWriter {
-  const store = openStore(file, { syncInBackground: true, ...options });
+/** Open the write side for `listen` (see DeliveryWriter); `onReplaced` hears of a lost file and the fresh one. */
+export function openDeliveryWriter(file: string, options: StoreOptions & { onReplaced?: (reason: string, error: StoreError | null) => void } = {}): DeliveryWriter {
+  const open = (): Store =>
+    openStore(file, { syncInBackground: true, waitForLock: 'event-loop', checkWritable: true, watchFile: true, ...options, onLost: (reason) => queueMicrotask(() => replace(reason)) });
+  let store = open();
+  let reopenError: StoreError | null = null;
+  const replace = (reason: string) => {
+    const old = store;
+    try {
+      store = open();
+      reopenError = null;
+    } catch (err) {
+      reopenError = err instanceof StoreError ? err : new StoreError(String(err));
+    }
+    // The old one only fails from now on; close it once its last batches have settled.
+    setImmediate(() => old.close());
+    options.onReplaced?.(reason, reopenError);
+  };
+  const write = <T>(op: (s: Store) => T): Promise<T> => {
+    if (reopenError) {
+      // The fresh store could not be opened at the last loss: try again now.
+      const failed = reopenError;
+      try {
+        store = open();
+        reopenError = null;
+      } catch {
+        return Promise.reject(failed);
+      }
+    }
+    const current = store;
+    return current.enqueue(() => op(current));
+  };
   return {
     file: store.file,
-    receive: (d) => store.enqueue(() => store.insertDelivery(d)),
-    recordAttempt: (localId, attempt) => store.enqueue(() => store.recordAttempt(localId, attempt)),
-    setSchemaVerdict: (localId, verdict) => store.enqueue(() => store.setSchemaVerdict(localId, verdict)),
-    count: () => store.stats().deliveries,
+    receive: (d) => write((s) => s.insertDelivery(d)),
+    recordAttempt: (localId, attempt) => write((s) => s.recordAttempt(localId, attempt)),
+    setSchemaVerdict: (localId, verdict) => write((s) => s.setSchemaVerdict(localId, verdict)),
+    count: () => {
+      try {
+        return store.stats().deliveries;
+      } catch {
+        return -1;
+      }
+    },
     close: () => store.close(),
   };
 }

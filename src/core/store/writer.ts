@@ -14,6 +14,9 @@ import { HookctlError } from '../../errors.js';
 /** The store cannot be written (disk full, read-only, locked too long, removed). listen answers 503. */
 export class StoreError extends HookctlError {}
 
+/** The store's file was removed or replaced while open: what was committed is not at its path. */
+export class StoreLostError extends StoreError {}
+
 interface Queued {
   op: () => unknown;
   resolve: (v: unknown) => void;
@@ -36,7 +39,20 @@ export interface GroupCommitOptions {
   /** How long the first queued write waits for company before its batch commits (default 0: next turn). */
   groupCommitDelayMs?: number;
   syncInBackground?: boolean;
+  /**
+   * When another process holds the write lock: wait in SQLite (blocking this thread, the
+   * default) or retry from the event loop so other work goes on (listen), up to lockTimeoutMs.
+   */
+  waitForLock?: 'block' | 'event-loop';
+  lockTimeoutMs?: number;
+  /** Checked after each commit (and its sync): a removed or replaced file fails the batch. */
+  identity?: { problem(walFd: number | null): string | null };
+  /** Told once when the file was found removed or replaced. */
+  onLost?: (reason: string) => void;
 }
+
+/** Retries of a locked batch: short at first, never longer than this. */
+const MAX_LOCK_RETRY_MS = 50;
 
 export class GroupCommit {
   private queue: Queued[] = [];
@@ -49,12 +65,17 @@ export class GroupCommit {
   private unsynced: Waiter[] = [];
   private syncing: Waiter[] | null = null;
   private walFd: number | null = null;
+  /** Set once the file was found removed or replaced: every write fails from then on. */
+  private lost: StoreLostError | null = null;
+  /** When the batch waiting for another process's lock first found it taken. */
+  private lockedSince: number | null = null;
+  private retryDelayMs = 1;
 
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
     private readonly syncInBackground: boolean,
-    options: GroupCommitOptions = {},
+    private readonly options: GroupCommitOptions = {},
   ) {
     this.delayMs = options.groupCommitDelayMs ?? 0;
     // A batch first runs as one plain transaction. Only if one of its ops throws is it run
@@ -86,6 +107,7 @@ export class GroupCommit {
    * it could not be written. One failing op does not undo the others.
    */
   enqueue<T>(op: () => T): Promise<T> {
+    if (this.lost) return Promise.reject(this.lost);
     if (this.closed) return Promise.reject(new StoreError('the delivery store is closed'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
@@ -103,6 +125,10 @@ export class GroupCommit {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    if (this.lost) {
+      for (const item of batch) item.reject(this.lost);
+      return;
+    }
     let results: { ok: boolean; value: unknown }[];
     try {
       try {
@@ -112,23 +138,64 @@ export class GroupCommit {
         results = this.batchTx.immediate(batch);
       }
     } catch (err) {
+      if (this.retryWhenLocked(batch, err)) return;
       const e = this.writeError(err);
       for (const item of batch) item.reject(e);
       return;
     }
-    const settle = () => batch.forEach((item, i) => (results[i].ok ? item.resolve(results[i].value) : item.reject(this.writeError(results[i].value))));
-    if (!this.syncInBackground) {
-      settle();
-      return;
-    }
-    this.afterSync(settle, (err) => {
+    this.lockedSince = null;
+    this.retryDelayMs = 1;
+    const fail = (err: unknown) => {
       const e = this.writeError(err);
       for (const item of batch) item.reject(e);
-    });
+    };
+    const settle = () => {
+      const lost = this.checkFile();
+      if (lost) return fail(lost);
+      batch.forEach((item, i) => (results[i].ok ? item.resolve(results[i].value) : item.reject(this.writeError(results[i].value))));
+    };
+    if (!this.syncInBackground) settle();
+    else this.afterSync(settle, fail);
+  }
+
+  /**
+   * Another process holds the write lock: put the batch back and try again from the event
+   * loop (so the receiver goes on answering), until lockTimeoutMs has passed.
+   */
+  private retryWhenLocked(batch: Queued[], err: unknown): boolean {
+    if (this.options.waitForLock !== 'event-loop' || this.closed) return false;
+    if ((err as { code?: string })?.code !== 'SQLITE_BUSY') return false;
+    const now = Date.now();
+    this.lockedSince ??= now;
+    if (now - this.lockedSince >= (this.options.lockTimeoutMs ?? 5000)) {
+      this.lockedSince = null;
+      this.retryDelayMs = 1;
+      return false;
+    }
+    this.queue = [...batch, ...this.queue];
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(() => this.flush(), this.retryDelayMs);
+      this.retryDelayMs = Math.min(MAX_LOCK_RETRY_MS, this.retryDelayMs * 2);
+    }
+    return true;
+  }
+
+  /** After a commit: is it in the file at the store's path? (Once not, every write fails.) */
+  private checkFile(): StoreLostError | null {
+    if (this.lost) return this.lost;
+    const problem = this.options.identity?.problem(this.walFd);
+    if (!problem) return null;
+    this.lost = new StoreLostError(`the delivery store was lost: ${problem}`);
+    this.options.onLost?.(problem);
+    return this.lost;
   }
 
   writeError(err: unknown): HookctlError {
     if (err instanceof HookctlError) return err;
+    if ((err as { code?: string })?.code === 'SQLITE_BUSY') {
+      return new StoreError(`cannot write to the delivery store ${this.file}: another process held its lock for too long`);
+    }
     return new StoreError(`cannot write to the delivery store ${this.file}: ${(err as Error)?.message ?? String(err)}`);
   }
 
@@ -203,8 +270,8 @@ export class GroupCommit {
   /** Flush the queue and settle what still waits for the disk, before the file closes. Idempotent. */
   close(): void {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    this.flush();
     if (this.unsynced.length > 0 || this.syncing) {
       const waiting = [...(this.syncing ?? []), ...this.unsynced];
       this.unsynced = [];

@@ -4,6 +4,7 @@
  * registered, and own the child's life (it never outlives hookctl). Never prints.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { CancelledError, HookctlError, TargetError } from '../../errors.js';
 import { configExplanation, findCloudflaredConfigs } from './find.js';
 import { parseLogLine, type EdgeConnection } from './log.js';
@@ -35,6 +36,14 @@ function onHangup(): void {
 function forget(child: ChildProcess): void {
   liveChildren.delete(child);
   if (liveChildren.size === 0) process.off('SIGHUP', onHangup);
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -82,6 +91,7 @@ export interface QuickTunnel {
   /** https://….trycloudflare.com */
   publicUrl: string;
   target: string;
+  /** cloudflared's own process id. */
   pid: number;
   bin: string;
   /** The first registered edge connection. */
@@ -101,8 +111,56 @@ export function defaultReadyTimeoutMs(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
 }
 
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+function describeExit(code: number | null, signal: NodeJS.Signals | null, watched: boolean): string {
+  // Behind the watchdog, a signal death arrives as the shell's status 128+N.
+  if (!signal && watched && code !== null && code > 128) {
+    const name = Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0];
+    if (name) return `was killed by ${name}`;
+  }
   return signal ? `was killed by ${signal}` : `exited with code ${code}`;
+}
+
+/**
+ * The environment cloudflared gets: hookctl's, minus every credential (GitHub tokens, webhook
+ * secrets, App keys, and anything named like a token, secret, password or private key).
+ */
+export function tunnelEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (/TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|CREDENTIAL/i.test(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The watchdog between hookctl and cloudflared (POSIX sh, so Linux and macOS alike): it runs
+ * cloudflared in its process group and reads its stdin, a pipe whose other end only hookctl
+ * holds. When hookctl is gone, even SIGKILLed, the pipe closes, the read ends, and cloudflared
+ * is stopped: SIGTERM, then SIGKILL a second later. The shell exits with cloudflared's status.
+ */
+const WATCHDOG = [
+  // fd 3 keeps the pipe: a background list's own stdin would be /dev/null.
+  'exec 3<&0',
+  '"$@" </dev/null 3<&- &',
+  'child=$!',
+  'echo "hookctl-watchdog: pid $child" >&2',
+  '( while read -r _; do :; done <&3; kill -TERM "$child" 2>/dev/null; sleep 1; kill -KILL "$child" 2>/dev/null ) &',
+  'watcher=$!',
+  "trap '' TERM INT HUP",
+  'while :; do wait "$child"; status=$?; kill -0 "$child" 2>/dev/null || break; done',
+  'kill "$watcher" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+function spawnWatched(bin: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; watched: boolean } {
+  if (process.platform === 'win32') {
+    return { child: spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true }), watched: false };
+  }
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'hookctl-watchdog', bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // Nothing is ever written: the pipe is there to close when hookctl ends.
+  child.stdin?.on('error', () => undefined);
+  return { child, watched: true };
 }
 
 /**
@@ -117,13 +175,9 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
 
   return new Promise<QuickTunnel>((resolve, reject) => {
     let child: ChildProcess;
+    let watched = false;
     try {
-      child = spawn(options.bin, args, {
-        env: options.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: process.platform !== 'win32',
-        windowsHide: true,
-      });
+      ({ child, watched } = spawnWatched(options.bin, args, tunnelEnv(options.env)));
     } catch (err) {
       reject(new TargetError(`could not run ${options.bin}: ${(err as Error).message}`));
       return;
@@ -164,8 +218,14 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
       }
     };
 
+    let pid = child.pid!;
     const onLine = (line: string) => {
       if (!line.trim()) return;
+      const watchdog = watched ? /^hookctl-watchdog: pid (\d+)$/.exec(line) : null;
+      if (watchdog) {
+        pid = Number(watchdog[1]);
+        return;
+      }
       lines.push(line);
       if (lines.length > LAST_LINES) lines.shift();
       options.onLine?.(line);
@@ -182,7 +242,7 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
         resolve({
           publicUrl,
           target: options.target,
-          pid: child.pid!,
+          pid,
           bin: options.bin,
           connection,
           died,
@@ -222,7 +282,12 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
           ? undefined
           : setTimeout(() => {
               forced = true;
-              killGroup(child, 'SIGKILL');
+              // cloudflared first, so the watchdog shell reaps it (a killed shell would leave
+              // it a zombie for init); the whole group a second later if anything is left.
+              if (watched && pid !== child.pid) {
+                signalPid(pid, 'SIGKILL');
+                setTimeout(() => killGroup(child, 'SIGKILL'), 1000).unref();
+              } else killGroup(child, 'SIGKILL');
             }, graceMs);
         exitWaiters.push(() => {
           if (kill) clearTimeout(kill);
@@ -249,11 +314,13 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
       forget(child);
       // The reading streams may still hold the last lines; give them a tick.
       setImmediate(() => {
-        if (!settled) {
-          fail(`cloudflared ${describeExit(code, signal)} before the tunnel was ready`);
+        if (!settled && watched && (code === 126 || code === 127)) {
+          failWith(new TargetError(`could not run ${options.bin}: ${code === 127 ? 'not found' : 'not executable'}`, ['Check the path, or pass --cloudflared PATH.']));
+        } else if (!settled) {
+          fail(`cloudflared ${describeExit(code, signal, watched)} before the tunnel was ready`);
         } else if (!stopping) {
           const lastError = [...lines].reverse().map(parseLogLine).find((e) => e.kind === 'error') as { message: string } | undefined;
-          diedResolve(`cloudflared ${describeExit(code, signal)}${lastError ? `: ${lastError.message}` : ''}`);
+          diedResolve(`cloudflared ${describeExit(code, signal, watched)}${lastError ? `: ${lastError.message}` : ''}`);
         }
         exitWaiters.splice(0).forEach((w) => w());
       });
