@@ -22,6 +22,7 @@ interface FakeState {
   pid: number;
   publicUrl: string;
   localUrl: string;
+  envKeys: string[];
 }
 
 
@@ -167,14 +168,44 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(await gone(pid)).toBe(true);
   });
 
-  it('listen --tunnel: a closed terminal (SIGHUP) still takes cloudflared down', async () => {
-    const p = start(['listen', '--port', '0', '--tunnel', '--secret', 's3cret']);
+  it('listen --tunnel: a closed terminal (SIGHUP) stops gracefully, even with a cloudflared that ignores SIGTERM', async () => {
+    const p = start(['listen', '--port', '0', '--tunnel', '--secret', 's3cret'], { FAKE_CLOUDFLARED_MODE: 'ignore-sigterm' });
     await p.waitFor(/Public payload URL/);
     const { pid } = state();
     expect(alive(pid)).toBe(true);
     const exit = await p.stop('SIGHUP');
-    expect(exit.signal === 'SIGHUP' || exit.code === 0).toBe(true);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(p.stderr()).toMatch(/cloudflared ignored SIGTERM; killed it/);
+    expect(p.stderr()).toMatch(/Stopped after /);
     expect(await gone(pid, 2000)).toBe(true);
+  });
+
+  it.each([
+    ['listen --tunnel', ['listen', '--port', '0', '--tunnel', '--secret', 's3cret']],
+    ['tunnel', ['tunnel', '--port', '0']],
+  ])('%s: SIGKILLed, hookctl leaves no cloudflared behind (the watchdog stops it within 3 s)', async (_name, args) => {
+    const p = start(args.map((a) => (a === '0' && args[0] === 'tunnel' ? String(originPort) : a)), { FAKE_CLOUDFLARED_MODE: 'ignore-sigterm' });
+    await p.waitFor(/Public payload URL|Payload URL/);
+    const { pid } = state();
+    expect(alive(pid)).toBe(true);
+    await p.stop('SIGKILL');
+    expect(await gone(pid, 3000)).toBe(true);
+  });
+
+  it('cloudflared gets no credentials in its environment', async () => {
+    const p = start(['tunnel', '--port', String(originPort)], {
+      GITHUB_TOKEN: 'ghp_x',
+      GH_TOKEN: 'gho_x',
+      HOOKCTL_SECRET: 's',
+      GITHUB_WEBHOOK_SECRET: 's',
+      GITHUB_APP_PRIVATE_KEY: 'k',
+      SOME_OTHER: 'kept',
+    });
+    await p.waitFor(/Forwarding requests/);
+    const keys = state().envKeys;
+    for (const secret of ['GITHUB_TOKEN', 'GH_TOKEN', 'HOOKCTL_SECRET', 'GITHUB_WEBHOOK_SECRET', 'GITHUB_APP_PRIVATE_KEY']) expect(keys).not.toContain(secret);
+    expect(keys).toContain('SOME_OTHER');
+    expect(keys).toContain('HOME');
   });
 
   it('binary resolution: --cloudflared wins over CLOUDFLARED_BIN, which wins over PATH', async () => {

@@ -1,0 +1,116 @@
+/**
+ * Hardening on the built CLI: signals (SIGHUP, a second Ctrl+C), text from senders that tries
+ * to drive the terminal, and hop-by-hop headers named in Connection.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { postDelivery, postRaw } from '../helpers/webhook-apps.js';
+
+let box: Sandbox;
+let children: LongRunning[] = [];
+let servers: { close(): Promise<void> | void }[] = [];
+
+async function startListen(args: string[] = []): Promise<{ cli: LongRunning; url: string }> {
+  const cli = startCli(['listen', '--port', '0', ...args], { env: box.env });
+  children.push(cli);
+  const m = await cli.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  return { cli, url: `http://127.0.0.1:${m[1]}/` };
+}
+
+beforeEach(() => {
+  box = sandbox();
+});
+afterEach(async () => {
+  for (const c of children) await c.stop('SIGKILL');
+  for (const s of servers) await s.close();
+  children = [];
+  servers = [];
+  box.cleanup();
+});
+
+describe('signals', () => {
+  it('a closed terminal (SIGHUP) stops a plain listen gracefully, with its summary, exit 0', async () => {
+    const { cli, url } = await startListen();
+    expect((await postDelivery(url, '{"action":"opened"}')).status).toBe(200);
+    await cli.waitFor(/issues\.opened/);
+    expect(await cli.stop('SIGHUP')).toEqual({ code: 0, signal: null });
+    expect(cli.stderr()).toMatch(/Stopped after .*: 1 accepted, 0 rejected/);
+  });
+
+  it('a second Ctrl+C while a forward is slow stops at once (exit 130); the first says how', async () => {
+    const slow: Server = createServer(() => undefined); // never answers
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    servers.push({ close: () => new Promise<void>((r) => { slow.closeAllConnections(); slow.close(() => r()); }) });
+    const appUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+    const { cli, url } = await startListen(['--forward-to', appUrl]);
+    expect((await postDelivery(url, '{"action":"opened"}')).status).toBe(200);
+    await cli.waitFor(/issues\.opened/);
+    cli.child.kill('SIGINT');
+    await cli.waitFor(/Ctrl\+C again to stop now/);
+    const began = Date.now();
+    cli.child.kill('SIGINT');
+    const exit = await cli.exited;
+    expect(exit.code).toBe(130);
+    expect(Date.now() - began).toBeLessThan(1500);
+    expect(cli.stderr()).toMatch(/Stopped at once/);
+    expect(cli.stderr()).not.toMatch(/error:/);
+  });
+});
+
+describe('text from a sender never reaches the terminal as control sequences', () => {
+  it('ESC, OSC titles and OSC 8 links in action, repository, sender and headers are escaped by listen, deliveries list and show', async () => {
+    const { cli, url } = await startListen();
+    const payload = JSON.stringify({
+      action: '\u001b[2J\u001b[Hopened',
+      repository: { full_name: '\u001b]0;pwned\u0007o/r' },
+      sender: { login: '\u001b]8;;https://evil.example/\u001b\\click\u001b]8;;\u001b\\' },
+    });
+    // Header values cannot carry C0 controls, but latin-1 bytes decode to C1 ones (0x9b is CSI).
+    const res = await postRaw(url, payload, { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': 'esc-1', 'x-evil': 'a\u009b2Jb' });
+    expect(res.status).toBe(200);
+    await cli.waitFor(/\\x1b\[2J/);
+    await cli.stop('SIGINT');
+    expect(cli.stdout()).not.toContain('\u001b');
+    expect(cli.stdout()).toContain('\\x1b[2J');
+    for (const args of [['deliveries', 'list'], ['deliveries', 'show', 'esc-1']]) {
+      const r = await runCli(args, { env: box.env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('\u001b');
+      expect(r.stdout).not.toContain('\u0007');
+      expect(r.stdout).not.toContain('\u009b');
+    }
+  });
+});
+
+describe('hop-by-hop headers', () => {
+  let capture: CaptureServer;
+  beforeEach(async () => {
+    capture = await startCaptureServer();
+    servers.push(capture);
+  });
+
+  it('headers named in Connection are neither forwarded nor replayed (RFC 9110)', async () => {
+    const { cli, url } = await startListen(['--forward-to', capture.url]);
+    const res = await postRaw(url, '{"action":"opened"}', {
+      'content-type': 'application/json',
+      'x-github-event': 'issues',
+      'x-github-delivery': 'hop-1',
+      connection: 'keep-alive, X-Secret-Hop',
+      'x-secret-hop': 'do-not-pass-on',
+      'x-end-to-end': 'pass-on',
+    });
+    expect(res.status).toBe(200);
+    await cli.waitFor(/forwarded → 200/);
+    await cli.stop('SIGINT');
+    const replay = await runCli(['replay', 'hop-1', '--to', capture.url], { env: box.env });
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(capture.requests).toHaveLength(2);
+    for (const req of capture.requests) {
+      expect(req.headers['x-secret-hop']).toBeUndefined();
+      expect(req.headers['x-end-to-end']).toBe('pass-on');
+    }
+  });
+});
