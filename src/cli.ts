@@ -4,37 +4,23 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { AppContext } from './context.js';
-import { ExitCode, UsageError } from './errors.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function int(name: string, min = 0) {
-  return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < min) {
-      throw new UsageError(`${name} must be a whole number${min > 0 ? ` ≥ ${min}` : ''}, got "${value}"`);
-    }
-    return Number(value);
-  };
-}
-
-function port(value: string): number {
-  const n = int('--port')(value);
-  if (n > 65535) throw new UsageError(`--port must be between 0 and 65535, got ${value}`);
-  return n;
-}
-
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
-}
-
-// Shared options: one declaration (and one help text) each.
-const secretOption = (what = 'webhook secret') =>
-  new Option('-s, --secret <secret>', `${what} (repeatable for a rotation; default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser(collect);
-const apiUrlOption = () => new Option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL, then https://api.github.com)');
-const storeOption = () => new Option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)');
-const cloudflaredOption = () => new Option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)');
-const contentTypeOption = () => new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json');
-const jsonOption = (what = 'print JSON') => new Option('--json', what);
+import { ExitCode } from './errors.js';
+import {
+  apiUrlOption,
+  cloudflaredOption,
+  collect,
+  contentTypeOption,
+  examples,
+  int,
+  jsonOption,
+  once,
+  port,
+  secretOption,
+  setOption,
+  storeOption,
+  verboseOption,
+  yesOption,
+} from './commands/shared/options.js';
 
 type Runner = (ctx: AppContext, ...args: any[]) => Promise<number | void>;
 
@@ -76,7 +62,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   program
     .command('listen')
     .description('receive, verify and store webhook deliveries; forward them to your app')
-    .option('-p, --port <port>', 'port to listen on', port, 5000)
+    .option('-p, --port <port>', 'port to listen on', port(), 5000)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--path <path>', 'accept deliveries only on this path (default: every path)')
     .addOption(secretOption())
@@ -108,15 +94,18 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('-t, --to <url>', 'target URL', 'http://127.0.0.1:5000/')
     .addOption(secretOption())
     .option('--payload <file|->', 'send your own JSON (signed over its exact bytes)')
-    .option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true', collect)
+    .addOption(setOption())
     .option('--repo <owner/repo>', 'rewrite the repository everywhere it appears')
     .option('--sender <login>', 'rewrite the sender everywhere it appears')
     .addOption(contentTypeOption())
     .option('--delivery-id <guid>', 'X-GitHub-Delivery to send (default: a random GUID)')
     .option('--hook-id <id>', 'X-GitHub-Hook-ID to send')
+    .option('-H, --header <name:value>', 'add or replace a header (repeatable)', collect)
     .option('-n, --count <n>', 'send N deliveries', int('--count', 1), 1)
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 8)
     .option('--validate', 'check the payload against GitHub\'s schema before sending')
+    .option('--dry-run', 'print the exact request and send nothing')
+    .addOption(verboseOption())
     .option('--list', 'list every event and action in the catalog')
     .addOption(jsonOption('print JSON results'))
     .addHelpText(
@@ -126,6 +115,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl send push --secret "$SECRET" --to http://localhost:3000/webhooks',
         'hookctl send issues.opened --repo octo-org/api --sender monalisa --set issue.title="Crash on start"',
         'hookctl send pull_request.opened --payload delivery.json --secret "$SECRET"',
+        'hookctl send push --header "X-Request-Id: 42" --dry-run',
         'hookctl send --list',
       ]),
     )
@@ -137,7 +127,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .argument('[ids...]', 'delivery GUIDs, local ids, or unique prefixes of either')
     .option('-t, --to <url>', 'target URL (default: where the delivery was first received)')
     .addOption(secretOption('re-sign for the target with this secret'))
-    .option('--new-delivery-id', 'send a fresh X-GitHub-Delivery GUID')
+    .option('--new-delivery-id', 'send a fresh X-GitHub-Delivery GUID (printed, and kept with the attempt)')
+    .addOption(setOption())
+    .option('--payload <file|->', 'send this JSON instead of the stored payload (signed anew; the original is kept)')
+    .option('--edit', 'edit the payload in $VISUAL/$EDITOR first (on a terminal)')
     .option('--all', 'replay every stored delivery')
     .option('--event <event>', 'replay deliveries of this event (event or event.action)')
     .option('--since <when>', 'replay deliveries received since WHEN (10m, 2h, 1d or ISO 8601)')
@@ -148,11 +141,13 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--hook-id <id>', 'with --from-github: the hook (default: the remembered or only hook)')
     .option('--redeliver', 'with --from-github: ask GitHub to redeliver it')
     .addOption(apiUrlOption())
+    .addOption(verboseOption())
     .addOption(jsonOption('print one JSON record per attempt (NDJSON)'))
     .addHelpText(
       'after',
       examples([
         'hookctl replay 3f2a',
+        'hookctl replay 3f2a --set pull_request.title="Retitled" --secret "$SECRET"',
         'hookctl replay 3f2a --to http://localhost:3000/webhooks --secret "$SECRET"',
         'hookctl replay --event pull_request --since 1h',
         'hookctl replay 6c1a0f00-... --from-github octo-org/octo-repo --redeliver',
@@ -164,9 +159,13 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   deliveries
     .command('list', { isDefault: true })
     .description('list stored deliveries, newest first')
+    .argument('[unexpected...]')
     .option('--event <event>', 'only this event (event or event.action)')
     .option('--since <when>', 'received since WHEN (10m, 2h, 1d or ISO 8601)')
+    .option('--status <code>', 'only what listen answered with this status (401) or class (4xx)')
+    .option('--signature <verdict>', 'only this signature verdict: valid, invalid, missing, unchecked')
     .option('--limit <n>', 'at most N rows', int('--limit', 1), 30)
+    .option('-f, --follow', 'then print new deliveries as they arrive (Ctrl+C to stop)')
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).list })));
@@ -175,6 +174,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('show one delivery: headers, verdicts, forward and replay attempts, payload')
     .argument('<id>', 'delivery GUID, local id, or a unique prefix')
     .option('--raw', 'write the exact body bytes to stdout')
+    .option('--no-payload', 'leave the payload out')
     .addOption(storeOption())
     .addOption(jsonOption())
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).show })));
@@ -183,8 +183,25 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('export a delivery as a curl command or a test fixture')
     .argument('<id>', 'delivery GUID, local id, or a unique prefix')
     .addOption(new Option('--format <format>', 'output format').choices(['curl', 'fixture']).default('curl'))
+    .option('-t, --to <url>', 'with --format curl: send it here instead of where it was received')
     .addOption(storeOption())
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).exportDelivery })));
+  deliveries
+    .command('rm')
+    .description('delete stored deliveries (a full GUID deletes every attempt of it)')
+    .argument('<ids...>', 'delivery GUIDs, local ids, or unique prefixes')
+    .addOption(yesOption())
+    .addOption(storeOption())
+    .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).rm })));
+  deliveries
+    .command('prune')
+    .description('delete old deliveries and give the space back')
+    .option('--older-than <age>', 'received longer ago than this (30d, 12h, or an ISO 8601 date)')
+    .option('--keep <n>', 'keep the newest N (with --older-than: keep them even when older)', int('--keep'))
+    .addOption(yesOption())
+    .addOption(storeOption())
+    .addHelpText('after', examples(['hookctl deliveries prune --older-than 30d', 'hookctl deliveries prune --keep 1000 --yes']))
+    .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).prune })));
   deliveries
     .command('pull')
     .description('import a hook\'s recent deliveries from GitHub into the local store')
@@ -234,6 +251,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .argument('<owner/repo>', 'repository')
     .argument('<hook-id>', 'hook id')
     .description('delete a webhook')
+    .addOption(yesOption())
     .addOption(apiUrlOption())
     .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).remove })));
   hooks
@@ -247,7 +265,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   program
     .command('tunnel')
     .description('expose a local server through a cloudflared quick tunnel')
-    .option('-p, --port <port>', 'local port to expose', port, 5000)
+    .option('-p, --port <port>', 'local port to expose', port(), 5000)
     .option('--path <path>', 'path appended to the tunnel URL for the payload URL')
     .option('--register <owner/repo>', 'point this repository\'s webhook at the tunnel')
     .option('--events <list>', 'with --register: events to subscribe to')
@@ -269,7 +287,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('check a signature offline and explain a mismatch')
     .argument('[file]', 'body file, or - for stdin', '-')
     .addOption(secretOption())
-    .requiredOption('--signature <sig>', 'the X-Hub-Signature-256 (sha256=…) or X-Hub-Signature (sha1=…) value')
+    .addOption(new Option('--signature <sig>', 'the X-Hub-Signature-256 (sha256=…) or X-Hub-Signature (sha1=…) value').argParser(once('--signature')).makeOptionMandatory())
     .addHelpText('after', examples(['hookctl verify --secret "$SECRET" --signature sha256=757107… body.json']))
     .action(lazy(() => import('./commands/verify.js')));
 

@@ -1,143 +1,133 @@
 /**
- * `hookctl deliveries list|show|export`: read the delivery store. (`pull` lives in
- * deliveries-pull.ts.)
+ * `hookctl deliveries list|show|export`: read the delivery store. (`pull` is in
+ * deliveries-pull.ts, `rm` and `prune` in deliveries-manage.ts.)
  */
 import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
+import { curlCommand, fixture } from '../core/deliver/export.js';
+import { parseTargetUrl } from '../core/deliver/url.js';
 import { openStore, type Store } from '../core/store/store.js';
-import type { AttemptRecord, DeliverySummary, StoredDelivery } from '../core/store/types.js';
-import { forwardableHeaders, headerPairs } from '../core/webhook/headers.js';
-import { eventName, formatBytes, formatDuration, formatStatus, timeAgo } from '../ui/format.js';
-import type { Colors } from '../ui/io.js';
-import { printJson, toRecord } from '../ui/records.js';
-import { safe, safeBlock } from '../ui/sanitize.js';
-import { table } from '../ui/table.js';
+import type { DeliveryFilter, DeliverySummary, SignatureVerdict, StoredDelivery } from '../core/store/types.js';
+import { headerPairs } from '../core/webhook/headers.js';
+import { deliveryDetail, deliveryTable, listRow } from '../ui/delivery-view.js';
+import { page } from '../ui/pager.js';
+import { printJson, printJsonLine, toRecord } from '../ui/records.js';
+import { Columns } from '../ui/lines.js';
 import { sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
+import { stopSignals } from './shared/signals.js';
+import { noStore, openExisting, storeFile } from './shared/store.js';
 
 interface ListOptions {
   event?: string;
   since?: string;
+  status?: string;
+  signature?: string;
   limit?: number;
+  follow?: boolean;
   store?: string;
   json?: boolean;
 }
 
 interface ShowOptions {
   raw?: boolean;
+  payload?: boolean;
   store?: string;
   json?: boolean;
 }
 
 interface ExportOptions {
   format?: 'curl' | 'fixture';
+  to?: string;
   store?: string;
 }
 
-function storeFile(ctx: AppContext, flag?: string): string {
-  return flag ?? ctx.paths.store;
-}
+const VERDICTS: readonly SignatureVerdict[] = ['valid', 'invalid', 'missing', 'unchecked'];
 
-function noStore(ctx: AppContext, file: string, flag?: string): UsageError {
-  void ctx;
-  return new UsageError(`no deliveries stored yet (${file} does not exist)`, [
-    flag ? 'Check the --store path.' : 'Run hookctl listen, then send it something: hookctl send pull_request.opened',
-  ]);
-}
-
-function signatureCell(c: Colors, d: DeliverySummary): string {
-  switch (d.signature) {
-    case 'valid':
-      return c.green(d.signatureAlgorithm === 'sha1' ? 'valid (sha1)' : 'valid');
-    case 'unchecked':
-      return c.dim('unchecked');
-    default:
-      return c.red(d.signature);
+function listFilter(ctx: AppContext, options: ListOptions): DeliveryFilter {
+  if (options.event) parseEventList(options.event, { flag: '--event' });
+  if (options.status !== undefined && !/^([1-5]\d\d|[1-5]xx)$/i.test(options.status)) {
+    throw new UsageError(`--status takes an HTTP status (401) or a class (4xx), got "${options.status}"`);
   }
+  if (options.signature !== undefined && !VERDICTS.includes(options.signature as SignatureVerdict)) {
+    throw new UsageError(`--signature must be one of ${VERDICTS.join(', ')}, got "${options.signature}"`);
+  }
+  return { event: options.event, since: sinceOption(ctx, options.since), status: options.status, signature: options.signature as SignatureVerdict | undefined };
 }
 
-function forwardCell(c: Colors, f: AttemptRecord | null): string {
-  if (!f) return c.dim('-');
-  return f.status === null ? c.red('failed') : formatStatus(c, f.status);
-}
+const SUBCOMMANDS = ['list', 'show', 'export', 'pull', 'rm', 'prune'];
 
-export async function list(ctx: AppContext, options: ListOptions): Promise<number> {
+export async function list(ctx: AppContext, options: ListOptions, unexpected: string[] = []): Promise<number> {
+  if (unexpected.length > 0) {
+    const { closestMatches } = await import('../core/catalog/catalog.js');
+    throw new UsageError(`unknown command "deliveries ${unexpected[0]}"`, [`Did you mean: ${closestMatches(unexpected[0], SUBCOMMANDS, 3).map((s) => `deliveries ${s}`).join(', ')}?`, 'See hookctl deliveries --help.']);
+  }
   const { io } = ctx;
   const file = storeFile(ctx, options.store);
-  const since = sinceOption(ctx, options.since);
-  if (options.event) parseEventList(options.event, { flag: '--event' });
-  let rows: DeliverySummary[] = [];
-  if (existsSync(file)) {
-    const store = openStore(file);
-    try {
-      rows = store.list({ event: options.event, since, limit: options.limit ?? 30 });
-    } finally {
-      store.close();
+  const filter = listFilter(ctx, options);
+  const limit = options.limit ?? 30;
+  if (!existsSync(file)) {
+    if (options.store || !options.follow) {
+      if (options.store) throw noStore(file, options.store);
+      if (options.json) printJson(io, []);
+      else io.err(`No deliveries stored yet in ${file}. Run hookctl listen, then: hookctl send pull_request.opened`);
+      return 0;
     }
-  } else if (options.store) {
-    throw noStore(ctx, file, options.store);
   }
-  if (options.json) {
-    printJson(io, rows.map((r) => toRecord(r)));
-    return 0;
-  }
-  if (rows.length === 0) {
-    const filtered = options.event || options.since;
-    io.err(filtered ? 'No stored deliveries match.' : 'No deliveries stored yet. Run hookctl listen, then: hookctl send pull_request.opened');
-    return 0;
-  }
-  const c = io.color;
-  const now = ctx.now();
-  io.out(
-    table(
-      c,
-      ['ID', 'EVENT', 'REPOSITORY', 'SENDER', 'SIGNATURE', 'STATUS', 'FORWARD', 'RECEIVED'],
-      rows.map((d) => [
-        c.cyan(d.id),
-        (d.event ? safe(eventName(d.event, d.action)) : c.dim('(none)')) + (d.attempt > 1 ? c.magenta(` ↻${d.attempt}`) : ''),
-        d.repository ? safe(d.repository) : c.dim('-'),
-        d.sender ? safe(d.sender) : c.dim('-'),
-        signatureCell(c, d),
-        formatStatus(c, d.status) + (d.source === 'github' ? c.dim(' (github)') : ''),
-        forwardCell(c, d.forward),
-        timeAgo(new Date(d.receivedAt), now),
-      ]),
-    ),
-  );
-  return 0;
-}
-
-function openExisting(ctx: AppContext, flag?: string): Store {
-  const file = storeFile(ctx, flag);
-  if (!existsSync(file)) throw noStore(ctx, file, flag);
-  return openStore(file);
-}
-
-/** The payload, pretty-printed for reading (the stored bytes are never changed). */
-function prettyPayload(d: StoredDelivery): string {
-  let text = d.body.toString('utf8');
-  if (d.contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    text = new URLSearchParams(text).get('payload') ?? text;
-  }
+  const store = openStore(file);
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
+    const rows = store.list({ ...filter, limit });
+    if (options.follow) return await follow(ctx, store, filter, rows, options);
+    if (options.json) {
+      printJson(io, rows.map((r) => toRecord(r)));
+      return 0;
+    }
+    if (rows.length === 0) {
+      const filtered = options.event || options.since || options.status || options.signature;
+      io.err(filtered ? `No deliveries in ${file} match.` : `No deliveries stored yet in ${file}. Run hookctl listen, then: hookctl send pull_request.opened`);
+      return 0;
+    }
+    io.out(deliveryTable(io.color, rows, ctx.now()));
+    const total = rows.length < limit ? rows.length : store.count(filter);
+    if (total > rows.length && io.isStdoutTTY) io.err(io.errColor.dim(`showing ${rows.length} of ${total} (--limit N for more)`));
+    else if (total > rows.length) io.err(`showing ${rows.length} of ${total} (--limit N for more)`);
+    return 0;
+  } finally {
+    store.close();
   }
 }
 
-function attemptLine(c: Colors, a: AttemptRecord): string {
-  const result = a.status === null ? c.red(`failed: ${safe(a.error ?? 'no answer')}`) : formatStatus(c, a.status);
-  return `  ${c.dim(a.at)}  ${result}  ${c.dim(formatDuration(a.durationMs))}  ${safe(a.url)}`;
+/** --follow: the newest rows, then every new one as it arrives (like tail -f), until Ctrl+C. */
+async function follow(ctx: AppContext, store: Store, filter: DeliveryFilter, recent: DeliverySummary[], options: ListOptions): Promise<number> {
+  const { io } = ctx;
+  const c = io.color;
+  const columns = new Columns([7, 20, 22, 12, 9, 6, 7]);
+  const print = (d: DeliverySummary) => (options.json ? printJsonLine(io, toRecord(d)) : io.out(columns.line(listRow(c, d, ctx.now()))));
+  if (!options.json) io.err(io.errColor.dim(`Following ${store.file} (Ctrl+C to stop)`));
+  for (const d of [...recent].reverse()) print(d);
+  let last = store.maxSeq();
+  const signals = stopSignals();
+  try {
+    while (!signals.abort.aborted) {
+      await Promise.race([new Promise((r) => setTimeout(r, 200)), signals.stopped]);
+      for (const d of store.list({ ...filter, afterSeq: last, limit: 1000 }).reverse()) {
+        last = d.seq;
+        print(d);
+      }
+    }
+    return 0;
+  } finally {
+    signals.dispose();
+  }
 }
 
 export async function show(ctx: AppContext, options: ShowOptions, ref: string): Promise<number> {
   const { io } = ctx;
   const store = openExisting(ctx, options.store);
   let d: StoredDelivery;
-  let attempts: AttemptRecord[];
+  let attempts;
   try {
     d = resolveDelivery(store, ref);
     attempts = store.attempts(d.id);
@@ -149,104 +139,23 @@ export async function show(ctx: AppContext, options: ShowOptions, ref: string): 
     return 0;
   }
   if (options.json) {
-    printJson(io, { ...toRecord(d, attempts), headers: headerPairs(d.rawHeaders), body: d.body.toString('utf8') });
+    const body = options.payload === false ? {} : { body: d.body.toString('utf8') };
+    printJson(io, { ...toRecord(d, attempts), headers: headerPairs(d.rawHeaders), attempts, ...body });
     return 0;
   }
-  const c = io.color;
-  const label = (s: string) => c.dim(s.padEnd(11));
-  const lines: string[] = [];
-  lines.push(`${c.cyan(c.bold(d.id))}  ${c.bold(d.event ? safe(eventName(d.event, d.action)) : '(no event)')}${d.attempt > 1 ? c.magenta(`  ↻ attempt ${d.attempt}`) : ''}`);
-  lines.push(`${label('Delivery')}${d.deliveryId ? safe(d.deliveryId) : c.dim('(no X-GitHub-Delivery)')}`);
-  lines.push(`${label('Received')}${d.receivedAt} (${timeAgo(new Date(d.receivedAt), ctx.now())})${d.remoteAddress ? ` from ${d.remoteAddress}` : ''}`);
-  lines.push(`${label('At')}${safe(d.method)} ${safe(d.url ?? d.path)}`);
-  if (d.repository) lines.push(`${label('Repository')}${safe(d.repository)}`);
-  if (d.sender) lines.push(`${label('Sender')}${safe(d.sender)}`);
-  lines.push(`${label('Signature')}${signatureCell(c, d)}${d.signatureReason ? `: ${safe(d.signatureReason)}` : ''}`);
-  lines.push(`${label('Answered')}${formatStatus(c, d.status)}${d.rejectReason ? `  ${safe(d.rejectReason)}` : ''}`);
-  if (d.github) {
-    lines.push(`${label('GitHub')}${safe(d.github.status ?? '')}${d.github.statusCode !== null ? ` (${d.github.statusCode})` : ''}${d.github.redelivery ? ', a redelivery' : ''}`);
-  }
-  if (d.schema) {
-    const schema =
-      d.schema.status === 'valid'
-        ? c.green('matches GitHub\'s schema')
-        : d.schema.status === 'unknown'
-          ? c.dim('no schema for this event')
-          : c.yellow(`drift: ${d.schema.violations.length} difference(s)`);
-    lines.push(`${label('Schema')}${schema}`);
-    if (d.schema.status === 'invalid') for (const v of d.schema.violations) lines.push(`  ${safe(v.path || '/')}  ${safe(v.message)}`);
-  }
-  lines.push('', c.bold('Headers'));
-  for (const [name, value] of headerPairs(d.rawHeaders)) lines.push(`  ${safe(name)}: ${safe(value)}`);
-  const forwards = attempts.filter((a) => a.kind === 'forward');
-  const replays = attempts.filter((a) => a.kind === 'replay');
-  if (forwards.length) {
-    lines.push('', c.bold('Forwarded'));
-    for (const a of forwards) lines.push(attemptLine(c, a));
-  }
-  if (replays.length) {
-    lines.push('', c.bold('Replayed'));
-    for (const a of replays) lines.push(attemptLine(c, a));
-  }
-  lines.push('', `${c.bold('Payload')} ${c.dim(`(${formatBytes(d.bytes)}${d.contentType ? `, ${d.contentType}` : ''}; exact bytes: hookctl deliveries show ${d.id} --raw)`)}`);
-  if (d.truncated) {
-    lines.push(c.yellow(`Rejected body: only the first ${formatBytes(d.bytes)} of ${formatBytes(d.bodyBytes)} were kept (sha256 of the whole body: ${d.bodySha256 ?? 'unknown'})`));
-  }
-  lines.push(safeBlock(prettyPayload(d)));
-  io.out(lines.join('\n'));
+  await page(io, deliveryDetail(io.color, d, attempts, ctx.now(), { payload: options.payload }));
   return 0;
 }
 
-/** Single-quote for a POSIX shell. */
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * A printf format (single-quoted) that writes exactly `body`: printable ASCII as is, `%` and
- * `\` doubled, `'` and control bytes as 3-digit octal escapes (POSIX printf), UTF-8 text kept
- * readable when the body is valid UTF-8, any other byte as octal.
- */
-export function printfFormat(body: Buffer): string {
-  const utf8 = Buffer.from(body.toString('utf8'), 'utf8').equals(body);
-  const out: number[] = [];
-  const escape = (text: string) => {
-    for (let i = 0; i < text.length; i++) out.push(text.charCodeAt(i));
-  };
-  body.forEach((byte, i) => {
-    if (byte === 0x25) escape('%%');
-    else if (byte === 0x5c) escape('\\\\');
-    else if (byte === 0x27 || (i === 0 && byte === 0x2d)) escape(`\\${byte.toString(8).padStart(3, '0')}`); // ' and a leading -
-    else if (byte === 0x0a || byte === 0x09 || (byte >= 0x20 && byte < 0x7f) || (byte >= 0x80 && utf8)) out.push(byte);
-    else escape(`\\${byte.toString(8).padStart(3, '0')}`);
-  });
-  return `'${Buffer.from(out).toString(utf8 ? 'utf8' : 'latin1')}'`;
-}
-
-export function curlCommand(d: StoredDelivery): string {
-  const headers = forwardableHeaders(d.rawHeaders);
-  const lines = [`printf ${printfFormat(d.body)} |`, `curl -sS -X POST ${shellQuote(d.url ?? `http://127.0.0.1:5000${d.path}`)}`];
-  for (const [name, value] of Object.entries(headers)) lines.push(`  -H ${shellQuote(`${name}: ${value}`)}`);
-  // No Expect: 100-continue for large bodies; the body comes from stdin, byte for byte.
-  lines.push(`  -H 'Expect:'`, '  --data-binary @-');
-  return lines.join(' \\\n');
-}
-
-export function fixture(d: StoredDelivery): Record<string, unknown> {
-  const utf8 = Buffer.from(d.body.toString('utf8'), 'utf8').equals(d.body);
-  return {
-    event: d.event,
-    action: d.action,
-    deliveryId: d.deliveryId,
-    method: d.method,
-    path: d.path,
-    headers: forwardableHeaders(d.rawHeaders),
-    bodyEncoding: utf8 ? 'utf8' : 'base64',
-    body: utf8 ? d.body.toString('utf8') : d.body.toString('base64'),
-  };
-}
-
 export async function exportDelivery(ctx: AppContext, options: ExportOptions, ref: string): Promise<number> {
+  if (options.to !== undefined) {
+    try {
+      parseTargetUrl(options.to);
+    } catch (err) {
+      throw new UsageError(`--to: ${(err as Error).message}`);
+    }
+    if (options.format === 'fixture') throw new UsageError('--to only applies to --format curl');
+  }
   const store = openExisting(ctx, options.store);
   let d: StoredDelivery;
   try {
@@ -254,7 +163,7 @@ export async function exportDelivery(ctx: AppContext, options: ExportOptions, re
   } finally {
     store.close();
   }
-  if ((options.format ?? 'curl') === 'curl') ctx.io.out(curlCommand(d));
+  if ((options.format ?? 'curl') === 'curl') ctx.io.out(curlCommand(d, options.to));
   else ctx.io.out(JSON.stringify(fixture(d), null, 2));
   return 0;
 }

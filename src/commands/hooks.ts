@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import { deleteHook, listHooks, pingHook, type Hook } from '../core/github/hooks.js';
 import { forgetHook, targetKey } from '../core/github/hookstate.js';
 import { describeTarget, parseRepo } from '../core/github/targets.js';
+import { confirm } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
 import { safe } from '../ui/sanitize.js';
 import { table } from '../ui/table.js';
@@ -55,9 +56,13 @@ export async function list(ctx: AppContext, options: HooksOptions, repo: string)
   return 0;
 }
 
-export async function remove(ctx: AppContext, options: HooksOptions, repo: string, id: string): Promise<number> {
+export async function remove(ctx: AppContext, options: HooksOptions & { yes?: boolean }, repo: string, id: string): Promise<number> {
   const target = parseRepo(repo);
   const hook = parseHookId(id);
+  if (!options.yes && ctx.io.canPrompt() && !(await confirm(ctx.io, `Delete webhook ${hook} of ${describeTarget(target)}? GitHub stops delivering to it at once.`, false))) {
+    ctx.io.err(`Left webhook ${hook} of ${describeTarget(target)} as it was.`);
+    return 0;
+  }
   const client = clientFor(ctx, options);
   await deleteHook(client, target, hook);
   forgetHook(ctx.paths.home, targetKey(client.baseUrl, target), hook);

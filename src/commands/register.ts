@@ -3,7 +3,7 @@
  * idempotently (the hook with the same URL, else the remembered one, else a new one).
  */
 import type { AppContext } from '../context.js';
-import { CancelledError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { ensureHook, pingHook, secretFingerprint, type DesiredHook, type Hook, type HookChange } from '../core/github/hooks.js';
@@ -130,7 +130,10 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
         }
       : undefined,
   });
-  if (result.outcome === 'declined') throw new CancelledError(`left webhook ${result.hook.id} as it was`);
+  if (result.outcome === 'declined') {
+    io.err(`Left webhook ${result.hook.id} of ${describeTarget(target)} as it was.`);
+    return 0;
+  }
   rememberHook(ctx.paths.home, key, {
     hookId: result.hook.id,
     url,

@@ -1,23 +1,23 @@
 /**
- * hookctl replay: stored deliveries, byte for byte, to any endpoint. The body is the exact
- * stored bytes; headers are the original ones minus hop-by-hop, Host and Content-Length.
+ * hookctl replay: stored deliveries, byte for byte, to any endpoint; or edited (--set,
+ * --payload, --edit): new bytes, signed anew, recorded as an attempt with its own body, the
+ * stored original untouched. The request itself is built by core/deliver/replay.
  */
-import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
-import { createDispatcher, isSuccess, postAll, type DeliveryResult, type OutgoingDelivery } from '../core/deliver/post.js';
+import { applyEdits } from '../core/catalog/edits.js';
+import type { DeliveryResult } from '../core/deliver/post.js';
+import { EditError, payloadText, planReplay, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { openStore, type Store } from '../core/store/store.js';
 import type { DeliveryFilter, DeliverySummary, NewAttempt, ReplayableDelivery, StoredDelivery } from '../core/store/types.js';
-import { forwardableHeaders } from '../core/webhook/headers.js';
-import { signatureHeaders } from '../core/webhook/signing.js';
-import { eventName, formatDuration, timeAgo } from '../ui/format.js';
+import { eventName, timeAgo } from '../ui/format.js';
 import { resultLine } from '../ui/lines.js';
-import { Progress } from '../ui/progress.js';
-import { select } from '../ui/prompt.js';
-import { printJsonLine } from '../ui/records.js';
-import { sinceOption } from './shared/input.js';
+import { editText, select } from '../ui/prompt.js';
+import { safe } from '../ui/sanitize.js';
+import { runBatch } from './shared/batch.js';
+import { readInput, sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
 
 export interface ReplayOptions {
@@ -30,6 +30,10 @@ export interface ReplayOptions {
   last?: number;
   concurrency: number;
   store?: string;
+  set?: string[];
+  payload?: string;
+  edit?: boolean;
+  verbose?: boolean;
   fromGithub?: string;
   hookId?: string;
   redeliver?: boolean;
@@ -40,15 +44,21 @@ export interface ReplayOptions {
 export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
 const ATTEMPT_BATCH = 250;
 
-/** The request a replay sends: stored bytes, original headers, optionally a new GUID and fresh signatures. */
-export function replayRequest(d: ReplayableDelivery, url: string, options: { secret?: string; newDeliveryId?: boolean }): OutgoingDelivery {
-  const drop: string[] = [];
-  if (options.secret) drop.push('x-hub-signature', 'x-hub-signature-256');
-  if (options.newDeliveryId) drop.push('x-github-delivery');
-  const headers = forwardableHeaders(d.rawHeaders, drop);
-  if (options.newDeliveryId) headers['X-GitHub-Delivery'] = randomUUID();
-  if (options.secret) Object.assign(headers, signatureHeaders(options.secret, d.body));
-  return { url, body: d.body, headers };
+function checkOptions(options: ReplayOptions, ids: string[]): void {
+  const batch = options.all || options.event || options.since || options.last !== undefined;
+  if (ids.length > 0 && batch) throw new UsageError('give delivery ids, or a batch (--all, --event, --since, --last), not both');
+  const whole = [options.payload !== undefined && '--payload', options.edit && '--edit'].filter(Boolean);
+  if (whole.length > 1) throw new UsageError('give --payload or --edit, not both');
+  if (whole.length && options.set?.length) throw new UsageError(`${whole[0]} replaces the whole payload; --set edits one field: give one of them`);
+  if (whole.length && (batch || ids.length > 1)) throw new UsageError(`${whole[0]} edits one delivery: give exactly one id`);
+  if (options.to) {
+    try {
+      parseTargetUrl(options.to);
+    } catch (err) {
+      throw new UsageError(`--to: ${(err as Error).message}`);
+    }
+  }
+  if (options.event) parseEventList(options.event, { flag: '--event' });
 }
 
 export async function run(ctx: AppContext, options: ReplayOptions, ids: string[] = []): Promise<number> {
@@ -57,31 +67,21 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
     const { run: runFromGithub } = await import('./replay-github.js');
     return runFromGithub(ctx, options, ids);
   }
-  const batch = options.all || options.event || options.since || options.last !== undefined;
-  if (options.to) {
-    try {
-      parseTargetUrl(options.to);
-    } catch (err) {
-      throw new UsageError(`--to: ${(err as Error).message}`);
-    }
-  }
+  checkOptions(options, ids);
   const since = sinceOption(ctx, options.since);
-  if (options.event) parseEventList(options.event, { flag: '--event' });
-  if (ids.length > 0 && batch) throw new UsageError('give delivery ids, or a batch (--all, --event, --since, --last), not both');
-
+  const batch = options.all || options.event || options.since || options.last !== undefined;
   const store = openStore(options.store ?? ctx.paths.store);
   try {
     let source: Iterable<ReplayableDelivery>;
     let total: number;
     if (ids.length > 0) {
-      const found = ids.map((ref) => resolveDelivery(store, ref));
-      source = found;
-      total = found.length;
+      source = ids.map((ref) => resolveDelivery(store, ref));
+      total = ids.length;
     } else if (batch) {
       const filter: DeliveryFilter = { event: options.event, since, last: options.last };
       total = store.count(filter);
       if (total === 0) {
-        ctx.io.err('No stored deliveries match; see `hookctl deliveries list`.');
+        ctx.io.err(`No stored deliveries match in ${store.file}; see \`hookctl deliveries list\`.`);
         return 0;
       }
       // Take exactly the rows that matched at the start: replaying to a listener on the
@@ -91,14 +91,51 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
       if (!ctx.io.canPrompt()) {
         throw new UsageError('which delivery? pass an id (see `hookctl deliveries list`), or --all, --event, --since or --last');
       }
-      const picked = await pickDelivery(ctx, store);
-      source = [picked];
+      source = [await pickDelivery(ctx, store)];
       total = 1;
     }
-    return await replayAll(ctx, store, source, total, options);
+    const edit = await wholeEdit(ctx, options, source);
+    return await replayAll(ctx, store, source, total, options, edit);
   } finally {
     store.close();
   }
+}
+
+/** --payload FILE|- or --edit: the one delivery's new payload. */
+async function wholeEdit(ctx: AppContext, options: ReplayOptions, source: Iterable<ReplayableDelivery>): Promise<PayloadEdit | undefined> {
+  if (options.payload !== undefined) return { exact: await readInput(ctx, options.payload, 'payload') };
+  if (!options.edit) return undefined;
+  if (!ctx.io.canPrompt()) throw new UsageError('--edit opens your editor and needs a terminal; use --payload FILE or --set PATH=VALUE instead');
+  const [d] = [...source];
+  const text = payloadText(d);
+  if (text === null) throw new UsageError(`${d.id} has no JSON payload to edit`);
+  let pretty = text;
+  try {
+    pretty = `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
+  } catch {
+    // not JSON: edit it as it is
+  }
+  const edited = await editText(ctx.io, pretty, `${d.id}.json`);
+  if (edited.trim() === pretty.trim()) throw new UsageError('the payload was not changed; nothing was sent (replay without --edit sends the original)');
+  return { json: edited };
+}
+
+/** --set PATH=VALUE on one stored payload: the edited JSON. */
+function setEdit(d: ReplayableDelivery, set: string[]): PayloadEdit {
+  const text = payloadText(d);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text ?? '');
+  } catch {
+    throw new UsageError(`${d.id}'s payload is not JSON; --set cannot edit it`);
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new UsageError(`${d.id}'s payload is not a JSON object; --set cannot edit it`);
+  try {
+    applyEdits(payload as never, { set });
+  } catch (err) {
+    throw new UsageError(`--set: ${(err as Error).message}`);
+  }
+  return { json: JSON.stringify(payload) };
 }
 
 function* take<T>(items: Iterable<T>, n: number): Generator<T> {
@@ -111,30 +148,38 @@ function* take<T>(items: Iterable<T>, n: number): Generator<T> {
 }
 
 function describe(ctx: AppContext, d: DeliverySummary): string {
-  return `  ${d.id}  ${eventName(d.event ?? '?', d.action).padEnd(28)} ${timeAgo(new Date(d.receivedAt), ctx.now()).padEnd(8)} ${d.deliveryId ?? ''}`;
+  return `${d.id}  ${safe(eventName(d.event ?? '?', d.action)).padEnd(28)} ${timeAgo(new Date(d.receivedAt), ctx.now()).padEnd(8)} ${safe(d.deliveryId ?? '')}`;
 }
 
 async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelivery> {
   const recent = store.list({ limit: 30 });
-  if (recent.length === 0) throw new UsageError('the store has no deliveries yet; receive some with `hookctl listen`');
-  const id = await select(ctx.io, 'Replay which delivery?', recent.map((d) => ({ value: d.id, name: describe(ctx, d).trim() })));
+  if (recent.length === 0) throw new UsageError(`the store ${store.file} has no deliveries yet; receive some with \`hookctl listen\``);
+  const id = await select(ctx.io, 'Replay which delivery?', recent.map((d) => ({ value: d.id, name: describe(ctx, d) })));
   return store.get(id)!;
 }
 
-interface Tally {
-  ok: number;
-  non2xx: number;
-  failed: number;
+function plan(d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined): ReplayPlan {
+  try {
+    const thisEdit = options.set?.length ? setEdit(d, options.set) : edit;
+    return planReplay(d, options.to ?? d.url ?? DEFAULT_TARGET, { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
+  } catch (err) {
+    if (err instanceof EditError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
-async function replayAll(ctx: AppContext, store: Store, source: Iterable<ReplayableDelivery>, total: number, options: ReplayOptions): Promise<number> {
+async function replayAll(
+  ctx: AppContext,
+  store: Store,
+  source: Iterable<ReplayableDelivery>,
+  total: number,
+  options: ReplayOptions,
+  edit: PayloadEdit | undefined,
+): Promise<number> {
   const { io } = ctx;
   const secret = ctx.secrets(options.secret)[0];
   const c = io.color;
-  const tally: Tally = { ok: 0, non2xx: 0, failed: 0 };
-  const progress = !options.json && io.isStderrTTY && total > 1 ? new Progress(io, total) : undefined;
-  const started = performance.now();
-  const dispatcher = createDispatcher(options.concurrency);
+  const plans = new Map<ReplayableDelivery, ReplayPlan>();
   const pending: Promise<unknown>[] = [];
   let attempts: { id: string; attempt: NewAttempt }[] = [];
   const flushAttempts = () => {
@@ -142,61 +187,44 @@ async function replayAll(ctx: AppContext, store: Store, source: Iterable<Replaya
     attempts = [];
     if (batch.length > 0) pending.push(store.enqueue(() => batch.forEach((a) => store.recordAttempt(a.id, a.attempt))).catch(() => Promise.reject(batch.length)));
   };
+  let unsigned = 0;
+  const onResult = (result: DeliveryResult, d: ReplayableDelivery) => {
+    const p = plans.get(d)!;
+    plans.delete(d);
+    if (p.unsigned) unsigned++;
+    // Attempts are written in batches of ATTEMPT_BATCH, one transaction (one sync) each.
+    const attempt: NewAttempt = { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: p.deliveryId, body: p.editedBody, bytes: p.request.body.length, resigned: p.resigned, response: result.responseSnippet ?? null };
+    attempts.push({ id: d.id, attempt });
+    if (attempts.length >= ATTEMPT_BATCH) flushAttempts();
+    let line = resultLine(c, d, result);
+    if (p.deliveryId) line += `\n  ${c.dim(`new X-GitHub-Delivery: ${p.deliveryId}`)}`;
+    if (p.editedBody) line += `\n  ${c.dim(`edited: ${p.editedBody.length} bytes${p.resigned ? ', signed anew' : ', unsigned (no secret)'}; the stored original is unchanged`)}`;
+    const record = { id: d.id, deliveryId: d.deliveryId, event: d.event, action: d.action, url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, bytes: p.request.body.length, resigned: p.resigned, newDeliveryId: p.deliveryId, edited: p.editedBody !== null };
+    return { line, record };
+  };
+  let tally;
   try {
-    await postAll(
+    tally = await runBatch(ctx, {
+      total,
+      concurrency: options.concurrency,
+      json: options.json,
+      verbose: options.verbose,
+      verb: 'Replayed',
       source,
-      (d) => replayRequest(d, options.to ?? d.url ?? DEFAULT_TARGET, { secret, newDeliveryId: options.newDeliveryId }),
-      {
-        concurrency: Math.min(options.concurrency, Math.max(1, total)),
-        dispatcher,
-        onResult: (result: DeliveryResult, d: ReplayableDelivery) => {
-          if (isSuccess(result)) tally.ok++;
-          else if (result.status !== null) tally.non2xx++;
-          else tally.failed++;
-          // Attempts are written in batches of ATTEMPT_BATCH, one transaction (one fsync) each.
-          attempts.push({ id: d.id, attempt: { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error } });
-          if (attempts.length >= ATTEMPT_BATCH) flushAttempts();
-          if (options.json) {
-            printJsonLine(io, {
-              id: d.id,
-              deliveryId: d.deliveryId,
-              event: d.event,
-              action: d.action,
-              url: result.url,
-              status: result.status,
-              durationMs: result.durationMs,
-              error: result.error,
-              bytes: d.body.length,
-              resigned: Boolean(secret),
-              newDeliveryId: Boolean(options.newDeliveryId),
-            });
-            return;
-          }
-          const success = isSuccess(result);
-          if (!progress || !success) {
-            const line = resultLine(c, d, result);
-            if (progress) progress.above(() => io.out(line));
-            else io.out(line);
-          }
-          progress?.tick();
-        },
+      build: (d) => {
+        const p = plan(d, options, secret, edit);
+        plans.set(d, p);
+        return p.request;
       },
-    );
+      onResult,
+    });
   } finally {
     flushAttempts();
-    await dispatcher.close();
-    progress?.clear();
+    const settled = await Promise.allSettled(pending);
+    const unrecorded = settled.reduce((n, s) => n + (s.status === 'rejected' ? Number(s.reason) : 0), 0);
+    if (unrecorded > 0) io.warn(`${unrecorded} replay attempt(s) could not be recorded in ${store.file}`);
   }
-  const settled = await Promise.allSettled(pending);
-  const unrecorded = settled.reduce((n, s) => n + (s.status === 'rejected' ? Number(s.reason) : 0), 0);
-  if (unrecorded > 0) io.warn(`${unrecorded} replay attempt(s) could not be recorded in the store`);
-  const seconds = (performance.now() - started) / 1000;
-  if (!options.json && (total > 1 || tally.ok !== 1)) {
-    const parts = [c.green(`${tally.ok} 2xx`), tally.non2xx ? c.yellow(`${tally.non2xx} non-2xx`) : `${tally.non2xx} non-2xx`, tally.failed ? c.red(`${tally.failed} failed to connect`) : `${tally.failed} failed to connect`];
-    io.err(`Replayed ${total} deliver${total === 1 ? 'y' : 'ies'} in ${formatDuration(seconds * 1000)}${total > 1 ? ` (${Math.round(total / seconds)}/s)` : ''}: ${parts.join(', ')}`);
-  }
-  if (!secret && !options.json && total > 0 && tally.ok + tally.non2xx + tally.failed > 0 && tally.non2xx > 0) {
-    io.err(c.dim('Sent with the original signatures; pass --secret to re-sign for a target with another secret.'));
-  }
+  if (!options.json && !secret && tally.non2xx > 0) io.err(c.dim('Sent with the original signatures; pass --secret to re-sign for a target with another secret.'));
+  if (unsigned > 0) io.warn('the edited payload was sent unsigned: no secret to sign it with (pass --secret or set HOOKCTL_SECRET)');
   return tally.non2xx + tally.failed > 0 ? 1 : 0;
 }

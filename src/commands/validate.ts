@@ -5,8 +5,7 @@ import { documentedActions, validatePayload, type SchemaViolation } from '../cor
 import { describeJsonError } from '../core/webhook/payload.js';
 import { eventName } from '../ui/format.js';
 import { printJson } from '../ui/records.js';
-import { safe } from '../ui/sanitize.js';
-import { pad } from '../ui/table.js';
+import { violationLines } from '../ui/lines.js';
 import { readInput } from './shared/input.js';
 
 export interface ValidateOptions {
@@ -85,8 +84,7 @@ export async function run(ctx: AppContext, options: ValidateOptions, file = '-')
   } else {
     const c = io.color;
     io.out(`${source}: ${violations.length} ${violations.length === 1 ? 'violation' : 'violations'} of GitHub's ${name} schema`);
-    const width = Math.min(48, Math.max(...violations.map((v) => (v.path || '/').length)));
-    for (const v of violations) io.out(`  ${c.bold(pad(safe(v.path || '/'), width))}  ${safe(v.message)}`);
+    for (const line of violationLines(c, violations)) io.out(line);
   }
   return valid ? 0 : 1;
 }

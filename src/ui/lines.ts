@@ -5,7 +5,7 @@
  */
 import type { Colors } from './io.js';
 import { clockTime, eventName, formatDuration, formatStatus, truncate } from './format.js';
-import { safe } from './sanitize.js';
+import { safe, safeBlock } from './sanitize.js';
 import { pad, visibleWidth } from './table.js';
 
 /** "✓ signed", "✗ bad sig"…: a signature verdict at a glance. */
@@ -115,4 +115,18 @@ export function resultLine(c: Colors, label: { id?: string; event: string | null
   if (r.error) line += ` ${c.red(safe(r.error))}`;
   else if (!ok && r.responseSnippet) line += ` ${c.dim(safe(truncate(r.responseSnippet, 160)))}`;
   return line;
+}
+
+/** A schema violation per line, paths aligned: the same for `validate` and `send --validate`. */
+export function violationLines(c: Colors, violations: readonly { path: string; message: string }[]): string[] {
+  const width = Math.min(48, Math.max(...violations.map((v) => (v.path || '/').length)));
+  return violations.map((v) => `  ${c.bold(pad(safe(v.path || '/'), width))}  ${safe(v.message)}`);
+}
+
+/** A request as it goes on the wire (send --dry-run): request line, headers, blank line, body. */
+export function requestText(request: { url: string; headers: Record<string, string>; body: Uint8Array }): string {
+  const url = new URL(request.url);
+  const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+  const lines = [`POST ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, ...Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`, ''];
+  return `${lines.join('\n')}\n${safeBlock(body.toString('utf8'))}`;
 }

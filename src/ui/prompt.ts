@@ -3,6 +3,7 @@
  * after io.canPrompt() said yes: callers check first and otherwise raise a usage error that
  * names the flag to pass.
  */
+import { HookctlError } from '../errors.js';
 import type { IO } from './io.js';
 
 type Prompts = typeof import('@inquirer/prompts');
@@ -46,4 +47,32 @@ export async function checkbox<T>(io: IO, message: string, choices: Choice<T>[],
 /** A searchable list: `source(term)` gives the choices for what was typed. */
 export async function search<T>(io: IO, message: string, source: (term: string) => Choice<T>[]): Promise<T> {
   return (await prompts()).search<T>({ message, source: (term) => source(term ?? '') }, streams(io));
+}
+
+/**
+ * Open $VISUAL or $EDITOR (else vi; notepad on Windows) on `text` in a private temporary file
+ * and return what was saved. The file is 0600 in a 0700 folder and removed afterwards.
+ */
+export async function editText(io: IO, text: string, name: string): Promise<string> {
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const editor = io.env.VISUAL || io.env.EDITOR || (process.platform === 'win32' ? 'notepad' : 'vi');
+  const dir = mkdtempSync(join(tmpdir(), 'hookctl-edit-'));
+  const file = join(dir, name);
+  try {
+    writeFileSync(file, text, { mode: 0o600 });
+    // The editor command may carry arguments ("code --wait"): a shell splits it.
+    const result =
+      process.platform === 'win32'
+        ? spawnSync(`${editor} "${file}"`, { stdio: 'inherit', shell: true, env: io.env })
+        : spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'hookctl-edit', file], { stdio: 'inherit', env: io.env });
+    if (result.error || result.status !== 0) {
+      throw new HookctlError(`the editor (${editor}) ${result.error ? `could not run: ${result.error.message}` : `exited with ${result.status}`}; nothing was sent`);
+    }
+    return readFileSync(file, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

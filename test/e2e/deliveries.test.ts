@@ -144,7 +144,7 @@ describe('hookctl deliveries', () => {
     expect(amb.stderr).toMatch(/abcd0002-bbbb/);
     const none = await runCli(['deliveries', 'export', 'zzzz'], { env: box.env });
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/no stored delivery matches "zzzz"/);
+    expect(none.stderr).toMatch(/no delivery in \S+deliveries\.db matches "zzzz"/);
     expect(none.stderr).toMatch(/hookctl deliveries list/);
   });
 });

@@ -211,7 +211,7 @@ describe('hookctl replay', () => {
     expect(amb.stderr).toContain('abcd0000-0000-4000-8000-000000000001');
     const none = await runCli(['replay', 'ffff', '--store', storeFile], { env: box.env });
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/no stored delivery matches "ffff"/);
+    expect(none.stderr).toContain(`no delivery in ${storeFile} matches "ffff"`);
     expect(none.stderr).toMatch(/hookctl deliveries list/);
     const nothing = await runCli(['replay', '--store', storeFile], { env: box.env });
     expect(nothing.code).toBe(2);

@@ -112,9 +112,11 @@ describe('prompts in a pseudo-terminal', () => {
   it('shows the difference on a TTY and asks before updating; "n" leaves the hook alone', async () => {
     gh.stub({ method: 'GET', path: HOOKS }, { body: [makeHook({ id: 41, url: 'https://x.example.com/', events: ['push'], contentType: 'form' })] });
     const r = await inPty(['register', 'octo-org/octo-repo', '--url', 'https://x.example.com/', '--events', 'push'], [['Update it\\?', 'n\r']], { ...box.env, GITHUB_TOKEN: 'tok' });
-    expect(r.code).toBe(130);
+    // The user's choice, said plainly: not an error.
+    expect(r.code).toBe(0);
     expect(r.transcript).toContain('content_type: form → json');
-    expect(r.transcript).toContain('left webhook 41 as it was');
+    expect(r.transcript).toContain('Left webhook 41 of octo-org/octo-repo as it was.');
+    expect(r.transcript).not.toContain('error:');
     gh.assertDone();
   });
 });

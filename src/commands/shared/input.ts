@@ -24,12 +24,12 @@ export async function readInput(ctx: AppContext, file: string, what = 'input'): 
 }
 
 /** `--since WHEN` as a Date (undefined when not given); a bad value is a usage error. */
-export function sinceOption(ctx: AppContext, value: string | undefined): Date | undefined {
+export function sinceOption(ctx: AppContext, value: string | undefined, flag = '--since'): Date | undefined {
   if (!value) return undefined;
   try {
     return parseSince(value, ctx.now());
   } catch (err) {
-    throw new UsageError(`--since: ${(err as Error).message}`);
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
   }
 }
 

@@ -16,5 +16,5 @@ export function resolveDelivery(store: StoreReader, ref: string): StoredDelivery
       ...(found.candidates.length > shown.length ? [`  … and ${found.candidates.length - shown.length} more`] : []),
     ]);
   }
-  throw new UsageError(`no stored delivery matches "${ref}"`, ['See what is stored with: hookctl deliveries list']);
+  throw new UsageError(`no delivery in ${store.file} matches "${ref}"`, ['See what is stored with: hookctl deliveries list']);
 }

@@ -218,7 +218,13 @@ export function isSuccess(result: DeliveryResult): boolean {
 export async function postAll<T>(
   source: Iterable<T> | AsyncIterable<T>,
   build: (item: T, index: number) => OutgoingDelivery,
-  options: { concurrency: number; dispatcher?: Dispatcher; onResult: (result: DeliveryResult, item: T, index: number) => void | Promise<void> },
+  options: {
+    concurrency: number;
+    dispatcher?: Dispatcher;
+    /** Stop taking new items (those in flight finish). */
+    signal?: AbortSignal;
+    onResult: (result: DeliveryResult, item: T, index: number) => void | Promise<void>;
+  },
 ): Promise<void> {
   const dispatcher = options.dispatcher ?? createDispatcher(options.concurrency);
   const iterator = (Symbol.asyncIterator in (source as object)
@@ -227,7 +233,7 @@ export async function postAll<T>(
   let index = 0;
   let exhausted = false;
   const next = async (): Promise<{ item: T; index: number } | undefined> => {
-    if (exhausted) return undefined;
+    if (exhausted || options.signal?.aborted) return undefined;
     const r = await iterator.next();
     if (r.done) {
       exhausted = true;

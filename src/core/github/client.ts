@@ -134,7 +134,10 @@ export class GithubClient {
           timeoutMs: 30_000,
         });
       } catch (err) {
-        if (serverFailures < retries && method !== 'POST') {
+        // A name that does not resolve will not resolve a second later: no retry.
+        const code = (err as { code?: string }).code;
+        const dns = code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+        if (serverFailures < retries && method !== 'POST' && !dns) {
           serverFailures += 1;
           this.options.onWait?.({ reason: 'network', ms: backoff });
           await sleep(backoff);

@@ -44,6 +44,8 @@ export function whereClause(filter: DeliveryFilter): { sql: string; params: unkn
   if (filter.hookId !== undefined) add('d.hook_id = ?', filter.hookId);
   if (filter.source) add('d.source = ?', filter.source);
   if (filter.beforeSeq !== undefined) add('d.seq < ?', filter.beforeSeq);
+  if (filter.afterSeq !== undefined) add('d.seq > ?', filter.afterSeq);
+  if (filter.deliveryId !== undefined) add('d.delivery_guid = ?', filter.deliveryId);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
@@ -76,7 +78,11 @@ export class StoreReader {
     after: Database.Statement;
   };
 
-  constructor(protected readonly db: Database.Database) {
+  constructor(
+    protected readonly db: Database.Database,
+    /** The store file. */
+    readonly file: string,
+  ) {
     this.reads = {
       byId: db.prepare(`SELECT ${FULL_COLUMNS} FROM ${FULL_FROM} WHERE d.id = ?`),
       bySeq: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq = ?`),

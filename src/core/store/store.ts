@@ -51,7 +51,6 @@ function shortId(): string {
 }
 
 export class Store extends StoreReader {
-  readonly file: string;
   private readonly commits: GroupCommit;
   private closed = false;
   private readonly writes: {
@@ -67,8 +66,7 @@ export class Store extends StoreReader {
   private readonly identity: FileIdentity | undefined;
 
   constructor(file: string, db: Database.Database, syncInBackground: boolean, options: StoreOptions) {
-    super(db);
-    this.file = file;
+    super(db, file);
     this.identity = options.watchFile ? new FileIdentity(mainFile(db, file)) : undefined;
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.commits = new GroupCommit(db, file, syncInBackground, { ...options, lockTimeoutMs: busyTimeoutMs, identity: this.identity });
@@ -198,6 +196,42 @@ export class Store extends StoreReader {
 
   setSchemaVerdict(localId: string, verdict: SchemaVerdict): void {
     this.writes.schema.run(JSON.stringify(verdict), localId);
+  }
+
+  /** Delete deliveries by local id (their bodies and attempts go with them); how many were deleted. */
+  remove(localIds: readonly string[]): number {
+    const del = this.db.prepare('DELETE FROM deliveries WHERE id = ?');
+    return this.db.transaction(() => localIds.reduce((n, id) => n + del.run(id).changes, 0)).immediate();
+  }
+
+  /**
+   * Delete deliveries received before `olderThan` and (when both are given) not among the newest
+   * `keep`; how many
+   * were deleted. Then give the space back to the file system.
+   */
+  prune(options: { olderThan?: Date; keep?: number }): number {
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    if (options.olderThan) {
+      parts.push('received_ms < ?');
+      params.push(options.olderThan.getTime());
+    }
+    if (options.keep !== undefined) {
+      parts.push('seq NOT IN (SELECT seq FROM deliveries ORDER BY seq DESC LIMIT ?)');
+      params.push(options.keep);
+    }
+    if (parts.length === 0) return 0;
+    const deleted = this.db.transaction(() => this.db.prepare(`DELETE FROM deliveries WHERE ${parts.join(' AND ')}`).run(...params).changes).immediate();
+    if (deleted > 0) this.reclaim();
+    return deleted;
+  }
+
+  /** Give freed pages back: incrementally where the file allows it, else a VACUUM. */
+  reclaim(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if ((this.db.pragma('auto_vacuum', { simple: true }) as number) === 2) this.db.pragma('incremental_vacuum');
+    else this.db.exec('VACUUM');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   /** Flush the group-commit queue and close the file. Idempotent. */

@@ -168,6 +168,10 @@ export interface DeliveryFilter {
   source?: DeliverySource;
   /** list: only rows older than this seq (paging). */
   beforeSeq?: number;
+  /** Only rows newer than this seq (following the store). */
+  afterSeq?: number;
+  /** Only attempts of this X-GitHub-Delivery. */
+  deliveryId?: string;
 }
 
 export type ResolveResult =

@@ -1,0 +1,95 @@
+/**
+ * `hookctl deliveries rm <id|prefix>...` and `hookctl deliveries prune --older-than 30d | --keep N`:
+ * delete stored deliveries (their bodies and attempts with them) and give the space back.
+ * On a terminal they ask first; --yes skips the question.
+ */
+import { statSync } from 'node:fs';
+import type { AppContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import type { Store } from '../core/store/store.js';
+import { count, formatBytes } from '../ui/format.js';
+import { confirm } from '../ui/prompt.js';
+import { sinceOption } from './shared/input.js';
+import { resolveDelivery } from './shared/lookup.js';
+import { openExisting } from './shared/store.js';
+
+interface RmOptions {
+  yes?: boolean;
+  store?: string;
+}
+
+interface PruneOptions extends RmOptions {
+  olderThan?: string;
+  keep?: number;
+}
+
+function fileSize(file: string): number {
+  let size = 0;
+  for (const suffix of ['', '-wal']) {
+    try {
+      size += statSync(`${file}${suffix}`).size;
+    } catch {
+      // no such file
+    }
+  }
+  return size;
+}
+
+/** Ask on a terminal (unless --yes); without one, go on: the command line said what to do. */
+async function approved(ctx: AppContext, options: RmOptions, question: string): Promise<boolean> {
+  if (options.yes || !ctx.io.canPrompt()) return true;
+  return confirm(ctx.io, question, false);
+}
+
+export async function rm(ctx: AppContext, options: RmOptions, refs: string[] = []): Promise<number> {
+  if (refs.length === 0) throw new UsageError('which deliveries? give ids, GUIDs or unique prefixes (see `hookctl deliveries list`)');
+  const store = openExisting(ctx, options.store);
+  try {
+    // A full GUID removes every attempt of it; an id or prefix, that one row.
+    const ids = new Set<string>();
+    for (const ref of refs) {
+      const d = resolveDelivery(store, ref);
+      const byGuid = d.deliveryId && d.deliveryId.toLowerCase() === ref.trim().toLowerCase();
+      for (const row of byGuid ? store.list({ deliveryId: d.deliveryId!, limit: 10_000 }) : [d]) ids.add(row.id);
+    }
+    if (!(await approved(ctx, options, `Delete ${count(ids.size, 'delivery', 'deliveries')} from ${store.file}?`))) {
+      ctx.io.err('Nothing was deleted.');
+      return 0;
+    }
+    const removed = store.remove([...ids]);
+    store.reclaim();
+    ctx.io.err(`Deleted ${count(removed, 'delivery', 'deliveries')} (${[...ids].join(', ')}) from ${store.file}`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export async function prune(ctx: AppContext, options: PruneOptions): Promise<number> {
+  if (options.olderThan === undefined && options.keep === undefined) {
+    throw new UsageError('say what to prune: --older-than 30d, --keep N, or both (older than 30 days and not among the newest N)');
+  }
+  const olderThan = options.olderThan !== undefined ? sinceOption(ctx, options.olderThan, '--older-than') : undefined;
+  const store: Store = openExisting(ctx, options.store);
+  try {
+    const total = store.stats().deliveries;
+    const keepNewest = options.keep ?? 0;
+    const older = olderThan ? total - store.count({ since: olderThan }) : total;
+    const candidates = Math.min(older, Math.max(0, total - keepNewest));
+    if (candidates === 0) {
+      ctx.io.err(`Nothing to prune in ${store.file} (${count(total, 'delivery', 'deliveries')} kept).`);
+      return 0;
+    }
+    if (!(await approved(ctx, options, `Delete up to ${count(candidates, 'delivery', 'deliveries')} of ${total} from ${store.file}?`))) {
+      ctx.io.err('Nothing was deleted.');
+      return 0;
+    }
+    const before = fileSize(store.file);
+    const removed = store.prune({ olderThan, keep: options.keep });
+    const after = fileSize(store.file);
+    ctx.io.err(`Deleted ${count(removed, 'delivery', 'deliveries')} from ${store.file}; ${total - removed} kept; ${formatBytes(Math.max(0, before - after))} given back.`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

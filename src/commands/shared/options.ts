@@ -1,0 +1,49 @@
+/**
+ * Options several commands share, declared once (one name, one help text, one parser each),
+ * and the value parsers behind them. Loaded with commander by cli.ts.
+ */
+import { Option } from 'commander';
+import { UsageError } from '../../errors.js';
+
+/** Repeatable: every value, in order. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Not repeatable: a second value is a usage error rather than silently the one kept. */
+export function once(flag: string) {
+  return (value: string, previous: unknown) => {
+    if (previous !== undefined) throw new UsageError(`${flag} was given twice; give it once`);
+    return value;
+  };
+}
+
+export function int(name: string, min = 0) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < min) {
+      throw new UsageError(`${name} must be a whole number${min > 0 ? ` ≥ ${min}` : ''}, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+export function port(flag = '--port') {
+  return (value: string): number => {
+    const n = int(flag)(value);
+    if (n > 65535) throw new UsageError(`${flag} must be between 0 and 65535, got ${value}`);
+    return n;
+  };
+}
+
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+}
+
+export const secretOption = (what = 'webhook secret') =>
+  new Option('-s, --secret <secret>', `${what} (repeatable for a rotation; default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser(collect);
+export const apiUrlOption = () => new Option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL, then https://api.github.com)');
+export const storeOption = () => new Option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)');
+export const cloudflaredOption = () => new Option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)');
+export const contentTypeOption = () => new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json');
+export const jsonOption = (what = 'print JSON') => new Option('--json', what);
+export const yesOption = () => new Option('-y, --yes', 'do not ask first');
+export const verboseOption = () => new Option('-v, --verbose', 'print a line for every delivery, not only the failures');
+export const setOption = () => new Option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true').argParser(collect);
