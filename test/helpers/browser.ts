@@ -5,6 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startInspector, type Inspector } from '../../src/core/inspector/server.js';
+import { FakeInspectorBackend, type FakeBackendOptions } from './fake-inspector-backend.js';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
@@ -19,4 +22,35 @@ export function chromiumPath(): string {
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface InspectorSession {
+  backend: FakeInspectorBackend;
+  inspector: Inspector;
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors, console errors (CSP violations included) and requests off this origin. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** A fake backend, the inspector over it on port 0, and a fresh browser page (not yet navigated). */
+export async function openInspector(browser: Browser, options: FakeBackendOptions & { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<InspectorSession> {
+  const backend = new FakeInspectorBackend({ count: 200, ...options });
+  const inspector = await startInspector({ backend, port: 0 });
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, colorScheme: options.colorScheme ?? 'light' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: inspector.url.replace(/\/$/, '') });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+  page.on('request', (request) => { if (!request.url().startsWith(inspector.url)) problems.push(`request off origin: ${request.url()}`); });
+  page.on('dialog', (dialog) => void dialog.accept());
+  return {
+    backend, inspector, context, page, problems,
+    close: async () => {
+      await context.close();
+      await inspector.close();
+    },
+  };
 }

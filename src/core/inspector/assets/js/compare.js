@@ -28,11 +28,11 @@ function side(label, detail, open) {
     h('div', { class: 'hint', text: `${absoluteTime(detail.receivedAt)} · ${relativeTime(detail.receivedAt)}${detail.attempt > 1 ? ` · redelivery ${detail.attempt}` : ''}` }));
 }
 
-function changeList(changes, emptyText) {
+function changeList(changes, emptyText, name = (path) => pathString(path)) {
   if (changes.length === 0) return h('div', { class: 'card hint', style: { padding: '12px 14px' }, text: emptyText });
   const kinds = { added: ['added', 'ok'], removed: ['removed', 'err'], changed: ['changed', 'warn'] };
   return h('ul', { class: 'diff-list card' }, changes.map((change) => {
-    const path = pathString(change.path) || '(root)';
+    const path = name(change.path) || '(root)';
     return h('li', { class: 'diff-item', dataset: { kind: change.kind, path } },
       badge(...kinds[change.kind]),
       h('span', { class: 'diff-path', text: path, title: 'Click to copy the path', onclick: () => copyText(path) }),
@@ -47,7 +47,7 @@ export function renderCompare(a, b, { open, close }) {
   const [left, right] = a.receivedAt <= b.receivedAt ? [a, b] : [b, a];
   const payloadChanges = diffJson(parse(left), parse(right));
   const ignored = new Set(['content-length', 'x-hub-signature', 'x-hub-signature-256']);
-  const headerChanges = diffJson(headerObject(left.headers), headerObject(right.headers)).filter((c) => !ignored.has(String(c.path[0])));
+  const headerChanges = diffJson(headerObject(left.headers), headerObject(right.headers)).filter((c) => !ignored.has(String(c.path[0]).toLowerCase()));
   const counts = countKinds(payloadChanges);
   return h('article', { class: 'detail compare', dataset: { compare: `${left.id},${right.id}` } },
     h('div', { class: 'detail-head' }, h('div', { class: 'detail-title' }, h('h1', { text: 'Compare deliveries' })),
@@ -62,5 +62,5 @@ export function renderCompare(a, b, { open, close }) {
     h('h3', { class: 'section', text: 'Payload' }),
     changeList(payloadChanges, 'The two payloads are the same JSON.'),
     h('h3', { class: 'section', text: 'Headers (lengths and signatures left out)' }),
-    changeList(headerChanges, 'The same headers.'));
+    changeList(headerChanges, 'The same headers.', (path) => String(path[0])));
 }

@@ -35,11 +35,13 @@ function kindOf(value) {
   return 'value';
 }
 
-/** Headers ([name, value] pairs) as a case-insensitive object, for diffing. */
+/** Headers ([name, value] pairs) as an object by name as first received (names compare case-insensitively), for diffing. */
 export function headerObject(headers) {
   const result = {};
+  const names = new Map();
   for (const [name, value] of headers ?? []) {
-    const key = name.toLowerCase();
+    const key = names.get(name.toLowerCase()) ?? name;
+    names.set(name.toLowerCase(), key);
     result[key] = key in result ? `${result[key]}, ${value}` : value;
   }
   return result;

@@ -31,7 +31,8 @@ export class DeliveryList {
     this.inner = h('div', { class: 'list-inner' });
     this.foot = h('div', { class: 'list-foot' });
     this.emptyHost = h('div', { class: 'empty-host' });
-    this.inner.append(this.foot, this.emptyHost);
+    this.rowsHost = h('div', { class: 'rows' });
+    this.inner.append(this.rowsHost, this.foot, this.emptyHost);
     this.scroll.append(this.inner);
     this.pill = h('button', { class: 'btn primary new-pill', type: 'button', hidden: true, onclick: () => this.toTop() });
     host.append(this.pill, this.scroll);
@@ -105,6 +106,7 @@ export class DeliveryList {
     const last = Math.min(total, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     const shown = new Set();
     const now = Date.now();
+    let position = 0;
     for (let i = first; i < last; i += 1) {
       const record = this.records[i];
       shown.add(record.id);
@@ -113,8 +115,11 @@ export class DeliveryList {
         element = renderRow(record, now);
         if (this.fresh.has(record.id)) element.classList.add('fresh');
         this.elements.set(record.id, element);
-        this.inner.append(element);
       }
+      // DOM order follows the visual order (screen readers, find-in-page, tests).
+      const here = this.rowsHost.children[position];
+      if (here !== element) this.rowsHost.insertBefore(element, here ?? null);
+      position += 1;
       element.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       const selected = record.id === this.selectedId;
       element.classList.toggle('selected', selected);
