@@ -33,6 +33,21 @@ async function openDelivery(pick: (records: DeliveryRecord[]) => DeliveryRecord 
   return { ...session, record };
 }
 
+/** Select the first match of `pattern` in the editor and type over it, as a person edits. */
+async function typeOver(s: InspectorSession, pattern: RegExp, replacement: string): Promise<void> {
+  const area = s.page.locator('dialog[open] textarea');
+  const found = await area.evaluate((el, source) => {
+    const textarea = el as HTMLTextAreaElement;
+    const match = new RegExp(source).exec(textarea.value);
+    if (!match) return false;
+    textarea.focus();
+    textarea.setSelectionRange(match.index, match.index + match[0].length);
+    return true;
+  }, pattern.source);
+  expect(found, `${pattern} in the editor`).toBe(true);
+  await s.page.keyboard.type(replacement);
+}
+
 const clipboard = (s: InspectorSession) => s.page.evaluate(() => navigator.clipboard.readText());
 
 describe('the detail', () => {
@@ -131,16 +146,14 @@ describe('replay', () => {
     const { page, backend, record } = await openDelivery();
     await page.keyboard.press('e');
     const dialog = page.locator('dialog[open]');
-    const area = dialog.locator('textarea');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema for pull_request');
-    const text = await area.inputValue();
-    await area.fill(text.replace(/"number": (\d+)/, '"number": $1,,'));
-    await expect.poll(() => dialog.locator('.validation').innerText()).toMatch(/Not valid JSON — line \d+, column \d+/);
+    await typeOver(session!, /"number": \d+/, '"number": 1,,');
+    await expect.poll(() => dialog.locator('.validation').innerText()).toMatch(/Not valid JSON — line 3, column \d+/);
     expect(await dialog.locator('.btn.primary').isDisabled()).toBe(true);
-    expect(await dialog.locator('.gutter .bad').count()).toBe(1);
-    await area.fill(text.replace(/"number": (\d+)/, '"number": "seven"'));
+    expect(await dialog.locator('.gutter .bad').innerText()).toBe('3');
+    await typeOver(session!, /"number": 1,,/, '"number": "seven"');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('number: must be integer');
-    await area.fill(text.replace(/"number": (\d+)/, '"number": 4242'));
+    await typeOver(session!, /"number": "seven"/, '"number": 4242');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema');
     await dialog.locator('.btn.primary').click();
     await expect.poll(() => backend.callsOf('replay').length).toBe(1);
@@ -204,10 +217,8 @@ describe('compare, curl and samples', () => {
     const dialog = page.locator('dialog[open]');
     await dialog.locator('input[type="search"]').fill('issues open');
     await dialog.locator('li[data-name="issues.opened"]').click();
-    const area = dialog.locator('textarea');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('issues.opened');
-    const text = await area.inputValue();
-    await area.fill(text.replace(/("sender": \{\s*"login": )"[^"]*"/, '$1"from-the-page"'));
+    await typeOver(session!, /(?<="sender": \{\s*"login": )"[^"]*"/, '"from-the-page"');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('Valid JSON');
     await dialog.locator('.btn.primary').click();
     await expect.poll(() => dialog.locator('.result').innerText()).toMatch(/Sent issues\.opened to http:\/\/127\.0\.0\.1:5000\/ → 200/);
