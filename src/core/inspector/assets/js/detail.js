@@ -51,7 +51,17 @@ export class DetailView {
       h('div', { class: 'meta' },
         h('button', { class: 'linkish mono', title: 'Copy the local id', text: `#${detail.id}`, onclick: () => copyText(detail.id) }),
         h('span', { title: absoluteTime(detail.receivedAt) }, h('time', { class: 'rel', dataset: { ts: detail.receivedAt }, text: relativeTime(detail.receivedAt) })),
-        h('span', { text: absoluteTime(detail.receivedAt) }), h('span', { text: bytes(detail.bodyBytes) }))));
+        h('span', { text: absoluteTime(detail.receivedAt) }), h('span', { text: bytes(detail.bodyBytes) }))),
+      this.tools(detail));
+  }
+
+  tools(detail) {
+    const a = this.actions;
+    return h('div', { class: 'head-tools' },
+      h('button', { class: 'btn ghost', type: 'button', title: 'Copy a curl command that sends these exact bytes and headers', onclick: () => a.copyCurl(detail.id) }, 'Copy curl'),
+      h('a', { class: 'btn ghost', href: exportUrl(detail.id, 'fixture'), download: `${detail.id}.fixture.json`, title: 'Download as a test fixture' }, 'Fixture ↓'),
+      h('a', { class: 'btn ghost', href: rawUrl(detail.id), download: `${detail.id}.json`, title: 'The exact bytes received' }, 'Raw ↓'),
+      h('button', { class: 'btn ghost danger', type: 'button', title: 'Delete from the store', onclick: () => a.remove(detail.id) }, 'Delete'));
   }
 
   actionBar(detail) {
@@ -60,12 +70,7 @@ export class DetailView {
       h('button', { class: 'btn primary', type: 'button', title: 'Replay to where it was received', onclick: () => a.replay(detail.id) }, '↻ Replay', kbd('r')),
       h('button', { class: 'btn', type: 'button', onclick: () => a.replayTo(detail.id) }, 'Replay to…', kbd('R')),
       h('button', { class: 'btn', type: 'button', disabled: !this.payload.ok, onclick: () => a.edit(detail.id) }, '✎ Edit & replay', kbd('e')),
-      h('button', { class: 'btn', type: 'button', title: 'Compare with another delivery', onclick: () => a.compareWith(detail.id) }, '⇄ Compare', kbd('c')),
-      h('span', { class: 'sepbar' }),
-      h('button', { class: 'btn ghost', type: 'button', title: 'Copy a curl command that sends these exact bytes and headers', onclick: () => a.copyCurl(detail.id) }, 'Copy curl'),
-      h('a', { class: 'btn ghost', href: exportUrl(detail.id, 'fixture'), download: `${detail.id}.fixture.json`, title: 'Download as a test fixture' }, 'Fixture ↓'),
-      h('a', { class: 'btn ghost', href: rawUrl(detail.id), download: `${detail.id}.json`, title: 'The exact bytes received' }, 'Raw ↓'),
-      h('button', { class: 'btn ghost danger', type: 'button', title: 'Delete from the store', onclick: () => a.remove(detail.id) }, 'Delete'));
+      h('button', { class: 'btn', type: 'button', title: 'Compare with another delivery', onclick: () => a.compareWith(detail.id) }, '⇄ Compare with…', kbd('c')));
   }
 
   notices(detail) {
@@ -111,7 +116,7 @@ export class DetailView {
       field('Sender', filterLink('sender', detail.sender)),
       field('Listen answered', `${detail.status}`, detail.rejectReason ? ` · ${detail.rejectReason}` : ''),
       field('Signature', `${VERDICTS[detail.signature]?.label ?? detail.signature}${detail.signatureAlgorithm ? ` (${detail.signatureAlgorithm})` : ''}`),
-      field('Forward', forward ? `${forward.status ?? 'failed'} · ${forward.url}` : '—'),
+      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? 'failed'} · ${forward.url}` }) : '—'),
       field('Received at', h('span', { class: 'mono', text: detail.url ?? detail.path, title: detail.url ?? detail.path })),
       field('Size', bytes(detail.bodyBytes)),
       field('Content type', detail.contentType ?? '—'),

@@ -112,7 +112,7 @@ export async function sendDialog(info) {
   const dlg = modal({ title: 'Send a sample delivery', wide: true, className: 'send-dialog' });
   const send = h('button', { class: 'btn primary', type: 'button', disabled: true }, 'Send', h('kbd', { text: 'Ctrl ↵' }));
   const result = h('div', { class: 'send-result' });
-  const search = h('input', { class: 'field', type: 'search', placeholder: 'Search events… (pull_request.opened)', spellcheck: false, attrs: { 'aria-label': 'Search the catalog' } });
+  const search = h('input', { class: 'field', type: 'search', placeholder: 'Search events…', spellcheck: false, attrs: { 'aria-label': 'Search the catalog' } });
   const list = h('ul', { attrs: { role: 'listbox' } });
   const editorHost = h('div', {}, h('div', { class: 'hint', text: 'Pick an event on the left.' }));
   const target = targetChooser(info, [['Listener', info.listener]]);
