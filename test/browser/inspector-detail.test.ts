@@ -37,7 +37,7 @@ async function openDelivery(pick: (records: DeliveryRecord[]) => DeliveryRecord 
 async function typeOver(s: InspectorSession, pattern: RegExp, replacement: string): Promise<void> {
   const area = s.page.locator('dialog[open] textarea');
   const found = await area.evaluate((el, source) => {
-    const textarea = el as HTMLTextAreaElement;
+    const textarea = el as any;
     const match = new RegExp(source).exec(textarea.value);
     if (!match) return false;
     textarea.focus();
@@ -48,7 +48,7 @@ async function typeOver(s: InspectorSession, pattern: RegExp, replacement: strin
   await s.page.keyboard.type(replacement);
 }
 
-const clipboard = (s: InspectorSession) => s.page.evaluate(() => navigator.clipboard.readText());
+const clipboard = (s: InspectorSession) => s.page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>);
 
 describe('the detail', () => {
   it('shows the summary, every header as received, and the payload tree with copyable paths', async () => {
@@ -107,7 +107,7 @@ describe('the detail', () => {
     expect(await page.locator('.row').first().innerText()).toContain('<svg onload="window.__xss=3">');
     await page.locator('.tab[data-tab="raw"]').click();
     expect(await page.locator('pre.raw').innerText()).toBe(body.toString());
-    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
     expect(await page.locator('.split').locator('img, script, b, svg, i').count()).toBe(0);
   });
 });
