@@ -203,7 +203,7 @@ describe('compare, curl and samples', () => {
 
   it('copies a delivery as curl', async () => {
     const { page, record } = await openDelivery();
-    await page.locator('.actions .btn', { hasText: 'Copy curl' }).click();
+    await page.locator('.head-tools .btn', { hasText: 'Copy curl' }).click();
     await expect.poll(() => clipboard(session!)).toMatch(/^curl -sS -X POST/);
     expect(await clipboard(session!)).toContain(`X-GitHub-Delivery: ${record.deliveryId}`);
   });

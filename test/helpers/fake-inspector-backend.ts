@@ -70,8 +70,9 @@ function prng(seed: number): () => number {
   };
 }
 
+/** A 7-hex-digit local id, distinct for every n below 2^28 (an odd multiplier is a bijection mod 2^28). */
 function shortId(n: number): string {
-  return createHash('sha1').update(`delivery-${n}`).digest('hex').slice(0, 7);
+  return Number((BigInt(n) * 2654435761n) % 268435456n).toString(16).padStart(7, '0');
 }
 
 export interface FakeBackendOptions {
@@ -107,7 +108,7 @@ export class FakeInspectorBackend implements InspectorBackend {
     const now = options.now ?? Date.now();
     const random = prng(42);
     const count = options.count ?? 0;
-    for (let i = count - 1; i >= 0; i -= 1) this.rows.unshift(this.generated(i, now - i * 60_000, random));
+    for (let i = 0; i < count; i += 1) this.rows.push(this.generated(i, now - i * 60_000, random));
   }
 
   get listenerCount(): number {
@@ -147,7 +148,7 @@ export class FakeInspectorBackend implements InspectorBackend {
     const parsed = metaOf(body);
     const deliveryId = init.deliveryId ?? randomUUID();
     const signature = init.signature ?? 'valid';
-    const sha256 = 'sha256=' + createHmac('sha256', signature === 'invalid' ? 'wrong secret' : FAKE_SECRET).update(body).digest('hex');
+    const sha256 = signatureOf(body, signature === 'invalid' ? 'wrong secret' : FAKE_SECRET);
     const headers: [string, string][] = [
       ['Host', '127.0.0.1:5000'], ['User-Agent', 'GitHub-Hookshot/a0f4c5e'], ['Content-Length', String(body.length)],
       ['Accept', '*/*'], ['Content-Type', 'application/json'], ['X-GitHub-Delivery', deliveryId], ['X-GitHub-Event', event],
@@ -344,6 +345,15 @@ export class FakeInspectorBackend implements InspectorBackend {
 
 const bodyCache = new Map<string, Buffer>();
 const textCache = new WeakMap<Buffer, string>();
+const signatureCache = new WeakMap<Buffer, Map<string, string>>();
+function signatureOf(body: Buffer, secret: string): string {
+  let bySecret = signatureCache.get(body);
+  if (!bySecret) signatureCache.set(body, (bySecret = new Map()));
+  let signature = bySecret.get(secret);
+  if (signature === undefined) bySecret.set(secret, (signature = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex')));
+  return signature;
+}
+
 const metaCache = new WeakMap<Buffer, any>();
 /** What a row needs from its payload (repository, sender), or null when the body is not JSON. */
 function metaOf(body: Buffer): any {

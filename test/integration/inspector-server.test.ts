@@ -83,6 +83,7 @@ describe('the page', () => {
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body.toString()).toContain(`<meta name="hookctl-token" content="${inspector.token}">`);
     expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.body.toString()).toContain('<link rel="modulepreload" href="/js/list.js">');
     expect(inspector.token).toMatch(/^[0-9a-f]{64}$/);
     const script = await call(inspector, 'GET', '/js/main.js');
     expect(script.status).toBe(200);
@@ -224,9 +225,9 @@ describe('one delivery', () => {
     expect(detail.json.id).toBe(id);
     expect(detail.json.headers).toContainEqual(['X-GitHub-Event', detail.json.event]);
     expect(typeof detail.json.payloadText).toBe('string');
-    const missing = await call(inspector, 'GET', '/api/deliveries/0000000');
+    const missing = await call(inspector, 'GET', '/api/deliveries/zzzzzzz');
     expect(missing.status).toBe(404);
-    expect(missing.json.error).toMatch(/0000000/);
+    expect(missing.json.error).toMatch(/zzzzzzz/);
   });
 
   it('answers the exact bytes received, non-UTF-8 included, as a download', async () => {
@@ -238,7 +239,7 @@ describe('one delivery', () => {
     expect(raw.headers['content-type']).toBe('application/octet-stream');
     expect(raw.headers['content-disposition']).toBe(`attachment; filename="${record.id}.json"`);
     expect(raw.headers['cache-control']).toBe('no-store');
-    expect((await call(inspector, 'GET', '/api/deliveries/0000000/raw')).status).toBe(404);
+    expect((await call(inspector, 'GET', '/api/deliveries/zzzzzzz/raw')).status).toBe(404);
     expect((await call(inspector, 'GET', `/api/deliveries/${record.id}/raw?attempt=zero`)).status).toBe(400);
     expect((await call(inspector, 'GET', `/api/deliveries/${record.id}/raw?attempt=7`)).status).toBe(404);
   });
@@ -253,7 +254,7 @@ describe('one delivery', () => {
     expect(fixture.json.event).toBeTruthy();
     expect(fixture.headers['content-disposition']).toBe(`attachment; filename="${id}.fixture.json"`);
     expect((await call(inspector, 'GET', `/api/deliveries/${id}/export?format=har`)).status).toBe(400);
-    expect((await call(inspector, 'GET', '/api/deliveries/0000000/export?format=curl')).status).toBe(404);
+    expect((await call(inspector, 'GET', '/api/deliveries/zzzzzzz/export?format=curl')).status).toBe(404);
   });
 
   it('replays with the options given, and an edited payload gets its own bytes', async () => {
@@ -278,7 +279,7 @@ describe('one delivery', () => {
     expect(notJson.status).toBe(400);
     const form = await call(inspector, 'POST', `/api/deliveries/${id}/replay`, { headers: { 'Content-Type': 'text/plain', 'X-Hookctl-Token': inspector.token }, body: '{}' });
     expect(form.status).toBe(415);
-    expect((await post(inspector, '/api/deliveries/0000000/replay', {})).status).toBe(404);
+    expect((await post(inspector, '/api/deliveries/zzzzzzz/replay', {})).status).toBe(404);
     const refused = await post(inspector, `/api/deliveries/${id}/replay`, { to: 'http://unreachable.test/' });
     expect(refused.status).toBe(400);
     expect(refused.json.error).toMatch(/not reachable/);

@@ -40,10 +40,14 @@ export async function loadAssets(token: string, dir = ASSETS_DIR): Promise<Map<s
   const assets = new Map<string, Asset>();
   for (const file of await listFiles(dir)) {
     const urlPath = '/' + relative(dir, file).split(sep).join('/');
-    let body = await readFile(file);
-    if (urlPath === '/index.html') body = Buffer.from(body.toString('utf8').replace('__HOOKCTL_TOKEN__', token), 'utf8');
-    assets.set(urlPath, { body, type: TYPES[extname(file)] ?? 'application/octet-stream' });
+    assets.set(urlPath, { body: await readFile(file), type: TYPES[extname(file)] ?? 'application/octet-stream' });
   }
-  if (!assets.has('/index.html')) throw new Error(`the inspector's page is missing: no index.html in ${dir}`);
+  const index = assets.get('/index.html');
+  if (!index) throw new Error(`the inspector's page is missing: no index.html in ${dir}`);
+  // Every module is announced up front, so the browser fetches them at once instead of
+  // discovering the import graph one level per round trip.
+  const preload = [...assets.keys()].filter((path) => path.endsWith('.js')).sort().map((path) => `<link rel="modulepreload" href="${path}">`).join('\n');
+  const html = index.body.toString('utf8').replace('__HOOKCTL_TOKEN__', token).replace('<!-- modulepreload -->', preload);
+  index.body = Buffer.from(html, 'utf8');
   return assets;
 }

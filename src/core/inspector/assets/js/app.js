@@ -36,7 +36,7 @@ export class App {
     this.showWelcome();
   }
 
-  async start() {
+  async start(firstPage = null) {
     api.catalog().then(({ catalog }) => {
       const names = new Set();
       for (const item of catalog) { names.add(item.event); names.add(item.name); }
@@ -50,7 +50,7 @@ export class App {
     bindKeys(this.keyHandlers());
     setInterval(() => this.tick(), 1000);
     const openId = readOpenId();
-    await this.list.reset(this.filters);
+    await this.list.reset(this.filters, firstPage);
     if (openId) this.open(openId);
   }
 

@@ -10,7 +10,7 @@ import { renderRow } from './row.js';
 
 export const ROW_HEIGHT = 52;
 const OVERSCAN = 8;
-const PAGE_SIZE = 100;
+export const PAGE_SIZE = 100;
 /** Ask for the next page when the view is this many rows from the end of what is loaded. */
 const PREFETCH_ROWS = 30;
 
@@ -41,8 +41,9 @@ export class DeliveryList {
     new ResizeObserver(() => this.render()).observe(this.scroll);
   }
 
-  /** Start over with these filters: first page from the server. */
-  reset(filters) {
+  /** Start over with these filters: first page from the server (or the one already asked for). */
+  reset(filters, firstPage = null) {
+    this.prefetched = firstPage;
     this.generation += 1;
     this.filters = filters;
     this.records = [];
@@ -69,7 +70,9 @@ export class DeliveryList {
     this.loading = true;
     this.renderFoot();
     try {
-      const page = await api.list(apiParams(this.filters, { limit: PAGE_SIZE, cursor: this.next }));
+      const prefetched = this.records.length === 0 && !this.next ? this.prefetched : null;
+      this.prefetched = null;
+      const page = await (prefetched ?? api.list(apiParams(this.filters, { limit: PAGE_SIZE, cursor: this.next })));
       if (generation !== this.generation) return;
       for (const record of page.deliveries) {
         if (this.byId.has(record.id)) continue;
