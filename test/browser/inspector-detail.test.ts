@@ -227,3 +227,14 @@ describe('compare, curl and samples', () => {
     await expect.poll(() => page.locator('.row').first().innerText()).toContain('from-the-page');
   });
 });
+
+describe('delete', () => {
+  it('deletes the open delivery after a confirmation: gone from the list and the detail', async () => {
+    const { page, backend, record } = await openDelivery();
+    await page.locator('.head-tools .btn', { hasText: 'Delete' }).click();
+    await expect.poll(() => backend.callsOf('remove').map((call) => call.args[0])).toEqual([record.id]);
+    await expect.poll(() => page.locator(`.row[data-id="${record.id}"]`).count()).toBe(0);
+    await expect.poll(() => page.locator('.detail').count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get('id')).toBeNull();
+  });
+});
