@@ -20,7 +20,7 @@ export default tseslint.config(
     files: ['src/core/inspector/assets/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', location: 'readonly', history: 'readonly', localStorage: 'readonly', EventSource: 'readonly', HTMLElement: 'readonly', Node: 'readonly', Event: 'readonly', ResizeObserver: 'readonly', requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly', confirm: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', location: 'readonly', history: 'readonly', localStorage: 'readonly', EventSource: 'readonly', HTMLElement: 'readonly', Node: 'readonly', Event: 'readonly', ResizeObserver: 'readonly', requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly', confirm: 'readonly', performance: 'readonly' },
     },
   },
 );

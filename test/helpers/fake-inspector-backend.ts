@@ -3,7 +3,7 @@
  * records built from the catalog's real sample payloads, filters and keyset paging like the
  * store's, recorded calls, and live events on demand (emitDelivery, emit).
  */
-import { createHmac, createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   InspectorError,
@@ -11,8 +11,8 @@ import {
   type InspectorBackend, type InspectorEvent, type InspectorInfo, type ReplayOutcome, type ReplayRequest,
   type SendOutcome, type SendRequest, type SignatureVerdict, type ValidationOutcome,
 } from '../../src/core/inspector/backend.js';
+import { PAYLOADS, REPOSITORIES, SENDERS, TEMPLATES, bodyFor, metaOf, prng, sample, sha256Of, shortId, signatureOf, textOf } from './fake-inspector-samples.js';
 
-const PAYLOADS = new URL('../../payloads/', import.meta.url);
 export const FAKE_SECRET = 'It\'s a Secret to Everybody';
 
 interface StoredDelivery {
@@ -40,39 +40,6 @@ export interface DeliveryInit {
   attempt?: number;
   drift?: boolean;
   forwardStatus?: number | null;
-}
-
-const TEMPLATES: [string, string | null, string][] = [
-  ['pull_request', 'opened', 'pull_request/opened.json'],
-  ['pull_request', 'closed', 'pull_request/closed.json'],
-  ['pull_request', 'synchronize', 'pull_request/synchronize.json'],
-  ['push', null, 'push.json'],
-  ['issues', 'opened', 'issues/opened.json'],
-  ['issues', 'labeled', 'issues/labeled.json'],
-  ['ping', null, 'ping.json'],
-  ['star', 'created', 'star/created.json'],
-];
-const REPOSITORIES = ['octo-org/hello-world', 'acme/payments-api', 'acme/web', 'hookctl/hookctl'];
-const SENDERS = ['octocat', 'monalisa', 'hubot', 'dependabot[bot]'];
-
-const sampleCache = new Map<string, any>();
-function sample(file: string): any {
-  if (!sampleCache.has(file)) sampleCache.set(file, JSON.parse(readFileSync(new URL(file, PAYLOADS), 'utf8')));
-  return structuredClone(sampleCache.get(file));
-}
-
-/** A deterministic pseudo-random sequence, so generated stores look the same every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-/** A 7-hex-digit local id, distinct for every n below 2^28 (an odd multiplier is a bijection mod 2^28). */
-function shortId(n: number): string {
-  return Number((BigInt(n) * 2654435761n) % 268435456n).toString(16).padStart(7, '0');
 }
 
 export interface FakeBackendOptions {
@@ -341,59 +308,6 @@ export class FakeInspectorBackend implements InspectorBackend {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-}
-
-const bodyCache = new Map<string, Buffer>();
-const textCache = new WeakMap<Buffer, string>();
-const signatureCache = new WeakMap<Buffer, Map<string, string>>();
-function signatureOf(body: Buffer, secret: string): string {
-  let bySecret = signatureCache.get(body);
-  if (!bySecret) signatureCache.set(body, (bySecret = new Map()));
-  let signature = bySecret.get(secret);
-  if (signature === undefined) bySecret.set(secret, (signature = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex')));
-  return signature;
-}
-
-const metaCache = new WeakMap<Buffer, any>();
-/** What a row needs from its payload (repository, sender), or null when the body is not JSON. */
-function metaOf(body: Buffer): any {
-  if (!metaCache.has(body)) {
-    let meta: any = null;
-    try {
-      const payload = JSON.parse(textOf(body));
-      meta = { repository: payload?.repository ?? null, sender: payload?.sender ?? null };
-    } catch { /* not JSON: shown raw */ }
-    metaCache.set(body, meta);
-  }
-  return metaCache.get(body);
-}
-
-const shaCache = new WeakMap<Buffer, string>();
-function sha256Of(body: Buffer): string {
-  let hash = shaCache.get(body);
-  if (hash === undefined) shaCache.set(body, (hash = createHash('sha256').update(body).digest('hex')));
-  return hash;
-}
-function textOf(body: Buffer): string {
-  let text = textCache.get(body);
-  if (text === undefined) textCache.set(body, (text = body.toString('utf8')));
-  return text;
-}
-
-/** A sample's compact bytes with repository and sender set (shared between rows: 100,000 stay small). */
-function bodyFor(file: string, repository: string, sender: string): Buffer {
-  const key = `${file}|${repository}|${sender}`;
-  const cached = bodyCache.get(key);
-  if (cached) return cached;
-  const payload = sample(file);
-  if (payload.repository) {
-    payload.repository.full_name = repository;
-    payload.repository.name = repository.split('/')[1];
-  }
-  if (payload.sender) payload.sender.login = sender;
-  const body = Buffer.from(JSON.stringify(payload), 'utf8');
-  bodyCache.set(key, body);
-  return body;
 }
 
 function recordOf(detail: DeliveryDetail): DeliveryRecord {

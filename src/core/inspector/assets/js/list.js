@@ -135,6 +135,8 @@ export class DeliveryList {
       this.elements.delete(id);
     }
     this.renderFoot();
+    // Benchmarks read this mark: when the first rows were on screen.
+    if (total && !performance.getEntriesByName('hookctl:first-rows').length) performance.mark('hookctl:first-rows');
     if (!this.loading && !this.done && last >= total - PREFETCH_ROWS) this.load();
   }
 
