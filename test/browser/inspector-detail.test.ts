@@ -110,6 +110,19 @@ describe('the detail', () => {
     expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
     expect(await page.locator('.split').locator('img, script, b, svg, i').count()).toBe(0);
   });
+
+  it('takes a forward that answers later without leaving the tab the user reads', async () => {
+    const { page, backend, record } = await openDelivery((records) => records.find((d) => d.event === 'pull_request' && d.forward?.status === 200)!);
+    await expect.poll(() => backend.listenerCount).toBe(1);
+    const attempt = backend.addAttempt(record.id, { kind: 'forward', url: 'http://127.0.0.1:3001/second', status: 503, durationMs: 40, error: null, at: new Date().toISOString(), deliveryId: null, edited: false, resigned: false, bytes: record.bytes, response: 'Service Unavailable' });
+    await expect.poll(() => page.locator('.tab[data-tab="timeline"] .badge').innerText()).toBe('3');
+    expect(await page.locator('.tab.on').getAttribute('data-tab')).toBe('payload');
+    const forward = { url: attempt.url, status: 503, durationMs: 40, error: null };
+    backend.updateDelivery(record.id, { forward, forwards: [record.forward!, forward] });
+    await expect.poll(() => page.locator('.summary').innerText()).toContain('503 · http://127.0.0.1:3001/second');
+    await page.locator('.tab[data-tab="timeline"]').click();
+    expect(await page.locator('.timeline .tl-item[data-attempt="2"]').innerText()).toContain('Service Unavailable');
+  });
 });
 
 describe('replay', () => {

@@ -144,6 +144,23 @@ describe('filters', () => {
     await page.locator('.filters .btn', { hasText: 'Clear' }).click();
     await expect.poll(() => new URL(page.url()).search).toBe('');
   });
+
+  it('shows live deliveries only when they match the filters, text search included', async () => {
+    const { page, backend } = await open({}, '/?event=push');
+    await expect.poll(() => backend.listenerCount).toBe(1);
+    const issue = backend.addDelivery({ event: 'issues', action: 'opened' });
+    const push = backend.addDelivery({ event: 'push', action: null });
+    await page.locator(`.row[data-id="${push.id}"]`).waitFor();
+    expect(await page.locator(`.row[data-id="${issue.id}"]`).count()).toBe(0);
+
+    await page.goto(`${session!.inspector.url}?q=needle-in-the-payload`);
+    await expect.poll(() => page.locator('.empty-host').innerText()).toContain('No deliveries match');
+    await expect.poll(() => backend.listenerCount).toBe(1);
+    const other = backend.addDelivery({ event: 'push', action: null, sender: 'somebody-else' });
+    const needle = backend.addDelivery({ event: 'push', action: null, sender: 'needle-in-the-payload' });
+    await page.locator(`.row[data-id="${needle.id}"]`).waitFor();
+    expect(await page.locator(`.row[data-id="${other.id}"]`).count()).toBe(0);
+  });
 });
 
 describe('keyboard', () => {

@@ -172,6 +172,26 @@ export class FakeInspectorBackend implements InspectorBackend {
     return record;
   }
 
+  /** Change a stored delivery (a forward answered later…) and emit `updated`, as the relay does. */
+  updateDelivery(id: string, patch: Partial<DeliveryDetail>): DeliveryRecord {
+    const row = this.find(id);
+    if (!row) throw new Error(`no delivery ${id}`);
+    Object.assign(row.detail, patch);
+    const record = recordOf(row.detail);
+    this.emit({ type: 'updated', delivery: record });
+    return record;
+  }
+
+  /** Record one more forward or replay attempt and emit it live. */
+  addAttempt(id: string, attempt: Omit<AttemptRecord, 'n'>): AttemptRecord {
+    const row = this.find(id);
+    if (!row) throw new Error(`no delivery ${id}`);
+    const stored = { ...attempt, n: row.detail.attempts.length + 1 };
+    row.detail.attempts.push(stored);
+    this.emit({ type: 'attempt', id, attempt: stored });
+    return stored;
+  }
+
   emit(event: InspectorEvent): void {
     for (const listener of [...this.listeners]) listener(event);
   }

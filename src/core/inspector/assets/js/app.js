@@ -166,26 +166,34 @@ export class App {
     }
   }
 
-  onAttempt(id, attempt) {
-    if (this.detail.detail?.id === id) this.detail.addAttempt(attempt);
+  /** An attempt for a delivery; `reveal` when this page asked for it (shows the timeline). */
+  onAttempt(id, attempt, reveal = false) {
+    if (this.detail.detail?.id === id) this.detail.addAttempt(attempt, reveal);
   }
 
   onEvent(event) {
     if (event.type === 'delivery') this.list.addLive(event.delivery);
-    else if (event.type === 'updated') this.list.update(event.delivery);
-    else if (event.type === 'attempt') this.onAttempt(event.id, event.attempt);
+    else if (event.type === 'updated') {
+      this.list.update(event.delivery);
+      if (this.detail.changed(event.delivery)) this.refreshDetail(event.delivery.id);
+    } else if (event.type === 'attempt') this.onAttempt(event.id, event.attempt);
     else if (event.type === 'removed') {
       this.list.remove(event.id);
       if (this.detail.detail?.id === event.id) { toast(`#${event.id} was deleted`); this.close(); }
     }
   }
 
+  async refreshDetail(id) {
+    const detail = await api.get(id).catch(() => null);
+    if (detail && this.detail.detail?.id === id) this.detail.show(detail);
+  }
+
   detailActions() {
     const withDetail = async (id, fn) => fn(this.detail.detail?.id === id ? this.detail.detail : await api.get(id));
     return {
-      replay: (id) => runReplay(id, {}, (i, a) => this.onAttempt(i, a)),
-      replayTo: (id) => withDetail(id, (d) => replayDialog(d, this.info, (i, a) => this.onAttempt(i, a))),
-      edit: (id) => withDetail(id, (d) => editDialog(d, this.info, (i, a) => this.onAttempt(i, a))),
+      replay: (id) => runReplay(id, {}, (i, a) => this.onAttempt(i, a, true)),
+      replayTo: (id) => withDetail(id, (d) => replayDialog(d, this.info, (i, a) => this.onAttempt(i, a, true))),
+      edit: (id) => withDetail(id, (d) => editDialog(d, this.info, (i, a) => this.onAttempt(i, a, true))),
       compareWith: (id) => this.startPick(id),
       compare: (a, b) => this.compare(a, b),
       copyCurl: async (id) => copyText(await api.exportText(id, 'curl'), 'the curl command'),

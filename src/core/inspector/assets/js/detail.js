@@ -161,18 +161,33 @@ export class DetailView {
       h('pre', { class: 'raw card', text: detail.payloadText ?? `(${bytes(detail.bodyBytes)} of non-text body: download to see it)` }));
   }
 
-  /** A live attempt for the delivery on screen: into the timeline, which comes forward. */
-  addAttempt(attempt) {
-    if (!this.detail || this.detail.attempts.some((a) => a.n === attempt.n)) return;
-    this.detail.attempts.push(attempt);
-    const tab = this.tabs.querySelector('[data-tab="timeline"] .badge');
-    if (tab) tab.textContent = String(this.detail.attempts.length + 1);
-    if (this.tab !== 'timeline') this.showTab('timeline');
-    else {
-      this.timeline.querySelector('.tl-body.hint')?.closest('.tl-item')?.remove();
-      this.timeline.append(renderAttempt(this.detail, attempt, true));
+  /**
+   * An attempt for the delivery on screen: counted, and appended when the timeline is shown.
+   * `reveal` (a replay asked for in this page) brings the timeline forward.
+   */
+  addAttempt(attempt, reveal = false) {
+    if (!this.detail) return;
+    const known = this.detail.attempts.some((a) => a.n === attempt.n);
+    if (!known) {
+      this.detail.attempts.push(attempt);
+      const count = this.tabs.querySelector('[data-tab="timeline"] .badge');
+      if (count) count.textContent = String(this.detail.attempts.length + 1);
+      if (this.tab === 'timeline') {
+        this.timeline.querySelector('.tl-body.hint')?.closest('.tl-item')?.remove();
+        this.timeline.append(renderAttempt(this.detail, attempt, true));
+      }
     }
-    this.timeline.querySelector(`[data-attempt="${attempt.n}"]`)?.classList.add('fresh');
-    this.timeline.lastElementChild?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    if (!reveal) return;
+    if (this.tab !== 'timeline') this.showTab('timeline');
+    const item = this.timeline.querySelector(`[data-attempt="${attempt.n}"]`);
+    item?.classList.add('fresh');
+    item?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }
+
+  /** A delivery changed in the store (a forward answered, a verdict settled): redraw if it shows. */
+  changed(record) {
+    if (!this.detail || this.detail.id !== record.id) return false;
+    const shown = (d) => JSON.stringify([d.status, d.signature, d.forward, d.schema, d.rejectReason]);
+    return shown(this.detail) !== shown(record);
   }
 }
