@@ -106,7 +106,10 @@ describe('filters', () => {
     const { page, backend } = await open();
     await page.locator('input[name="event"]').fill('push');
     await expect.poll(() => new URL(page.url()).searchParams.get('event')).toBe('push');
-    await expect.poll(async () => (await page.locator('.row .ev').allInnerTexts()).every((text) => text === 'push')).toBe(true);
+    await expect.poll(async () => {
+      const events = await page.locator('.row .ev').allInnerTexts();
+      return events.length > 0 && events.every((text) => text === 'push');
+    }).toBe(true);
     expect(await page.locator('.row').count()).toBeGreaterThan(3);
     expect(backend.callsOf('list').at(-1)!.args[0]).toMatchObject({ event: 'push' });
     await page.reload();
@@ -138,6 +141,8 @@ describe('filters', () => {
     await page.locator('label.toggle').click();
     await page.locator('select[name="range"]').selectOption('24h');
     await expect.poll(() => new URL(page.url()).search).toBe('?status=4xx&signature=invalid&drift=1&range=24h');
+    // The address bar changes first; the list's request follows.
+    await expect.poll(() => (backend.callsOf('list').at(-1)!.args[0] as Record<string, unknown>).since).toBeTruthy();
     const query = backend.callsOf('list').at(-1)!.args[0] as Record<string, unknown>;
     expect(query).toMatchObject({ status: '4xx', signature: 'invalid', drift: true });
     expect(Date.now() - Date.parse(String(query.since))).toBeGreaterThan(86_000_000);
@@ -204,7 +209,10 @@ describe('a store of 100,000 deliveries', () => {
     expect(loaded).toBeLessThan(20);
     const filterStarted = Date.now();
     await page.locator('select[name="signature"]').selectOption('missing');
-    await expect.poll(async () => (await page.locator('.row .sig').evaluateAll((els) => els.map((el) => (el as any).dataset.verdict))).every((v) => v === 'missing')).toBe(true);
+    await expect.poll(async () => {
+      const verdicts = await page.locator('.row .sig').evaluateAll((els) => els.map((el) => (el as any).dataset.verdict));
+      return verdicts.length > 0 && verdicts.every((v) => v === 'missing');
+    }).toBe(true);
     const filterMs = Date.now() - filterStarted;
     console.log(`100,000 deliveries: first page ${firstPageMs} ms (navigation included), filter ${filterMs} ms, ${loaded} pages loaded while scrolling`);
     expect(firstPageMs).toBeLessThan(2000);
