@@ -15,4 +15,12 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // The inspector's page: plain ES modules that run in the browser.
+    files: ['src/core/inspector/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', location: 'readonly', history: 'readonly', localStorage: 'readonly', EventSource: 'readonly', HTMLElement: 'readonly', Node: 'readonly', Event: 'readonly', ResizeObserver: 'readonly', requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly', confirm: 'readonly', performance: 'readonly' },
+    },
+  },
 );

@@ -38,7 +38,7 @@ export interface AttemptRecord {
   at: string;
   /** The X-GitHub-Delivery sent when it differed from the stored one (new delivery id), else null. */
   deliveryId: string | null;
-  /** True when the body sent was an edit (its own bytes, GET …/attempts/N/raw); false = the stored bytes. */
+  /** True when the body sent was an edit (its own bytes: GET /api/deliveries/:id/raw?attempt=N); false = the stored bytes. */
   edited: boolean;
   /** True when the signatures were computed anew with the listener's secret. */
   resigned: boolean;

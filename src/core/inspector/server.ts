@@ -1,0 +1,216 @@
+/**
+ * The inspector's HTTP server: the page (assets/) and its JSON API over an InspectorBackend,
+ * on 127.0.0.1 only. It owns HTTP, the page's security and live streaming; it never touches
+ * the store, the relay or the terminal (the backend does), and imports nothing else of hookctl.
+ *
+ * Security (CONTRACT "The inspector"): every request must carry `Host: 127.0.0.1:PORT` or
+ * `localhost:PORT` (DNS rebinding), else 403. POST and DELETE must carry the page's
+ * per-process token in `X-Hookctl-Token` (from `<meta name="hookctl-token">`) and be
+ * same-origin: an `Origin` other than this server's, or a `Sec-Fetch-Site` other than
+ * `same-origin`/`none`, is refused (403). `/api/` GETs asked cross-site are refused too. No
+ * answer carries a CORS header; every one carries nosniff, CORP same-origin, a strict CSP
+ * (no inline script, no framing) and no-referrer; API answers are `Cache-Control: no-store`.
+ *
+ * The JSON API (errors are `{"error": message}`: 400 bad input, 403 refused, 404 unknown id,
+ * 405 wrong method, 413 body over 26 MiB, 415 body not JSON, the backend's own status for an
+ * InspectorError, 500 otherwise — never a stack):
+ *
+ *   GET    /api/info                          → InspectorInfo
+ *   GET    /api/deliveries?event=&repository=&sender=&status=&signature=&drift=1
+ *                         &since=&until=&q=&cursor=&limit=
+ *                                             → {"deliveries": [DeliveryRecord…], "next": cursor|null}
+ *          newest first. event is "event" or "event.action"; status "401" or "4xx"; signature
+ *          valid|invalid|missing|unchecked; since/until ISO 8601; q text in the payload; limit
+ *          1–200 (default 50). A page may hold fewer than `limit` records while `next` is not
+ *          null (a text search stops after a time budget): keep asking with `cursor=next`.
+ *   GET    /api/deliveries/:id                → DeliveryDetail (headers, attempts, payloadText, siblings)
+ *   GET    /api/deliveries/:id/raw[?attempt=N] → the exact bytes received (or attempt N's own
+ *          edited body): application/octet-stream, Content-Disposition: attachment; filename=<id>.json
+ *   GET    /api/deliveries/:id/export?format=curl|fixture[&download=1]
+ *                                             → text (curl) or JSON (fixture); download=1 adds
+ *          Content-Disposition: attachment
+ *   POST   /api/deliveries/:id/replay         {to?, resign?, newDeliveryId?, payload?} → {"attempt": AttemptRecord}
+ *          (payload = edited JSON text: edit and replay)
+ *   DELETE /api/deliveries/:id                → {"removed": id}
+ *   POST   /api/validate                      {event, action, payload} → ValidationOutcome
+ *   GET    /api/catalog                       → {"catalog": [CatalogItem…]}
+ *   GET    /api/catalog/:name                 → {event, action, payload} (the sample's JSON text)
+ *   POST   /api/send                          {name, payload?, to?, sign?} → SendOutcome
+ *   GET    /api/stream                        → text/event-stream: `event: delivery|updated|
+ *          attempt|removed` + `data: <InspectorEvent JSON>`; a `: heartbeat` comment every 15 s.
+ *
+ * Everything else: GET / (the page), GET /<asset path> (its files), 404.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { InspectorError, type InspectorBackend } from './backend.js';
+import { loadAssets, type Asset } from './assets.js';
+import { HttpError, sendError, setSecurityHeaders } from './http.js';
+import { findRoute } from './routes.js';
+import { EventHub } from './stream.js';
+
+export const DEFAULT_INSPECTOR_PORT = 4141;
+/** When the port is taken, the next ones are tried: port+1 … port+PORT_TRIES. */
+export const PORT_TRIES = 20;
+export const TOKEN_HEADER = 'x-hookctl-token';
+
+export interface InspectorOptions {
+  backend: InspectorBackend;
+  /** Default 4141; 0 = an ephemeral port (tests). */
+  port?: number;
+  /** Keep-alive comment interval on /api/stream (default 15 s). */
+  heartbeatMs?: number;
+  /** Unsent bytes beyond which a stream client is dropped (default 1 MiB). */
+  streamBacklogBytes?: number;
+  /** Folder of the page's files (default: assets/ next to this module). */
+  assetsDir?: string;
+}
+
+export interface Inspector {
+  url: string;
+  port: number;
+  /** The per-process CSRF token the page sends with POST and DELETE. */
+  token: string;
+  /** Live stream clients (tests, diagnostics). */
+  streams(): { open: number; dropped: number };
+  close(): Promise<void>;
+}
+
+interface ServerState {
+  backend: InspectorBackend;
+  token: Buffer;
+  port: number;
+  assets: Map<string, Asset>;
+  hub: EventHub;
+}
+
+function listenOn(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      server.off('listening', onListening);
+      reject(error);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ port, host: '127.0.0.1', exclusive: true });
+  });
+}
+
+/** Bind 127.0.0.1:port, or the next free port up to port+PORT_TRIES. */
+async function bindLoopback(server: Server, port: number): Promise<number> {
+  const last = port === 0 ? 0 : Math.min(port + PORT_TRIES, 65535);
+  for (let candidate = port; ; candidate += 1) {
+    try {
+      return await listenOn(server, candidate);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE' || candidate >= last) throw error;
+    }
+  }
+}
+
+export async function startInspector(options: InspectorOptions): Promise<Inspector> {
+  const tokenBytes = randomBytes(32);
+  const token = tokenBytes.toString('hex');
+  const assets = await loadAssets(token, options.assetsDir);
+  const hub = new EventHub(options.backend, {
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    maxBacklogBytes: options.streamBacklogBytes ?? 1024 * 1024,
+  });
+  const state: ServerState = { backend: options.backend, token: Buffer.from(token, 'utf8'), port: 0, assets, hub };
+  const server = createServer((req, res) => void handle(state, req, res));
+  server.keepAliveTimeout = 5_000;
+  state.port = await bindLoopback(server, options.port ?? DEFAULT_INSPECTOR_PORT);
+  return {
+    url: `http://127.0.0.1:${state.port}/`,
+    port: state.port,
+    token,
+    streams: () => ({ open: hub.size, dropped: hub.dropped }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        hub.closeAll();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Why a request is refused before routing (403), or null when it may proceed. */
+function refusal(state: ServerState, req: IncomingMessage, isApi: boolean): string | null {
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (host !== `127.0.0.1:${state.port}` && host !== `localhost:${state.port}`) {
+    return `the inspector answers only to Host 127.0.0.1:${state.port} or localhost:${state.port}`;
+  }
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  const changes = req.method !== 'GET' && req.method !== 'HEAD';
+  const crossSite = site !== undefined && site !== 'same-origin' && site !== 'none';
+  if (changes) {
+    if (origin !== undefined && origin !== `http://127.0.0.1:${state.port}` && origin !== `http://localhost:${state.port}`) {
+      return 'cross-origin requests may not change anything';
+    }
+    if (crossSite) return 'cross-site requests may not change anything';
+    const sent = req.headers[TOKEN_HEADER];
+    const given = Buffer.from(typeof sent === 'string' ? sent : '', 'utf8');
+    if (given.length !== state.token.length || !timingSafeEqual(given, state.token)) {
+      return 'missing or wrong X-Hookctl-Token (reload the inspector page)';
+    }
+  } else if (isApi && crossSite) {
+    return 'the API is not readable from another site';
+  }
+  return null;
+}
+
+async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  setSecurityHeaders(res);
+  try {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    const refused = refusal(state, req, isApi);
+    if (refused) throw new HttpError(403, refused);
+    if (isApi) await handleApi(state, req, res, url);
+    else serveAsset(state, req, res, url);
+  } catch (error) {
+    if (error instanceof HttpError) sendError(res, error.status, error.message, error.headers);
+    else if (error instanceof InspectorError) sendError(res, error.status >= 400 && error.status < 600 ? error.status : 500, error.message);
+    else sendError(res, 500, 'internal error in the inspector');
+  }
+}
+
+async function handleApi(state: ServerState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? 'GET';
+  let segments: string[];
+  try {
+    segments = url.pathname.slice('/api/'.length).split('/').map((part) => decodeURIComponent(part));
+  } catch {
+    throw new HttpError(400, 'malformed path');
+  }
+  if (segments.length === 1 && segments[0] === 'stream') {
+    if (method !== 'GET') throw new HttpError(405, 'use GET', { Allow: 'GET' });
+    state.hub.open(req, res);
+    return;
+  }
+  const found = findRoute(method, segments);
+  if (!found) throw new HttpError(404, `no such API route: ${method} ${url.pathname}`);
+  if ('allowed' in found) throw new HttpError(405, `use ${found.allowed.join(' or ')}`, { Allow: found.allowed.join(', ') });
+  await found.route.handle({ backend: state.backend, req, res, url, params: segments });
+}
+
+function serveAsset(state: ServerState, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET, HEAD' });
+  const path = url.pathname === '/' ? '/index.html' : url.pathname;
+  const asset = state.assets.get(path);
+  if (!asset) throw new HttpError(404, `no such page: ${url.pathname}`);
+  res.writeHead(200, {
+    'Content-Type': asset.type,
+    'Content-Length': String(asset.body.length),
+    // The page carries the per-process token: never cached. Its files are revalidated.
+    'Cache-Control': path === '/index.html' ? 'no-store' : 'no-cache',
+  });
+  res.end(req.method === 'HEAD' ? undefined : asset.body);
+}

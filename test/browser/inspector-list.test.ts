@@ -1,0 +1,221 @@
+/**
+ * The inspector's list in a real headless Chromium, used as a person would: it loads and
+ * lists, shows a new delivery live, filters (URL and reload), scrolls through many rows with
+ * a bounded DOM, and moves with j/k/Enter/Esc.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium, openInspector, type InspectorSession } from '../helpers/browser.js';
+
+let browser: Browser;
+let session: InspectorSession | null = null;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  if (session) expect(session.problems).toEqual([]);
+  await session?.close();
+  session = null;
+});
+
+async function open(options: Parameters<typeof openInspector>[1] = {}, path = '/'): Promise<InspectorSession> {
+  session = await openInspector(browser, options);
+  await session.page.goto(new URL(path, session.inspector.url).toString());
+  await session.page.locator('.row').first().waitFor();
+  return session;
+}
+
+describe('the live list', () => {
+  it('lists the newest deliveries first with what matters at a glance', async () => {
+    const { page, backend } = await open();
+    const newest = backend.all()[0];
+    const first = page.locator('.row').first();
+    await expect.poll(() => first.getAttribute('data-id')).toBe(newest.id);
+    const text = await first.innerText();
+    expect(text).toContain(newest.event!);
+    expect(text).toContain(newest.repository!);
+    expect(text).toContain(newest.sender!);
+    expect(text).toMatch(/just now|\d+s ago/);
+    await expect.poll(() => page.locator('.live').innerText()).toBe('live');
+  });
+
+  it('shows a delivery emitted while the page is open within 250 ms, without a reload', async () => {
+    const { page, backend } = await open();
+    await expect.poll(() => backend.listenerCount).toBe(1);
+    const timings: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const started = Date.now();
+      const record = backend.addDelivery({ event: 'issues', action: 'opened', sender: `live-${i}` });
+      await page.locator(`.row[data-id="${record.id}"]`).waitFor({ timeout: 2000 });
+      timings.push(Date.now() - started);
+      expect(await page.locator('.row').first().getAttribute('data-id')).toBe(record.id);
+    }
+    expect(Math.min(...timings), `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(250);
+    expect(timings.filter((ms) => ms > 250).length, `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps a scrolled view in place when deliveries arrive, and offers "N new ↑"', async () => {
+    const { page, backend } = await open();
+    await expect.poll(() => backend.listenerCount).toBe(1);
+    await page.locator('.list-scroll').evaluate((el) => { el.scrollTop = 52 * 20; });
+    await page.waitForTimeout(100);
+    const topRow = await page.evaluate(() => {
+      const document = (globalThis as any).document;
+      const top = document.querySelector('.list-scroll').getBoundingClientRect().top;
+      const rows: any[] = [...document.querySelectorAll('.row')].filter((row: any) => row.getBoundingClientRect().top >= top - 1);
+      rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+      return { id: rows[0].dataset.id!, y: rows[0].getBoundingClientRect().top };
+    });
+    backend.addDelivery({ event: 'push', action: null });
+    backend.addDelivery({ event: 'push', action: null });
+    await expect.poll(() => page.locator('.new-pill').innerText()).toBe('2 new ↑');
+    const y = await page.locator(`.row[data-id="${topRow.id}"]`).evaluate((row) => row.getBoundingClientRect().top);
+    expect(Math.abs(y - topRow.y)).toBeLessThan(1);
+    await page.locator('.new-pill').click();
+    await expect.poll(() => page.locator('.list-scroll').evaluate((el) => el.scrollTop)).toBe(0);
+    await expect.poll(() => page.locator('.new-pill').isHidden()).toBe(true);
+  });
+
+  it('pages through 1,000 deliveries as the user scrolls, with a bounded DOM', async () => {
+    const { page, backend } = await open({ count: 1000 });
+    expect(backend.callsOf('list')).toHaveLength(1);
+    for (let i = 0; i < 40; i += 1) {
+      await page.locator('.list-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+      await page.waitForTimeout(40);
+      if ((await page.locator('.list-foot').innerText()).includes('end of list')) break;
+    }
+    await expect.poll(() => page.locator('.list-foot').innerText()).toBe('1,000 deliveries · end of list');
+    expect(await page.locator('.row').count()).toBeLessThan(60);
+    const last = backend.all().at(-1)!;
+    await expect.poll(async () => {
+      await page.locator('.list-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+      return page.locator(`.row[data-id="${last.id}"]`).count();
+    }).toBe(1);
+    for (const call of backend.callsOf('list')) expect((call.args[0] as { limit: number }).limit).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('filters', () => {
+  it('filters by event: the URL says so, and a reload keeps it', async () => {
+    const { page, backend } = await open();
+    await page.locator('input[name="event"]').fill('push');
+    await expect.poll(() => new URL(page.url()).searchParams.get('event')).toBe('push');
+    await expect.poll(async () => {
+      const events = await page.locator('.row .ev').allInnerTexts();
+      return events.length > 0 && events.every((text) => text === 'push');
+    }).toBe(true);
+    expect(await page.locator('.row').count()).toBeGreaterThan(3);
+    expect(backend.callsOf('list').at(-1)!.args[0]).toMatchObject({ event: 'push' });
+    await page.reload();
+    await page.locator('.row').first().waitFor();
+    expect(await page.locator('input[name="event"]').inputValue()).toBe('push');
+    expect((await page.locator('.row .ev').allInnerTexts()).every((text) => text === 'push')).toBe(true);
+  });
+
+  it('searches payload text, and keeps asking while a budgeted search returns short pages', async () => {
+    const { page, backend } = await open({ count: 400, searchBudgetRows: 40 });
+    await page.keyboard.press('/');
+    await page.keyboard.type('dependabot[bot]');
+    await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('dependabot[bot]');
+    const expected = backend.all().filter((d) => d.sender === 'dependabot[bot]').length;
+    await expect.poll(async () => {
+      await page.locator('.list-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+      return page.locator('.list-foot').innerText();
+    }, { timeout: 10_000 }).toBe(`${expected} deliveries · end of list`);
+    const senders = await page.locator('.row .sub').allInnerTexts();
+    expect(senders.every((text) => text.includes('dependabot[bot]'))).toBe(true);
+    expect(backend.callsOf('list').filter((call) => (call.args[0] as { q?: string }).q).length).toBeGreaterThan(2);
+  });
+
+  it('combines status, signature, drift and a time range, shareable as a link', async () => {
+    const { page, backend } = await open({}, '/?signature=invalid&status=4xx');
+    expect(await page.locator('select[name="signature"]').inputValue()).toBe('invalid');
+    const verdicts = await page.locator('.row .sig').evaluateAll((els) => els.map((el) => (el as any).dataset.verdict));
+    expect(new Set(verdicts)).toEqual(new Set(['invalid']));
+    await page.locator('label.toggle').click();
+    await page.locator('select[name="range"]').selectOption('24h');
+    await expect.poll(() => new URL(page.url()).search).toBe('?status=4xx&signature=invalid&drift=1&range=24h');
+    // The address bar changes first; the list's request follows.
+    await expect.poll(() => (backend.callsOf('list').at(-1)!.args[0] as Record<string, unknown>).since).toBeTruthy();
+    const query = backend.callsOf('list').at(-1)!.args[0] as Record<string, unknown>;
+    expect(query).toMatchObject({ status: '4xx', signature: 'invalid', drift: true });
+    expect(Date.now() - Date.parse(String(query.since))).toBeGreaterThan(86_000_000);
+    await page.locator('.filters .btn', { hasText: 'Clear' }).click();
+    await expect.poll(() => new URL(page.url()).search).toBe('');
+  });
+
+  it('shows live deliveries only when they match the filters, text search included', async () => {
+    const { page, backend } = await open({}, '/?event=push');
+    await expect.poll(() => backend.listenerCount).toBe(1);
+    const issue = backend.addDelivery({ event: 'issues', action: 'opened' });
+    const push = backend.addDelivery({ event: 'push', action: null });
+    await page.locator(`.row[data-id="${push.id}"]`).waitFor();
+    expect(await page.locator(`.row[data-id="${issue.id}"]`).count()).toBe(0);
+
+    await page.goto(`${session!.inspector.url}?q=needle-in-the-payload`);
+    await expect.poll(() => page.locator('.empty-host').innerText()).toContain('No deliveries match');
+    await expect.poll(() => backend.listenerCount).toBe(1);
+    const other = backend.addDelivery({ event: 'push', action: null, sender: 'somebody-else' });
+    const needle = backend.addDelivery({ event: 'push', action: null, sender: 'needle-in-the-payload' });
+    await page.locator(`.row[data-id="${needle.id}"]`).waitFor();
+    expect(await page.locator(`.row[data-id="${other.id}"]`).count()).toBe(0);
+  });
+});
+
+describe('keyboard', () => {
+  it('j/k move, Enter opens, Esc closes, ? shows the keys', async () => {
+    const { page, backend } = await open();
+    const ids = backend.all().map((d) => d.id);
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    await expect.poll(() => page.locator('.row.selected').getAttribute('data-id')).toBe(ids[1]);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.detail').getAttribute('data-id')).toBe(ids[1]);
+    expect(new URL(page.url()).searchParams.get('id')).toBe(ids[1]);
+    await page.keyboard.press('j');
+    await expect.poll(() => page.locator('.detail').getAttribute('data-id')).toBe(ids[2]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('.detail').count()).toBe(0);
+    await page.keyboard.press('?');
+    await expect.poll(() => page.locator('dialog[open]').innerText()).toContain('replay the selected delivery');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('dialog[open]').count()).toBe(0);
+  });
+});
+
+describe('a store of 100,000 deliveries', () => {
+  it('shows the first page fast, filters fast, and keeps the DOM bounded deep in the list', async () => {
+    session = await openInspector(browser, { count: 100_000 });
+    const { page, backend } = session;
+    const started = Date.now();
+    await page.goto(session.inspector.url);
+    await page.locator('.row').first().waitFor();
+    const firstPageMs = Date.now() - started;
+    for (let i = 0; i < 8; i += 1) {
+      await page.locator('.list-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+      await page.waitForTimeout(60);
+    }
+    await expect.poll(() => page.locator('.row').count()).toBeLessThan(60);
+    const loaded = backend.callsOf('list').length;
+    expect(loaded).toBeGreaterThan(3);
+    expect(loaded).toBeLessThan(20);
+    const filterStarted = Date.now();
+    await page.locator('select[name="signature"]').selectOption('missing');
+    await expect.poll(async () => {
+      const verdicts = await page.locator('.row .sig').evaluateAll((els) => els.map((el) => (el as any).dataset.verdict));
+      return verdicts.length > 0 && verdicts.every((v) => v === 'missing');
+    }).toBe(true);
+    const filterMs = Date.now() - filterStarted;
+    console.log(`100,000 deliveries: first page ${firstPageMs} ms (navigation included), filter ${filterMs} ms, ${loaded} pages loaded while scrolling`);
+    expect(firstPageMs).toBeLessThan(2000);
+    expect(filterMs).toBeLessThan(1000);
+  });
+});

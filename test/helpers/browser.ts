@@ -1,0 +1,56 @@
+/**
+ * Headless Chromium for the inspector's browser tests: Debian's `chromium` driven by
+ * playwright-core, which never downloads a browser of its own. No chromium → the test fails
+ * and says how to install it (CI installs it in .ci/run).
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startInspector, type Inspector } from '../../src/core/inspector/server.js';
+import { FakeInspectorBackend, type FakeBackendOptions } from './fake-inspector-backend.js';
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+export function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) {
+    throw new Error('The inspector browser tests need Chromium: install Debian\'s package (`apt-get install -y chromium`) or set CHROMIUM_PATH. They never download a browser.');
+  }
+  return found;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface InspectorSession {
+  backend: FakeInspectorBackend;
+  inspector: Inspector;
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors, console errors (CSP violations included) and requests off this origin. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** A fake backend, the inspector over it on port 0, and a fresh browser page (not yet navigated). */
+export async function openInspector(browser: Browser, options: FakeBackendOptions & { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<InspectorSession> {
+  const backend = new FakeInspectorBackend({ count: 200, ...options });
+  const inspector = await startInspector({ backend, port: 0 });
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, colorScheme: options.colorScheme ?? 'light' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: inspector.url.replace(/\/$/, '') });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+  page.on('request', (request) => { if (!request.url().startsWith(inspector.url)) problems.push(`request off origin: ${request.url()}`); });
+  page.on('dialog', (dialog) => void dialog.accept());
+  return {
+    backend, inspector, context, page, problems,
+    close: async () => {
+      await context.close();
+      await inspector.close();
+    },
+  };
+}
