@@ -74,6 +74,8 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--keep-active', 'with --register: leave the hook active on exit')
     .addOption(cloudflaredOption())
     .addOption(apiUrlOption())
+    .option('--inspect-port <port>', 'the inspector\'s port on 127.0.0.1 (default 4141, the next free one when taken)', port('--inspect-port'))
+    .option('--no-inspect', 'do not serve the inspector')
     .addOption(jsonOption('print one JSON record per delivery (NDJSON)'))
     .addHelpText(
       'after',
@@ -281,6 +283,16 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
       ]),
     )
     .action(lazy(() => import('./commands/tunnel.js')));
+
+  program
+    .command('inspect')
+    .description('the web inspector over a store, without a receiver')
+    .addOption(storeOption())
+    .option('-p, --port <port>', 'port on 127.0.0.1 (default 4141, the next free one when taken)', port())
+    .option('--open', 'open it in the default browser')
+    .addOption(secretOption('sign replays and samples with this secret'))
+    .addHelpText('after', examples(['hookctl inspect', 'hookctl inspect --store ./deliveries.db --port 4242']))
+    .action(lazy(() => import('./commands/inspect.js')));
 
   program
     .command('verify')

@@ -10,6 +10,7 @@ import { parseForwardRoutes } from '../core/relay/forward.js';
 import { ListenError, Relay } from '../core/relay/engine.js';
 import { relaySummary, relayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
+import { startInspectorFor, type RunningInspector } from './shared/inspector.js';
 import { stopSignals } from './shared/signals.js';
 import type { TunnelSession } from './shared/tunnel-session.js';
 
@@ -26,6 +27,9 @@ export interface ListenOptions {
   keepActive?: boolean;
   cloudflared?: string;
   apiUrl?: string;
+  /** --inspect-port N; `inspect: false` is --no-inspect. */
+  inspectPort?: number;
+  inspect?: boolean;
   json?: boolean;
 }
 
@@ -70,6 +74,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   // Handlers first: a Ctrl+C while the tunnel starts must still stop it.
   const signals = stopSignals({ control: control.signal });
   let tunnel: TunnelSession | undefined;
+  let inspector: RunningInspector | undefined;
   try {
     let address;
     try {
@@ -82,9 +87,24 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     const url = `http://${shownHost}:${address.port}${options.path ?? '/'}`;
     io.err(`${ec.green('●')} Listening on ${ec.bold(url)}  ${ec.dim(`(store: ${relay.storeFile})`)}`);
     warnAtStart(ctx, options, host, secrets.length, routes, events);
+    let secret = secrets[0];
     try {
-      if (options.tunnel) tunnel = await startTunnel(ctx, options, relay, host, address.port, signals.abort);
+      if (options.inspect !== false) {
+        inspector = await startInspectorFor(ctx, options.inspectPort, {
+          store: relay.storeFile,
+          version: ctx.version,
+          secret: () => secret,
+          listener: url,
+          publicUrl: () => tunnel?.payloadUrl ?? null,
+          forwardTargets: routes.map((r) => r.url),
+          relay,
+        });
+      }
+      if (options.tunnel) {
+        tunnel = await startTunnel(ctx, options, relay, host, address.port, signals.abort, (s) => (secret = s));
+      }
     } catch (err) {
+      await inspector?.close();
       await relay.stop();
       throw err;
     }
@@ -103,6 +123,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     await Promise.race([
       (async () => {
         await relay.stop();
+        await inspector?.close();
         if (tunnel) await tunnel.close().catch((err) => io.warn(`closing the tunnel: ${(err as Error).message}`));
       })(),
       signals.forced,
@@ -137,7 +158,15 @@ function warnAtStart(
   if (events) io.err(ec.dim(`Showing and forwarding only: ${events.join(', ')} (everything is stored)`));
 }
 
-async function startTunnel(ctx: AppContext, options: ListenOptions, relay: Relay, host: string, port: number, abort: AbortSignal): Promise<TunnelSession> {
+async function startTunnel(
+  ctx: AppContext,
+  options: ListenOptions,
+  relay: Relay,
+  host: string,
+  port: number,
+  abort: AbortSignal,
+  onSecret: (secret: string) => void,
+): Promise<TunnelSession> {
   const { io } = ctx;
   const ec = io.errColor;
   const { openTunnelSession } = await import('./shared/tunnel-session.js');
@@ -151,7 +180,10 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, relay: Relay
     keepActive: options.keepActive,
     cloudflared: ctx.cloudflaredFlag(options.cloudflared),
     apiUrl: options.apiUrl ? ctx.apiUrl(options.apiUrl) : undefined,
-    onSecret: (s) => relay.setSecrets([s]),
+    onSecret: (s) => {
+      relay.setSecrets([s]);
+      onSecret(s);
+    },
     signal: abort,
   });
   io.err(`${ec.green('●')} Public payload URL: ${ec.bold(tunnel.payloadUrl)}`);

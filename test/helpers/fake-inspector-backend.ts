@@ -146,6 +146,8 @@ export class FakeInspectorBackend implements InspectorBackend {
         : { status: 'valid', violations: [] },
       remoteAddress: '140.82.115.12', contentType: 'application/json', source: 'listen',
       replayCount: 0,
+      truncated: false,
+      hookId: 491823517,
       headers,
       attempts: forward ? [{ n: 1, kind: 'forward', url: forward.url, status: forward.status, durationMs: forward.durationMs, error: forward.error, at: init.receivedAt ?? new Date().toISOString(), deliveryId: null, edited: false, resigned: false, bytes: body.length, response: forward.status === 502 ? 'Bad Gateway' : null }] : [],
       payloadText: parsed === null ? null : textOf(body),
@@ -331,7 +333,7 @@ export class FakeInspectorBackend implements InspectorBackend {
 }
 
 function recordOf(detail: DeliveryDetail): DeliveryRecord {
-  const { headers: _h, attempts: _a, payloadText: _p, bodyBytes: _b, bodySha256: _s, siblings: _x, ...record } = detail;
+  const { headers: _h, attempts: _a, payloadText: _p, bodySha256: _s, siblings: _x, ...record } = detail;
   return structuredClone(record);
 }
 

@@ -5,82 +5,15 @@
  * `hookctl listen` and `hookctl inspect` each build one (see relay and store); tests build fakes.
  */
 
-export type SignatureVerdict = 'valid' | 'invalid' | 'missing' | 'unchecked';
+import type { DeliveryRecord } from '../store/records.js';
+import type { AttemptRecord } from '../store/types.js';
 
-export interface SchemaViolation {
-  /** JSON Pointer into the payload ('' for the root), e.g. /pull_request/number. */
-  path: string;
-  message: string;
-}
-
-export interface SchemaVerdict {
-  status: 'valid' | 'invalid' | 'unknown';
-  violations: SchemaViolation[];
-}
-
-export interface ForwardResult {
-  url: string;
-  status: number | null;
-  durationMs: number;
-  error: string | null;
-}
-
-/** One forward or replay of a stored delivery. */
-export interface AttemptRecord {
-  /** Position among the delivery's attempts, 1-based, oldest first (stable: used in URLs). */
-  n: number;
-  kind: 'forward' | 'replay';
-  url: string;
-  status: number | null;
-  durationMs: number;
-  error: string | null;
-  /** ISO 8601. */
-  at: string;
-  /** The X-GitHub-Delivery sent when it differed from the stored one (new delivery id), else null. */
-  deliveryId: string | null;
-  /** True when the body sent was an edit (its own bytes: GET /api/deliveries/:id/raw?attempt=N); false = the stored bytes. */
-  edited: boolean;
-  /** True when the signatures were computed anew with the listener's secret. */
-  resigned: boolean;
-  /** Size of the body sent. */
-  bytes: number;
-  /** The first ~300 bytes of a non-2xx answer, whitespace folded; null otherwise. */
-  response: string | null;
-}
-
-/**
- * A delivery record: the `--json` shape of CONTRACT "Machine output"
- * (schemas/delivery-record.schema.json), as `GET /api/deliveries` lists it.
- */
-export interface DeliveryRecord {
-  id: string;
-  deliveryId: string | null;
-  event: string | null;
-  action: string | null;
-  receivedAt: string;
-  path: string;
-  url: string | null;
-  signature: SignatureVerdict;
-  signatureReason: string | null;
-  signatureAlgorithm: 'sha256' | 'sha1' | null;
-  status: number;
-  rejectReason: string | null;
-  repository: string | null;
-  sender: string | null;
-  bytes: number;
-  attempt: number;
-  redelivery: boolean;
-  forward: ForwardResult | null;
-  forwards: ForwardResult[];
-  schema: SchemaVerdict | null;
-  remoteAddress: string | null;
-  contentType: string | null;
-  source: 'listen' | 'github';
-  /** Replays so far (count), for the list's column. */
-  replayCount?: number;
-  /** True when only the first MiB of a rejected body was kept (see `bodySha256`). */
-  truncated?: boolean;
-}
+// The records are the store's own (the same shape `--json` prints): one definition.
+export type { DeliveryRecord, ForwardResult } from '../store/records.js';
+export type { AttemptRecord, SchemaVerdict, SignatureVerdict } from '../store/types.js';
+export type { SchemaViolation } from '../schemas/validate.js';
+import type { SchemaViolation } from '../schemas/validate.js';
+import type { SignatureVerdict } from '../store/types.js';
 
 /** One delivery with everything the detail view shows. */
 export interface DeliveryDetail extends DeliveryRecord {
@@ -90,8 +23,7 @@ export interface DeliveryDetail extends DeliveryRecord {
   attempts: AttemptRecord[];
   /** The payload's JSON text (a form body's `payload=` field decoded), or null when the body is not text. */
   payloadText: string | null;
-  /** Full length and sha256 (hex) of the body as received (for a truncated body: of the whole original). */
-  bodyBytes: number;
+  /** sha256 (hex) of the body as received (for a truncated body: of the whole original). */
   bodySha256: string;
   /** Other attempts (redeliveries) of the same X-GitHub-Delivery: their local ids, oldest first. */
   siblings: string[];

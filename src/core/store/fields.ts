@@ -27,7 +27,7 @@ const LATEST_FORWARD = `(SELECT json_object('n', (SELECT COUNT(*) FROM attempts 
     'resigned', json(CASE WHEN a.resigned THEN 'true' ELSE 'false' END), 'bytes', a.bytes, 'response', a.response)
   FROM attempts a WHERE a.delivery_seq = d.seq AND a.kind = 'forward' ORDER BY a.seq DESC LIMIT 1)`;
 
-export const FIELDS: readonly Field[] = [
+export const FIELDS = [
   { key: 'seq', column: 'seq', computed: true },
   { key: 'id', column: 'id', record: true, computed: true },
   { key: 'deliveryId', column: 'delivery_guid', record: true },
@@ -57,17 +57,20 @@ export const FIELDS: readonly Field[] = [
   { key: 'github', column: 'github', codec: 'json' },
   { key: 'forward', column: LATEST_FORWARD, codec: 'json', computed: true },
   { key: 'replayCount', column: `(SELECT COUNT(*) FROM attempts r WHERE r.delivery_seq = d.seq AND r.kind = 'replay')`, record: true, computed: true },
-];
+] as const satisfies readonly Field[];
 
-const isColumn = (f: Field) => /^[a-z_][a-z0-9_]*$/.test(f.column);
+/** The keys the `--json` record copies from a summary. */
+export type RecordKey = Extract<(typeof FIELDS)[number], { record: true }>['key'];
+
+const isColumn = (f: Field): boolean => /^[a-z_][a-z0-9_]*$/.test(f.column);
 
 /** `d.delivery_guid AS deliveryId, …`: rows come back keyed like a DeliverySummary. */
-export const SUMMARY_COLUMNS = FIELDS.map((f) => `${isColumn(f) ? `d.${f.column}` : f.column} AS ${f.key}`).join(', ');
+export const SUMMARY_COLUMNS = (FIELDS as readonly Field[]).map((f) => `${isColumn(f) ? `d.${f.column}` : f.column} AS ${f.key}`).join(', ');
 /** The summary plus headers and the body (joined from `bodies`). */
 export const FULL_COLUMNS = `${SUMMARY_COLUMNS}, d.headers AS headers, b.body AS body`;
 export const FULL_FROM = 'deliveries d JOIN bodies b ON b.seq = d.seq';
 
-const DECODED = FIELDS.filter((f) => f.codec === 'json' || f.codec === 'bool');
+const DECODED: readonly Field[] = (FIELDS as readonly Field[]).filter((f) => f.codec === 'json' || f.codec === 'bool');
 
 /** Decode a row selected with SUMMARY_COLUMNS into a summary (in place). */
 export function toSummary(row: Record<string, unknown>): DeliverySummary {
@@ -79,7 +82,7 @@ export function toSummary(row: Record<string, unknown>): DeliverySummary {
   return row as unknown as DeliverySummary;
 }
 
-const INSERTED = FIELDS.filter((f) => isColumn(f) && (!f.computed || f.key === 'id' || f.key === 'attempt'));
+const INSERTED: readonly Field[] = (FIELDS as readonly Field[]).filter((f) => isColumn(f) && (!f.computed || f.key === 'id' || f.key === 'attempt'));
 
 /** The INSERT of a delivery row (the body goes to `bodies`, see Store). */
 export const INSERT_SQL = `INSERT INTO deliveries (${[...INSERTED.map((f) => f.column), 'received_ms', 'headers'].join(', ')})
@@ -97,4 +100,4 @@ export function insertParams(d: NewDelivery): Record<string, unknown> {
 }
 
 /** The keys the record copies from a summary, in record order. */
-export const RECORD_KEYS = FIELDS.filter((f) => f.record).map((f) => f.key);
+export const RECORD_KEYS = (FIELDS as readonly Field[]).filter((f) => f.record).map((f) => f.key) as RecordKey[];

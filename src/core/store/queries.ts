@@ -76,6 +76,8 @@ export class StoreReader {
     count: Database.Statement;
     maxSeq: Database.Statement;
     after: Database.Statement;
+    maxAttemptSeq: Database.Statement;
+    attemptsAfter: Database.Statement;
   };
 
   constructor(
@@ -94,6 +96,11 @@ export class StoreReader {
       count: db.prepare('SELECT COUNT(*) FROM deliveries').pluck(),
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM deliveries').pluck(),
       after: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq > ? ORDER BY d.seq LIMIT ?`),
+      maxAttemptSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM attempts').pluck(),
+      attemptsAfter: db.prepare(
+        `SELECT a.seq AS seq, d.id AS deliveryLocalId, (SELECT COUNT(*) FROM attempts p WHERE p.delivery_seq = a.delivery_seq AND p.seq <= a.seq) AS n, ${ATTEMPT_COLUMNS}
+         FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE a.seq > ? ORDER BY a.seq LIMIT ?`,
+      ),
     };
   }
 
@@ -183,6 +190,18 @@ export class StoreReader {
   /** Rows received after `seq`, oldest first (following the store as others write it). */
   after(seq: number, limit = 200): DeliverySummary[] {
     return (this.reads.after.all(seq, limit) as Record<string, unknown>[]).map(toSummary);
+  }
+
+  /** Attempts recorded after attempt row `seq`, oldest first (following the store). */
+  attemptsAfter(seq: number, limit = 200): { seq: number; id: string; attempt: AttemptRecord }[] {
+    return (this.reads.attemptsAfter.all(seq, limit) as Record<string, unknown>[]).map((row) => {
+      const { seq: at, deliveryLocalId, n, ...rest } = row;
+      return { seq: at as number, id: deliveryLocalId as string, attempt: toAttempt(rest, n as number) };
+    });
+  }
+
+  maxAttemptSeq(): number {
+    return this.reads.maxAttemptSeq.get() as number;
   }
 
   /** The newest row number (0 when empty). */

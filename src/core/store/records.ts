@@ -3,7 +3,7 @@
  * (schemas/delivery-record.schema.json), also what the inspector's API lists. Built from the
  * field table (fields.ts), plus the keys derived from attempts.
  */
-import { RECORD_KEYS } from './fields.js';
+import { RECORD_KEYS, type RecordKey } from './fields.js';
 import type { AttemptRecord, DeliverySummary, GithubDeliveryInfo } from './types.js';
 
 export interface ForwardResult {
@@ -13,7 +13,7 @@ export interface ForwardResult {
   error: string | null;
 }
 
-export type DeliveryRecord = Pick<DeliverySummary, (typeof RECORD_KEYS)[number]> & {
+export type DeliveryRecord = Pick<DeliverySummary, RecordKey> & {
   redelivery: boolean;
   forward: ForwardResult | null;
   forwards: ForwardResult[];

@@ -1,0 +1,51 @@
+/**
+ * `hookctl inspect [--store FILE] [--port 4141] [--open]`: the inspector over a store, with no
+ * receiver. A listener writing the same store (another terminal) shows up live.
+ */
+import type { AppContext } from '../context.js';
+import { startInspectorFor } from './shared/inspector.js';
+import { stopSignals } from './shared/signals.js';
+import { storeFile } from './shared/store.js';
+
+export interface InspectOptions {
+  store?: string;
+  port?: number;
+  open?: boolean;
+  secret?: string[];
+}
+
+/** Open a URL in the default browser; a failure only says so. */
+async function openBrowser(ctx: AppContext, url: string): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  await new Promise<void>((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => {
+      ctx.io.warn(`could not open a browser (${cmd}); open ${url} yourself`);
+      resolve();
+    });
+    child.on('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+export async function run(ctx: AppContext, options: InspectOptions): Promise<number> {
+  const signals = stopSignals();
+  try {
+    const inspector = await startInspectorFor(ctx, options.port, {
+      store: storeFile(ctx, options.store),
+      version: ctx.version,
+      secret: () => ctx.secrets(options.secret)[0],
+      defaultTarget: 'http://127.0.0.1:5000/',
+    });
+    if (options.open) await openBrowser(ctx, inspector.url);
+    ctx.io.err(ctx.io.errColor.dim(`Showing ${storeFile(ctx, options.store)}. Press Ctrl+C to stop.`));
+    await signals.stopped;
+    await Promise.race([inspector.close(), signals.forced]);
+    return 0;
+  } finally {
+    signals.dispose();
+  }
+}

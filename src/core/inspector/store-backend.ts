@@ -1,0 +1,328 @@
+/**
+ * The inspector's backend over a delivery store: what the page lists, shows, replays, edits,
+ * validates and sends. Live events come from the relay when the inspector runs inside
+ * `listen`, and from following the store (new rows and attempts other processes write, e.g. a
+ * listener in another terminal or `hookctl replay`) — only while a page is open.
+ */
+import { createHash } from 'node:crypto';
+import { entryName, loadIndex, loadPayloadBytes, resolve } from '../catalog/catalog.js';
+import { installationTarget } from '../catalog/edits.js';
+import { curlCommand, fixture } from '../deliver/export.js';
+import { post } from '../deliver/post.js';
+import { EditError, payloadText, planReplay } from '../deliver/replay.js';
+import { parseTargetUrl } from '../deliver/url.js';
+import type { RelayEvent } from '../relay/engine.js';
+import { toRecord } from '../store/records.js';
+import { FileIdentity } from '../store/file.js';
+import { openStore, type Store } from '../store/store.js';
+import type { AttemptRecord, DeliveryFilter, SignatureVerdict } from '../store/types.js';
+import { githubHeaders, headerPairs } from '../webhook/headers.js';
+import { describeJsonError } from '../webhook/payload.js';
+import {
+  InspectorError,
+  type DeliveryDetail,
+  type DeliveryPage,
+  type DeliveryQuery,
+  type InspectorBackend,
+  type InspectorEvent,
+  type InspectorInfo,
+  type ReplayRequest,
+  type SendRequest,
+  type ValidationOutcome,
+} from './backend.js';
+
+export interface StoreBackendOptions {
+  store: string;
+  version: string;
+  /** The listener's secret (it may change: the tunnel's generated one): replays and samples are signed with it; never exposed. */
+  secret?: () => string | undefined;
+  /** The listener's local URL (inside listen). */
+  listener?: string | null;
+  /** Where a sample goes by default (the listener; else the contract's http://127.0.0.1:5000/). */
+  defaultTarget?: string;
+  /** The tunnel's public payload URL, when tunnelling (may change on a restart). */
+  publicUrl?: () => string | null;
+  forwardTargets?: string[];
+  /** The relay's events (inside listen). */
+  relay?: { subscribe(listener: (event: RelayEvent) => void): () => void };
+  /** How often the store is followed for what other processes write (default 200 ms). */
+  followMs?: number;
+}
+
+/** How long one payload search may scan before it answers (then the page asks for more). */
+const SEARCH_BUDGET_MS = 80;
+const DEFAULT_PAGE = 50;
+
+function cursorOf(seq: number): string {
+  return `s${seq}`;
+}
+
+function seqOfCursor(cursor: string): number {
+  const m = /^s(\d+)$/.exec(cursor);
+  if (!m) throw new InspectorError(400, `not a cursor of this store: "${cursor}"`);
+  return Number(m[1]);
+}
+
+function isoDate(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new InspectorError(400, `${name} is not an ISO 8601 date: "${value}"`);
+  return d;
+}
+
+export class StoreBackend implements InspectorBackend {
+  private opened: { store: Store; identity: FileIdentity } | null = null;
+  private readonly listeners = new Set<(event: InspectorEvent) => void>();
+  private stopLive: (() => void) | null = null;
+
+  constructor(private readonly options: StoreBackendOptions) {
+    // Opened now, so a store that cannot be opened fails at start, not at the first request.
+    this.opened = this.open();
+  }
+
+  private open(): { store: Store; identity: FileIdentity } {
+    const store = openStore(this.options.store, { waitForLock: 'event-loop' });
+    return { store, identity: new FileIdentity(store.file) };
+  }
+
+  /**
+   * Its own connection, reopened when the path names another file (a store removed and
+   * started afresh by listen); waiting for another writer's lock never blocks the event loop.
+   */
+  private get store(): Store {
+    if (this.opened && this.opened.identity.problem(null) === null) return this.opened.store;
+    this.closeStore();
+    const opened = this.open();
+    this.opened = opened;
+    return opened.store;
+  }
+
+  private closeStore(): void {
+    if (!this.opened) return;
+    this.opened.identity.close();
+    this.opened.store.close();
+    this.opened = null;
+  }
+
+  info(): InspectorInfo {
+    return {
+      version: this.options.version,
+      store: this.store.file,
+      listener: this.options.listener ?? null,
+      publicUrl: this.options.publicUrl?.() ?? null,
+      forwardTargets: this.options.forwardTargets ?? [],
+      canSign: Boolean(this.options.secret?.()),
+    };
+  }
+
+  async list(query: DeliveryQuery): Promise<DeliveryPage> {
+    const limit = Math.min(200, Math.max(1, query.limit ?? DEFAULT_PAGE));
+    const filter: DeliveryFilter = {
+      event: query.event,
+      repository: query.repository,
+      sender: query.sender,
+      status: query.status,
+      signature: query.signature as SignatureVerdict | undefined,
+      drift: query.drift,
+      since: isoDate(query.since, 'since'),
+      until: isoDate(query.until, 'until'),
+      beforeSeq: query.cursor ? seqOfCursor(query.cursor) : undefined,
+    };
+    if (query.q) {
+      const found = this.store.search(filter, query.q, limit, SEARCH_BUDGET_MS);
+      return { deliveries: found.rows.map((r) => toRecord(r)), next: found.stoppedAt > 1 ? cursorOf(found.stoppedAt) : null };
+    }
+    const rows = this.store.list({ ...filter, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return { deliveries: page.map((r) => toRecord(r)), next: rows.length > limit ? cursorOf(page[page.length - 1].seq) : null };
+  }
+
+  async get(id: string): Promise<DeliveryDetail | null> {
+    const d = this.store.get(id);
+    if (!d) return null;
+    const attempts = this.store.attempts(id);
+    const siblings = d.deliveryId ? this.store.list({ deliveryId: d.deliveryId, limit: 100 }).map((r) => r.id).reverse() : [d.id];
+    const text = payloadText(d);
+    return {
+      ...toRecord(d, attempts),
+      headers: headerPairs(d.rawHeaders),
+      attempts,
+      payloadText: text !== null && !text.includes('\ufffd') ? text : null,
+      bodySha256: d.bodySha256 ?? createHash('sha256').update(d.body).digest('hex'),
+      siblings,
+    };
+  }
+
+  async raw(id: string, attempt?: number): Promise<{ body: Buffer; contentType: string | null } | null> {
+    const d = this.store.get(id);
+    if (!d) return null;
+    if (attempt === undefined) return { body: d.body, contentType: d.contentType };
+    const edited = this.store.attemptBody(id, attempt);
+    if (edited === undefined) return null;
+    return { body: edited ?? d.body, contentType: d.contentType };
+  }
+
+  async exportDelivery(id: string, format: 'curl' | 'fixture'): Promise<string | null> {
+    const d = this.store.get(id);
+    if (!d) return null;
+    return format === 'curl' ? curlCommand(d) : JSON.stringify(fixture(d), null, 2);
+  }
+
+  async replay(id: string, request: ReplayRequest): Promise<{ attempt: AttemptRecord }> {
+    const d = this.store.get(id);
+    if (!d) throw new InspectorError(404, `no delivery ${id}`);
+    const url = request.to ?? d.url ?? this.options.listener;
+    if (!url) throw new InspectorError(400, 'no target: give a URL to replay to');
+    checkUrl(url);
+    const secret = this.options.secret?.();
+    const resign = request.resign ?? Boolean(secret);
+    if (resign && !secret) throw new InspectorError(400, 'no secret is known here, so the replay cannot be signed anew; replay it unsigned or with its original signatures');
+    let plan;
+    try {
+      plan = planReplay(d, url, { secret: resign ? secret : undefined, newDeliveryId: request.newDeliveryId, edit: request.payload !== undefined ? { json: request.payload } : undefined });
+    } catch (err) {
+      if (err instanceof EditError) throw new InspectorError(400, err.message);
+      throw err;
+    }
+    const result = await post(plan.request);
+    const attempt = await this.store.enqueue(() =>
+      this.store.recordAttempt(id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: plan.deliveryId, body: plan.editedBody, bytes: plan.request.body.length, resigned: plan.resigned, response: result.responseSnippet ?? null }),
+    );
+    this.seenAttempts.add(`${id}:${attempt.n}`);
+    this.emit({ type: 'attempt', id, attempt });
+    return { attempt };
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const removed = this.store.remove([id]) > 0;
+    if (removed) this.emit({ type: 'removed', id });
+    return removed;
+  }
+
+  async validate(event: string, action: string | null, text: string): Promise<ValidationOutcome> {
+    const problem = describeJsonError(text);
+    if (problem) {
+      const m = /^line (\d+), column (\d+): (.*)$/.exec(problem);
+      return { syntaxError: m ? { line: Number(m[1]), column: Number(m[2]), message: m[3] } : { line: 1, column: 1, message: problem }, schemaFound: false, violations: [] };
+    }
+    const { validatePayload } = await import('../schemas/validate.js');
+    const result = await validatePayload(event, action, JSON.parse(text));
+    return { syntaxError: null, schemaFound: result.schemaFound, violations: result.violations };
+  }
+
+  async catalog() {
+    return loadIndex().entries.map((e) => ({ name: entryName(e), event: e.event, action: e.action, description: e.description }));
+  }
+
+  async sample(name: string) {
+    const found = resolve(name);
+    if (!found.ok) return null;
+    return { event: found.entry.event, action: found.entry.action, payload: loadPayloadBytes(found.entry).toString('utf8') };
+  }
+
+  async send(request: SendRequest) {
+    const found = resolve(request.name);
+    if (!found.ok) throw new InspectorError(400, `unknown event "${request.name}"`);
+    const to = request.to ?? this.options.listener ?? this.options.defaultTarget;
+    if (!to) throw new InspectorError(400, 'no target: give a URL to send to');
+    checkUrl(to);
+    let json = loadPayloadBytes(found.entry);
+    if (request.payload !== undefined) {
+      const problem = describeJsonError(request.payload);
+      if (problem) throw new InspectorError(400, `the payload is not JSON: ${problem}`);
+      json = Buffer.from(JSON.stringify(JSON.parse(request.payload)), 'utf8');
+    }
+    const secret = this.options.secret?.();
+    const sign = request.sign ?? Boolean(secret);
+    if (sign && !secret) throw new InspectorError(400, 'no secret is known here, so the sample cannot be signed; send it unsigned');
+    const headers = githubHeaders({ event: found.entry.event, body: json, contentType: 'json', secret: sign ? secret : undefined, ...installation(json) });
+    const result = await post({ url: to, body: json, headers });
+    return { url: to, deliveryId: headers['X-GitHub-Delivery'], status: result.status, durationMs: result.durationMs, error: result.error, response: result.responseSnippet ?? null };
+  }
+
+  subscribe(listener: (event: InspectorEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) this.stopLive = this.startLive();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) {
+        this.stopLive?.();
+        this.stopLive = null;
+      }
+    };
+  }
+
+  close(): void {
+    this.stopLive?.();
+    this.closeStore();
+  }
+
+  private emit(event: InspectorEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Deliveries and attempts already told (by the relay or this backend), so following the store repeats none. */
+  private readonly seenDeliveries = new Set<string>();
+  private readonly seenAttempts = new Set<string>();
+
+  /** Live events while someone listens: the relay's (in listen) and what the store gains meanwhile. */
+  private startLive(): () => void {
+    const stopRelay = this.options.relay?.subscribe((event) => this.fromRelay(event));
+    let lastSeq = this.store.maxSeq();
+    let lastAttempt = this.store.maxAttemptSeq();
+    const timer = setInterval(() => {
+      try {
+        // A fresh store (the old one was removed) numbers its rows from 1 again.
+        if (this.store.maxSeq() < lastSeq) lastSeq = lastAttempt = 0;
+        for (const d of this.store.after(lastSeq)) {
+          lastSeq = d.seq;
+          if (!this.seenDeliveries.delete(d.id)) this.emit({ type: 'delivery', delivery: toRecord(d) });
+        }
+        for (const a of this.store.attemptsAfter(lastAttempt)) {
+          lastAttempt = a.seq;
+          if (!this.seenAttempts.delete(`${a.id}:${a.attempt.n}`)) this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
+        }
+      } catch {
+        // The store is busy or being replaced: the next turn catches up.
+      }
+    }, this.options.followMs ?? 200);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      stopRelay?.();
+    };
+  }
+
+  private fromRelay(event: RelayEvent): void {
+    if (event.type === 'delivery') {
+      this.seenDeliveries.add(event.delivery.id);
+      this.emit({ type: 'delivery', delivery: toRecord(event.delivery) });
+    } else if (event.type === 'forward') {
+      this.seenAttempts.add(`${event.id}:${event.attempt.n}`);
+      this.emit({ type: 'attempt', id: event.id, attempt: event.attempt });
+    } else if (event.type === 'settled') {
+      this.emit({ type: 'updated', delivery: toRecord(event.delivery, event.forwards) });
+    }
+    // Bounded: an id the store never returns (a store replaced meanwhile) is forgotten.
+    if (this.seenDeliveries.size > 10_000) this.seenDeliveries.clear();
+    if (this.seenAttempts.size > 10_000) this.seenAttempts.clear();
+  }
+}
+
+function checkUrl(url: string): void {
+  try {
+    parseTargetUrl(url);
+  } catch (err) {
+    throw new InspectorError(400, (err as Error).message);
+  }
+}
+
+/** X-GitHub-Hook-Installation-Target-Type/-ID for a sample, as `send` sets them. */
+function installation(json: Buffer): { targetType?: string; targetId?: number | string } {
+  const target = installationTarget(JSON.parse(json.toString('utf8')));
+  return target ? { targetType: target.type, targetId: target.id } : {};
+}
+
+export function createStoreBackend(options: StoreBackendOptions): StoreBackend {
+  return new StoreBackend(options);
+}
