@@ -117,7 +117,9 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
       io.err(`${ec.red('error:')} the tunnel stopped: ${outcome.died}`);
       exitCode = 1;
     } else if (outcome.sig !== 'abort') {
-      io.err(ec.dim(`${options.json ? '' : '\n'}Stopping: finishing deliveries in flight… (Ctrl+C again to stop now)`));
+      // The terminal echoed ^C on the current line: start a fresh one.
+      if (io.isStderrTTY) io.err('');
+      io.err(ec.dim('Stopping: finishing deliveries in flight… (Ctrl+C again to stop now)'));
     }
     // Graceful stop: no new connections, answer what is in flight, finish forwards, close.
     await Promise.race([

@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
-import { ensureHook, pingHook, secretFingerprint, type DesiredHook, type Hook, type HookChange } from '../core/github/hooks.js';
+import { ensureHook, pingHook, secretFingerprint, type Hook, type HookChange, type WantedHook } from '../core/github/hooks.js';
 import { rememberHook, rememberedHook, targetKey } from '../core/github/hookstate.js';
 import { describeTarget, parseOrg, parseRepo, type HookTarget } from '../core/github/targets.js';
 import type { BodyKind } from '../core/webhook/types.js';
@@ -65,10 +65,13 @@ function summary(hook: Hook): string {
   return `events ${events}, ${hook.config?.content_type ?? 'form'}, ${hook.active ? 'active' : 'inactive'}`;
 }
 
-async function promptEvents(ctx: AppContext): Promise<string[]> {
+/** The events checkbox: the hook's own events checked when it exists, else the common ones. */
+async function promptEvents(ctx: AppContext, current?: string[]): Promise<string[]> {
+  const checked = (e: string) => (current ? current.includes(e) : PRESELECTED.has(e));
+  const names = [...new Set([...COMMON_EVENTS, ...(current ?? []).filter((e) => e !== '*')])];
   const chosen = await checkbox(ctx.io, 'Events to subscribe to', [
-    ...COMMON_EVENTS.map((e) => ({ name: e, value: e, checked: PRESELECTED.has(e) })),
-    { name: '* (every event)', value: '*' },
+    ...names.map((e) => ({ name: e, value: e, checked: checked(e) })),
+    { name: '* (every event)', value: '*', checked: Boolean(current?.includes('*')) },
   ]);
   return chosen.includes('*') ? ['*'] : chosen;
 }
@@ -101,13 +104,10 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
     url = (await promptUrl(ctx)).trim();
   }
   checkUrl(url);
-  let events: string[];
-  if (options.events !== undefined) events = parseEventList(options.events, { flag: '--events' }) ?? ['*'];
-  else if (ctx.io.canPrompt()) events = await promptEvents(ctx);
-  else events = ['push'];
+  const events = options.events !== undefined ? (parseEventList(options.events, { flag: '--events' }) ?? ['*']) : undefined;
 
   const secret = ctx.secrets(options.secret)[0];
-  const desired: DesiredHook = {
+  const desired: WantedHook = {
     url,
     events,
     contentType: options.contentType === 'form' ? 'form' : 'json',
@@ -120,6 +120,7 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
   const remembered = rememberedHook(ctx.paths.home, key);
   const interactive = ctx.io.canPrompt();
   const result = await ensureHook(client, target, desired, {
+    chooseEvents: interactive ? (existing) => promptEvents(ctx, existing?.events) : undefined,
     rememberedHookId: remembered?.hookId,
     secretMatches: (id) => Boolean(secret) && remembered?.secretFingerprint === secretFingerprint(client.baseUrl, id, secret!),
     confirm: interactive

@@ -82,7 +82,12 @@ export interface HookChange {
   to: string;
 }
 
+/** A hook to create or update; without events, see ensureHook. */
+export type WantedHook = Omit<DesiredHook, 'events'> & { events?: string[] };
+
 export interface EnsureOptions {
+  /** Without wanted.events: ask (a terminal's checkbox), given the hook found, if any. */
+  chooseEvents?: (existing: Hook | undefined) => Promise<string[]>;
   /** The hook hookctl remembers for this target (found again after the URL changed). */
   rememberedHookId?: number;
   /** True when the desired secret is known to be the one the hook has (see secretFingerprint). */
@@ -136,11 +141,14 @@ export function diffHook(hook: Hook, desired: DesiredHook, secretMatches: boolea
  * config.url (searching every page), else the remembered hook, is updated when anything
  * differs; otherwise a new `web` hook is created.
  */
-export async function ensureHook(client: GithubClient, target: HookTarget, desired: DesiredHook, options: EnsureOptions = {}): Promise<EnsureResult> {
+export async function ensureHook(client: GithubClient, target: HookTarget, wanted: WantedHook, options: EnsureOptions = {}): Promise<EnsureResult> {
   const hooks = (await listHooks(client, target)).filter((h) => h.name === 'web' || h.name === undefined);
   const existing =
-    hooks.find((h) => h.config?.url === desired.url) ??
+    hooks.find((h) => h.config?.url === wanted.url) ??
     (options.rememberedHookId !== undefined ? hooks.find((h) => h.id === options.rememberedHookId) : undefined);
+  // Events not given: a new hook gets `push` (or what the user picks); an existing one keeps its own.
+  const events = wanted.events ?? (options.chooseEvents ? await options.chooseEvents(existing) : existing?.events?.length ? existing.events : ['push']);
+  const desired: DesiredHook = { ...wanted, events };
   const org = target.kind === 'org';
   if (!existing) {
     const res = await client.request<Hook>('POST', hooksPath(target), { body: hookBody(desired, true), about: about(target), org });
