@@ -221,12 +221,20 @@ function list(ctx: AppContext, options: SendOptions): number {
 /** The picker: what was typed narrows the list; an event's default action comes first. */
 async function pickEvent(ctx: AppContext): Promise<string> {
   const index = loadIndex();
-  const names = index.entries.map((e) => ({ name: entryName(e), description: e.description, isDefault: e.action !== null && index.defaultActions[e.event] === e.action }));
+  const names = index.entries.map((e) => ({ name: entryName(e), event: e.event, description: e.description, isDefault: e.action !== null && index.defaultActions[e.event] === e.action }));
+  const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return search(ctx.io, 'Which event?', (term) => {
     const t = term.toLowerCase();
     return names
       .filter((n) => n.name.toLowerCase().includes(t))
-      .sort((a, b) => Number(!a.name.startsWith(t)) - Number(!b.name.startsWith(t)) || Number(!a.isDefault) - Number(!b.isDefault) || a.name.localeCompare(b.name))
+      // Names that start with what was typed, defaults first, the shortest event (the closest) first.
+      .sort(
+        (a, b) =>
+          Number(!a.name.startsWith(t)) - Number(!b.name.startsWith(t)) ||
+          Number(!a.isDefault) - Number(!b.isDefault) ||
+          a.event.length - b.event.length ||
+          byCodePoint(a.name, b.name),
+      )
       .slice(0, 50)
       .map((n) => ({ value: n.name, name: n.name, description: n.description }));
   });

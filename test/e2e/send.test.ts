@@ -266,4 +266,11 @@ describe('hookctl send in a terminal', () => {
     expect(capture.requests[0].headers['x-github-event']).toBe('pull_request');
     expect(JSON.parse(capture.requests[0].body.toString()).action).toBe('synchronize');
   });
+
+  it('typing an event\'s name puts its default action first', async () => {
+    capture = await startCaptureServer();
+    const r = await inPty(['send', '--to', capture.url], [['Which event\\?', 'pull_req'], ['pull_req[\\s\\S]*❯ pull_request\\.opened', '\r']], box.env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(capture.requests[0].body.toString()).action).toBe('opened');
+  });
 });
