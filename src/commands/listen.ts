@@ -12,7 +12,7 @@ import { relaySummary, relayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
 import { startInspectorFor, type RunningInspector } from './shared/inspector.js';
 import { stopSignals } from './shared/signals.js';
-import type { TunnelSession } from './shared/tunnel-session.js';
+import type { TunnelEvent, TunnelSession } from './shared/tunnel-session.js';
 
 export interface ListenOptions {
   port?: number;
@@ -30,6 +30,8 @@ export interface ListenOptions {
   /** --inspect-port N; `inspect: false` is --no-inspect. */
   inspectPort?: number;
   inspect?: boolean;
+  /** false: --no-catch-up. */
+  catchUp?: boolean;
   json?: boolean;
 }
 
@@ -44,6 +46,7 @@ function checkOptions(options: ListenOptions): void {
     throw new UsageError('--register needs --tunnel', ['Use: hookctl listen --tunnel --register OWNER/REPO (or hookctl register … --url URL).']);
   }
   if (options.keepActive && !options.register) throw new UsageError('--keep-active only applies with --tunnel --register OWNER/REPO');
+  if (options.catchUp === false && !options.register) throw new UsageError('--no-catch-up only applies with --tunnel --register OWNER/REPO');
   if (options.path !== undefined && !options.path.startsWith('/')) throw new UsageError(`--path must start with /, got "${options.path}"`);
 }
 
@@ -101,13 +104,24 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
         });
       }
       if (options.tunnel) {
-        tunnel = await startTunnel(ctx, options, relay, host, address.port, signals.abort, (s) => (secret = s));
+        tunnel = await startTunnel(ctx, options, { relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onEvent: (e) => view.record(e) });
       }
     } catch (err) {
       await inspector?.close();
       await relay.stop();
       throw err;
     }
+    // For scripts and CI: `hookctl listen --json &`, read one line, go.
+    view.ready({
+      type: 'ready',
+      url,
+      publicUrl: tunnel?.payloadUrl ?? null,
+      inspector: inspector?.url ?? null,
+      store: relay.storeFile,
+      hook: tunnel?.hook ? { id: tunnel.hook.id, repository: tunnel.hook.repo } : null,
+      pid: process.pid,
+      version: ctx.version,
+    });
     control.onReady?.({ port: address.port, host, url });
 
     const died = tunnel ? tunnel.died.then((reason) => ({ died: reason })) : new Promise<never>(() => undefined);
@@ -160,21 +174,26 @@ function warnAtStart(
   if (events) io.err(ec.dim(`Showing and forwarding only: ${events.join(', ')} (everything is stored)`));
 }
 
-async function startTunnel(
-  ctx: AppContext,
-  options: ListenOptions,
-  relay: Relay,
-  host: string,
-  port: number,
-  abort: AbortSignal,
-  onSecret: (secret: string) => void,
-): Promise<TunnelSession> {
+interface TunnelWiring {
+  relay: Relay;
+  host: string;
+  port: number;
+  abort: AbortSignal;
+  onSecret: (secret: string) => void;
+  onEvent: (event: TunnelEvent) => void;
+}
+
+async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: TunnelWiring): Promise<TunnelSession> {
   const { io } = ctx;
   const ec = io.errColor;
+  const { relay, host, port, abort, onSecret } = wiring;
   const { openTunnelSession } = await import('./shared/tunnel-session.js');
   const tunnel = await openTunnelSession(ctx, {
     port,
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
+    receiver: true,
+    catchUpStore: options.catchUp === false ? undefined : relay.storeFile,
+    onEvent: wiring.onEvent,
     path: options.path,
     register: options.register,
     events: options.events,

@@ -13,6 +13,10 @@ import { toRecord } from './records.js';
 export interface RelayView {
   /** The subscriber to hand to Relay.subscribe. */
   onEvent(event: RelayEvent): void;
+  /** With --json: print the ready record, then what waited for it (it is always the first line). */
+  ready(record: { type: 'ready' } & Record<string, unknown>): void;
+  /** With --json: another record with a `type` (a tunnel restart, a catch-up). */
+  record(record: { type: string } & Record<string, unknown>): void;
   /** Write what is buffered now. */
   flush(): void;
 }
@@ -26,8 +30,10 @@ export function relayView(io: IO, options: { json?: boolean }): RelayView {
   const c = io.color;
   const columns = new Columns([8, 20, 22, 12, 7, 10, 3]);
   let lines: string[] = [];
+  // --json: nothing before the ready record (a ping can arrive while the tunnel starts).
+  let held = Boolean(options.json);
   const flush = () => {
-    if (lines.length === 0) return;
+    if (lines.length === 0 || held) return;
     const text = lines.join('\n');
     lines = [];
     io.out(text);
@@ -70,7 +76,19 @@ export function relayView(io: IO, options: { json?: boolean }): RelayView {
         show(refusedLine(c, { ...event.refused, at: event.refused.at }));
     }
   };
-  return { onEvent, flush };
+  return {
+    onEvent,
+    flush,
+    ready(record) {
+      if (!options.json) return;
+      lines.unshift(JSON.stringify(record));
+      held = false;
+      flush();
+    },
+    record(record) {
+      if (options.json) show(JSON.stringify(record));
+    },
+  };
 }
 
 /** "Stopped after 3.11s: 1 accepted, 1 rejected, 1 forwarded." */

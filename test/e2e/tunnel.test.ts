@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/core/webhook/signing.js';
-import { makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
+import { openStore } from '../../src/core/store/store.js';
+import { newDelivery } from '../helpers/deliveries.js';
+import { makeDeliverySummary, makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { ROOT, alive, runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 
 const FAKE_BIN_DIR = fileURLToPath(new URL('../helpers/bin/', import.meta.url));
@@ -19,6 +21,7 @@ const FAKE = join(FAKE_BIN_DIR, 'cloudflared');
 const HOOKS = '/repos/o/r/hooks';
 
 interface FakeState {
+  start: number;
   pid: number;
   publicUrl: string;
   localUrl: string;
@@ -283,10 +286,13 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     expect(r.stderr).toContain('A default config (meant for a named tunnel) stops quick tunnels');
   });
 
-  it('cloudflared dies while running: exit 1 with the reason', async () => {
-    const r = await runCli(['tunnel', '--port', String(originPort)], { env: { ...env, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_AFTER_MS: '200' } });
+  it('cloudflared keeps dying: restarted with backoff, and exit 1 after 5 failed restarts in a row, with its last lines', async () => {
+    const r = await runCli(['tunnel', '--port', String(originPort)], { env: { ...env, FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_AFTER_MS: '200', HOOKCTL_TUNNEL_BACKOFF_MS: '10' }, timeoutMs: 30_000 });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: the tunnel died: cloudflared exited with code 1: no more connections active and exiting');
+    for (let n = 1; n <= 5; n++) expect(r.stderr).toContain(`(attempt ${n} of 5)`);
+    expect(r.stderr).toMatch(/error: the tunnel died: cloudflared exited with code 1: no more connections active and exiting \(gave up after 5 restarts in a row\)/);
+    expect(r.stderr).toContain('cloudflared said:');
+    expect(state().start).toBe(6);
     expect(await gone(state().pid)).toBe(true);
   });
 
@@ -317,6 +323,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [] });
       gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 77, owner: 'o', repo: 'r', events: ['*'], secret: true }) });
       gh!.stub({ method: 'POST', path: `${HOOKS}/77/pings` }, { status: 204 });
+      gh!.stub({ method: 'GET', path: `${HOOKS}/77/deliveries` }, { body: [] }); // catch-up: nothing was missed
       gh!.stub({ method: 'PATCH', path: `${HOOKS}/77`, body: (b) => capture(b) && b.active === false }, { body: makeHook({ id: 77, owner: 'o', repo: 'r', active: false, secret: true }) });
 
       const p = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r', '--path', '/github']);
@@ -354,20 +361,127 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       expect(rows).toEqual([expect.objectContaining({ deliveryId: ping.deliveryId, event: 'ping', signature: 'valid' })]);
     });
 
-    it('listen --tunnel --register: cloudflared dying while listening exits 1 with the reason and still deactivates the hook', async () => {
+    it('listen --tunnel --register: cloudflared dies, a new tunnel starts, the hook is re-pointed at it, and a delivery through it is stored', async () => {
       gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [] });
       gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 99, owner: 'o', repo: 'r', events: ['*'], secret: true }) });
       gh!.stub({ method: 'POST', path: `${HOOKS}/99/pings` }, { status: 204 });
+      gh!.stub({ method: 'GET', path: `${HOOKS}/99/deliveries` }, { body: [] }, { body: [] });
+      const p = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r', '--json'], { FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_TIMES: '1', FAKE_CLOUDFLARED_DIE_AFTER_MS: '1500', HOOKCTL_TUNNEL_BACKOFF_MS: '10' });
+      await p.waitFor(/"type":"ready"/);
+      const firstUrl = state().publicUrl;
+      const secret = hookBodies[0].config.secret as string;
+      // After the death: GitHub is asked for the hook list, and the hook is PATCHed to the new URL.
+      gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [makeHook({ id: 99, owner: 'o', repo: 'r', url: firstUrl, events: ['*'], secret: true })] });
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/99`, body: (b) => capture(b) && b.active === true && b.config.url !== firstUrl }, { body: makeHook({ id: 99, owner: 'o', repo: 'r', secret: true }) });
+      await p.waitFor(/"type":"tunnel-restarted"/, 10_000);
+      const restarted = JSON.parse(p.stdout().split('\n').find((l) => l.includes('"tunnel-restarted"'))!) as { publicUrl: string; hook: { id: number; repointed: boolean } };
+      expect(restarted.publicUrl).not.toBe(firstUrl);
+      expect(restarted.hook).toEqual({ id: 99, repointed: true });
+      expect(hookBodies[1].config).toMatchObject({ url: restarted.publicUrl, secret });
+      expect(p.stderr()).toMatch(/the tunnel is down \(cloudflared exited with code 1: no more connections active and exiting\); starting a new one/);
+      expect(p.stderr()).toContain(`Re-pointed webhook 99 of o/r → ${restarted.publicUrl}`);
+      await until(() => state().publicUrl === restarted.publicUrl);
+      const ping = await hookshotPing(restarted.publicUrl, secret, state(), 99);
+      expect(ping.status).toBe(200);
+      await p.waitFor(new RegExp(ping.deliveryId));
       gh!.stub({ method: 'PATCH', path: `${HOOKS}/99`, body: (b) => capture(b) && b.active === false }, { body: makeHook({ id: 99, owner: 'o', repo: 'r', active: false, secret: true }) });
-      const p = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r'], { FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_AFTER_MS: '1500' });
-      const exit = await p.exited;
-      expect(exit).toEqual({ code: 1, signal: null });
-      expect(p.stderr()).toContain('Created webhook 99 of o/r');
-      expect(p.stderr()).toContain('cloudflared exited with code 1: no more connections active and exiting');
+      expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
       expect(p.stderr()).toContain('Deactivated webhook 99 of o/r');
-      expect(hookBodies[1]).toEqual({ active: false });
-      expect(await gone(state().pid)).toBe(true);
       gh!.assertDone();
+    });
+
+    it('catch-up: exactly the recent deliveries the store lacks are redelivered once; older ones are reported lost; a second start asks for nothing', async () => {
+      const now = Date.now();
+      const ago = (ms: number) => new Date(now - ms).toISOString();
+      const DAY = 86_400_000;
+      // The store holds a delivery from hook 55 received four days ago: the log is read back to it.
+      const store = openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db'));
+      store.insertDelivery(newDelivery({ deliveryId: 'g-stored-1', hookId: 55, receivedAt: new Date(now - 4 * DAY) }));
+      store.close();
+      const log = [
+        makeDeliverySummary({ id: 1006, guid: 'g-new-1', delivered_at: ago(9 * 60_000), redelivery: true, status_code: 502 }),
+        makeDeliverySummary({ id: 1005, guid: 'g-new-1', delivered_at: ago(10 * 60_000), status_code: 502 }),
+        makeDeliverySummary({ id: 1004, guid: 'g-new-2', delivered_at: ago(3600_000), status_code: 530 }),
+        makeDeliverySummary({ id: 1003, guid: 'g-old', delivered_at: ago(3.5 * DAY), status_code: 502 }),
+        makeDeliverySummary({ id: 1002, guid: 'g-stored-1', delivered_at: ago(4 * DAY), status_code: 200 }),
+        makeDeliverySummary({ id: 1001, guid: 'g-never-read', delivered_at: ago(5 * DAY), status_code: 502 }),
+      ];
+      gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [] });
+      gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 55, owner: 'o', repo: 'r', events: ['*'], secret: true }) });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/55/pings` }, { status: 204 });
+      gh!.stub({ method: 'GET', path: `${HOOKS}/55/deliveries` }, { body: log });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/55/deliveries/1006/attempts` }, { status: 202, body: {} });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/55/deliveries/1004/attempts` }, { status: 202, body: {} });
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/55`, body: (b) => b.active === false }, { body: makeHook({ id: 55, owner: 'o', repo: 'r', active: false, secret: true }) });
+      const first = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r', '--json']);
+      await first.waitFor(/"type":"catch-up"/);
+      const record = JSON.parse(first.stdout().split('\n').find((l) => l.includes('"catch-up"'))!) as { redelivered: string[]; lost: { deliveryId: string }[] };
+      expect(record.redelivered).toEqual(['g-new-1', 'g-new-2']);
+      expect(record.lost.map((l) => l.deliveryId)).toEqual(['g-old']);
+      expect(first.stderr()).toContain('↻ caught up 2 deliveries sent while hookctl was not listening (GitHub redelivers them now)');
+      expect(first.stderr()).toMatch(/1 delivery older than GitHub's 3-day redelivery window cannot be caught up: g-old/);
+      expect(first.stderr()).toContain('hookctl deliveries pull OWNER/REPO --hook-id 55');
+      expect(await first.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      gh!.assertDone();
+
+      // Second start: the same log; what was asked for is remembered, nothing is asked again.
+      gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [makeHook({ id: 55, owner: 'o', repo: 'r', url: 'https://gone.trycloudflare.com', active: false, events: ['*'], secret: true })] });
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/55`, body: (b) => b.active === true }, { body: makeHook({ id: 55, owner: 'o', repo: 'r', secret: true }) });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/55/pings` }, { status: 204 });
+      gh!.stub({ method: 'GET', path: `${HOOKS}/55/deliveries` }, { body: log });
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/55`, body: (b) => b.active === false }, { body: makeHook({ id: 55, owner: 'o', repo: 'r', active: false, secret: true }) });
+      const second = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r', '--json']);
+      await second.waitFor(/"type":"catch-up"/);
+      const again = JSON.parse(second.stdout().split('\n').find((l) => l.includes('"catch-up"'))!) as { redelivered: string[] };
+      expect(again.redelivered).toEqual([]);
+      expect(await second.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      gh!.assertDone();
+    });
+
+    it('--json: the first line is a ready record (valid against its schema), before any delivery record', async () => {
+      gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [] });
+      gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 66, owner: 'o', repo: 'r', events: ['*'], secret: true }) });
+      gh!.stub({ method: 'POST', path: `${HOOKS}/66/pings` }, { status: 204 });
+      gh!.stub({ method: 'GET', path: `${HOOKS}/66/deliveries` }, { body: [] });
+      gh!.stub({ method: 'PATCH', path: `${HOOKS}/66`, body: (b) => b.active === false }, { body: makeHook({ id: 66, owner: 'o', repo: 'r', active: false, secret: true }) });
+      const p = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r', '--json', '--inspect-port', '0']);
+      await p.waitFor(/"type":"ready"/);
+      const ping = await hookshotPing(hookBodies[0].config.url, hookBodies[0].config.secret, state(), 66);
+      await p.waitFor(new RegExp(ping.deliveryId));
+      expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      const lines = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines[0]).toMatchObject({ type: 'ready', publicUrl: hookBodies[0].config.url, hook: { id: 66, repository: 'o/r' } });
+      expect(String(lines[0].inspector)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const { Ajv } = await import('ajv');
+      const addFormats = (await import('ajv-formats')).default;
+      const ajv = new Ajv({ strict: false });
+      addFormats.default(ajv);
+      ajv.addSchema(JSON.parse(readFileSync(join(ROOT, 'schemas/delivery-record.schema.json'), 'utf8')), 'delivery-record.schema.json');
+      const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas/listen-record.schema.json'), 'utf8')));
+      for (const line of lines) expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
+      expect(lines.findIndex((l) => l.deliveryId === ping.deliveryId)).toBeGreaterThan(0);
+      gh!.assertDone();
+    });
+
+    it('a tunnel that keeps running but stops proxying is noticed by its probes and replaced', async () => {
+      const p = start(['listen', '--port', '0', '--tunnel', '--secret', 's'], {
+        FAKE_CLOUDFLARED_MODE: 'stall',
+        FAKE_CLOUDFLARED_TIMES: '1',
+        FAKE_CLOUDFLARED_STALL_AFTER_MS: '400',
+        HOOKCTL_TUNNEL_PROBE_MS: '300',
+        HOOKCTL_TUNNEL_BACKOFF_MS: '10',
+        HOOKCTL_TEST_TUNNEL_MAP: statePath(),
+      });
+      await p.waitFor(/Public payload URL/);
+      const first = state();
+      const began = Date.now();
+      await p.waitFor(/Tunnel restarted/, 10_000);
+      expect(Date.now() - began).toBeLessThan(5000);
+      expect(p.stderr()).toMatch(/the public URL https:\/\/\S+ stopped answering/);
+      expect(await gone(first.pid, 3000)).toBe(true);
+      await until(() => state().pid !== first.pid && state().localUrl !== null);
+      const res = await fetch(`${state().localUrl}/`);
+      expect(res.status).toBe(200);
     });
 
     it('tunnel --register: a restart re-points the remembered hook (no new hook) with the same secret, and --keep-active leaves it on', async () => {

@@ -17,18 +17,33 @@
  *   error           fails to create the quick tunnel and exits 1
  *   die             comes up, then dies after FAKE_CLOUDFLARED_DIE_AFTER_MS (default 300)
  *   ignore-sigterm  comes up; logs SIGTERM/SIGINT and keeps running (only SIGKILL stops it)
+ *   stall           comes up, then after FAKE_CLOUDFLARED_STALL_AFTER_MS (default 300) keeps running but
+ *                   stops proxying (requests hang): a tunnel that is dead without exiting
+ * FAKE_CLOUDFLARED_TIMES=N applies the mode to the first N starts only (counted in
+ * FAKE_CLOUDFLARED_STATE.starts); later starts are normal — a tunnel that heals after N failures.
  * A $HOME/.cloudflared/config.y(a)ml makes it refuse the quick tunnel the way cloudflared
  * did before 2022.12 (exit 1, origin-cert error), whatever the mode.
  * FAKE_CLOUDFLARED_MAX_LIFETIME_MS (default 120000) bounds its life so a leak in a failing
  * test cannot linger on the machine.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 
 const env = process.env;
-const mode = env.FAKE_CLOUDFLARED_MODE || 'normal';
+/** Which start this is (1, 2, …), when FAKE_CLOUDFLARED_STATE is set. */
+function startNumber() {
+  if (!env.FAKE_CLOUDFLARED_STATE) return 1;
+  const file = `${env.FAKE_CLOUDFLARED_STATE}.starts`;
+  const n = (existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0) + 1;
+  writeFileSync(file, String(n));
+  return n;
+}
+const isTunnelRun = process.argv[2] === 'tunnel';
+const startNo = isTunnelRun ? startNumber() : 0;
+const times = env.FAKE_CLOUDFLARED_TIMES ? Number(env.FAKE_CLOUDFLARED_TIMES) : Infinity;
+const mode = startNo > times ? 'normal' : env.FAKE_CLOUDFLARED_MODE || 'normal';
 const args = process.argv.slice(2);
 const VERSION = '2025.11.1';
 
@@ -70,7 +85,7 @@ const config = configDirs.flatMap((d) => ['config.yml', 'config.yaml'].map((n) =
 function writeState(extra) {
   if (!env.FAKE_CLOUDFLARED_STATE) return;
   const tmp = `${env.FAKE_CLOUDFLARED_STATE}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ pid: process.pid, publicUrl: null, localUrl: null, target: target.href, args, mode, envKeys: Object.keys(env), ...extra }));
+  writeFileSync(tmp, JSON.stringify({ pid: process.pid, publicUrl: null, localUrl: null, target: target.href, args, mode, start: startNo, envKeys: Object.keys(env), ...extra }));
   renameSync(tmp, env.FAKE_CLOUDFLARED_STATE);
 }
 writeState({});
@@ -107,7 +122,10 @@ function start() {
   const connectionId = randomUUID();
   const sockets = new Set();
 
+  let stalled = false;
+  if (mode === 'stall') setTimeout(() => (stalled = true), Number(env.FAKE_CLOUDFLARED_STALL_AFTER_MS || 300));
   const server = http.createServer((req, res) => {
+    if (stalled) return; // the request hangs: nothing reaches the origin any more
     const headers = { ...req.headers };
     headers.host = publicHost;
     headers['cf-connecting-ip'] = '203.0.113.7';

@@ -325,11 +325,13 @@ describe('listen --json', () => {
     await postDelivery(l.url, samplePayload(), { secret: SECRET, deliveryId: 'j-1' });
     await postDelivery(l.url, samplePayload(), { secret: SECRET, deliveryId: 'j-1' });
     await postDelivery(l.url, samplePayload(), { secret: 'wrong' });
-    await until(() => l.stdout().trim().split('\n').length === 3);
+    // The ready record first, then one record per delivery.
+    await until(() => l.stdout().trim().split('\n').length === 4);
     const ajv = new Ajv({ allErrors: true });
     addFormats.default(ajv);
     const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'delivery-record.schema.json'), 'utf8')));
-    const records = l.stdout().trim().split('\n').map((line) => JSON.parse(line));
+    const [ready, ...records] = l.stdout().trim().split('\n').map((line) => JSON.parse(line));
+    expect(ready).toMatchObject({ type: 'ready', url: l.url, store: storeFile });
     for (const r of records) expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
     const byStatus = records.map((r) => [r.status, r.attempt, r.signature, r.forward?.status ?? null]).sort();
     expect(byStatus).toEqual([

@@ -1,18 +1,25 @@
 /**
- * A tunnel session: cloudflared quick tunnel to a local port, optionally with the
- * repository webhook pointed at it. Shared by `hookctl tunnel` and `hookctl listen --tunnel`.
- * Prints its progress on stderr (stdout stays data); the caller shows the payload URL prominently.
+ * A tunnel session: a cloudflared quick tunnel to a local port that heals itself (restarted
+ * when cloudflared dies or its public URL stops answering), optionally with a webhook pointed
+ * at it, re-pointed after each restart, and caught up from GitHub's delivery log. Shared by
+ * `hookctl tunnel` and `hookctl listen --tunnel`. Prints its progress on stderr; tells the
+ * caller what happened through onEvent (for --json).
  */
 import type { AppContext } from '../../context.js';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseEventList } from '../../core/catalog/events.js';
-import { ensureHook, secretFingerprint, setHookActive, pingHook, type DesiredHook } from '../../core/github/hooks.js';
-import { hookStatePath, rememberHook, rememberedHook, targetKey, tunnelSecret } from '../../core/github/hookstate.js';
-import { describeTarget, parseRepo } from '../../core/github/targets.js';
+import { catchUp, type CatchUpResult } from '../../core/github/catch-up.js';
+import { parseRepo } from '../../core/github/targets.js';
+import { openStore } from '../../core/store/store.js';
 import { cloudflaredMissingError, downloadCloudflared, downloadedBinPath, findCloudflared, findCloudflaredConfigs, type CloudflaredBinary } from '../../core/tunnel/find.js';
 import { parseLogLine } from '../../core/tunnel/log.js';
+import { probeTunnel } from '../../core/tunnel/probe.js';
 import { startQuickTunnel, type QuickTunnel } from '../../core/tunnel/process.js';
+import { TunnelSupervisor } from '../../core/tunnel/supervisor.js';
+import { count } from '../../ui/format.js';
 import { confirm } from '../../ui/prompt.js';
-import { connect } from './github.js';
+import { bindRepoHook, type HookBinding } from './hook-binding.js';
 
 export interface TunnelSessionOptions {
   /** Local port the tunnel points at. */
@@ -30,29 +37,219 @@ export interface TunnelSessionOptions {
   keepActive?: boolean;
   cloudflared?: string;
   apiUrl?: string;
+  /** The origin is hookctl's receiver: probes must come back from it (else any answer will do). */
+  receiver?: boolean;
+  /** Catch up from the hook's delivery log into this store (listen), unless --no-catch-up. */
+  catchUpStore?: string;
   /**
    * Called before the hook is registered when the session picks the secret (the user's, or
    * one generated and remembered for the repository), so the listener verifies with it
    * before GitHub's ping arrives.
    */
   onSecret?: (secret: string) => void;
+  /** What happened, for machine output. */
+  onEvent?: (event: TunnelEvent) => void;
   /** Abort (e.g. on Ctrl+C) while cloudflared starts: it is stopped and CancelledError thrown. */
   signal?: AbortSignal;
 }
 
+export type TunnelEvent =
+  | { type: 'tunnel-restarted'; publicUrl: string; payloadUrl: string; reason: string; hook: { id: number; repointed: boolean } | null }
+  | { type: 'catch-up'; redelivered: string[]; lost: { deliveryId: string; deliveredAt: string }[]; failed: string[]; more: number };
+
 export interface TunnelSession {
-  /** https://….trycloudflare.com */
-  publicUrl: string;
+  /** https://….trycloudflare.com (a restart gives a new one). */
+  readonly publicUrl: string;
   /** publicUrl + path: what GitHub posts to. */
-  payloadUrl: string;
-  /** Resolves with a reason if cloudflared dies while the session is open. */
+  readonly payloadUrl: string;
+  /** Resolves with a reason once the tunnel cannot be brought back (5 restarts in a row failed). */
   died: Promise<string>;
-  /** Stop cloudflared (and deactivate the hook unless keepActive); prints what was done. */
+  /** Stop cloudflared (and release the hook); prints what was done. */
   close(): Promise<void>;
   /** cloudflared's process id (for tests and diagnostics). */
-  pid?: number;
-  /** The registered webhook, when --register was given (outcome: created, updated or unchanged). */
-  hook?: { id: number; repo: string; outcome: string };
+  readonly pid: number;
+  /** The registered webhook, when --register was given. */
+  hook?: { id: number; repo: string };
+}
+
+/** Hidden knobs for tests (like HOOKCTL_TEST_BACKOFF_MS): faster probes and restarts, and where the fake tunnel really listens. */
+function testKnobs(env: NodeJS.ProcessEnv) {
+  const ms = (name: string) => (/^\d+$/.test(env[name] ?? '') ? Number(env[name]) : undefined);
+  const mapFile = env.HOOKCTL_TEST_TUNNEL_MAP;
+  const map = mapFile
+    ? (url: string) => {
+        const state = JSON.parse(readFileSync(mapFile, 'utf8')) as { publicUrl?: string; localUrl?: string };
+        return state.publicUrl && state.localUrl && url.startsWith(state.publicUrl) ? state.localUrl + url.slice(state.publicUrl.length) : url;
+      }
+    : undefined;
+  return { probeMs: ms('HOOKCTL_TUNNEL_PROBE_MS'), backoffMs: ms('HOOKCTL_TUNNEL_BACKOFF_MS'), map };
+}
+
+export async function openTunnelSession(ctx: AppContext, options: TunnelSessionOptions): Promise<TunnelSession> {
+  const { io } = ctx;
+  const c = io.errColor;
+  // A bad OWNER/REPO or event name is a usage error before anything starts.
+  if (options.register) parseRepo(options.register, '--register OWNER/REPO');
+  if (options.events !== undefined) parseEventList(options.events, { flag: '--events', emptyMeansAll: true });
+  const bin = await resolveBinary(ctx, options.cloudflared);
+  const target = originUrl(options.host, options.port);
+  const configs = findCloudflaredConfigs(ctx.env);
+  if (configs.length > 0) {
+    io.warn(`cloudflared config found (${configs.join(', ')}); it can stop quick tunnels (requests answered by its ingress rules). If the tunnel fails or answers 404, move it aside.`);
+  }
+  io.err(c.dim(`Starting a cloudflared quick tunnel to ${target} (cloudflared from ${bin.source}: ${bin.path}) …`));
+
+  const start = startFor(ctx, bin.path, target, options.signal);
+  const first = await start();
+  const describe = (t: QuickTunnel) => `${t.publicUrl} → ${target}${t.connection.location ? c.dim(` (Cloudflare ${t.connection.location}, ${t.connection.protocol || 'quic'})`) : ''}`;
+  io.err(`${c.green('✓')} Tunnel ready: ${describe(first)}`);
+
+  let binding: HookBinding | undefined;
+  if (options.register) {
+    try {
+      binding = await bindRepoHook(ctx, { ...options, register: options.register, say: (line) => io.err(line.startsWith('  ') ? c.dim(line) : `${c.green('✓')} ${line}`) }, payloadUrlFor(first.publicUrl, options.path));
+      await binding.ping().then(
+        () => io.err(`${c.green('✓')} Asked GitHub to ping ${binding!.name}; it arrives through the tunnel`),
+        (err: Error) => io.warn(`could not ask GitHub for a ping: ${err.message}`),
+      );
+    } catch (err) {
+      await first.stop();
+      throw err;
+    }
+  }
+  const runCatchUp = () => (binding && options.catchUpStore ? void caughtUp(ctx, binding, options.catchUpStore, options.onEvent) : undefined);
+
+  const knobs = testKnobs(ctx.env);
+  const token = randomBytes(16).toString('hex');
+  const supervisor = new TunnelSupervisor(first, {
+    start,
+    probe: (t) => probeTunnel(payloadUrlFor(t.publicUrl, options.path), { token: options.receiver ? token : undefined, timeoutMs: knobs.probeMs ? Math.max(500, knobs.probeMs) : 10_000, map: knobs.map }),
+    probeIntervalMs: knobs.probeMs,
+    backoffMs: knobs.backoffMs,
+    onRetry: (reason, failures, delay) => io.warn(`the tunnel is down (${reason}); starting a new one in ${Math.round(delay / 100) / 10} s (attempt ${failures} of 5)`),
+    onRestarted: async (t, reason) => {
+      const payloadUrl = payloadUrlFor(t.publicUrl, options.path);
+      io.err(`${c.green('↻')} Tunnel restarted: ${describe(t)}`);
+      let repointed = false;
+      if (binding) {
+        try {
+          await binding.point(payloadUrl);
+          repointed = true;
+          io.err(`${c.green('↻')} Re-pointed ${binding.name} → ${payloadUrl}`);
+        } catch (err) {
+          io.warn(`could not re-point ${binding.name} at ${payloadUrl}: ${(err as Error).message}`);
+        }
+      }
+      options.onEvent?.({ type: 'tunnel-restarted', publicUrl: t.publicUrl, payloadUrl, reason, hook: binding ? { id: binding.hookId, repointed } : null });
+      runCatchUp();
+    },
+  });
+  runCatchUp();
+
+  let closing: Promise<void> | undefined;
+  return {
+    get publicUrl() {
+      return supervisor.tunnel.publicUrl;
+    },
+    get payloadUrl() {
+      return payloadUrlFor(supervisor.tunnel.publicUrl, options.path);
+    },
+    get pid() {
+      return supervisor.tunnel.pid;
+    },
+    died: supervisor.gaveUp.then((reason) => {
+      const tail = supervisor.tunnel.lastLines().slice(-10);
+      return tail.length ? `${reason}\ncloudflared said:\n${tail.map((l) => `  ${l}`).join('\n')}` : reason;
+    }),
+    hook: binding ? { id: binding.hookId, repo: options.register! } : undefined,
+    close() {
+      closing ??= (async () => {
+        if (binding) {
+          await binding.release(Boolean(options.keepActive)).then(
+            (line) => io.err(`${c.green('✓')} ${line}`),
+            (err: Error) => io.warn(`could not release ${binding!.name}: ${err.message}`),
+          );
+        }
+        const tunnel = supervisor.tunnel;
+        const result = await supervisor.stop();
+        if (!result.alreadyExited) io.err(result.forced ? `cloudflared ignored SIGTERM; killed it (pid ${tunnel.pid})` : `Stopped the tunnel (cloudflared pid ${tunnel.pid})`);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** How to start cloudflared (again): its log's errors said once each, after it is ready. */
+function startFor(ctx: AppContext, bin: string, target: string, signal: AbortSignal | undefined): () => Promise<QuickTunnel> {
+  const { io } = ctx;
+  const debug = Boolean(ctx.env.HOOKCTL_DEBUG);
+  return async () => {
+    let ready = false;
+    let lastWarning = '';
+    let lastWarningAt = 0;
+    const tunnel = await startQuickTunnel({
+      bin,
+      target,
+      env: ctx.env,
+      signal,
+      onLine: (line) => {
+        if (debug) io.err(io.errColor.dim(`cloudflared: ${line}`));
+        else if (ready && parseLogLine(line).kind === 'error') {
+          // cloudflared logs a failed request twice (the error, then "Request failed"): say it once.
+          const warning = `cloudflared: ${line.match(/\berror="((?:[^"\\]|\\.)*)"/)?.[1] ?? line.replace(/^\S+\s+ERR\s+/, '').trim()}`;
+          const now = Date.now();
+          if (warning === lastWarning && now - lastWarningAt < 2000) return;
+          lastWarning = warning;
+          lastWarningAt = now;
+          io.warn(warning);
+        }
+      },
+    });
+    ready = true;
+    return tunnel;
+  };
+}
+
+/** Catch-up (in the background: receiving never waits for it), said in one line. */
+async function caughtUp(ctx: AppContext, binding: HookBinding, storePath: string, onEvent?: (event: TunnelEvent) => void): Promise<void> {
+  const { io } = ctx;
+  let result: CatchUpResult;
+  try {
+    const store = openStore(storePath);
+    let newest: Date | null;
+    try {
+      const row = store.list({ hookId: binding.hookId, limit: 1 })[0];
+      newest = row ? new Date(row.receivedAt) : null;
+    } finally {
+      store.close();
+    }
+    const asked = binding.asked();
+    const reader = openStore(storePath);
+    try {
+      result = await catchUp({ log: binding.log(), redeliver: (d) => binding.redeliver(d), stored: (guid) => reader.hasDeliveryGuid(guid), newestStored: newest, asked, now: ctx.now() });
+    } finally {
+      reader.close();
+    }
+    binding.remember(result.redelivered.map((d) => d.guid));
+  } catch (err) {
+    io.warn(`catch-up from the delivery log of ${binding.name} failed: ${(err as Error).message}`);
+    return;
+  }
+  const c = io.errColor;
+  if (result.redelivered.length > 0) io.err(`${c.green('↻')} caught up ${count(result.redelivered.length, 'delivery', 'deliveries')} sent while hookctl was not listening (GitHub redelivers them now)`);
+  if (result.more > 0) io.warn(`${count(result.more, 'more delivery', 'more deliveries')} missing: the next catch-up asks for them`);
+  for (const f of result.failed) io.warn(`GitHub would not redeliver ${f.delivery.guid}: ${f.error}`);
+  if (result.lost.length > 0) {
+    io.warn(`${count(result.lost.length, 'delivery', 'deliveries')} older than GitHub's 3-day redelivery window cannot be caught up: ${result.lost.slice(0, 5).map((d) => d.guid).join(', ')}${result.lost.length > 5 ? ', …' : ''}`);
+    io.err(c.dim(`  Their payloads can still be fetched: hookctl deliveries pull OWNER/REPO --hook-id ${binding.hookId}`));
+  }
+  onEvent?.({
+    type: 'catch-up',
+    redelivered: result.redelivered.map((d) => d.guid),
+    lost: result.lost.map((d) => ({ deliveryId: d.guid, deliveredAt: d.delivered_at })),
+    failed: result.failed.map((f) => f.delivery.guid),
+    more: result.more,
+  });
 }
 
 /** The origin cloudflared should reach: a wildcard bind address means loopback. */
@@ -85,141 +282,4 @@ export async function resolveBinary(
   const path = await download(to);
   ctx.io.success(`Downloaded cloudflared to ${path}`);
   return { path, source: 'HOOKCTL_HOME' };
-}
-
-interface Registration {
-  repo: string;
-  hookId: number;
-  outcome: string;
-  deactivate(): Promise<void>;
-}
-
-export async function openTunnelSession(ctx: AppContext, options: TunnelSessionOptions): Promise<TunnelSession> {
-  const { io } = ctx;
-  const c = io.errColor;
-  // A bad OWNER/REPO or event name is a usage error before anything starts.
-  if (options.register) parseRepo(options.register, '--register OWNER/REPO');
-  if (options.events !== undefined) parseEventList(options.events, { flag: '--events', emptyMeansAll: true });
-  const bin = await resolveBinary(ctx, options.cloudflared);
-  const target = originUrl(options.host, options.port);
-  const debug = Boolean(ctx.env.HOOKCTL_DEBUG);
-
-  const configs = findCloudflaredConfigs(ctx.env);
-  if (configs.length > 0) {
-    io.warn(`cloudflared config found (${configs.join(', ')}); it can stop quick tunnels (requests answered by its ingress rules). If the tunnel fails or answers 404, move it aside.`);
-  }
-  io.err(c.dim(`Starting a cloudflared quick tunnel to ${target} (cloudflared from ${bin.source}: ${bin.path}) …`));
-
-  let ready = false;
-  let lastWarning = '';
-  let lastWarningAt = 0;
-  const tunnel: QuickTunnel = await startQuickTunnel({
-    bin: bin.path,
-    target,
-    env: ctx.env,
-    signal: options.signal,
-    onLine: (line) => {
-      if (debug) io.err(c.dim(`cloudflared: ${line}`));
-      else if (ready && parseLogLine(line).kind === 'error') {
-        // cloudflared logs a failed request twice (the error, then "Request failed"): say it once.
-        const warning = `cloudflared: ${line.match(/\berror="((?:[^"\\]|\\.)*)"/)?.[1] ?? line.replace(/^\S+\s+ERR\s+/, '').trim()}`;
-        const now = Date.now();
-        if (warning === lastWarning && now - lastWarningAt < 2000) return;
-        lastWarning = warning;
-        lastWarningAt = now;
-        io.warn(warning);
-      }
-    },
-  });
-  ready = true;
-  const publicUrl = tunnel.publicUrl;
-  const payloadUrl = payloadUrlFor(publicUrl, options.path);
-  const conn = tunnel.connection;
-  io.err(`${c.green('✓')} Tunnel ready: ${publicUrl} → ${target}${conn.location ? c.dim(` (Cloudflare ${conn.location}, ${conn.protocol || 'quic'})`) : ''}`);
-
-  let registration: Registration | undefined;
-  let closing: Promise<void> | undefined;
-
-  const stopTunnel = async () => {
-    const result = await tunnel.stop();
-    if (result.alreadyExited) return;
-    io.err(result.forced ? `cloudflared ignored SIGTERM; killed it (pid ${tunnel.pid})` : `Stopped the tunnel (cloudflared pid ${tunnel.pid})`);
-  };
-
-  if (options.register) {
-    try {
-      registration = await registerHook(ctx, options, payloadUrl);
-    } catch (err) {
-      await stopTunnel();
-      throw err;
-    }
-  }
-
-  return {
-    publicUrl,
-    payloadUrl,
-    died: tunnel.died,
-    pid: tunnel.pid,
-    hook: registration ? { id: registration.hookId, repo: registration.repo, outcome: registration.outcome } : undefined,
-    close() {
-      closing ??= (async () => {
-        if (registration) {
-          try {
-            await registration.deactivate();
-          } catch (err) {
-            io.warn(`could not deactivate webhook ${registration.hookId} of ${registration.repo}: ${(err as Error).message}`);
-          }
-        }
-        await stopTunnel();
-      })();
-      return closing;
-    },
-  };
-}
-
-/**
- * Point the repository's webhook at the payload URL (the remembered hook is re-pointed, so
- * restarts never add hooks), active, with the session's secret; remember it; ask for a ping.
- */
-async function registerHook(ctx: AppContext, options: TunnelSessionOptions, payloadUrl: string): Promise<Registration> {
-  const { io } = ctx;
-  const c = io.errColor;
-  const target = parseRepo(options.register, '--register OWNER/REPO');
-  const client = connect(ctx, { apiUrl: options.apiUrl });
-  const key = targetKey(client.baseUrl, target);
-  const { secret, generated } = tunnelSecret(ctx.paths.home, key, options.secrets ?? []);
-  options.onSecret?.(secret);
-  const events = options.events !== undefined ? parseEventList(options.events, { flag: '--events', emptyMeansAll: true }) : null;
-  const remembered = rememberedHook(ctx.paths.home, key);
-  const desired: DesiredHook = { url: payloadUrl, events: events ?? ['*'], contentType: 'json', insecureSsl: false, active: true, secret };
-  const result = await ensureHook(client, target, desired, {
-    rememberedHookId: remembered?.hookId,
-    secretMatches: (id) => remembered?.secretFingerprint === secretFingerprint(client.baseUrl, id, secret),
-  });
-  const hookId = result.hook.id;
-  rememberHook(ctx.paths.home, key, { hookId, url: payloadUrl, secretFingerprint: secretFingerprint(client.baseUrl, hookId, secret) });
-  const name = describeTarget(target);
-  const verb = result.outcome === 'created' ? 'Created' : result.outcome === 'updated' ? 'Re-pointed' : 'Reused';
-  const eventList = (result.hook.events ?? desired.events).join(',') || '*';
-  io.err(`${c.green('✓')} ${verb} webhook ${hookId} of ${name} → ${payloadUrl} (events: ${eventList}, active)`);
-  io.err(c.dim(generated ? `  secret: generated by hookctl, kept in ${hookStatePath(ctx.paths.home)} for ${name}` : '  secret: yours (from --secret or the environment)'));
-  try {
-    await pingHook(client, target, hookId);
-    io.err(`${c.green('✓')} Asked GitHub to ping webhook ${hookId}; it arrives through the tunnel`);
-  } catch (err) {
-    io.warn(`could not ask GitHub for a ping: ${(err as Error).message}`);
-  }
-  return {
-    repo: name,
-    hookId,
-    outcome: result.outcome,
-    deactivate: async () => {
-      if (options.keepActive) {
-        io.err(`Left webhook ${hookId} of ${name} active (--keep-active); it points at ${payloadUrl}, which stops working now`);
-        return;
-      }
-      await setHookActive(client, target, hookId, false);
-      io.err(`${c.green('✓')} Deactivated webhook ${hookId} of ${name} (kept for next time: the next run re-points and re-activates it)`);
-    },
-  };
 }

@@ -20,6 +20,8 @@ export interface RememberedHook {
   secretFingerprint?: string;
   /** A secret hookctl generated for this target (tunnel registrations only). */
   generatedSecret?: string;
+  /** GUIDs catch-up asked GitHub to redeliver, and when (kept for GitHub's 3-day window). */
+  asked?: Record<string, string>;
   updatedAt?: string;
 }
 
@@ -89,6 +91,22 @@ export function forgetHook(home: string, key: string, hookId: number): void {
   delete entry.secretFingerprint;
   if (Object.keys(entry).filter((k) => k !== 'updatedAt').length === 0) delete state.targets[key];
   save(home, state);
+}
+
+const ASKED_KEEP_MS = 4 * 24 * 3600 * 1000;
+
+/** GUIDs catch-up asked to be redelivered for `key` (lower case). */
+export function askedRedeliveries(home: string, key: string): Set<string> {
+  return new Set(Object.keys(rememberedHook(home, key)?.asked ?? {}));
+}
+
+/** Remember that these GUIDs were asked for now; forget what is past GitHub's window. */
+export function rememberAsked(home: string, key: string, guids: string[], now: Date = new Date()): void {
+  if (guids.length === 0) return;
+  const asked = { ...(rememberedHook(home, key)?.asked ?? {}) };
+  for (const [guid, at] of Object.entries(asked)) if (now.getTime() - new Date(at).getTime() > ASKED_KEEP_MS) delete asked[guid];
+  for (const guid of guids) asked[guid.toLowerCase()] = now.toISOString();
+  rememberHook(home, key, { asked });
 }
 
 /**

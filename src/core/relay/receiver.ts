@@ -240,7 +240,11 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
   function precheck(req: IncomingMessage, res: ServerResponse, rawPath: string, method: string): BodyKind | null {
     const pathname = rawPath.split('?')[0];
     if (method === 'GET' || method === 'HEAD') {
-      if (pathname === '/' || (options.path && pathname === options.path)) send(res, 200, { name: 'hookctl', ...(options.status?.() ?? {}) });
+      if (pathname === '/' || (options.path && pathname === options.path)) {
+        // A tunnel probe (core/tunnel/probe) proves the way in by getting its token back.
+        const probe = header(req, 'x-hookctl-probe');
+        send(res, 200, { name: 'hookctl', ...(options.status?.() ?? {}), ...(probe && /^[0-9a-f]{16,64}$/.test(probe) ? { probe } : {}) });
+      }
       else send(res, 404, { error: 'not found: webhooks are POSTed' });
       return null;
     }
