@@ -92,8 +92,11 @@ function levenshtein(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Candidates closest to `name`: prefix/substring matches first, then by edit distance. */
-export function closestMatches(name: string, candidates: string[], limit = 5): string[] {
+/**
+ * Candidates closest to `name`: prefix/substring matches first, then by edit distance. When
+ * nothing is close, the best few anyway, unless `closeOnly`.
+ */
+export function closestMatches(name: string, candidates: string[], limit = 5, options: { closeOnly?: boolean } = {}): string[] {
   const n = name.toLowerCase();
   const scored = candidates.map((c) => {
     const l = c.toLowerCase();
@@ -105,5 +108,5 @@ export function closestMatches(name: string, candidates: string[], limit = 5): s
   scored.sort((x, y) => x.score - y.score || x.c.localeCompare(y.c));
   // Only plausible typos, unless nothing is close at all.
   const close = scored.filter((s) => s.score <= Math.max(3, Math.floor(n.length / 2)));
-  return (close.length > 0 ? close : scored).slice(0, limit).map((s) => s.c);
+  return (close.length > 0 || options.closeOnly ? close : scored).slice(0, limit).map((s) => s.c);
 }
