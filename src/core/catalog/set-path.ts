@@ -2,10 +2,11 @@
  * --set PATH=VALUE: change a field that is in the payload, or add one new key to an object that
  * is. It never builds containers, pads arrays or turns a value into an object, because a typo
  * would otherwise send a payload nobody asked for: such paths are refused with a TypeError that
- * names the path and what is there. What it did beyond a plain change (a new key, a new type) is
- * returned as notes for the command to print.
+ * names the path and what is there. What it did beyond a plain change (a new key, a new type, the
+ * URLs that follow a number) is returned as notes for the command to print.
  */
 import { closestMatches } from './catalog.js';
+import { renumber } from './renumber.js';
 import { formatPath, isObject, type Json, type JsonObject, type PathSegment } from './json.js';
 
 /** Parse `a.b[0].c` or `a.b.0.c` into segments. */
@@ -101,10 +102,10 @@ export function setPath(root: JsonObject, path: PathSegment[], value: Json): str
     }
     node = child;
   }
-  return setLast(node, path, value);
+  return setLast(root, node, path, value);
 }
 
-function setLast(container: JsonObject | Json[], path: PathSegment[], value: Json): string[] {
+function setLast(root: JsonObject, container: JsonObject | Json[], path: PathSegment[], value: Json): string[] {
   const full = formatPath(path);
   const seg = path[path.length - 1];
   const parent = formatPath(path.slice(0, -1));
@@ -131,6 +132,7 @@ function setLast(container: JsonObject | Json[], path: PathSegment[], value: Jso
   const old = container[key];
   container[key] = value;
   const notes = typeNotes(full, old, value);
+  if (key === 'number') notes.push(...renumber(root, path.slice(0, -1), old, value));
   return notes;
 }
 
