@@ -149,11 +149,13 @@ describe('--set refuses paths that are not in the sample', () => {
     expect(payload.issue.title).toBe(42);
     expect(payload.issue.number).toBe('3');
     expect(notes).toEqual([
-      'issue.title was a string ("Bug"), now a number (42)',
+      'issue.title was a string ("Bug"), now a number (42); for a string, quote it: --set \'issue.title="42"\'',
       'issue.number was a number (3), now a string ("3")',
     ]);
     const back = applyEdits(payload, { set: ['issue.labels=[]', 'issue.title="Bug"'] });
     expect(back.notes).toEqual(['issue.title was a number (42), now a string ("Bug")']);
+    const long = applyEdits(sample(), { set: ['issue.title=' + 'x'.repeat(60), 'issue.title=1'] });
+    expect(long.notes[0]).toBe(`issue.title was a string ("${'x'.repeat(39)}…"), now a number (1); for a string, quote it: --set 'issue.title="1"'`);
   });
 });
 

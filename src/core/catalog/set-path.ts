@@ -55,8 +55,8 @@ function describe(value: Json): string {
   if (type === 'null') return 'null';
   if (type === 'object') return 'an object';
   if (type === 'array') return `an array of ${(value as Json[]).length} ${(value as Json[]).length === 1 ? 'item' : 'items'}`;
-  const text = JSON.stringify(value);
-  return `a ${type} (${text.length > 40 ? `${text.slice(0, 39)}…` : text})`;
+  const text = typeof value === 'string' && value.length > 40 ? `${JSON.stringify(value.slice(0, 39)).slice(0, -1)}…"` : JSON.stringify(value);
+  return `a ${type} (${text})`;
 }
 
 function items(n: number): string {
@@ -141,5 +141,6 @@ function typeNotes(full: string, old: Json, value: Json): string[] {
   const before = jsonType(old);
   const after = jsonType(value);
   if (before === after || before === 'null' || after === 'null') return [];
-  return [`${full} was ${describe(old)}, now ${describe(value)}`];
+  const quote = before === 'string' && (after === 'number' || after === 'boolean') ? `; for a string, quote it: --set '${full}="${String(value)}"'` : '';
+  return [`${full} was ${describe(old)}, now ${describe(value)}${quote}`];
 }
