@@ -15,6 +15,7 @@ import type { BodyKind } from '../core/webhook/types.js';
 import { eventName, formatDuration } from '../ui/format.js';
 import { resultLine } from '../ui/lines.js';
 import { search } from '../ui/prompt.js';
+import { safe } from '../ui/sanitize.js';
 import { printJson, printJsonLine } from '../ui/records.js';
 import { table } from '../ui/table.js';
 import { readInput } from './shared/input.js';
@@ -91,11 +92,13 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   }
   const edits = { repo: options.repo, sender: options.sender, set: options.set };
   if (hasEdits(edits)) {
+    let notes: string[];
     try {
-      applyEdits(parsed as never, edits);
+      notes = applyEdits(parsed as never, edits).notes;
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    for (const note of notes) io.err(io.errColor.dim(`--set: ${safe(note)}`));
     // Edited: GitHub's compact form. Unedited: the exact bytes, never re-serialized.
     json = Buffer.from(JSON.stringify(parsed), 'utf8');
   }
