@@ -14,6 +14,7 @@ import { createValidator } from './lib/validator.mjs';
 import { createConformer } from './lib/conform.mjs';
 import { createWorld } from './lib/world.mjs';
 import { extractEventSchema } from './lib/extract.mjs';
+import { VARIANTS, variantFile } from './lib/variants.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHECK = process.argv.includes('--check');
@@ -170,9 +171,20 @@ function main() {
     entries.push({ event: pair.event, action: pair.action, description: pair.description, source, file });
   }
 
+  // 3. Named variants (pull_request.closed:merged), from their pair's sample.
+  for (const v of VARIANTS) {
+    const pair = pairs.find((p) => p.event === v.event && p.action === v.action);
+    const payload = v.build(structuredClone(samples.get(pair).payload));
+    const key = `${pairKey(v.event, v.action)}:${v.variant}`;
+    const errors = errorsFor(pair.schemaName, payload);
+    if (errors.length > 0) stats.invalid.push({ key, errors: errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`) });
+    writePayload(variantFile(v), payload);
+    entries.push({ event: v.event, action: v.action, variant: v.variant, description: v.description, source: 'synthesized', file: variantFile(v) });
+  }
+
   const actionsByEvent = new Map();
   for (const e of entries) {
-    if (e.action === null) continue;
+    if (e.action === null || e.variant) continue;
     if (!actionsByEvent.has(e.event)) actionsByEvent.set(e.event, []);
     actionsByEvent.get(e.event).push(e.action);
   }
@@ -180,7 +192,7 @@ function main() {
   for (const [event, actions] of [...actionsByEvent].sort(([a], [b]) => a.localeCompare(b))) {
     defaultActions[event] = defaultActionFor(event, actions);
   }
-  entries.sort((a, b) => a.event.localeCompare(b.event) || (a.action ?? '').localeCompare(b.action ?? ''));
+  entries.sort((a, b) => a.event.localeCompare(b.event) || (a.action ?? '').localeCompare(b.action ?? '') || (a.variant ?? '').localeCompare(b.variant ?? ''));
   const index = {
     sources: {
       '@octokit/openapi-webhooks': packageVersion('@octokit/openapi-webhooks'),
@@ -192,7 +204,8 @@ function main() {
   writeFileSync(join(PAYLOADS, 'index.json'), formatIndex(index));
   console.error(
     `payloads/: ${entries.length} entries for ${pairs.length} documented pairs: ${stats.captured} captured ` +
-      `(${stats.repaired} repaired), ${stats.synthesized} synthesized; ${stats.invalid.length} not schema-valid`,
+      `(${stats.repaired} repaired), ${stats.synthesized} synthesized, ${VARIANTS.length} named ${VARIANTS.length === 1 ? 'variant' : 'variants'} ` +
+      `(${VARIANTS.map((v) => `${pairKey(v.event, v.action)}:${v.variant}`).join(', ')}); ${stats.invalid.length} not schema-valid`,
   );
   for (const { key, errors } of stats.invalid) console.error(`  ${key}: ${errors.join('; ')}`);
   if (stats.invalid.length > 0) process.exitCode = 1;

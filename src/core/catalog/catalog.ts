@@ -11,6 +11,11 @@ export interface CatalogEntry {
   event: string;
   /** null for events without actions (push, create, ping, …). */
   action: string | null;
+  /**
+   * A named variant of the pair's sample (`merged` for pull_request.closed): another state of
+   * the same event and action, sent with that event and action.
+   */
+  variant?: string;
   description: string;
   /** captured: from a real delivery (@octokit/webhooks-examples); synthesized: built from the schema. */
   source: 'captured' | 'synthesized';
@@ -36,15 +41,17 @@ export function loadIndex(dir: string = PAYLOADS_DIR): CatalogIndex {
   return index;
 }
 
-export function entryName(entry: Pick<CatalogEntry, 'event' | 'action'>): string {
-  return entry.action ? `${entry.event}.${entry.action}` : entry.event;
+/** `pull_request.opened`, `push`, and for a variant `pull_request.closed:merged`. */
+export function entryName(entry: Pick<CatalogEntry, 'event' | 'action' | 'variant'>): string {
+  const name = entry.action ? `${entry.event}.${entry.action}` : entry.event;
+  return entry.variant ? `${name}:${entry.variant}` : name;
 }
 
 export type Resolution =
   | { ok: true; entry: CatalogEntry; defaulted: boolean }
   | { ok: false; reason: 'unknown-event' | 'unknown-action'; suggestions: string[] };
 
-/** `pull_request.opened`, `pull_request` (→ its default action), `push`. */
+/** `pull_request.opened`, `pull_request.closed:merged`, `pull_request` (→ its default action), `push`. */
 export function resolve(name: string, index: CatalogIndex = loadIndex()): Resolution {
   const exact = index.entries.find((e) => entryName(e) === name);
   if (exact) return { ok: true, entry: exact, defaulted: false };
@@ -52,13 +59,18 @@ export function resolve(name: string, index: CatalogIndex = loadIndex()): Resolu
   const event = dot === -1 ? name : name.slice(0, dot);
   const ofEvent = index.entries.filter((e) => e.event === event);
   if (dot === -1 && ofEvent.length > 0) {
-    const action = index.defaultActions[event] ?? ofEvent[0].action;
-    const entry = ofEvent.find((e) => e.action === action) ?? ofEvent[0];
+    const plain = ofEvent.filter((e) => !e.variant);
+    const action = index.defaultActions[event] ?? plain[0].action;
+    const entry = plain.find((e) => e.action === action) ?? plain[0];
     return { ok: true, entry, defaulted: true };
   }
   if (ofEvent.length > 0) {
     const names = ofEvent.map(entryName);
-    return { ok: false, reason: 'unknown-action', suggestions: closestMatches(name, names, names.length) };
+    // `pull_request.merged` is not an action; the variant that means it is.
+    const typed = name.slice(dot + 1);
+    const variants = ofEvent.filter((e) => e.variant !== undefined && (e.variant === typed || typed.endsWith(`:${e.variant}`))).map(entryName);
+    const close = closestMatches(name, names, names.length).filter((n) => !variants.includes(n));
+    return { ok: false, reason: 'unknown-action', suggestions: [...variants, ...close] };
   }
   const events = [...new Set(index.entries.map((e) => e.event))];
   const suggestions = closestMatches(event, events, 4).map((e) => (dot === -1 ? e : `${e}.${name.slice(dot + 1)}`));
