@@ -14,7 +14,8 @@ import { createValidator } from './lib/validator.mjs';
 import { createConformer } from './lib/conform.mjs';
 import { createWorld } from './lib/world.mjs';
 import { extractEventSchema } from './lib/extract.mjs';
-import { VARIANTS, variantFile } from './lib/variants.mjs';
+import { ACTION_STATES, VARIANTS, variantFile } from './lib/variants.mjs';
+import { checkAsPublished, publishedLine, repairLine } from './lib/published.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHECK = process.argv.includes('--check');
@@ -157,13 +158,16 @@ function main() {
     } else {
       payload = conform(pair.schemaName, undefined, { event: pair.event, action: pair.action, fresh: true });
     }
+    payload = ACTION_STATES[pairKey(pair.event, pair.action)]?.(payload) ?? payload;
     samples.set(pair, { payload, source: 'synthesized' });
     stats.synthesized++;
   }
 
+  const written = [];
   for (const pair of pairs) {
     const key = pairKey(pair.event, pair.action);
     const { payload, source } = samples.get(pair);
+    written.push({ key, pair, payload });
     const errors = errorsFor(pair.schemaName, payload);
     if (errors.length > 0) stats.invalid.push({ key, errors: errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`) });
     const file = pair.action === null ? `${pair.event}.json` : `${pair.event}/${pair.action}.json`;
@@ -176,6 +180,7 @@ function main() {
     const pair = pairs.find((p) => p.event === v.event && p.action === v.action);
     const payload = v.build(structuredClone(samples.get(pair).payload));
     const key = `${pairKey(v.event, v.action)}:${v.variant}`;
+    written.push({ key, pair, payload });
     const errors = errorsFor(pair.schemaName, payload);
     if (errors.length > 0) stats.invalid.push({ key, errors: errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`) });
     writePayload(variantFile(v), payload);
@@ -208,7 +213,11 @@ function main() {
       `(${VARIANTS.map((v) => `${pairKey(v.event, v.action)}:${v.variant}`).join(', ')}); ${stats.invalid.length} not schema-valid`,
   );
   for (const { key, errors } of stats.invalid) console.error(`  ${key}: ${errors.join('; ')}`);
-  if (stats.invalid.length > 0) process.exitCode = 1;
+  if (openapi.repairs.length > 0) console.error(repairLine(openapi));
+  const published = checkAsPublished(openapi, written);
+  console.error(publishedLine(written.length, published.failing));
+  for (const { key, errors } of published.unexpected) console.error(`  ${key} (as published): ${errors.join('; ')}`);
+  if (stats.invalid.length > 0 || published.unexpected.length > 0) process.exitCode = 1;
   writeSchemas(openapi, pairs);
 }
 
@@ -224,7 +233,6 @@ function writeSchemas(openapi, pairs) {
     writeFileSync(join(SCHEMAS, `${event}.json`), text);
     bytes += text.length;
   }
-  if (openapi.fixes.length > 0) console.error(`schemas: repaired unsatisfiable ${openapi.fixes.join(', ')}`);
   console.error(`schemas/webhooks/: ${events.length} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 }
 

@@ -1,6 +1,7 @@
 // Named variants of a pair's sample: the same event and action in another state people test
 // often (`pull_request.closed:merged`). Each is built from the pair's sample, so it shares its
-// world, and is held to the pair's schema like every sample.
+// world, and is held to the pair's schema like every sample. Also the few fields synthesis
+// cannot read from an action's name (a reported advisory is in triage, not published).
 import { hashSha } from './world.mjs';
 
 /** A close that merged: every field GitHub sets on a merge, consistent with each other. */
@@ -43,3 +44,14 @@ export const VARIANTS = [
 export function variantFile({ event, action, variant }) {
   return `${event}/${action}-${variant}.json`;
 }
+
+/** A private vulnerability report: in triage, not published, no temporary fork yet. */
+function reportedAdvisory(payload) {
+  Object.assign(payload.repository_advisory, { state: 'triage', published_at: null, publisher: null, private_fork: null });
+  return payload;
+}
+
+/** Pair samples whose synthesized state contradicts their action, set right. */
+export const ACTION_STATES = {
+  'repository_advisory.reported': reportedAdvisory,
+};
