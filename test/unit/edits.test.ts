@@ -159,6 +159,17 @@ describe('--set refuses paths that are not in the sample', () => {
   });
 });
 
+describe('--set pull_request.merged=true', () => {
+  it('says the merge fields still describe a close without merge, and names the merged sample', () => {
+    const closed = { action: 'closed', pull_request: { number: 2, merged: false, merged_by: null, merged_at: null } };
+    expect(applyEdits(closed, { set: ['pull_request.merged=true'] }).notes).toEqual([
+      'pull_request.merged_by, merged_at and merge_commit_sha still describe a close without merge; the pull_request.closed:merged sample is a consistent merge',
+    ]);
+    const consistent = { action: 'closed', pull_request: { number: 2, merged: false, merged_by: { login: 'a' } } };
+    expect(applyEdits(consistent, { set: ['pull_request.merged=true'] }).notes).toEqual([]);
+  });
+});
+
 describe('installationTarget', () => {
   it('is the repository, else the organization, else the app', () => {
     expect(installationTarget(sample())).toEqual({ type: 'repository', id: 99 });

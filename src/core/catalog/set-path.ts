@@ -133,6 +133,9 @@ function setLast(root: JsonObject, container: JsonObject | Json[], path: PathSeg
   container[key] = value;
   const notes = typeNotes(full, old, value);
   if (key === 'number') notes.push(...renumber(root, path.slice(0, -1), old, value));
+  if (full === 'pull_request.merged' && value === true && isObject(root.pull_request) && root.pull_request.merged_by === null) {
+    notes.push('pull_request.merged_by, merged_at and merge_commit_sha still describe a close without merge; the pull_request.closed:merged sample is a consistent merge');
+  }
   return notes;
 }
 
