@@ -73,7 +73,9 @@ function existingChild(container: JsonObject | Json[], path: PathSegment[], i: n
       throw new TypeError(`--set ${full}: ${here} is ${describe(container)}, not an object; give an index, e.g. ${formatPath([...path.slice(0, i), 0, ...path.slice(i)])}`);
     }
     if (seg >= container.length) {
-      throw new TypeError(`--set ${full}: ${formatPath(path.slice(0, i + 1))} is not in the sample (${here} has ${items(container.length)}), and only the last part of a path may be new`);
+      const item = formatPath(path.slice(0, i + 1));
+      const append = seg === container.length ? `; to append one, give it whole: --set '${item}={…}'` : '';
+      throw new TypeError(`--set ${full}: ${item} is not in the sample (${here} has ${items(container.length)}), and only the last part of a path may be new${append}`);
     }
     return container[seg];
   }
