@@ -46,7 +46,7 @@ describe('--set <object>.number moves the URLs built from it', () => {
     // Nothing names issue #old any more; nothing but the issue's links (and the comment's) changed.
     for (const [path, value] of strings(p)) expect(value, path).not.toMatch(new RegExp(`/issues/${old}(?=$|[/?#.])`));
     for (const path of changed(before, p)) expect(path).toMatch(/^(issue\.(url|html_url|\w+_url|reactions\.url)|comment\.(issue_url|html_url))$/);
-    expect(notes).toEqual([`moved ${changed(before, p).length} URLs of issue with its number: /issues/${old} → /issues/42 (also comment.html_url, comment.issue_url)`]);
+    expect(notes).toEqual([`moved ${changed(before, p).length} URLs with issue.number: /issues/${old} → /issues/42 (including comment.html_url, comment.issue_url)`]);
   });
 
   it('pull_request: top-level number and pull_request.number are one number; _links, diff and patch URLs follow', () => {
@@ -77,7 +77,7 @@ describe('--set <object>.number moves the URLs built from it', () => {
       expect(p.repository).toEqual(before.repository);
       for (const [path, value] of strings(p)) expect(value, path).not.toMatch(new RegExp(`/(pull|pulls|issues)/${old}(?=$|[/?#.])`));
       expect(notes[0], set).toBe(set === 'number=42' ? `pull_request.number ${old} → 42 too (the same pull request)` : `number ${old} → 42 too (the same pull request)`);
-      expect(notes[1], set).toMatch(new RegExp(`^moved \\d+ URLs of pull_request with its number: /pulls/${old} → /pulls/42, /pull/${old} → /pull/42, /issues/${old} → /issues/42$`));
+      expect(notes[1], set).toMatch(new RegExp(`^moved \\d+ URLs with pull_request.number: /pulls/${old} → /pulls/42, /pull/${old} → /pull/42, /issues/${old} → /issues/42$`));
       expect(notes).toHaveLength(2);
     }
   });
@@ -88,7 +88,7 @@ describe('--set <object>.number moves the URLs built from it', () => {
     expect(p.review.pull_request_url).toMatch(/\/pulls\/42$/);
     expect(p.review._links.pull_request.href).toMatch(/\/pulls\/42$/);
     expect(p.review.html_url).toMatch(/\/pull\/42#pullrequestreview-\d+$/);
-    expect(notes.at(-1)).toMatch(/\(also review\.html_url, review\.pull_request_url, review\._links\.html\.href, review\._links\.pull_request\.href\)$/);
+    expect(notes.at(-1)).toMatch(/\(including review\.html_url, review\.pull_request_url, review\._links\.html\.href, review\._links\.pull_request\.href\)$/);
   });
 
   it('discussions, milestones and alerts too', () => {
@@ -120,7 +120,7 @@ describe('--set <object>.number moves the URLs built from it', () => {
     const { notes } = applyEdits(payload, { set: ['issue.number=8'] });
     expect(payload.issue).toEqual({ number: 8, url: 'https://api.github.com/repos/o/r/issues/8', tracker_url: 'https://tracker.example.com/tickets/7', title: 'Issue 7' });
     expect(notes).toEqual([
-      'moved 1 URL of issue with its number: /issues/7 → /issues/8',
+      'moved 1 URL with issue.number: /issues/7 → /issues/8',
       'left issue.tracker_url as it was: /7 there is not a known link of issue; --set it if needed',
     ]);
     const asString = applyEdits(payload, { set: ['issue.number="9"'] });

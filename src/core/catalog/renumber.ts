@@ -53,6 +53,7 @@ function moveUrls(root: JsonObject, at: PathSegment[], from: number, to: number)
   const object = get(root, at);
   if (!isObject(object)) return [];
   const label = at.length > 0 ? formatPath(at) : 'the payload';
+  const number = formatPath([...at, 'number']);
   const prefix = new RegExp(`^(https?://[^?#]*?/(${COLLECTIONS}))/${from}(?=$|[/?#.])`);
   const moves = new Map<string, string>();
   const kinds = new Set<string>();
@@ -69,8 +70,8 @@ function moveUrls(root: JsonObject, at: PathSegment[], from: number, to: number)
     const within = (p: PathSegment[]) => p.length > at.length && at.every((seg, i) => p[i] === seg);
     const outside = moved.filter((p) => !within(p)).map(formatPath);
     notes.push(
-      `moved ${moved.length} ${moved.length === 1 ? 'URL' : 'URLs'} of ${label} with its number: ${[...kinds].join(', ')}` +
-        (outside.length > 0 ? ` (also ${outside.join(', ')})` : ''),
+      `moved ${moved.length} ${moved.length === 1 ? 'URL' : 'URLs'} with ${number}: ${[...kinds].join(', ')}` +
+        (outside.length > 0 ? ` (including ${outside.join(', ')})` : ''),
     );
   }
   const stale = new RegExp(`^https?://.*/${from}(?=$|[/?#.])`);
