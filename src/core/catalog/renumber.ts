@@ -1,9 +1,9 @@
 /**
- * A new `number` for an issue, pull request, discussion, milestone, alert or project: the URLs built from the
- * old number (`…/issues/1`, `…/pull/1.diff`, `…/pulls/1/comments`, `_links.*.href`) move with it,
- * wherever in the payload they name the same object (a comment's `issue_url` too). The top-level
- * `number` of a pull_request payload is the pull request's number and moves with it. What
- * could not be moved is named in a note rather than guessed at.
+ * A new `number` for an issue, pull request, discussion, milestone, alert or project: the URLs
+ * built from the old number (`…/issues/1`, `…/pull/1.diff`, `…/pulls/1/comments`,
+ * `_links.*.href`) move with it, wherever in the payload they name the same object (a comment's
+ * `issue_url` too). The top-level `number` of a pull_request payload is the pull request's
+ * number and moves with it. What could not be moved is named in a note rather than guessed at.
  */
 import { formatPath, isObject, type Json, type JsonObject, type PathSegment } from './json.js';
 
@@ -82,7 +82,7 @@ function moveUrls(root: JsonObject, at: PathSegment[], from: number, to: number)
 
 /** After `<at>.number` changed from `old` to `value`: the URLs and twin number that follow. */
 export function renumber(root: JsonObject, at: PathSegment[], old: Json | undefined, value: Json): string[] {
-  if (typeof old !== 'number' || typeof value !== 'number' || !Number.isInteger(value) || old === value) return [];
+  if (!Number.isInteger(old) || !Number.isInteger(value) || old === value) return [];
   const notes: string[] = [];
   let target = at;
   // pull_request payloads carry the number twice: top-level `number` and `pull_request.number`.
@@ -95,5 +95,5 @@ export function renumber(root: JsonObject, at: PathSegment[], old: Json | undefi
     root.number = value;
     notes.push(`number ${old} → ${value} too (the same pull request)`);
   }
-  return [...notes, ...moveUrls(root, target, old, value)];
+  return [...notes, ...moveUrls(root, target, old as number, value as number)];
 }
