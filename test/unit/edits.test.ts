@@ -89,11 +89,11 @@ describe('--set', () => {
     expect(notes).toEqual([]);
     const appended = applyEdits(payload, { set: ['issue.labels[1]={"name":"ui"}'] });
     expect(payload.issue.labels).toEqual([{ name: 'bug', color: 'a2eeef' }, { name: 'ui' }]);
-    expect(appended.notes).toEqual(['appended issue.labels[1] (not in the sample)']);
+    expect(appended.notes).toEqual(['appended issue.labels[1] (not in the payload)']);
   });
 });
 
-describe('--set refuses paths that are not in the sample', () => {
+describe('--set refuses paths that are not in the payload', () => {
   /** The message of the TypeError an edit throws, and proof that nothing was changed. */
   function refusal(set: string, payload: any = sample()): string {
     const before = JSON.stringify(payload);
@@ -110,15 +110,15 @@ describe('--set refuses paths that are not in the sample', () => {
 
   it('an index past the end of an array: no padding with nulls', () => {
     const p = { ...sample(), commits: [{ id: 'abc' }] };
-    expect(refusal('commits[99].id=x', p)).toBe('--set commits[99].id: commits[99] is not in the sample (commits has 1 item), and only the last part of a path may be new');
+    expect(refusal('commits[99].id=x', p)).toBe('--set commits[99].id: commits[99] is not in the payload (commits has 1 item), and only the last part of a path may be new');
     expect(refusal('commits[5]={"id":"x"}', p)).toBe('--set commits[5]: commits has 1 item; an index may be at most 1 (which appends), 5 would leave a gap');
-    expect(refusal('commits[1].id=x', p)).toBe("--set commits[1].id: commits[1] is not in the sample (commits has 1 item), and only the last part of a path may be new; to append one, give it whole: --set 'commits[1]={…}'");
+    expect(refusal('commits[1].id=x', p)).toBe("--set commits[1].id: commits[1] is not in the payload (commits has 1 item), and only the last part of a path may be new; to append one, give it whole: --set 'commits[1]={…}'");
   });
 
   it('a path whose first missing part is not the last: nothing is built', () => {
-    expect(refusal('nonexistent.deep.path=1')).toBe('--set nonexistent.deep.path: nonexistent is not in the sample, and only the last part of a path may be new');
-    expect(refusal('issue.nope.x=1')).toMatch(/^--set issue\.nope\.x: issue\.nope is not in the sample/);
-    expect(refusal('isue.title=x')).toBe('--set isue.title: isue is not in the sample, and only the last part of a path may be new; did you mean issue?');
+    expect(refusal('nonexistent.deep.path=1')).toBe('--set nonexistent.deep.path: nonexistent is not in the payload, and only the last part of a path may be new');
+    expect(refusal('issue.nope.x=1')).toMatch(/^--set issue\.nope\.x: issue\.nope is not in the payload/);
+    expect(refusal('isue.title=x')).toBe('--set isue.title: isue is not in the payload, and only the last part of a path may be new; did you mean issue?');
   });
 
   it('descending into a string, number, boolean or null', () => {
@@ -141,7 +141,7 @@ describe('--set refuses paths that are not in the sample', () => {
     const { payload, notes } = applyEdits(sample(), { set: ['issue.state_reason=completed', 'installation={"id":1}'] }) as any;
     expect(payload.issue.state_reason).toBe('completed');
     expect(payload.installation).toEqual({ id: 1 });
-    expect(notes).toEqual(['added issue.state_reason (not in the sample)', 'added installation (not in the sample)']);
+    expect(notes).toEqual(['added issue.state_reason (not in the payload)', 'added installation (not in the payload)']);
   });
 
   it('a leaf of another JSON type is allowed and said; null to a value and back is not drift', () => {

@@ -95,7 +95,7 @@ export function hasEdits(edits: Edits): boolean {
 export interface EditResult {
   /** The same object, edited in place. */
   payload: JsonObject;
-  /** What an edit did beyond a plain change, for stderr: "added pull_request.foo (not in the sample)". */
+  /** What an edit did beyond a plain change, for stderr: "added pull_request.foo (not in the payload)". */
   notes: string[];
 }
 

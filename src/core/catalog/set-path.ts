@@ -1,9 +1,10 @@
 /**
- * --set PATH=VALUE: change a field that is in the payload, or add one new key to an object that
- * is. It never builds containers, pads arrays or turns a value into an object, because a typo
- * would otherwise send a payload nobody asked for: such paths are refused with a TypeError that
- * names the path and what is there. What it did beyond a plain change (a new key, a new type, the
- * URLs that follow a number) is returned as notes for the command to print.
+ * --set PATH=VALUE: change a field that is in the payload (a sample, a --payload file or a
+ * stored delivery), or add one new key to an object that is. It never builds containers, pads
+ * arrays or turns a value into an object, because a typo would otherwise send a payload nobody
+ * asked for: such paths are refused with a TypeError that names the path and what is there.
+ * What it did beyond a plain change (a new key, a new type, the URLs that follow a number) is
+ * returned as notes for the command to print.
  */
 import { closestMatches } from './catalog.js';
 import { renumber } from './renumber.js';
@@ -22,7 +23,7 @@ export function parsePath(path: string): PathSegment[] {
       if (m[2] !== undefined) segments.push(Number(m[2]));
       else segments.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
     }
-    if (!any) throw new TypeError(`"${path}" is not a field path (use dots and [n], e.g. pull_request.labels[0].name)`);
+    if (!any) throw new TypeError(`--set ${path}: not a field path (use dots and [n], e.g. pull_request.labels[0].name)`);
   }
   return segments;
 }
@@ -75,7 +76,7 @@ function existingChild(container: JsonObject | Json[], path: PathSegment[], i: n
     if (seg >= container.length) {
       const item = formatPath(path.slice(0, i + 1));
       const append = seg === container.length ? `; to append one, give it whole: --set '${item}={…}'` : '';
-      throw new TypeError(`--set ${full}: ${item} is not in the sample (${here} has ${items(container.length)}), and only the last part of a path may be new${append}`);
+      throw new TypeError(`--set ${full}: ${item} is not in the payload (${here} has ${items(container.length)}), and only the last part of a path may be new${append}`);
     }
     return container[seg];
   }
@@ -84,7 +85,7 @@ function existingChild(container: JsonObject | Json[], path: PathSegment[], i: n
     if (typeof seg === 'number') throw new TypeError(`--set ${full}: ${here || 'the payload'} is an object, not an array`);
     const near = closestMatches(key, Object.keys(container), 3, { closeOnly: true });
     const hint = near.length > 0 ? `; did you mean ${near.map((k) => formatPath([...path.slice(0, i), k])).join(', ')}?` : '';
-    throw new TypeError(`--set ${full}: ${formatPath(path.slice(0, i + 1))} is not in the sample, and only the last part of a path may be new${hint}`);
+    throw new TypeError(`--set ${full}: ${formatPath(path.slice(0, i + 1))} is not in the payload, and only the last part of a path may be new${hint}`);
   }
   return container[key];
 }
@@ -121,7 +122,7 @@ function setLast(root: JsonObject, container: JsonObject | Json[], path: PathSeg
     const appended = seg === container.length;
     const old = container[seg];
     container[seg] = value;
-    return appended ? [`appended ${full} (not in the sample)`] : typeNotes(full, old, value);
+    return appended ? [`appended ${full} (not in the payload)`] : typeNotes(full, old, value);
   }
   const key = String(seg);
   if (typeof seg === 'number' && !Object.hasOwn(container, key)) {
@@ -129,7 +130,7 @@ function setLast(root: JsonObject, container: JsonObject | Json[], path: PathSeg
   }
   if (!Object.hasOwn(container, key)) {
     container[key] = value;
-    return [`added ${full} (not in the sample)`];
+    return [`added ${full} (not in the payload)`];
   }
   const old = container[key];
   container[key] = value;
