@@ -14,6 +14,8 @@ import { createValidator } from './lib/validator.mjs';
 import { createConformer } from './lib/conform.mjs';
 import { createWorld } from './lib/world.mjs';
 import { extractEventSchema } from './lib/extract.mjs';
+import { ACTION_STATES, VARIANTS, variantFile } from './lib/variants.mjs';
+import { checkAsPublished, publishedLine, repairLine } from './lib/published.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHECK = process.argv.includes('--check');
@@ -110,21 +112,44 @@ function main() {
   const openapi = loadOpenApi('api.github.com');
   const pairs = webhookPairs(openapi);
   const byPair = examplesByPair(loadExamples('api.github.com'), pairs);
-  const { errorsFor, errorsAt } = createValidator(openapi);
-  const allCaptures = [...byPair.values()].flat();
-  const world = createWorld(allCaptures);
-  const conform = createConformer({ openapi, world, fitErrors: (ptr, value) => errorsAt(ptr, value).length });
-
-  rmSync(PAYLOADS, { recursive: true, force: true });
-  const entries = [];
-  const samples = new Map();
+  const validator = createValidator(openapi);
+  const world = createWorld([...byPair.values()].flat());
+  const conform = createConformer({ openapi, world, fitErrors: (ptr, value) => validator.errorsAt(ptr, value).length });
   const stats = { captured: 0, repaired: 0, synthesized: 0, invalid: [] };
 
-  // 1. Captured pairs, repaired where today's schema requires more. Captures from the
-  //    world's repository go first so their sub-objects become the donors for synthesis.
+  const samples = new Map();
+  const captured = buildCaptured({ pairs, byPair, world, conform, errorsFor: validator.errorsFor, samples, stats });
+  buildSynthesized({ openapi, pairs, captured, world, conform, samples, stats });
+
+  rmSync(PAYLOADS, { recursive: true, force: true });
+  const { entries, written } = writeSamples(pairs, samples, validator.errorsFor, stats);
+  writeFileSync(join(PAYLOADS, 'index.json'), formatIndex(indexOf(entries)));
+  console.error(
+    `payloads/: ${entries.length} entries for ${pairs.length} documented pairs: ${stats.captured} captured ` +
+      `(${stats.repaired} repaired), ${stats.synthesized} synthesized, ${VARIANTS.length} named ${VARIANTS.length === 1 ? 'variant' : 'variants'} ` +
+      `(${VARIANTS.map((v) => `${pairKey(v.event, v.action)}:${v.variant}`).join(', ')}); ${stats.invalid.length} not schema-valid`,
+  );
+  for (const { key, errors } of stats.invalid) console.error(`  ${key}: ${errors.join('; ')}`);
+  if (openapi.repairs.length > 0) console.error(repairLine(openapi));
+  const published = checkAsPublished(openapi, written);
+  console.error(publishedLine(written.length, published.failing));
+  for (const { key, errors } of published.unexpected) console.error(`  ${key} (as published): ${errors.join('; ')}`);
+  if (stats.invalid.length > 0 || published.unexpected.length > 0) process.exitCode = 1;
+  writeSchemas(openapi, pairs);
+}
+
+function inWorldOf(world) {
+  return (payload) => payload.repository === undefined || payload.repository?.id === world.repository.id;
+}
+
+/**
+ * 1. Captured pairs, repaired where today's schema requires more. Captures from the world's
+ *    repository go first so their sub-objects become the donors for synthesis.
+ */
+function buildCaptured({ pairs, byPair, world, conform, errorsFor, samples, stats }) {
   const captured = pairs.filter((p) => byPair.has(pairKey(p.event, p.action)));
   const chosen = new Map(captured.map((p) => [p, structuredClone(chooseExample(byPair.get(pairKey(p.event, p.action)), p.schemaName, errorsFor))]));
-  const inWorld = (payload) => payload.repository === undefined || payload.repository?.id === world.repository.id;
+  const inWorld = inWorldOf(world);
   captured.sort((a, b) => Number(inWorld(chosen.get(b))) - Number(inWorld(chosen.get(a))));
   for (const pair of captured) {
     let payload = chosen.get(pair);
@@ -135,9 +160,15 @@ function main() {
     samples.set(pair, { payload, source: 'captured' });
     stats.captured++;
   }
+  return captured;
+}
 
-  // 2. Pairs without a capture: start from a captured sibling of the same event when there
-  //    is one (same objects, other action), else build from the schema in the world.
+/**
+ * 2. Pairs without a capture: start from a captured sibling of the same event when there is
+ *    one (same objects, other action), else build from the schema in the world.
+ */
+function buildSynthesized({ openapi, pairs, captured, world, conform, samples, stats }) {
+  const inWorld = inWorldOf(world);
   for (const pair of pairs) {
     if (samples.has(pair)) continue;
     const schema = openapi.components.schemas[pair.schemaName];
@@ -156,23 +187,45 @@ function main() {
     } else {
       payload = conform(pair.schemaName, undefined, { event: pair.event, action: pair.action, fresh: true });
     }
+    payload = ACTION_STATES[pairKey(pair.event, pair.action)]?.(payload) ?? payload;
     samples.set(pair, { payload, source: 'synthesized' });
     stats.synthesized++;
   }
+}
 
-  for (const pair of pairs) {
-    const key = pairKey(pair.event, pair.action);
-    const { payload, source } = samples.get(pair);
+/**
+ * 3. Write every pair's sample, then the named variants (pull_request.closed:merged) built from
+ *    their pair's sample, each checked against its pair's schema.
+ */
+function writeSamples(pairs, samples, errorsFor, stats) {
+  const entries = [];
+  const written = [];
+  const write = (key, pair, payload, entry) => {
+    written.push({ key, pair, payload });
     const errors = errorsFor(pair.schemaName, payload);
     if (errors.length > 0) stats.invalid.push({ key, errors: errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`) });
+    writePayload(entry.file, payload);
+    entries.push(entry);
+  };
+  for (const pair of pairs) {
+    const { payload, source } = samples.get(pair);
     const file = pair.action === null ? `${pair.event}.json` : `${pair.event}/${pair.action}.json`;
-    writePayload(file, payload);
-    entries.push({ event: pair.event, action: pair.action, description: pair.description, source, file });
+    write(pairKey(pair.event, pair.action), pair, payload, { event: pair.event, action: pair.action, description: pair.description, source, file });
   }
+  for (const v of VARIANTS) {
+    const pair = pairs.find((p) => p.event === v.event && p.action === v.action);
+    const payload = v.build(structuredClone(samples.get(pair).payload));
+    const entry = { event: v.event, action: v.action, variant: v.variant, description: v.description, source: 'synthesized', file: variantFile(v) };
+    write(`${pairKey(v.event, v.action)}:${v.variant}`, pair, payload, entry);
+  }
+  return { entries, written };
+}
 
+/** index.json: sources, each event's default action (never a variant), entries sorted. */
+function indexOf(entries) {
   const actionsByEvent = new Map();
   for (const e of entries) {
-    if (e.action === null) continue;
+    if (e.action === null || e.variant) continue;
     if (!actionsByEvent.has(e.event)) actionsByEvent.set(e.event, []);
     actionsByEvent.get(e.event).push(e.action);
   }
@@ -180,8 +233,8 @@ function main() {
   for (const [event, actions] of [...actionsByEvent].sort(([a], [b]) => a.localeCompare(b))) {
     defaultActions[event] = defaultActionFor(event, actions);
   }
-  entries.sort((a, b) => a.event.localeCompare(b.event) || (a.action ?? '').localeCompare(b.action ?? ''));
-  const index = {
+  entries.sort((a, b) => a.event.localeCompare(b.event) || (a.action ?? '').localeCompare(b.action ?? '') || (a.variant ?? '').localeCompare(b.variant ?? ''));
+  return {
     sources: {
       '@octokit/openapi-webhooks': packageVersion('@octokit/openapi-webhooks'),
       '@octokit/webhooks-examples': packageVersion('@octokit/webhooks-examples'),
@@ -189,17 +242,9 @@ function main() {
     defaultActions,
     entries,
   };
-  writeFileSync(join(PAYLOADS, 'index.json'), formatIndex(index));
-  console.error(
-    `payloads/: ${entries.length} entries for ${pairs.length} documented pairs: ${stats.captured} captured ` +
-      `(${stats.repaired} repaired), ${stats.synthesized} synthesized; ${stats.invalid.length} not schema-valid`,
-  );
-  for (const { key, errors } of stats.invalid) console.error(`  ${key}: ${errors.join('; ')}`);
-  if (stats.invalid.length > 0) process.exitCode = 1;
-  writeSchemas(openapi, pairs);
 }
 
-/** schemas/webhooks/<event>.json: compact, one per event (see src/core/schemas.ts). */
+/** schemas/webhooks/<event>.json: compact, one per event (read by src/core/schemas/validate.ts). */
 function writeSchemas(openapi, pairs) {
   rmSync(SCHEMAS, { recursive: true, force: true });
   mkdirSync(SCHEMAS, { recursive: true });
@@ -211,7 +256,6 @@ function writeSchemas(openapi, pairs) {
     writeFileSync(join(SCHEMAS, `${event}.json`), text);
     bytes += text.length;
   }
-  if (openapi.fixes.length > 0) console.error(`schemas: repaired unsatisfiable ${openapi.fixes.join(', ')}`);
   console.error(`schemas/webhooks/: ${events.length} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 }
 

@@ -14,35 +14,52 @@ export function packageVersion(name) {
   return JSON.parse(readFileSync(join(packageDir(name), 'package.json'), 'utf8')).version;
 }
 
-/** The OpenAPI document for a platform: 'api.github.com', 'ghec', 'ghes-3.19', … */
+/**
+ * The OpenAPI document for a platform ('api.github.com', 'ghec', 'ghes-3.19', …) with its
+ * unsatisfiable properties repaired (see repairUnsatisfiable); `published` is the document as
+ * published, `repairs` what was changed.
+ */
 export function loadOpenApi(platform = 'api.github.com') {
   const file = join(packageDir('@octokit/openapi-webhooks'), 'generated', `${platform}.json`);
-  const openapi = JSON.parse(readFileSync(file, 'utf8'));
-  openapi.fixes = fixUnsatisfiable(openapi.components);
+  const text = readFileSync(file, 'utf8');
+  const openapi = JSON.parse(text);
+  openapi.published = JSON.parse(text);
+  openapi.repairs = repairUnsatisfiable(openapi.components);
   return openapi;
 }
 
+/** The type keyword of a component, when it excludes null (so null fails it). */
+function excludesNull(components, ref) {
+  const name = typeof ref === 'string' && ref.startsWith('#/components/schemas/') ? ref.slice('#/components/schemas/'.length) : undefined;
+  const type = name ? components.schemas[name]?.type : undefined;
+  if (type === undefined) return false;
+  return Array.isArray(type) ? !type.includes('null') : type !== 'null';
+}
+
 /**
- * The description has a few properties no value can satisfy: `{allOf: [{$ref: X}], type:
- * ["null"]}` (an object that must also be null; repository-advisory author/publisher/
- * private_fork). The intent is "X or null", so that is what we validate against.
- * Returns the JSON pointers that were rewritten (the README lists them).
+ * A few properties of the description read `{allOf: [{$ref: X}], type: ["null"]}` where X is
+ * an object schema (repository-advisory's author, publisher and private_fork). Both must hold:
+ * null fails X, and anything else fails type null, so no value is valid and no delivery could
+ * pass. The intent is plainly "X or null"; that is what the shipped schemas say. Only nodes whose
+ * every allOf member excludes null are rewritten, so a fixed upstream description needs none.
+ * Returns [{ pointer, refs }] (the generator prints them, the README quotes them).
  */
-function fixUnsatisfiable(components) {
-  const fixed = [];
+function repairUnsatisfiable(components) {
+  const repairs = [];
   const walk = (node, pointer) => {
     if (Array.isArray(node)) return node.forEach((v, i) => walk(v, `${pointer}/${i}`));
     if (node === null || typeof node !== 'object') return;
-    if (Array.isArray(node.allOf) && Array.isArray(node.type) && node.type.length === 1 && node.type[0] === 'null') {
+    const onlyNull = Array.isArray(node.type) && node.type.length === 1 && node.type[0] === 'null';
+    if (onlyNull && Array.isArray(node.allOf) && node.allOf.every((sub) => excludesNull(components, sub.$ref))) {
+      repairs.push({ pointer, refs: node.allOf.map((sub) => sub.$ref.split('/').pop()) });
       node.anyOf = [...node.allOf, { type: 'null' }];
       delete node.allOf;
       delete node.type;
-      fixed.push(pointer);
     }
     for (const [k, v] of Object.entries(node)) walk(v, `${pointer}/${k}`);
   };
   walk(components, '#/components');
-  return fixed;
+  return repairs;
 }
 
 /** Captured examples: [{name, description, actions, properties, examples: [...]}]. */

@@ -120,8 +120,8 @@ async function wholeEdit(ctx: AppContext, options: ReplayOptions, source: Iterab
   return { json: edited };
 }
 
-/** --set PATH=VALUE on one stored payload: the edited JSON. */
-function setEdit(d: ReplayableDelivery, set: string[]): PayloadEdit {
+/** --set PATH=VALUE on one stored payload: the edited JSON (and what the edits noted). */
+function setEdit(d: ReplayableDelivery, set: string[], say: (note: string) => void): PayloadEdit {
   const text = payloadText(d);
   let payload: unknown;
   try {
@@ -131,9 +131,9 @@ function setEdit(d: ReplayableDelivery, set: string[]): PayloadEdit {
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new UsageError(`${d.id}'s payload is not a JSON object; --set cannot edit it`);
   try {
-    applyEdits(payload as never, { set });
+    for (const note of applyEdits(payload as never, { set }).notes) say(note);
   } catch (err) {
-    throw new UsageError(`--set: ${(err as Error).message}`);
+    throw new UsageError((err as Error).message);
   }
   return { json: JSON.stringify(payload) };
 }
@@ -158,9 +158,9 @@ async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelive
   return store.get(id)!;
 }
 
-function plan(d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined): ReplayPlan {
+function plan(d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void): ReplayPlan {
   try {
-    const thisEdit = options.set?.length ? setEdit(d, options.set) : edit;
+    const thisEdit = options.set?.length ? setEdit(d, options.set, say) : edit;
     return planReplay(d, options.to ?? d.url ?? DEFAULT_TARGET, { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
   } catch (err) {
     if (err instanceof EditError) throw new UsageError(err.message);
@@ -212,7 +212,7 @@ async function replayAll(
       verb: 'Replayed',
       source,
       build: (d) => {
-        const p = plan(d, options, secret, edit);
+        const p = plan(d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
         plans.set(d, p);
         return p.request;
       },

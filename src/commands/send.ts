@@ -18,6 +18,7 @@ import { eventName } from '../ui/format.js';
 import { requestText, resultLine, violationLines } from '../ui/lines.js';
 import { search } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
+import { safe } from '../ui/sanitize.js';
 import { table } from '../ui/table.js';
 import { runBatch } from './shared/batch.js';
 import { readInput } from './shared/input.js';
@@ -103,11 +104,13 @@ async function loadPayload(ctx: AppContext, options: SendOptions, name: string):
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('a webhook payload must be a JSON object');
   const edits = { repo: options.repo, sender: options.sender, set: options.set };
   if (hasEdits(edits)) {
+    let notes: string[];
     try {
-      applyEdits(parsed as never, edits);
+      notes = applyEdits(parsed as never, edits).notes;
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    for (const note of notes) io.err(io.errColor.dim(`--set: ${safe(note)}`));
     // Edited: GitHub's compact form. Unedited: the exact bytes, never re-serialized.
     json = Buffer.from(JSON.stringify(parsed), 'utf8');
   }
@@ -205,7 +208,7 @@ function* deliveryIds(count: number, fixed?: string): Generator<string> {
 function list(ctx: AppContext, options: SendOptions): number {
   const index = loadIndex();
   const entries = [...index.entries].sort((a, b) => entryName(a).localeCompare(entryName(b)));
-  const isDefault = (e: CatalogEntry) => e.action !== null && index.defaultActions[e.event] === e.action;
+  const isDefault = (e: CatalogEntry) => e.action !== null && !e.variant && index.defaultActions[e.event] === e.action;
   if (options.json) {
     printJson(ctx.io, entries.map((e) => ({ name: entryName(e), event: e.event, action: e.action, description: e.description, source: e.source, default: isDefault(e) })));
     return 0;

@@ -112,7 +112,7 @@ describe('hookctl validate', () => {
     // Measured inside a fresh node: import schemas.js, read the payload, validate it.
     const script = `
       const t0 = performance.now();
-      const { validatePayload } = await import(${JSON.stringify(join(ROOT, 'dist', 'core', 'schemas.js'))});
+      const { validatePayload } = await import(${JSON.stringify(join(ROOT, 'dist', 'core', 'schemas', 'validate.js'))});
       const { readFileSync } = await import('node:fs');
       const result = await validatePayload('pull_request', 'opened', JSON.parse(readFileSync(${JSON.stringify(OPENED)}, 'utf8')));
       console.log(JSON.stringify({ ms: performance.now() - t0, valid: result.valid }));`;

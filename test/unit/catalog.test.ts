@@ -46,12 +46,16 @@ function filesUnder(dir: string): string[] {
 const index = loadIndex();
 
 describe('payload catalog', () => {
-  it('has exactly one entry per documented event.action pair, and nothing else', () => {
+  it('has exactly one entry per documented event.action pair, and nothing else but named variants of them', () => {
     const documented = documentedPairs();
     expect(documented.length).toBe(261);
     const names = index.entries.map(entryName);
     expect(new Set(names).size).toBe(names.length);
-    expect([...names].sort()).toEqual([...new Set(documented)].sort());
+    const plain = index.entries.filter((e) => !e.variant);
+    expect(plain.map(entryName).sort()).toEqual([...new Set(documented)].sort());
+    const variants = index.entries.filter((e) => e.variant);
+    expect(variants.map(entryName)).toEqual(['pull_request.closed:merged']);
+    for (const v of variants) expect(plain.some((e) => e.event === v.event && e.action === v.action), entryName(v)).toBe(true);
   });
 
   it('index and files match: every entry has its file, no orphan files', () => {
@@ -62,7 +66,7 @@ describe('payload catalog', () => {
       .sort();
     expect(onDisk).toEqual(indexed);
     for (const e of index.entries) {
-      expect(e.file).toBe(e.action === null ? `${e.event}.json` : `${e.event}/${e.action}.json`);
+      expect(e.file).toBe(e.action === null ? `${e.event}.json` : `${e.event}/${e.action}${e.variant ? `-${e.variant}` : ''}.json`);
     }
   });
 
@@ -91,6 +95,7 @@ describe('payload catalog', () => {
       ),
     );
     for (const e of index.entries) {
+      // A variant is built from its pair's sample: synthesized, whatever the pair's source.
       const key = e.event === 'repository_dispatch' ? e.event : entryName(e);
       expect(e.source, entryName(e)).toBe(capturedPairs.has(key) ? 'captured' : 'synthesized');
     }
@@ -135,5 +140,43 @@ describe('payload catalog', () => {
       const hosts = (JSON.stringify(p).match(/"https?:\/\/[^"/]+/g) ?? []).map((u) => u.replace(/^"https?:\/\//, '').toLowerCase());
       for (const host of hosts) expect(host, entryName(e)).toMatch(/^(([a-z0-9-]+\.)*github\.com|[a-z0-9-]+\.githubusercontent\.com|[a-z0-9-]+\.github\.io|octo-enterprise\.com|nvd\.nist\.gov|security\.snyk\.io)$/);
     }
+  });
+
+  it('pull_request.closed:merged is the closed sample, merged: every merge field set and consistent, nothing else changed', () => {
+    const merged = resolve('pull_request.closed:merged', index);
+    expect(merged.ok && merged.entry).toMatchObject({ event: 'pull_request', action: 'closed', variant: 'merged', source: 'synthesized' });
+    const closed = resolve('pull_request.closed', index);
+    if (!merged.ok || !closed.ok) throw new Error('not in the catalog');
+    expect(closed.entry.variant).toBeUndefined();
+    const m = JSON.parse(loadPayloadBytes(merged.entry).toString('utf8'));
+    const c = JSON.parse(loadPayloadBytes(closed.entry).toString('utf8'));
+    expect(m.action).toBe('closed');
+    expect(c.pull_request).toMatchObject({ merged: false, merged_by: null, merged_at: null });
+    const pr = m.pull_request;
+    expect(pr).toMatchObject({ state: 'closed', merged: true, draft: false, mergeable: null, rebaseable: null, mergeable_state: 'unknown', auto_merge: null });
+    expect(pr.merged_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(pr.closed_at).toBe(pr.merged_at);
+    expect(pr.updated_at).toBe(pr.merged_at);
+    expect(pr.merged_by).toEqual(m.sender);
+    expect(pr.merge_commit_sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(pr.merge_commit_sha).not.toBe(c.pull_request.merge_commit_sha);
+    expect(pr.merge_commit_sha).not.toBe(pr.head.sha);
+    expect(m.repository.pushed_at >= pr.merged_at).toBe(true);
+    // Everything else is the closed sample's.
+    const MERGE_FIELDS = ['merged', 'merged_at', 'merged_by', 'merge_commit_sha', 'mergeable', 'rebaseable', 'mergeable_state', 'updated_at', 'closed_at', 'draft', 'auto_merge'];
+    const same = (x: any) => {
+      const rest = Object.fromEntries(Object.entries(x.pull_request).filter(([k]) => !MERGE_FIELDS.includes(k)));
+      return { ...x, pull_request: rest, repository: { ...x.repository, pushed_at: undefined } };
+    };
+    expect(same(m)).toEqual(same(c));
+  });
+
+  it('resolves variants by name only: the event alone still means its default action, and a variant\'s name is suggested for it', () => {
+    const opened = resolve('pull_request', index);
+    expect(opened.ok && entryName(opened.entry)).toBe('pull_request.opened');
+    const asAction = resolve('pull_request.merged', index);
+    expect(!asAction.ok && asAction.suggestions[0]).toBe('pull_request.closed:merged');
+    const typo = resolve('pull_request.closed:merge', index);
+    expect(!typo.ok && typo.suggestions.slice(0, 3)).toContain('pull_request.closed:merged');
   });
 });

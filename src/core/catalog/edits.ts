@@ -1,14 +1,12 @@
 /**
  * Edits of a sample payload: --repo and --sender rewrite an identity everywhere it appears,
- * --set changes one field. The payload object is changed in place; callers serialize it.
+ * --set changes one field (set-path.ts). The payload object is changed in place; callers
+ * serialize it and print the notes.
  */
+import { isObject, type Json, type JsonObject } from './json.js';
+import { parseAssignment, setPath } from './set-path.js';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
-
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { parseAssignment, parsePath, setPath } from './set-path.js';
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -84,52 +82,6 @@ export function rewriteSender(payload: JsonObject, login: string): void {
   visit(payload);
 }
 
-/** Parse `a.b[0].c` or `a.b.0.c` into segments. */
-export function parsePath(path: string): (string | number)[] {
-  if (path === '') throw new TypeError('--set needs a field path before "="');
-  const segments: (string | number)[] = [];
-  for (const part of path.split('.')) {
-    const re = /([^[\]]+)|\[(\d+)\]/g;
-    let m: RegExpExecArray | null;
-    let any = false;
-    while ((m = re.exec(part))) {
-      any = true;
-      if (m[2] !== undefined) segments.push(Number(m[2]));
-      else segments.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
-    }
-    if (!any) throw new TypeError(`"${path}" is not a field path (use dots and [n], e.g. pull_request.labels[0].name)`);
-  }
-  return segments;
-}
-
-/** `path=value`: the value is JSON when it parses as JSON (true, 42, null, "x", {…}), else a string. */
-export function parseAssignment(assignment: string): { path: (string | number)[]; value: Json } {
-  const eq = assignment.indexOf('=');
-  if (eq === -1) throw new TypeError(`--set expects PATH=VALUE, got "${assignment}"`);
-  const raw = assignment.slice(eq + 1);
-  let value: Json;
-  try {
-    value = JSON.parse(raw) as Json;
-  } catch {
-    value = raw;
-  }
-  return { path: parsePath(assignment.slice(0, eq)), value };
-}
-
-export function setPath(root: JsonObject, path: (string | number)[], value: Json): void {
-  let node: Json = root;
-  for (let i = 0; i < path.length - 1; i++) {
-    const seg = path[i];
-    const next = path[i + 1];
-    const container = node as any;
-    if (container[seg] === undefined || container[seg] === null || typeof container[seg] !== 'object') {
-      container[seg] = typeof next === 'number' ? [] : {};
-    }
-    node = container[seg];
-  }
-  (node as any)[path[path.length - 1]] = value;
-}
-
 export interface Edits {
   repo?: string;
   sender?: string;
@@ -140,15 +92,26 @@ export function hasEdits(edits: Edits): boolean {
   return Boolean(edits.repo || edits.sender || (edits.set && edits.set.length > 0));
 }
 
-/** Apply --repo, then --sender, then --set (so --set has the last word). */
-export function applyEdits(payload: JsonObject, edits: Edits): JsonObject {
+export interface EditResult {
+  /** The same object, edited in place. */
+  payload: JsonObject;
+  /** What an edit did beyond a plain change, for stderr: "added pull_request.foo (not in the payload)". */
+  notes: string[];
+}
+
+/**
+ * Apply --repo, then --sender, then --set (so --set has the last word). A path --set cannot
+ * follow throws a TypeError naming it (a usage error for the command).
+ */
+export function applyEdits(payload: JsonObject, edits: Edits): EditResult {
   if (edits.repo) rewriteRepository(payload, edits.repo);
   if (edits.sender) rewriteSender(payload, edits.sender);
+  const notes: string[] = [];
   for (const assignment of edits.set ?? []) {
     const { path, value } = parseAssignment(assignment);
-    setPath(payload, path, value);
+    notes.push(...setPath(payload, path, value));
   }
-  return payload;
+  return { payload, notes };
 }
 
 /** X-GitHub-Hook-Installation-Target-Type/-ID for a payload: the repository, else the organization, else the app. */
