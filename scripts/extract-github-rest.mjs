@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Extracts the request and response schemas of the GitHub REST endpoints hookctl calls
- * (repository and organization webhooks: CRUD, pings, deliveries list/get/redeliver) from
+ * (repository and organization webhooks: CRUD, pings, deliveries list/get/redeliver; a GitHub
+ * App's webhook config and deliveries) from
  * GitHub's official OpenAPI description, with every $ref resolved, into
  * test/fixtures/github-rest/. The tests validate what the fake GitHub serves and what
  * hookctl sends against these files.
@@ -42,6 +43,12 @@ const OPERATIONS = {
   'orgs/list-webhook-deliveries': ['get', '/orgs/{org}/hooks/{hook_id}/deliveries'],
   'orgs/get-webhook-delivery': ['get', '/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}'],
   'orgs/redeliver-webhook-delivery': ['post', '/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts'],
+  'apps/get-authenticated': ['get', '/app'],
+  'apps/get-webhook-config-for-app': ['get', '/app/hook/config'],
+  'apps/update-webhook-config-for-app': ['patch', '/app/hook/config'],
+  'apps/list-webhook-deliveries': ['get', '/app/hook/deliveries'],
+  'apps/get-webhook-delivery': ['get', '/app/hook/deliveries/{delivery_id}'],
+  'apps/redeliver-webhook-delivery': ['post', '/app/hook/deliveries/{delivery_id}/attempts'],
 };
 
 function fetchSpec() {

@@ -17,6 +17,8 @@ import {
   port,
   secretOption,
   setOption,
+  appIdOption,
+  privateKeyOption,
   storeOption,
   verboseOption,
   yesOption,
@@ -72,7 +74,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--tunnel', 'expose the listener through a cloudflared quick tunnel')
     .option('--register <owner/repo>', 'with --tunnel: point this repository\'s webhook at the tunnel')
     .option('--keep-active', 'with --register: leave the hook active on exit, so GitHub keeps logging what it sends and the next run catches it up (3 days); an inactive hook is sent nothing')
-    .option('--no-catch-up', 'with --register: do not ask GitHub to redeliver what it logged while hookctl was not listening')
+    .option('--register-app', 'with --tunnel: borrow your GitHub App\'s webhook (pointed here, put back on exit)')
+    .addOption(appIdOption())
+    .addOption(privateKeyOption())
+    .option('--no-catch-up', 'with --register or --register-app: do not ask GitHub to redeliver what it logged while hookctl was not listening')
     .addOption(cloudflaredOption())
     .addOption(apiUrlOption())
     .option('--inspect-port <port>', 'the inspector\'s port on 127.0.0.1 (default 4141, the next free one when taken)', port('--inspect-port'))
@@ -86,6 +91,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl listen --forward-to push=http://localhost:3000/push --forward-to http://localhost:3000/hooks',
         'hookctl listen --json | jq .event',
         'hookctl listen --tunnel --register octo-org/octo-repo --events push,pull_request',
+        'hookctl listen --tunnel --register-app --app-id 123456 --private-key ./my-app.private-key.pem',
       ]),
     )
     .action(lazy(() => import('./commands/listen.js')));
@@ -103,6 +109,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .addOption(contentTypeOption())
     .option('--delivery-id <guid>', 'X-GitHub-Delivery to send (default: a random GUID)')
     .option('--hook-id <id>', 'X-GitHub-Hook-ID to send')
+    .option('--app-id <id>', 'send as to a GitHub App\'s webhook: target type integration, target id this App ID, an installation in the payload')
     .option('-H, --header <name:value>', 'add or replace a header (repeatable)', collect)
     .option('-n, --count <n>', 'send N deliveries', int('--count', 1), 1)
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 8)
@@ -140,7 +147,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--last <n>', 'replay the last N deliveries', int('--last', 1))
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 4)
     .addOption(storeOption())
-    .option('--from-github <owner/repo>', 'fetch the delivery from GitHub\'s delivery log')
+    .option('--from-github [owner/repo]', 'fetch the delivery from GitHub\'s delivery log (a repository\'s hook, or with --app the App\'s)')
+    .option('--app', 'with --from-github: your GitHub App\'s webhook log (--app-id, --private-key)')
+    .addOption(appIdOption())
+    .addOption(privateKeyOption())
     .option('--hook-id <id>', 'with --from-github: the hook (default: the remembered or only hook)')
     .option('--redeliver', 'with --from-github: ask GitHub to redeliver it')
     .addOption(apiUrlOption())
@@ -208,7 +218,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   deliveries
     .command('pull')
     .description('import a hook\'s recent deliveries from GitHub into the local store')
-    .argument('<owner/repo>', 'repository')
+    .argument('[owner/repo]', 'repository (or --app)')
+    .option('--app', 'your GitHub App\'s webhook instead (--app-id, --private-key)')
+    .addOption(appIdOption())
+    .addOption(privateKeyOption())
     .option('--hook-id <id>', 'the hook (default: the remembered or only hook)')
     .option('--since <when>', 'delivered since WHEN (10m, 2h, 1d or ISO 8601)')
     .option('--limit <n>', 'at most N deliveries', int('--limit', 1), 50)
@@ -220,9 +233,13 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
 
   program
     .command('register')
-    .description('create or update a repository or organization webhook')
-    .argument('[owner/repo]', 'repository (or use --org)')
+    .description('create or update a repository or organization webhook, or set a GitHub App\'s webhook')
+    .argument('[owner/repo]', 'repository (or use --org, or --app)')
     .option('--org <org>', 'an organization hook instead of a repository hook')
+    .option('--app', 'your GitHub App\'s webhook (authenticates as the App: --app-id, --private-key)')
+    .addOption(appIdOption())
+    .addOption(privateKeyOption())
+    .option('--restore', 'with --app: put back the webhook settings a `listen --register-app` that did not finish borrowed')
     .option('--url <url>', 'payload URL')
     .option('--events <list>', 'events to subscribe to: a,b,c or *')
     .addOption(secretOption())
@@ -236,6 +253,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
       'after',
       examples([
         'hookctl register octo-org/octo-repo --url https://example.com/webhooks --events push,pull_request',
+        'hookctl register --app --app-id 123456 --private-key ./my-app.private-key.pem --url https://example.com/webhooks --secret "$SECRET"',
         'hookctl register --org octo-org --url https://example.com/webhooks --events "*"',
       ]),
     )

@@ -6,16 +6,19 @@
  */
 import type { AppContext } from '../context.js';
 import { getDelivery, listDeliveries, rebuildDelivery } from '../core/github/delivery-log.js';
-import { describeTarget, parseRepo } from '../core/github/targets.js';
+import { describeWebhook } from '../core/github/targets.js';
 import { openStore } from '../core/store/store.js';
 import { contentTypeOf } from '../core/webhook/headers.js';
 import { eventName, formatStatus } from '../ui/format.js';
 import { printJson, toRecord, type DeliveryRecord } from '../ui/records.js';
 import { safe } from '../ui/sanitize.js';
-import { connect, pickHookId } from './shared/github.js';
+import { logTarget } from './shared/app.js';
 import { sinceOption } from './shared/input.js';
 
 export interface PullOptions {
+  app?: boolean;
+  appId?: string;
+  privateKey?: string;
   hookId?: string;
   since?: string;
   limit?: number;
@@ -25,13 +28,11 @@ export interface PullOptions {
   json?: boolean;
 }
 
-export async function run(ctx: AppContext, options: PullOptions, repo: string): Promise<number> {
+export async function run(ctx: AppContext, options: PullOptions, repo?: string): Promise<number> {
   const { io } = ctx;
-  const target = parseRepo(repo);
   const since = sinceOption(ctx, options.since);
   const secret = ctx.secrets(options.secret)[0];
-  const client = connect(ctx, { apiUrl: options.apiUrl });
-  const hookId = await pickHookId(ctx, client, target, options.hookId);
+  const { client, target, hookId } = await logTarget(ctx, options, repo, 'OWNER/REPO');
   const store = openStore(options.store ?? ctx.paths.store);
   const imported: DeliveryRecord[] = [];
   const skipped: string[] = [];
@@ -67,7 +68,7 @@ export async function run(ctx: AppContext, options: PullOptions, repo: string): 
         repository: rebuilt.repository,
         sender: rebuilt.sender,
         contentType: contentTypeOf(rebuilt.contentType),
-        hookId,
+        hookId: hookId || null,
         signature: rebuilt.signature === 'dropped' ? 'unchecked' : 'valid',
         signatureReason:
           rebuilt.signature === 'dropped' ? "imported from GitHub's delivery log: body re-serialized, original signature dropped (pass --secret to re-sign)" : null,
@@ -78,7 +79,7 @@ export async function run(ctx: AppContext, options: PullOptions, repo: string): 
           statusCode: detail.status_code,
           redelivery: detail.redelivery,
           durationMs: typeof detail.duration === 'number' ? Math.round(detail.duration * 1000) : null,
-          hookId,
+          hookId: hookId || null,
         },
       });
       imported.push(toRecord(stored));
@@ -91,7 +92,7 @@ export async function run(ctx: AppContext, options: PullOptions, repo: string): 
   } finally {
     store.close();
   }
-  const where = `${describeTarget(target)} webhook ${hookId}`;
+  const where = describeWebhook(target, hookId);
   if (options.json) printJson(io, { hookId, imported, skipped });
   io.err(`Imported ${imported.length} deliver${imported.length === 1 ? 'y' : 'ies'} from ${where}; skipped ${skipped.length} already stored.`);
   if (imported.length > 0) {

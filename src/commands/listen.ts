@@ -24,6 +24,9 @@ export interface ListenOptions {
   store?: string;
   tunnel?: boolean;
   register?: string;
+  registerApp?: boolean;
+  appId?: string;
+  privateKey?: string;
   keepActive?: boolean;
   cloudflared?: string;
   apiUrl?: string;
@@ -45,8 +48,14 @@ function checkOptions(options: ListenOptions): void {
   if (options.register && !options.tunnel) {
     throw new UsageError('--register needs --tunnel', ['Use: hookctl listen --tunnel --register OWNER/REPO (or hookctl register … --url URL).']);
   }
+  if (options.registerApp && !options.tunnel) throw new UsageError('--register-app needs --tunnel', ['Use: hookctl listen --tunnel --register-app (or hookctl register --app --url URL).']);
+  if (options.registerApp && options.register) throw new UsageError('give --register OWNER/REPO or --register-app, not both');
+  if ((options.appId || options.privateKey) && !options.registerApp) throw new UsageError('--app-id and --private-key go with --register-app');
+  if (options.keepActive && options.registerApp) {
+    throw new UsageError('--keep-active does not apply with --register-app: an App has one webhook, so it is always put back when listen stops');
+  }
   if (options.keepActive && !options.register) throw new UsageError('--keep-active only applies with --tunnel --register OWNER/REPO');
-  if (options.catchUp === false && !options.register) throw new UsageError('--no-catch-up only applies with --tunnel --register OWNER/REPO');
+  if (options.catchUp === false && !options.register && !options.registerApp) throw new UsageError('--no-catch-up only applies with --tunnel --register OWNER/REPO or --register-app');
   if (options.path !== undefined && !options.path.startsWith('/')) throw new UsageError(`--path must start with /, got "${options.path}"`);
 }
 
@@ -118,7 +127,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
       publicUrl: tunnel?.payloadUrl ?? null,
       inspector: inspector?.url ?? null,
       store: relay.storeFile,
-      hook: tunnel?.hook ? { id: tunnel.hook.id, repository: tunnel.hook.repo } : null,
+      hook: tunnel?.hook ?? null,
       pid: process.pid,
       version: ctx.version,
     });
@@ -188,7 +197,10 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
   const ec = io.errColor;
   const { relay, host, port, abort, onSecret } = wiring;
   const { openTunnelSession } = await import('./shared/tunnel-session.js');
+  // App credentials are checked before cloudflared starts.
+  const registerApp = options.registerApp ? (await import('./shared/app.js')).appCredentials(ctx, options) : undefined;
   const tunnel = await openTunnelSession(ctx, {
+    registerApp,
     port,
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
     receiver: true,

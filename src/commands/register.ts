@@ -95,8 +95,14 @@ export function checkUrl(url: string): string {
   return url;
 }
 
-export async function run(ctx: AppContext, options: RegisterOptions, repo?: string): Promise<number> {
+export async function run(ctx: AppContext, options: RegisterOptions & { app?: boolean; appId?: string; privateKey?: string; restore?: boolean }, repo?: string): Promise<number> {
   const io = ctx.io;
+  if (options.app || options.appId || options.privateKey || options.restore) {
+    if (!options.app) throw new UsageError(`${options.restore ? '--restore' : '--app-id and --private-key'} go with --app`);
+    if (repo) throw new UsageError('give OWNER/REPO or --app, not both');
+    const { registerApp } = await import('./register-app.js');
+    return registerApp(ctx, options, (diff) => formatChanges(io, diff));
+  }
   const target = resolveTarget(repo, options.org);
   let url = options.url;
   if (!url) {

@@ -8,14 +8,18 @@ import { ApiError, UsageError } from '../errors.js';
 import { isSuccess, post } from '../core/deliver/post.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { findDelivery, getDelivery, rebuildDelivery, redeliver } from '../core/github/delivery-log.js';
-import { describeTarget, parseRepo } from '../core/github/targets.js';
+import { describeWebhook } from '../core/github/targets.js';
 import { eventName } from '../ui/format.js';
 import { resultLine } from '../ui/lines.js';
 import { printJsonLine } from '../ui/records.js';
-import { connect, pickHookId } from './shared/github.js';
+import { logTarget } from './shared/app.js';
 
 export interface ReplayGithubOptions {
-  fromGithub?: string;
+  /** OWNER/REPO, or true (bare --from-github) with --app. */
+  fromGithub?: string | boolean;
+  app?: boolean;
+  appId?: string;
+  privateKey?: string;
   hookId?: string;
   redeliver?: boolean;
   to?: string;
@@ -29,10 +33,11 @@ export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
 
 export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: string[] = []): Promise<number> {
   const { io } = ctx;
-  if (!options.fromGithub) throw new UsageError('--redeliver needs --from-github OWNER/REPO');
-  const target = parseRepo(options.fromGithub, '--from-github OWNER/REPO');
+  if (!options.fromGithub) throw new UsageError('--redeliver needs --from-github OWNER/REPO (or --from-github --app)');
+  const repo = typeof options.fromGithub === 'string' ? options.fromGithub : undefined;
+  if (!repo && !options.app) throw new UsageError('--from-github needs OWNER/REPO, or --app for your GitHub App\'s webhook');
   if (ids.length === 0) throw new UsageError('which delivery? give its GUID (X-GitHub-Delivery) or GitHub delivery id', [
-    `See them with \`hookctl deliveries pull ${describeTarget(target)}\` or on the hook's "Recent Deliveries" tab.`,
+    `See them with \`hookctl deliveries pull ${repo ?? '--app'}\` or on the hook's "Recent Deliveries" tab.`,
   ]);
   if (options.redeliver && options.to) throw new UsageError('--redeliver asks GitHub to send it again to the hook\'s URL; --to does not apply');
   const to = options.to ?? DEFAULT_TARGET;
@@ -44,21 +49,20 @@ export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: st
     }
   }
   const secret = ctx.secrets(options.secret)[0];
-  const client = connect(ctx, { apiUrl: options.apiUrl });
-  const hookId = await pickHookId(ctx, client, target, options.hookId);
+  const { client, target, hookId } = await logTarget(ctx, options, repo, '--from-github OWNER/REPO');
   const c = io.color;
   let failures = 0;
   for (const id of ids) {
     const summary = await findDelivery(client, target, hookId, id);
     if (!summary) {
-      throw new ApiError(`no delivery ${id} in the log of ${describeTarget(target)} webhook ${hookId}`, 404, [
+      throw new ApiError(`no delivery ${id} in the log of ${describeWebhook(target, hookId)}`, 404, [
         'GitHub keeps a hook\'s deliveries for a limited time (redelivery: 3 days); check the GUID and --hook-id.',
       ]);
     }
     if (options.redeliver) {
       await redeliver(client, target, hookId, summary.id);
       if (options.json) printJsonLine(io, { deliveryId: summary.guid, githubId: summary.id, hookId, redelivery: 'requested' });
-      else io.out(`asked GitHub to redeliver ${summary.guid} (${eventName(summary.event, summary.action)}) to webhook ${hookId} of ${describeTarget(target)}`);
+      else io.out(`asked GitHub to redeliver ${summary.guid} (${eventName(summary.event, summary.action)}) to ${describeWebhook(target, hookId)}`);
       continue;
     }
     const detail = await getDelivery(client, target, hookId, summary.id);

@@ -34,7 +34,10 @@ export interface ReplayOptions {
   payload?: string;
   edit?: boolean;
   verbose?: boolean;
-  fromGithub?: string;
+  fromGithub?: string | boolean;
+  app?: boolean;
+  appId?: string;
+  privateKey?: string;
   hookId?: string;
   redeliver?: boolean;
   apiUrl?: string;
@@ -62,8 +65,9 @@ function checkOptions(options: ReplayOptions, ids: string[]): void {
 }
 
 export async function run(ctx: AppContext, options: ReplayOptions, ids: string[] = []): Promise<number> {
+  if ((options.app || options.appId || options.privateKey) && !options.fromGithub) throw new UsageError('--app, --app-id and --private-key go with --from-github');
   if (options.fromGithub || options.redeliver) {
-    if (!options.fromGithub) throw new UsageError('--redeliver needs --from-github OWNER/REPO');
+    if (!options.fromGithub) throw new UsageError('--redeliver needs --from-github OWNER/REPO (or --from-github --app)');
     const { run: runFromGithub } = await import('./replay-github.js');
     return runFromGithub(ctx, options, ids);
   }

@@ -8,7 +8,7 @@ import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { entryName, loadIndex, loadPayloadBytes, resolve, type CatalogEntry } from '../core/catalog/catalog.js';
 import { applyEdits, hasEdits, installationTarget } from '../core/catalog/edits.js';
-import { checkEventName } from '../core/catalog/events.js';
+import { appOnly, checkEventName } from '../core/catalog/events.js';
 import { isSuccess, post, type DeliveryResult } from '../core/deliver/post.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { formBody, githubHeaders } from '../core/webhook/headers.js';
@@ -33,6 +33,8 @@ export interface SendOptions {
   contentType: BodyKind;
   deliveryId?: string;
   hookId?: string;
+  /** Send as to a GitHub App's webhook. */
+  appId?: string;
   header?: string[];
   count: number;
   concurrency: number;
@@ -58,6 +60,7 @@ function checkOptions(options: SendOptions): Record<string, string> {
     throw new UsageError(`--delivery-id must be a GUID like ${randomUUID()}, got "${options.deliveryId}"`);
   }
   if (options.hookId && !/^\d+$/.test(options.hookId)) throw new UsageError(`--hook-id must be a number, got "${options.hookId}"`);
+  if (options.appId && !/^\d+$/.test(options.appId)) throw new UsageError(`--app-id must be a number, got "${options.appId}"`);
   const extra: Record<string, string> = {};
   for (const h of options.header ?? []) {
     const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:\s?(.*)$/.exec(h);
@@ -117,6 +120,14 @@ async function loadPayload(ctx: AppContext, options: SendOptions, name: string):
   return { event, action: typeof parsed.action === 'string' ? parsed.action : null, json, parsed };
 }
 
+/** An App receives every delivery with the installation it is about: add one when the sample has none. */
+function asAppDelivery(ctx: AppContext, p: Payload): void {
+  if (p.parsed.installation && typeof p.parsed.installation === 'object') return;
+  p.parsed.installation = { id: 2311213, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMjMxMTIxMw==' };
+  p.json = Buffer.from(JSON.stringify(p.parsed), 'utf8');
+  ctx.io.err(ctx.io.errColor.dim('--app-id: added an installation (id 2311213) to the payload, as an App\'s deliveries carry one'));
+}
+
 /** --validate: false (and why, on stderr) when the payload does not match GitHub's schema. */
 async function validates(ctx: AppContext, p: Payload, quiet: boolean): Promise<boolean> {
   const { io } = ctx;
@@ -145,12 +156,14 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   }
   const extraHeaders = checkOptions(options);
   const p = await loadPayload(ctx, options, name);
+  if (options.appId) asAppDelivery(ctx, p);
   if (options.validate && !(await validates(ctx, p, Boolean(options.json)))) return 1;
 
   // The request, exactly as GitHub sends it (plus --header).
   const body = options.contentType === 'form' ? formBody(p.json.toString('utf8')) : p.json;
   const secret = ctx.secrets(options.secret)[0];
-  const target = installationTarget(p.parsed);
+  // An App's webhook: target type integration, target id the App ID.
+  const target = options.appId ? { type: 'integration', id: options.appId } : installationTarget(p.parsed);
   const base = {
     ...githubHeaders({ event: p.event, body, contentType: options.contentType, deliveryId: 'x', hookId: options.hookId, targetType: target?.type, targetId: target?.id, secret }),
     ...extraHeaders,
@@ -210,14 +223,19 @@ function list(ctx: AppContext, options: SendOptions): number {
   const entries = [...index.entries].sort((a, b) => entryName(a).localeCompare(entryName(b)));
   const isDefault = (e: CatalogEntry) => e.action !== null && !e.variant && index.defaultActions[e.event] === e.action;
   if (options.json) {
-    printJson(ctx.io, entries.map((e) => ({ name: entryName(e), event: e.event, action: e.action, description: e.description, source: e.source, default: isDefault(e) })));
+    printJson(ctx.io, entries.map((e) => ({ name: entryName(e), event: e.event, action: e.action, description: e.description, source: e.source, default: isDefault(e), appOnly: appOnly(e.event) })));
     return 0;
   }
   const c = ctx.io.color;
-  const rows = entries.map((e) => [entryName(e) + (isDefault(e) ? c.dim(' *') : ''), e.source === 'captured' ? 'captured' : c.dim('synthesized'), e.description]);
-  ctx.io.out(table(c, ['EVENT', 'SAMPLE', 'DESCRIPTION'], rows));
+  const rows = entries.map((e) => [
+    entryName(e) + (isDefault(e) ? c.dim(' *') : ''),
+    e.source === 'captured' ? 'captured' : c.dim('synthesized'),
+    appOnly(e.event) ? c.cyan('App') : '',
+    e.description,
+  ]);
+  ctx.io.out(table(c, ['EVENT', 'SAMPLE', 'FOR', 'DESCRIPTION'], rows));
   // The footer belongs to the table a person reads, not to a pipe (`send --list | head`).
-  if (ctx.io.isStdoutTTY) ctx.io.err(c.dim(`${entries.length} payloads; * = sent when only the event is given`));
+  if (ctx.io.isStdoutTTY) ctx.io.err(c.dim(`${entries.length} payloads; * = sent when only the event is given; App = only a GitHub App's webhook receives it (send --app-id N)`));
   return 0;
 }
 

@@ -70,7 +70,7 @@ describe('deliveries pull', () => {
     gh.stub({ method: 'GET', path: `${LOG}/1` }, { body: makeDeliveryDetail({ id: 1, guid: 'guid-c', event: 'ping', action: null, delivered_at: '2026-11-22T08:00:00Z', payload: payloadC }) });
 
     const r = await runCli(['deliveries', 'pull', 'octo-org/octo-repo', '--secret', SECRET], { env: box.env });
-    expect(r.stderr).toContain('Imported 3 deliveries from octo-org/octo-repo webhook 42; skipped 0 already stored.');
+    expect(r.stderr).toContain('Imported 3 deliveries from webhook 42 of octo-org/octo-repo; skipped 0 already stored.');
     expect(r.stderr).toContain("2 re-signed with your secret, 1 kept GitHub's signature (the bytes matched).");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\+ [0-9a-f]{7} pull_request\.opened guid-a 2026-11-22T10:00:00Z → 200 OK$/m);
@@ -210,7 +210,7 @@ describe('replay --from-github', () => {
     gh.stub({ method: 'GET', path: LOG }, { body: [makeDeliverySummary({ id: 9, guid: 'guid-x' })] });
     const r = await runCli(['replay', 'nope', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', 'http://127.0.0.1:9/'], { env: box.env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('no delivery nope in the log of octo-org/octo-repo webhook 42');
+    expect(r.stderr).toContain('no delivery nope in the log of webhook 42 of octo-org/octo-repo');
     gh.assertDone();
   });
 });

@@ -343,6 +343,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       const ping = await hookshotPing(created.config.url, secret, s, 77);
       expect(ping.status).toBe(200);
       await p.waitFor(/ping .*✓ signed/);
+      await until(() => gh!.requestsTo('GET', `${HOOKS}/77/deliveries`).length === 1); // catch-up ran
 
       expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
       expect(hookBodies[1]).toEqual({ active: false });
@@ -374,9 +375,9 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [makeHook({ id: 99, owner: 'o', repo: 'r', url: firstUrl, events: ['*'], secret: true })] });
       gh!.stub({ method: 'PATCH', path: `${HOOKS}/99`, body: (b) => capture(b) && b.active === true && b.config.url !== firstUrl }, { body: makeHook({ id: 99, owner: 'o', repo: 'r', secret: true }) });
       await p.waitFor(/"type":"tunnel-restarted"/, 10_000);
-      const restarted = JSON.parse(p.stdout().split('\n').find((l) => l.includes('"tunnel-restarted"'))!) as { publicUrl: string; hook: { id: number; repointed: boolean } };
+      const restarted = JSON.parse(p.stdout().split('\n').find((l) => l.includes('"tunnel-restarted"'))!) as { publicUrl: string; hook: { name: string; repointed: boolean } };
       expect(restarted.publicUrl).not.toBe(firstUrl);
-      expect(restarted.hook).toEqual({ id: 99, repointed: true });
+      expect(restarted.hook).toEqual({ name: 'webhook 99 of o/r', repointed: true });
       expect(hookBodies[1].config).toMatchObject({ url: restarted.publicUrl, secret });
       expect(p.stderr()).toMatch(/the tunnel is down \(cloudflared exited with code 1: no more connections active and exiting\); starting a new one/);
       expect(p.stderr()).toContain(`Re-pointed webhook 99 of o/r → ${restarted.publicUrl}`);
@@ -385,6 +386,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       expect(ping.status).toBe(200);
       await p.waitFor(new RegExp(ping.deliveryId));
       gh!.stub({ method: 'PATCH', path: `${HOOKS}/99`, body: (b) => capture(b) && b.active === false }, { body: makeHook({ id: 99, owner: 'o', repo: 'r', active: false, secret: true }) });
+      await until(() => gh!.requestsTo('GET', `${HOOKS}/99/deliveries`).length === 2); // both catch-ups ran
       expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
       expect(p.stderr()).toContain('Deactivated webhook 99 of o/r');
       gh!.assertDone();
@@ -420,7 +422,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       expect(record.lost.map((l) => l.deliveryId)).toEqual(['g-old']);
       expect(first.stderr()).toContain('↻ caught up 2 deliveries sent while hookctl was not listening (GitHub redelivers them now)');
       expect(first.stderr()).toMatch(/1 delivery older than GitHub's 3-day redelivery window cannot be caught up: g-old/);
-      expect(first.stderr()).toContain('hookctl deliveries pull OWNER/REPO --hook-id 55');
+      expect(first.stderr()).toContain('hookctl deliveries pull o/r --hook-id 55');
       expect(await first.stop('SIGINT')).toEqual({ code: 0, signal: null });
       gh!.assertDone();
 
@@ -448,9 +450,10 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       await p.waitFor(/"type":"ready"/);
       const ping = await hookshotPing(hookBodies[0].config.url, hookBodies[0].config.secret, state(), 66);
       await p.waitFor(new RegExp(ping.deliveryId));
+      await until(() => gh!.requestsTo('GET', `${HOOKS}/66/deliveries`).length === 1);
       expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
       const lines = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(lines[0]).toMatchObject({ type: 'ready', publicUrl: hookBodies[0].config.url, hook: { id: 66, repository: 'o/r' } });
+      expect(lines[0]).toMatchObject({ type: 'ready', publicUrl: hookBodies[0].config.url, hook: { id: 66, repository: 'o/r', name: 'webhook 66 of o/r' } });
       expect(String(lines[0].inspector)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const { Ajv } = await import('ajv');
       const addFormats = (await import('ajv-formats')).default;

@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -118,6 +119,34 @@ export interface FakeGithubOptions {
   prefix?: string;
   /** Check bodies against the official OpenAPI schemas (default true). */
   validate?: boolean;
+  /**
+   * A GitHub App: every /app request must carry a JWT signed RS256 by this App's key, with
+   * iss = appId, iat in the past, exp in the future and at most 10 minutes after iat; anything
+   * else is answered 401 the way GitHub words it, before any stub is looked at.
+   */
+  app?: { appId: number; publicKey: KeyObject };
+}
+
+/** Why GitHub would refuse this Authorization header for the App, or null when it is a good JWT. */
+export function jwtProblem(authorization: string | undefined, app: { appId: number; publicKey: KeyObject }, now = Date.now()): string | null {
+  const m = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(authorization ?? '');
+  if (!m) return 'A JSON web token could not be decoded';
+  let header: { alg?: string };
+  let claims: { iat?: number; exp?: number; iss?: unknown };
+  try {
+    header = JSON.parse(Buffer.from(m[1], 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8'));
+  } catch {
+    return 'A JSON web token could not be decoded';
+  }
+  if (header.alg !== 'RS256') return 'A JSON web token could not be decoded';
+  if (!verifySignature('RSA-SHA256', Buffer.from(`${m[1]}.${m[2]}`), app.publicKey, Buffer.from(m[3], 'base64url'))) return 'A JSON web token could not be decoded';
+  if (String(claims.iss) !== String(app.appId)) return 'Integration not found';
+  const t = Math.floor(now / 1000);
+  if (typeof claims.iat !== 'number' || claims.iat > t + 5) return "'Issued at' claim ('iat') must be an Integer representing a time in the past";
+  if (typeof claims.exp !== 'number' || claims.exp <= t) return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+  if (claims.exp - claims.iat > 600) return "'Expiration time' claim ('exp') is too far in the future";
+  return null;
 }
 
 export class FakeGithub {
@@ -132,9 +161,14 @@ export class FakeGithub {
   /** http://127.0.0.1:PORT */
   origin = '';
 
+  /** JWTs refused for /app requests (a test that expects a refusal looks here). */
+  readonly jwtRefusals: string[] = [];
+  private readonly app: FakeGithubOptions['app'];
+
   constructor(options: FakeGithubOptions = {}) {
     this.prefix = options.prefix ?? '';
     this.validate = options.validate ?? true;
+    this.app = options.app;
   }
 
   /** The API base URL to give hookctl (origin + prefix). */
@@ -229,6 +263,13 @@ export class FakeGithub {
       rawBody,
       body,
     };
+    if (this.app && (path === '/app' || path.startsWith('/app/'))) {
+      const problem = jwtProblem(req.headers.authorization, this.app);
+      if (problem) {
+        this.jwtRefusals.push(`${recorded.method} ${recorded.path}: ${problem}`);
+        return { status: 401, headers: {}, body: JSON.stringify({ message: problem, documentation_url: 'https://docs.github.com/rest' }) };
+      }
+    }
     const stub = this.stubs.find((s) => s.used < s.responses.length && this.matches(s.matcher, recorded));
     if (!stub) {
       this.unexpected.push(recorded);

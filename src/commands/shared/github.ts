@@ -67,9 +67,10 @@ export function describeWait(info: WaitInfo): string {
 /** A client for this run: base URL from --api-url/GITHUB_API_URL, token resolved on first use, waits said on stderr. */
 export function connect(ctx: AppContext, options: { apiUrl?: string; org?: boolean; onWait?: (info: WaitInfo) => void } = {}): GithubClient {
   const baseUrl = ctx.apiUrl(options.apiUrl);
+  let token: Promise<ResolvedToken> | undefined;
   return new GithubClient({
     baseUrl,
-    token: () => resolveToken(ctx, { apiUrl: baseUrl, org: options.org }),
+    token: () => (token ??= resolveToken(ctx, { apiUrl: baseUrl, org: options.org })),
     userAgent: `hookctl/${ctx.version}`,
     now: () => ctx.now(),
     onWait: options.onWait ?? ((w) => ctx.io.warn(describeWait(w))),

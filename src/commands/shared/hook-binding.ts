@@ -6,19 +6,23 @@
 import type { AppContext } from '../../context.js';
 import { parseEventList } from '../../core/catalog/events.js';
 import type { GithubClient } from '../../core/github/client.js';
-import { listDeliveries, redeliver, type LoggedDelivery } from '../../core/github/delivery-log.js';
+import { getApp, getAppHookConfig, updateAppHookConfig, type AppCredentials } from '../../core/github/app.js';
+import { getDelivery, listDeliveries, redeliver, type LoggedDelivery } from '../../core/github/delivery-log.js';
 import { ensureHook, pingHook, secretFingerprint, setHookActive, type DesiredHook } from '../../core/github/hooks.js';
-import { askedRedeliveries, hookStatePath, rememberAsked, rememberHook, rememberedHook, targetKey, tunnelSecret } from '../../core/github/hookstate.js';
+import { askedRedeliveries, forgetBorrowed, hookStatePath, rememberAsked, rememberHook, rememberedHook, targetKey, tunnelSecret } from '../../core/github/hookstate.js';
 import { describeTarget, parseRepo, type HookTarget } from '../../core/github/targets.js';
+import { connectApp } from './app.js';
 import { connect } from './github.js';
 
 export interface HookBinding {
   /** "webhook 512034 of octo-org/octo-repo" */
   readonly name: string;
-  readonly hookId: number;
+  /** The hook's id (X-GitHub-Hook-ID), when known: deliveries in the store from it are found by it. */
+  readonly hookId: number | null;
   /** Point it at `url` (active, with the session's secret); says what was done. */
   point(url: string): Promise<string>;
-  ping(): Promise<void>;
+  /** Ask GitHub for a ping (false: this kind of hook cannot be pinged through the API). */
+  ping(): Promise<boolean>;
   /** On exit: deactivate (a repository hook) or restore (an App's webhook); says what was done. */
   release(keepActive: boolean): Promise<string>;
   /** Its delivery log, newest first, and how to redeliver from it. */
@@ -27,6 +31,10 @@ export interface HookBinding {
   /** GUIDs catch-up asked for before (remembered in HOOKCTL_HOME), and remembering more. */
   asked(): Set<string>;
   remember(guids: string[]): void;
+  /** How to fetch payloads from its log that can no longer be redelivered. */
+  readonly pullCommand: string;
+  /** Find out the hook id when it is not known yet (an App's: from its delivery log). */
+  learnHookId?(): Promise<number | null>;
 }
 
 export interface BindingOptions {
@@ -71,8 +79,11 @@ export async function bindRepoHook(ctx: AppContext, options: BindingOptions, url
     get hookId() {
       return hookId;
     },
+    get pullCommand() {
+      return `hookctl deliveries pull ${repo} --hook-id ${hookId}`;
+    },
     point,
-    ping: () => pingHook(client, target, hookId),
+    ping: () => pingHook(client, target, hookId).then(() => true),
     release: async (keepActive) => {
       if (keepActive) return `Left webhook ${hookId} of ${repo} active (--keep-active): GitHub keeps logging what it sends, and the next run catches it up (for 3 days)`;
       await setHookActive(client, target, hookId, false);
@@ -83,4 +94,93 @@ export async function bindRepoHook(ctx: AppContext, options: BindingOptions, url
     asked: () => askedRedeliveries(ctx.paths.home, key),
     remember: (guids) => rememberAsked(ctx.paths.home, key, guids),
   };
+}
+
+export interface AppBindingOptions {
+  credentials: AppCredentials;
+  secrets?: string[];
+  apiUrl?: string;
+  onSecret?: (secret: string) => void;
+  say: (line: string) => void;
+  warn: (line: string) => void;
+}
+
+/** What an App's webhook was before hookctl borrowed it (kept in HOOKCTL_HOME until it is put back). */
+interface Borrowed {
+  prior: { url?: string; content_type?: string; insecure_ssl?: string };
+  pid: number;
+  at: string;
+}
+
+/**
+ * A GitHub App's one webhook, borrowed: pointed at the tunnel with the listener's secret, and
+ * on exit put back to the URL, content type and TLS check it had (remembered in HOOKCTL_HOME
+ * first, so a run that dies leaves the next one able to put it back).
+ */
+export async function bindAppHook(ctx: AppContext, options: AppBindingOptions, url: string): Promise<HookBinding> {
+  const client = connectApp(ctx, options.credentials, { apiUrl: options.apiUrl });
+  const target: HookTarget = { kind: 'app', appId: options.credentials.appId };
+  const key = targetKey(client.baseUrl, target);
+  const app = await getApp(client);
+  const name = `the webhook of App ${app.name} (${app.id})`;
+  const leftover = rememberedHook(ctx.paths.home, key)?.borrowed as Borrowed | undefined;
+  let prior: Borrowed['prior'];
+  if (leftover) {
+    prior = leftover.prior;
+    options.warn(`${name} still points at a tunnel of a run that ended without putting it back (pid ${leftover.pid}, ${leftover.at}); its earlier URL (${leftover.prior.url ?? 'none'}) is remembered and is put back when this run stops (or now: hookctl register --app --restore)`);
+  } else {
+    const current = await getAppHookConfig(client);
+    prior = { url: current.url, content_type: current.content_type, insecure_ssl: current.insecure_ssl === undefined ? undefined : String(current.insecure_ssl) };
+    rememberHook(ctx.paths.home, key, { borrowed: { prior, pid: process.pid, at: ctx.now().toISOString() } });
+  }
+  const { secret, generated } = tunnelSecret(ctx.paths.home, key, options.secrets ?? []);
+  options.onSecret?.(secret);
+  options.warn(
+    `borrowing ${name}: it has one webhook, so every installation's deliveries come here until this run stops and puts its URL back. Use a development App. ` +
+      (generated ? 'Its secret becomes one hookctl generated (GitHub never shows the old one, so it cannot be put back): pass the App\'s own secret with --secret to keep it.' : 'Its secret is set to yours (--secret or the environment).'),
+  );
+  const point = async (to: string): Promise<string> => {
+    await updateAppHookConfig(client, { url: to, content_type: 'json', insecure_ssl: '0', secret });
+    return `Pointed ${name} → ${to}`;
+  };
+  options.say(await point(url));
+  let hookId: number | null | undefined;
+  return {
+    name,
+    get hookId() {
+      return hookId ?? null;
+    },
+    pullCommand: 'hookctl deliveries pull --app',
+    point,
+    ping: async () => false,
+    release: async () => {
+      await updateAppHookConfig(client, restorable(prior));
+      forgetBorrowed(ctx.paths.home, key);
+      return `Put back ${name}: ${prior.url ?? '(no URL)'} (${prior.content_type ?? 'form'})`;
+    },
+    log: () => listDeliveries(client, target, 0),
+    redeliver: (d) => redeliver(client, target, 0, d.id),
+    asked: () => askedRedeliveries(ctx.paths.home, key),
+    remember: (guids) => rememberAsked(ctx.paths.home, key, guids),
+    learnHookId: async () => (hookId ??= await appHookId(client, target)),
+  };
+}
+
+/** The fields of a remembered config PATCH can set back (a missing URL cannot be "unset"). */
+export function restorable(prior: Borrowed['prior']): { url?: string; content_type?: string; insecure_ssl?: string } {
+  return {
+    ...(prior.url ? { url: prior.url } : {}),
+    ...(prior.content_type ? { content_type: prior.content_type } : {}),
+    ...(prior.insecure_ssl !== undefined ? { insecure_ssl: prior.insecure_ssl } : {}),
+  };
+}
+
+/** The App's hook id, read from the newest delivery in its log (null when the log is empty). */
+async function appHookId(client: GithubClient, target: HookTarget): Promise<number | null> {
+  for await (const d of listDeliveries(client, target, 0, { limit: 1 })) {
+    const headers = (await getDelivery(client, target, 0, d.id)).request?.headers ?? {};
+    const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'x-github-hook-id')?.[1];
+    return value && /^\d+$/.test(String(value)) ? Number(value) : null;
+  }
+  return null;
 }

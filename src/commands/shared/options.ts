@@ -47,3 +47,5 @@ export const jsonOption = (what = 'print JSON') => new Option('--json', what);
 export const yesOption = () => new Option('-y, --yes', 'do not ask first');
 export const verboseOption = () => new Option('-v, --verbose', 'print a line for every delivery, not only the failures');
 export const setOption = () => new Option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true').argParser(collect);
+export const appIdOption = () => new Option('--app-id <id>', 'the GitHub App\'s ID (default $GITHUB_APP_ID)');
+export const privateKeyOption = () => new Option('--private-key <file>', 'the App\'s private key, a .pem file (default $GITHUB_APP_PRIVATE_KEY_PATH, or the PEM text in $GITHUB_APP_PRIVATE_KEY)');

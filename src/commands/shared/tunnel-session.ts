@@ -19,7 +19,8 @@ import { startQuickTunnel, type QuickTunnel } from '../../core/tunnel/process.js
 import { TunnelSupervisor } from '../../core/tunnel/supervisor.js';
 import { count } from '../../ui/format.js';
 import { confirm } from '../../ui/prompt.js';
-import { bindRepoHook, type HookBinding } from './hook-binding.js';
+import type { AppCredentials } from '../../core/github/app.js';
+import { bindAppHook, bindRepoHook, type HookBinding } from './hook-binding.js';
 
 export interface TunnelSessionOptions {
   /** Local port the tunnel points at. */
@@ -30,6 +31,8 @@ export interface TunnelSessionOptions {
   path?: string;
   /** OWNER/REPO whose webhook should point at the tunnel. */
   register?: string;
+  /** Or a GitHub App whose webhook is borrowed (and put back on exit). */
+  registerApp?: AppCredentials;
   /** Events for the registered hook (a,b or *). */
   events?: string;
   /** Secrets given by the user (first one is used for the hook). */
@@ -54,7 +57,7 @@ export interface TunnelSessionOptions {
 }
 
 export type TunnelEvent =
-  | { type: 'tunnel-restarted'; publicUrl: string; payloadUrl: string; reason: string; hook: { id: number; repointed: boolean } | null }
+  | { type: 'tunnel-restarted'; publicUrl: string; payloadUrl: string; reason: string; hook: { name: string; repointed: boolean } | null }
   | { type: 'catch-up'; redelivered: string[]; lost: { deliveryId: string; deliveredAt: string }[]; failed: string[]; more: number };
 
 export interface TunnelSession {
@@ -68,8 +71,8 @@ export interface TunnelSession {
   close(): Promise<void>;
   /** cloudflared's process id (for tests and diagnostics). */
   readonly pid: number;
-  /** The registered webhook, when --register was given. */
-  hook?: { id: number; repo: string };
+  /** The webhook pointed at the tunnel (--register, --register-app). */
+  hook?: { name: string; id: number | null; repository?: string; app?: number };
 }
 
 /** Hidden knobs for tests (like HOOKCTL_TEST_BACKOFF_MS): faster probes and restarts, and where the fake tunnel really listens. */
@@ -105,11 +108,15 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
   io.err(`${c.green('✓')} Tunnel ready: ${describe(first)}`);
 
   let binding: HookBinding | undefined;
-  if (options.register) {
+  if (options.register || options.registerApp) {
+    const say = (line: string) => io.err(line.startsWith('  ') ? c.dim(line) : `${c.green('✓')} ${line}`);
+    const url = payloadUrlFor(first.publicUrl, options.path);
     try {
-      binding = await bindRepoHook(ctx, { ...options, register: options.register, say: (line) => io.err(line.startsWith('  ') ? c.dim(line) : `${c.green('✓')} ${line}`) }, payloadUrlFor(first.publicUrl, options.path));
+      binding = options.registerApp
+        ? await bindAppHook(ctx, { ...options, credentials: options.registerApp, say, warn: (line) => io.warn(line) }, url)
+        : await bindRepoHook(ctx, { ...options, register: options.register!, say }, url);
       await binding.ping().then(
-        () => io.err(`${c.green('✓')} Asked GitHub to ping ${binding!.name}; it arrives through the tunnel`),
+        (pinged) => pinged && io.err(`${c.green('✓')} Asked GitHub to ping ${binding!.name}; it arrives through the tunnel`),
         (err: Error) => io.warn(`could not ask GitHub for a ping: ${err.message}`),
       );
     } catch (err) {
@@ -140,7 +147,7 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
           io.warn(`could not re-point ${binding.name} at ${payloadUrl}: ${(err as Error).message}`);
         }
       }
-      options.onEvent?.({ type: 'tunnel-restarted', publicUrl: t.publicUrl, payloadUrl, reason, hook: binding ? { id: binding.hookId, repointed } : null });
+      options.onEvent?.({ type: 'tunnel-restarted', publicUrl: t.publicUrl, payloadUrl, reason, hook: binding ? { name: binding.name, repointed } : null });
       runCatchUp();
     },
   });
@@ -161,7 +168,9 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
       const tail = supervisor.tunnel.lastLines().slice(-10);
       return tail.length ? `${reason}\ncloudflared said:\n${tail.map((l) => `  ${l}`).join('\n')}` : reason;
     }),
-    hook: binding ? { id: binding.hookId, repo: options.register! } : undefined,
+    hook: binding
+      ? { name: binding.name, id: binding.hookId, ...(options.register ? { repository: options.register } : { app: options.registerApp!.appId }) }
+      : undefined,
     close() {
       closing ??= (async () => {
         if (binding) {
@@ -215,13 +224,21 @@ async function caughtUp(ctx: AppContext, binding: HookBinding, storePath: string
   const { io } = ctx;
   let result: CatchUpResult;
   try {
-    const store = openStore(storePath);
-    let newest: Date | null;
-    try {
-      const row = store.list({ hookId: binding.hookId, limit: 1 })[0];
-      newest = row ? new Date(row.receivedAt) : null;
-    } finally {
-      store.close();
+    let hookId = binding.hookId;
+    if (hookId === null && binding.learnHookId) {
+      hookId = await binding.learnHookId();
+      // Learnt from the log's newest entry: none means the log is empty, nothing to catch up.
+      if (hookId === null) return;
+    }
+    let newest: Date | null = null;
+    if (hookId !== null) {
+      const store = openStore(storePath);
+      try {
+        const row = store.list({ hookId, limit: 1 })[0];
+        newest = row ? new Date(row.receivedAt) : null;
+      } finally {
+        store.close();
+      }
     }
     const asked = binding.asked();
     const reader = openStore(storePath);
@@ -241,7 +258,7 @@ async function caughtUp(ctx: AppContext, binding: HookBinding, storePath: string
   for (const f of result.failed) io.warn(`GitHub would not redeliver ${f.delivery.guid}: ${f.error}`);
   if (result.lost.length > 0) {
     io.warn(`${count(result.lost.length, 'delivery', 'deliveries')} older than GitHub's 3-day redelivery window cannot be caught up: ${result.lost.slice(0, 5).map((d) => d.guid).join(', ')}${result.lost.length > 5 ? ', …' : ''}`);
-    io.err(c.dim(`  Their payloads can still be fetched: hookctl deliveries pull OWNER/REPO --hook-id ${binding.hookId}`));
+    io.err(c.dim(`  Their payloads can still be fetched: ${binding.pullCommand}`));
   }
   onEvent?.({
     type: 'catch-up',

@@ -84,3 +84,10 @@ export function eventMatches(list: readonly string[] | null, event: string | nul
   if (!event) return false;
   return list.includes(event) || (action !== null && list.includes(`${event}.${action}`));
 }
+
+/** Events only a GitHub App's webhook receives (never a repository's or an organization's hook). */
+const APP_ONLY = new Set(['installation', 'installation_repositories', 'installation_target', 'github_app_authorization']);
+
+export function appOnly(event: string): boolean {
+  return APP_ONLY.has(event);
+}

@@ -22,6 +22,8 @@ export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 export interface ResolvedToken {
   token: string;
   source: string;
+  /** What "GitHub rejected the token" means for this kind of token (an App's JWT: which of ID and key). */
+  rejected?: { what: string; hints: string[] };
 }
 
 /** What a token needs for webhooks, in one line. */
@@ -40,7 +42,7 @@ export interface WaitInfo {
 export interface GithubClientOptions {
   /** REST base URL without a trailing slash (GHES: https://HOST/api/v3). */
   baseUrl: string;
-  /** Called once, on the first request. */
+  /** Called before each request; the provider caches (a token once, an App's JWT until it nears expiry). */
   token: () => Promise<ResolvedToken>;
   userAgent?: string;
   /** Injectable for tests. */
@@ -92,7 +94,6 @@ export function nextLink(link: string | undefined): string | undefined {
 export class GithubClient {
   readonly baseUrl: string;
   private readonly options: GithubClientOptions;
-  private tokenPromise: Promise<ResolvedToken> | undefined;
 
   constructor(options: GithubClientOptions) {
     this.options = options;
@@ -105,8 +106,7 @@ export class GithubClient {
   }
 
   private token(): Promise<ResolvedToken> {
-    this.tokenPromise ??= this.options.token();
-    return this.tokenPromise;
+    return this.options.token();
   }
 
   /** One request, with retries for rate limits, 5xx and network errors; throws typed errors. */
@@ -250,6 +250,7 @@ export class GithubClient {
     const said = body.message ? `: ${body.message}` : '';
     const scopes = scopeHint(Boolean(opts.org));
     if (status === 401) {
+      if (token.rejected) return new AuthError(`GitHub rejected ${token.rejected.what} (401${said})`, token.rejected.hints);
       return new AuthError(`GitHub rejected the token from ${token.source} (401${said})`, [
         `Use a valid token. ${scopes}`,
       ]);

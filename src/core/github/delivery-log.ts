@@ -8,9 +8,9 @@ import { formBody } from '../webhook/headers.js';
 import { SIGNATURE_HEADER, signatureHeaders, verify } from '../webhook/signing.js';
 import type { BodyKind } from '../webhook/types.js';
 import type { GithubClient } from './client.js';
-import { describeTarget, hooksPath, type HookTarget } from './targets.js';
+import { describeWebhook, webhookPath, type HookTarget } from './targets.js';
 
-const about = (target: HookTarget, what: string) => `the ${what} of ${describeTarget(target)}`;
+const about = (target: HookTarget, hookId: number, what: string) => `the ${what} of ${describeWebhook(target, hookId)}`;
 
 /** One row of GET …/hooks/{id}/deliveries. */
 export interface LoggedDelivery {
@@ -57,9 +57,9 @@ export async function* listDeliveries(
   const limit = options.limit ?? Infinity;
   if (limit <= 0) return;
   const perPage = options.perPage ?? Math.min(100, Number.isFinite(limit) ? Math.max(limit, 1) : 100);
-  for await (const d of client.paginate<LoggedDelivery>(`${hooksPath(target)}/${hookId}/deliveries`, {
+  for await (const d of client.paginate<LoggedDelivery>(`${webhookPath(target, hookId)}/deliveries`, {
     query: { per_page: perPage },
-    about: about(target, `delivery log of webhook ${hookId}`),
+    about: about(target, hookId, 'delivery log'),
     org: target.kind === 'org',
   })) {
     if (options.since && new Date(d.delivered_at).getTime() < options.since.getTime()) return;
@@ -70,8 +70,8 @@ export async function* listDeliveries(
 }
 
 export async function getDelivery(client: GithubClient, target: HookTarget, hookId: number, deliveryId: number): Promise<DeliveryDetail> {
-  const res = await client.request<DeliveryDetail>('GET', `${hooksPath(target)}/${hookId}/deliveries/${deliveryId}`, {
-    about: about(target, `delivery ${deliveryId} of webhook ${hookId}`),
+  const res = await client.request<DeliveryDetail>('GET', `${webhookPath(target, hookId)}/deliveries/${deliveryId}`, {
+    about: about(target, hookId, `delivery ${deliveryId}`),
     org: target.kind === 'org',
   });
   return res.data;
@@ -80,8 +80,8 @@ export async function getDelivery(client: GithubClient, target: HookTarget, hook
 /** Ask GitHub to redeliver (answers 202). Explains GitHub's redelivery window when refused. */
 export async function redeliver(client: GithubClient, target: HookTarget, hookId: number, deliveryId: number): Promise<void> {
   try {
-    await client.request('POST', `${hooksPath(target)}/${hookId}/deliveries/${deliveryId}/attempts`, {
-      about: about(target, `delivery ${deliveryId} of webhook ${hookId}`),
+    await client.request('POST', `${webhookPath(target, hookId)}/deliveries/${deliveryId}/attempts`, {
+      about: about(target, hookId, `delivery ${deliveryId}`),
       org: target.kind === 'org',
     });
   } catch (err) {
@@ -111,16 +111,12 @@ export async function findDelivery(client: GithubClient, target: HookTarget, hoo
   }
   if (byPrefix.size > 1) {
     throw new UsageError(
-      `"${guidOrId}" matches ${byPrefix.size} deliveries in the log of webhook ${hookId}; give more of the GUID`,
+      `"${guidOrId}" matches ${byPrefix.size} deliveries in the log of ${describeWebhook(target, hookId)}; give more of the GUID`,
       [...byPrefix.values()].slice(0, 10).map((d) => `  ${d.guid}  ${d.event}${d.action ? `.${d.action}` : ''}  ${d.delivered_at}`),
     );
   }
   return byPrefix.values().next().value;
 }
-
-/**
- * The hook to use when the user named none: --hook-id, else the remembered one, else the
- * only hook. Several hooks and none remembered → a UsageError listing them.
 
 /** A delivery from GitHub's log turned back into bytes and headers (see rebuildDelivery). */
 export interface RebuiltDelivery {

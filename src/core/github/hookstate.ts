@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HookctlError } from '../../errors.js';
+import type { HookTarget } from './targets.js';
 
 export interface RememberedHook {
   hookId?: number;
@@ -22,6 +23,8 @@ export interface RememberedHook {
   generatedSecret?: string;
   /** GUIDs catch-up asked GitHub to redeliver, and when (kept for GitHub's 3-day window). */
   asked?: Record<string, string>;
+  /** An App's webhook settings from before hookctl borrowed it, until they are put back. */
+  borrowed?: { prior: { url?: string; content_type?: string; insecure_ssl?: string }; pid: number; at: string };
   updatedAt?: string;
 }
 
@@ -37,8 +40,8 @@ export function hookStatePath(home: string): string {
 }
 
 /** "https://api.github.com repo:octo-org/octo-repo" — GitHub logins and names are case-insensitive. */
-export function targetKey(apiUrl: string, target: { kind: 'repo'; owner: string; repo: string } | { kind: 'org'; org: string }): string {
-  const name = target.kind === 'repo' ? `repo:${target.owner}/${target.repo}` : `org:${target.org}`;
+export function targetKey(apiUrl: string, target: HookTarget): string {
+  const name = target.kind === 'repo' ? `repo:${target.owner}/${target.repo}` : target.kind === 'org' ? `org:${target.org}` : `app:${target.appId}`;
   return `${apiUrl.replace(/\/+$/, '')} ${name.toLowerCase()}`;
 }
 
@@ -90,6 +93,15 @@ export function forgetHook(home: string, key: string, hookId: number): void {
   delete entry.url;
   delete entry.secretFingerprint;
   if (Object.keys(entry).filter((k) => k !== 'updatedAt').length === 0) delete state.targets[key];
+  save(home, state);
+}
+
+/** An App's webhook was put back: forget what it was. */
+export function forgetBorrowed(home: string, key: string): void {
+  const state = load(home);
+  const entry = state.targets[key];
+  if (!entry?.borrowed) return;
+  delete entry.borrowed;
   save(home, state);
 }
 
