@@ -77,6 +77,10 @@ describe('hookctl listen (built CLI)', () => {
     const agent = new Agent({ keepAlive: false, maxSockets: 1000 });
     const bodies = Array.from({ length: 1000 }, (_, i) => Buffer.from(samplePayload({ n: i, pad: 'x'.repeat(i % 97) })));
     const acknowledged: number[] = [];
+    // The last 50 send half their body and the rest only after the kill, so the listener is
+    // surely mid-request when it dies: a fast listener can otherwise answer all 1,000 (in
+    // group-commit batches) before this process has read 300 answers.
+    const held: Array<() => void> = [];
     let killed = false;
     const sends = bodies.map(
       (body, i) =>
@@ -91,6 +95,7 @@ describe('hookctl listen (built CLI)', () => {
                 if (!killed && acknowledged.length >= 300) {
                   killed = true;
                   cli.child.kill('SIGKILL');
+                  for (const finish of held) finish();
                 }
                 resolve();
               });
@@ -98,7 +103,11 @@ describe('hookctl listen (built CLI)', () => {
             },
           );
           req.on('error', () => resolve());
-          req.end(body);
+          if (i < 950) req.end(body);
+          else {
+            req.write(body.subarray(0, body.length >> 1));
+            held.push(() => req.end(body.subarray(body.length >> 1)));
+          }
         }),
     );
     await Promise.all(sends);
