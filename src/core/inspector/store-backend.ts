@@ -188,8 +188,7 @@ export class StoreBackend implements InspectorBackend {
     const attempt = await this.store.enqueue(() =>
       this.store.recordAttempt(id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: plan.deliveryId, body: plan.editedBody, bytes: plan.request.body.length, resigned: plan.resigned, response: result.responseSnippet ?? null }),
     );
-    this.seenAttempts.add(`${id}:${attempt.n}`);
-    this.emit({ type: 'attempt', id, attempt });
+    if (this.toldAttempts.first(`${id}:${attempt.n}`)) this.emit({ type: 'attempt', id, attempt });
     return { attempt };
   }
 
@@ -261,9 +260,9 @@ export class StoreBackend implements InspectorBackend {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** Deliveries and attempts already told (by the relay or this backend), so following the store repeats none. */
-  private readonly seenDeliveries = new Set<string>();
-  private readonly seenAttempts = new Set<string>();
+  /** Deliveries and attempts told by one source (the relay, this backend, following the store), so the other repeats none. */
+  private readonly toldDeliveries = new ToldOnce();
+  private readonly toldAttempts = new ToldOnce();
 
   /** Live events while someone listens: the relay's (in listen) and what the store gains meanwhile. */
   private startLive(): () => void {
@@ -276,11 +275,11 @@ export class StoreBackend implements InspectorBackend {
         if (this.store.maxSeq() < lastSeq) lastSeq = lastAttempt = 0;
         for (const d of this.store.after(lastSeq)) {
           lastSeq = d.seq;
-          if (!this.seenDeliveries.delete(d.id)) this.emit({ type: 'delivery', delivery: toRecord(d) });
+          if (this.toldDeliveries.first(d.id)) this.emit({ type: 'delivery', delivery: toRecord(d) });
         }
         for (const a of this.store.attemptsAfter(lastAttempt)) {
           lastAttempt = a.seq;
-          if (!this.seenAttempts.delete(`${a.id}:${a.attempt.n}`)) this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
+          if (this.toldAttempts.first(`${a.id}:${a.attempt.n}`)) this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
         }
       } catch {
         // The store is busy or being replaced: the next turn catches up.
@@ -294,18 +293,32 @@ export class StoreBackend implements InspectorBackend {
   }
 
   private fromRelay(event: RelayEvent): void {
+    // The relay tells a delivery once its commit is synced; following the store may have seen it already.
     if (event.type === 'delivery') {
-      this.seenDeliveries.add(event.delivery.id);
-      this.emit({ type: 'delivery', delivery: toRecord(event.delivery) });
+      if (this.toldDeliveries.first(event.delivery.id)) this.emit({ type: 'delivery', delivery: toRecord(event.delivery) });
     } else if (event.type === 'forward') {
-      this.seenAttempts.add(`${event.id}:${event.attempt.n}`);
-      this.emit({ type: 'attempt', id: event.id, attempt: event.attempt });
+      if (this.toldAttempts.first(`${event.id}:${event.attempt.n}`)) this.emit({ type: 'attempt', id: event.id, attempt: event.attempt });
     } else if (event.type === 'settled') {
       this.emit({ type: 'updated', delivery: toRecord(event.delivery, event.forwards) });
     }
-    // Bounded: an id the store never returns (a store replaced meanwhile) is forgotten.
-    if (this.seenDeliveries.size > 10_000) this.seenDeliveries.clear();
-    if (this.seenAttempts.size > 10_000) this.seenAttempts.clear();
+  }
+}
+
+/**
+ * Keys (a delivery's id, an attempt's id:n) that two sources may each tell once: the first to
+ * tell wins and the second is dropped. A key is forgotten at its second sight; keys only one
+ * source ever tells (another process's rows) are forgotten oldest first, past `max`.
+ */
+class ToldOnce {
+  private readonly keys = new Set<string>();
+  constructor(private readonly max = 10_000) {}
+
+  /** True the first time `key` is told (tell it), false the second time (already told). */
+  first(key: string): boolean {
+    if (this.keys.delete(key)) return false;
+    this.keys.add(key);
+    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
+    return true;
   }
 }
 

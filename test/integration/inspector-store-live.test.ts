@@ -1,0 +1,87 @@
+/**
+ * The store backend's live events inside `listen`: two sources tell of the same rows (the
+ * relay, and following the store), in either order; each delivery and attempt is told once.
+ * listen's relay tells a delivery only after the WAL's fdatasync, while another connection
+ * already sees the committed row: following the store often comes first.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createStoreBackend, type StoreBackend } from '../../src/core/inspector/store-backend.js';
+import type { InspectorEvent } from '../../src/core/inspector/backend.js';
+import type { RelayEvent } from '../../src/core/relay/engine.js';
+import { openStore, type Store } from '../../src/core/store/store.js';
+import type { StoredDelivery } from '../../src/core/store/types.js';
+import { newDelivery } from '../helpers/deliveries.js';
+
+let dir: string;
+let writer: Store;
+let backend: StoreBackend;
+const relayListeners = new Set<(event: RelayEvent) => void>();
+const relay = {
+  subscribe(listener: (event: RelayEvent) => void) {
+    relayListeners.add(listener);
+    return () => relayListeners.delete(listener);
+  },
+};
+const tell = (event: RelayEvent) => relayListeners.forEach((listener) => listener(event));
+const told = (delivery: StoredDelivery): RelayEvent => ({ type: 'delivery', delivery, received: {} as never, matches: true });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(5);
+  }
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hookctl-live-'));
+  const file = join(dir, 'deliveries.db');
+  writer = openStore(file);
+  backend = createStoreBackend({ store: file, version: 'test', relay, followMs: 10 });
+});
+
+afterEach(() => {
+  backend.close();
+  writer.close();
+  relayListeners.clear();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('tells each delivery and each attempt once, whether the relay or the store tells first', async () => {
+  const events: InspectorEvent[] = [];
+  const stop = backend.subscribe((event) => events.push(event));
+  const key = (event: InspectorEvent) => (event.type === 'attempt' ? `attempt:${event.id}:${event.attempt.n}` : `${event.type}:${'delivery' in event ? event.delivery.id : event.id}`);
+
+  // The store first (committed, the relay still waits for the sync), then the relay.
+  const seen = (wanted: string) => () => events.some((event) => key(event) === wanted);
+  const first = writer.insertDelivery(newDelivery({ deliveryId: randomUUID() }));
+  await until(seen(`delivery:${first.id}`));
+  tell(told(first));
+  // The relay first, then the store.
+  const second = writer.insertDelivery(newDelivery({ deliveryId: randomUUID() }));
+  tell(told(second));
+  // A forward attempt, store first, then the relay; another, relay first.
+  const forward = writer.recordAttempt(first.id, { kind: 'forward', url: 'http://127.0.0.1:9/app', status: 200, durationMs: 3, error: null });
+  await until(seen(`attempt:${first.id}:1`));
+  tell({ type: 'forward', id: first.id, attempt: forward });
+  const again = writer.recordAttempt(second.id, { kind: 'forward', url: 'http://127.0.0.1:9/app', status: 502, durationMs: 4, error: null });
+  tell({ type: 'forward', id: second.id, attempt: again });
+  // Another process's delivery: only the store tells it.
+  const elsewhere = writer.insertDelivery(newDelivery({ deliveryId: randomUUID() }));
+  await until(seen(`delivery:${elsewhere.id}`));
+  await sleep(80); // several turns of following the store
+
+  stop();
+  expect(events.map(key)).toEqual([
+    `delivery:${first.id}`,
+    `delivery:${second.id}`,
+    `attempt:${first.id}:1`,
+    `attempt:${second.id}:1`,
+    `delivery:${elsewhere.id}`,
+  ]);
+});
