@@ -141,7 +141,8 @@ export class StoreBackend implements InspectorBackend {
     const d = this.store.get(id);
     if (!d) return null;
     const attempts = this.store.attempts(id);
-    const siblings = d.deliveryId ? this.store.list({ deliveryId: d.deliveryId, limit: 100 }).map((r) => r.id).reverse() : [d.id];
+    // The other attempts of its GUID (the page puts this one among them by its attempt number).
+    const siblings = d.deliveryId ? this.store.list({ deliveryId: d.deliveryId, limit: 100 }).map((r) => r.id).reverse().filter((other) => other !== d.id) : [];
     const text = payloadText(d);
     return {
       ...toRecord(d, attempts),

@@ -1,8 +1,9 @@
 /**
- * The store backend's live events inside `listen`: two sources tell of the same rows (the
- * relay, and following the store), in either order; each delivery and attempt is told once.
- * listen's relay tells a delivery only after the WAL's fdatasync, while another connection
- * already sees the committed row: following the store often comes first.
+ * The inspector's store backend over a real store: a delivery's siblings (its redeliveries),
+ * and live events inside `listen`, where two sources tell of the same rows (the relay, and
+ * following the store) in either order; each delivery and attempt is told once. listen's
+ * relay tells a delivery only after the WAL's fdatasync, while another connection already
+ * sees the committed row: following the store often comes first.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -84,4 +85,18 @@ it('tells each delivery and each attempt once, whether the relay or the store te
     `attempt:${second.id}:1`,
     `delivery:${elsewhere.id}`,
   ]);
+});
+
+it('names a delivery\'s siblings: the other attempts of its X-GitHub-Delivery, oldest first, never itself', async () => {
+  const guid = randomUUID();
+  const first = writer.insertDelivery(newDelivery({ deliveryId: guid }));
+  const alone = writer.insertDelivery(newDelivery({ deliveryId: randomUUID() }));
+  const second = writer.insertDelivery(newDelivery({ deliveryId: guid }));
+  const third = writer.insertDelivery(newDelivery({ deliveryId: guid }));
+  const noGuid = writer.insertDelivery(newDelivery({ deliveryId: null }));
+  expect((await backend.get(alone.id))!.siblings).toEqual([]);
+  expect((await backend.get(noGuid.id))!.siblings).toEqual([]);
+  expect((await backend.get(first.id))!.siblings).toEqual([second.id, third.id]);
+  expect((await backend.get(second.id))!.siblings).toEqual([first.id, third.id]);
+  expect((await backend.get(third.id))).toMatchObject({ attempt: 3, siblings: [first.id, second.id] });
 });
