@@ -16,6 +16,7 @@ import type { RelayEvent } from '../../src/core/relay/engine.js';
 import { openStore, type Store } from '../../src/core/store/store.js';
 import type { StoredDelivery } from '../../src/core/store/types.js';
 import { newDelivery } from '../helpers/deliveries.js';
+import { startCaptureServer } from '../helpers/capture-server.js';
 
 let dir: string;
 let writer: Store;
@@ -78,7 +79,7 @@ it('tells each delivery and each attempt once, whether the relay or the store te
   await sleep(80); // several turns of following the store
 
   stop();
-  expect(events.map(key)).toEqual([
+  expect(events.filter((event) => event.type === 'delivery' || event.type === 'attempt').map(key)).toEqual([
     `delivery:${first.id}`,
     `delivery:${second.id}`,
     `attempt:${first.id}:1`,
@@ -99,4 +100,41 @@ it('names a delivery\'s siblings: the other attempts of its X-GitHub-Delivery, o
   expect((await backend.get(first.id))!.siblings).toEqual([second.id, third.id]);
   expect((await backend.get(second.id))!.siblings).toEqual([first.id, third.id]);
   expect((await backend.get(third.id))).toMatchObject({ attempt: 3, siblings: [first.id, second.id] });
+});
+
+it('over a store another process writes (hookctl inspect): a row tells its forward, its schema verdict and its replays as they come', async () => {
+  const events: InspectorEvent[] = [];
+  const stop = backend.subscribe((event) => events.push(event));
+  const target = await startCaptureServer();
+  try {
+    const stored = writer.insertDelivery(newDelivery({ deliveryId: randomUUID(), schema: null }));
+    const of = (type: string) => events.filter((event) => event.type === type && ('delivery' in event ? event.delivery.id : event.id) === stored.id);
+    await until(() => of('delivery').length === 1);
+    expect(of('delivery')[0]).toMatchObject({ delivery: { forward: null, schema: null, replayCount: 0 } });
+
+    // The other listener forwards it, then records its schema verdict.
+    writer.recordAttempt(stored.id, { kind: 'forward', url: 'http://127.0.0.1:9/app', status: 502, durationMs: 3, error: null });
+    await until(() => of('updated').length === 1);
+    expect(of('attempt')).toHaveLength(1);
+    expect(of('updated')[0]).toMatchObject({ delivery: { forward: { url: 'http://127.0.0.1:9/app', status: 502 }, schema: null } });
+    writer.setSchemaVerdict(stored.id, { status: 'invalid', violations: [{ path: '/number', message: 'must be integer' }] });
+    await until(() => of('updated').length === 2);
+    expect(of('updated')[1]).toMatchObject({ delivery: { schema: { status: 'invalid' }, forward: { status: 502 } } });
+
+    // A replay from the page: its attempt, and the row's replay count.
+    await backend.replay(stored.id, { to: target.url, resign: false });
+    await until(() => of('updated').length === 3);
+    expect(of('attempt')).toHaveLength(2);
+    expect(of('updated')[2]).toMatchObject({ delivery: { replayCount: 1 } });
+    // A replay by another process (`hookctl replay`).
+    writer.recordAttempt(stored.id, { kind: 'replay', url: target.url, status: 200, durationMs: 3, error: null });
+    await until(() => of('updated').length === 4);
+    expect(of('updated')[3]).toMatchObject({ delivery: { replayCount: 2 } });
+    await sleep(80);
+    expect(of('attempt')).toHaveLength(3);
+    expect(of('updated')).toHaveLength(4);
+  } finally {
+    stop();
+    await target.close();
+  }
 });

@@ -189,7 +189,10 @@ export class StoreBackend implements InspectorBackend {
     const attempt = await this.store.enqueue(() =>
       this.store.recordAttempt(id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: plan.deliveryId, body: plan.editedBody, bytes: plan.request.body.length, resigned: plan.resigned, response: result.responseSnippet ?? null }),
     );
-    if (this.toldAttempts.first(`${id}:${attempt.n}`)) this.emit({ type: 'attempt', id, attempt });
+    if (this.toldAttempts.first(`${id}:${attempt.n}`)) {
+      this.emit({ type: 'attempt', id, attempt });
+      this.tellUpdated(id);
+    }
     return { attempt };
   }
 
@@ -265,6 +268,23 @@ export class StoreBackend implements InspectorBackend {
   private readonly toldDeliveries = new ToldOnce();
   private readonly toldAttempts = new ToldOnce();
 
+  /**
+   * Rows told from the store whose schema verdict is still to come (the listener that wrote
+   * them records it after answering): id → its row number, and when to stop waiting.
+   */
+  private readonly awaitingVerdict = new Map<string, { seq: number; until: number }>();
+
+  private awaitVerdict(id: string, seq: number): void {
+    this.awaitingVerdict.set(id, { seq, until: Date.now() + VERDICT_WAIT_MS });
+    if (this.awaitingVerdict.size > VERDICT_WAITING_MAX) this.awaitingVerdict.delete(this.awaitingVerdict.keys().next().value as string);
+  }
+
+  /** The row as it is now (its forward, replay count or schema verdict changed), as `updated`. */
+  private tellUpdated(id: string): void {
+    const d = this.store.get(id);
+    if (d) this.emit({ type: 'updated', delivery: toRecord(d) });
+  }
+
   /** Live events while someone listens: the relay's (in listen) and what the store gains meanwhile. */
   private startLive(): () => void {
     const stopRelay = this.options.relay?.subscribe((event) => this.fromRelay(event));
@@ -276,11 +296,24 @@ export class StoreBackend implements InspectorBackend {
         if (this.store.maxSeq() < lastSeq) lastSeq = lastAttempt = 0;
         for (const d of this.store.after(lastSeq)) {
           lastSeq = d.seq;
-          if (this.toldDeliveries.first(d.id)) this.emit({ type: 'delivery', delivery: toRecord(d) });
+          if (!this.toldDeliveries.first(d.id)) continue;
+          this.emit({ type: 'delivery', delivery: toRecord(d) });
+          if (d.schema === null && d.status === 200 && d.event !== null) this.awaitVerdict(d.id, d.seq);
         }
+        const changed = new Set<string>();
         for (const a of this.store.attemptsAfter(lastAttempt)) {
           lastAttempt = a.seq;
-          if (this.toldAttempts.first(`${a.id}:${a.attempt.n}`)) this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
+          if (!this.toldAttempts.first(`${a.id}:${a.attempt.n}`)) continue;
+          this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
+          changed.add(a.id);
+        }
+        // Another process forwarded or replayed: the row's forward and replay count changed.
+        for (const id of changed) this.tellUpdated(id);
+        const now = Date.now();
+        for (const [id, { seq, until }] of this.awaitingVerdict) {
+          const d = this.store.summary(seq);
+          if (d && d.schema !== null) this.emit({ type: 'updated', delivery: toRecord(d) });
+          if (!d || d.schema !== null || now > until) this.awaitingVerdict.delete(id);
         }
       } catch {
         // The store is busy or being replaced: the next turn catches up.
@@ -300,6 +333,7 @@ export class StoreBackend implements InspectorBackend {
     } else if (event.type === 'forward') {
       if (this.toldAttempts.first(`${event.id}:${event.attempt.n}`)) this.emit({ type: 'attempt', id: event.id, attempt: event.attempt });
     } else if (event.type === 'settled') {
+      this.awaitingVerdict.delete(event.delivery.id);
       this.emit({ type: 'updated', delivery: toRecord(event.delivery, event.forwards) });
     }
   }
@@ -322,6 +356,10 @@ class ToldOnce {
     return true;
   }
 }
+
+/** How long a row told from the store may wait for its schema verdict, and how many may wait at once. */
+const VERDICT_WAIT_MS = 30_000;
+const VERDICT_WAITING_MAX = 500;
 
 function checkUrl(url: string): void {
   try {
