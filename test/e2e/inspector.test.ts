@@ -474,7 +474,8 @@ describe('where the inspector is (and is not) reachable', () => {
 describe('hookctl inspect', () => {
   it('follows a store another hookctl listen writes: a delivery is on its stream within 1 s of its 200', async () => {
     const store = join(box.dir, 'shared.db');
-    const listener = await startListenNoInspect(store);
+    const app = await octokitApp();
+    const listener = await startListenNoInspect(store, ['--forward-to', app.url]);
     const { cli, inspector } = await startInspect(box.env, ['--store', store, '--port', '0']);
     children.push(cli);
     expect((await cli.waitFor(/Showing (\S+)\. Press Ctrl\+C/))[1]).toBe(store);
@@ -494,6 +495,12 @@ describe('hookctl inspect', () => {
     expect(Math.max(...timings), `ms from each 200 to its event: ${timings.join(', ')}`).toBeLessThanOrEqual(1000);
     expect(events.events.filter((e) => e.type === 'delivery')).toHaveLength(3);
     expect((await inspector.listAll()).deliveries).toHaveLength(3);
+    // What the listener learns after answering comes too: the forward, the schema verdict.
+    const last = events.events.filter((e) => e.type === 'delivery').at(-1)!.data.delivery.id;
+    await events.waitFor((e) => e.type === 'attempt' && e.data.id === last && e.data.attempt.kind === 'forward' && e.data.attempt.status === 200);
+    await events.waitFor((e) => e.type === 'updated' && e.data.delivery.id === last && e.data.delivery.forward?.status === 200);
+    await events.waitFor((e) => e.type === 'updated' && e.data.delivery.id === last && e.data.delivery.schema?.status === 'valid');
+    expect(app.received).toHaveLength(3);
   });
 
   it('--open hands the URL to the system\'s opener (xdg-open)', async () => {
@@ -511,8 +518,8 @@ describe('hookctl inspect', () => {
 });
 
 /** A listener without an inspector, writing `store`. */
-async function startListenNoInspect(store: string): Promise<{ cli: LongRunning; url: string }> {
-  const cli = startCli(['listen', '--port', '0', '--secret', SECRET, '--no-inspect', '--store', store], { env: box.env });
+async function startListenNoInspect(store: string, args: string[] = []): Promise<{ cli: LongRunning; url: string }> {
+  const cli = startCli(['listen', '--port', '0', '--secret', SECRET, '--no-inspect', '--store', store, ...args], { env: box.env });
   children.push(cli);
   const m = await cli.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
   return { cli, url: m[1] };
