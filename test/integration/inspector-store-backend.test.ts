@@ -138,3 +138,23 @@ it('over a store another process writes (hookctl inspect): a row tells its forwa
     await target.close();
   }
 });
+
+it('tells a burst of rows in one turn of following the store, not 200 a turn', async () => {
+  await backend.close();
+  backend = createStoreBackend({ store: writer.file, version: 'test', relay, followMs: 150 });
+  const events: InspectorEvent[] = [];
+  const stop = backend.subscribe((event) => events.push(event));
+  // More than one page of rows arrives between two turns (a listener at ~1,500 deliveries/s
+  // writes 300 a turn): all are told at the next turn, so following never falls behind.
+  await writer.enqueue(() => {
+    for (let i = 0; i < 1000; i += 1) {
+      const stored = writer.insertDelivery(newDelivery({ deliveryId: randomUUID() }));
+      writer.recordAttempt(stored.id, { kind: 'forward', url: 'http://127.0.0.1:9/app', status: 200, durationMs: 1, error: null });
+    }
+  });
+  await until(() => events.length > 0);
+  await sleep(40); // well within the same turn
+  stop();
+  expect(events.filter((event) => event.type === 'delivery')).toHaveLength(1000);
+  expect(events.filter((event) => event.type === 'attempt')).toHaveLength(1000);
+});

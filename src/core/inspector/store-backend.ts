@@ -294,18 +294,28 @@ export class StoreBackend implements InspectorBackend {
       try {
         // A fresh store (the old one was removed) numbers its rows from 1 again.
         if (this.store.maxSeq() < lastSeq) lastSeq = lastAttempt = 0;
-        for (const d of this.store.after(lastSeq)) {
-          lastSeq = d.seq;
-          if (!this.toldDeliveries.first(d.id)) continue;
-          this.emit({ type: 'delivery', delivery: toRecord(d) });
-          if (d.schema === null && d.status === 200 && d.event !== null) this.awaitVerdict(d.id, d.seq);
+        // Everything new, a page at a time: a busy listener writes more than a page a turn,
+        // and a follower that fell behind would tell rows the relay told long ago.
+        for (let page = 0, rows = FOLLOW_PAGE; rows === FOLLOW_PAGE && page < FOLLOW_PAGES; page += 1) {
+          const found = this.store.after(lastSeq, FOLLOW_PAGE);
+          rows = found.length;
+          for (const d of found) {
+            lastSeq = d.seq;
+            if (!this.toldDeliveries.first(d.id)) continue;
+            this.emit({ type: 'delivery', delivery: toRecord(d) });
+            if (d.schema === null && d.status === 200 && d.event !== null) this.awaitVerdict(d.id, d.seq);
+          }
         }
         const changed = new Set<string>();
-        for (const a of this.store.attemptsAfter(lastAttempt)) {
-          lastAttempt = a.seq;
-          if (!this.toldAttempts.first(`${a.id}:${a.attempt.n}`)) continue;
-          this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
-          changed.add(a.id);
+        for (let page = 0, rows = FOLLOW_PAGE; rows === FOLLOW_PAGE && page < FOLLOW_PAGES; page += 1) {
+          const found = this.store.attemptsAfter(lastAttempt, FOLLOW_PAGE);
+          rows = found.length;
+          for (const a of found) {
+            lastAttempt = a.seq;
+            if (!this.toldAttempts.first(`${a.id}:${a.attempt.n}`)) continue;
+            this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
+            changed.add(a.id);
+          }
         }
         // Another process forwarded or replayed: the row's forward and replay count changed.
         for (const id of changed) this.tellUpdated(id);
@@ -356,6 +366,10 @@ class ToldOnce {
     return true;
   }
 }
+
+/** Following the store reads new rows FOLLOW_PAGE at a time, at most FOLLOW_PAGES pages a turn. */
+const FOLLOW_PAGE = 200;
+const FOLLOW_PAGES = 50;
 
 /** How long a row told from the store may wait for its schema verdict, and how many may wait at once. */
 const VERDICT_WAIT_MS = 30_000;
