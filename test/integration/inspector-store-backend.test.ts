@@ -5,7 +5,7 @@
  * relay tells a delivery only after the WAL's fdatasync, while another connection already
  * sees the committed row: following the store often comes first.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,4 +157,55 @@ it('tells a burst of rows in one turn of following the store, not 200 a turn', a
   stop();
   expect(events.filter((event) => event.type === 'delivery')).toHaveLength(1000);
   expect(events.filter((event) => event.type === 'attempt')).toHaveLength(1000);
+});
+
+describe('payload search', () => {
+  /** 3,000 deliveries of ~6 KB; every 100th has the needle in its payload. */
+  async function fill(): Promise<string[]> {
+    const padding = 'x'.repeat(6000);
+    const withNeedle: string[] = [];
+    await writer.enqueue(() => {
+      for (let i = 0; i < 3000; i += 1) {
+        const needle = i % 100 === 7;
+        const body = Buffer.from(JSON.stringify({ action: 'opened', issue: { title: needle ? `crash in Needle-Module ${i}` : `issue ${i}` }, padding }));
+        const stored = writer.insertDelivery(newDelivery({ deliveryId: randomUUID(), body }));
+        if (needle) withNeedle.push(stored.id);
+      }
+    });
+    return withNeedle.reverse();
+  }
+
+  it('finds every match, newest first, across its budgeted pages', async () => {
+    const expected = await fill();
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 1000; pages += 1) {
+      const page = await backend.list({ q: 'needle-module', limit: 7, cursor });
+      ids.push(...page.deliveries.map((d) => d.id));
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    expect(ids).toEqual(expected);
+  });
+
+  it('lets the event loop run while it scans (inside listen, the receiver goes on answering)', async () => {
+    await fill();
+    let turns = 0;
+    let longest = 0;
+    let last = performance.now();
+    let scanning = true;
+    const tick = () => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      turns += 1;
+      if (scanning) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const page = await backend.list({ q: 'text-no-payload-has' });
+    scanning = false;
+    expect(page.deliveries).toEqual([]);
+    expect(turns, `the event loop ran ${turns} times during the search`).toBeGreaterThan(3);
+    console.log(`payload search: the event loop ran ${turns} times, the longest wait ${longest.toFixed(0)} ms`);
+  });
 });

@@ -15,7 +15,7 @@ import type { RelayEvent } from '../relay/engine.js';
 import { toRecord } from '../store/records.js';
 import { FileIdentity } from '../store/file.js';
 import { openStore, type Store } from '../store/store.js';
-import type { AttemptRecord, DeliveryFilter, SignatureVerdict } from '../store/types.js';
+import type { AttemptRecord, DeliveryFilter, DeliverySummary, SignatureVerdict } from '../store/types.js';
 import { githubHeaders, headerPairs } from '../webhook/headers.js';
 import { describeJsonError } from '../webhook/payload.js';
 import {
@@ -51,6 +51,8 @@ export interface StoreBackendOptions {
 
 /** How long one payload search may scan before it answers (then the page asks for more). */
 const SEARCH_BUDGET_MS = 80;
+/** How long one synchronous slice of it may hold the event loop. */
+const SEARCH_SLICE_MS = 5;
 const DEFAULT_PAGE = 50;
 
 function cursorOf(seq: number): string {
@@ -128,13 +130,35 @@ export class StoreBackend implements InspectorBackend {
       until: isoDate(query.until, 'until'),
       beforeSeq: query.cursor ? seqOfCursor(query.cursor) : undefined,
     };
-    if (query.q) {
-      const found = this.store.search(filter, query.q, limit, SEARCH_BUDGET_MS);
-      return { deliveries: found.rows.map((r) => toRecord(r)), next: found.stoppedAt > 1 ? cursorOf(found.stoppedAt) : null };
-    }
+    if (query.q) return this.search(filter, query.q, limit);
     const rows = this.store.list({ ...filter, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return { deliveries: page.map((r) => toRecord(r)), next: rows.length > limit ? cursorOf(page[page.length - 1].seq) : null };
+  }
+
+  /** Rows one synchronous slice of a payload search scans; adapted to take about SEARCH_SLICE_MS. */
+  private searchSlice = 200;
+
+  /**
+   * A payload search, in short synchronous slices with the event loop free between them
+   * (inside listen, the receiver goes on answering), for about SEARCH_BUDGET_MS; the page
+   * asks again with `next` for older rows.
+   */
+  private async search(filter: DeliveryFilter, text: string, limit: number): Promise<DeliveryPage> {
+    const started = performance.now();
+    const rows: DeliverySummary[] = [];
+    const page = (stoppedAt: number): DeliveryPage => ({ deliveries: rows.map((r) => toRecord(r)), next: stoppedAt > 1 ? cursorOf(stoppedAt) : null });
+    let beforeSeq = filter.beforeSeq;
+    for (;;) {
+      const sliceStarted = performance.now();
+      const found = this.store.search({ ...filter, beforeSeq }, text, limit - rows.length, 0, this.searchSlice);
+      const took = performance.now() - sliceStarted;
+      this.searchSlice = Math.round(Math.min(4000, Math.max(16, this.searchSlice * Math.min(2, SEARCH_SLICE_MS / Math.max(took, 0.1)))));
+      rows.push(...found.rows);
+      if (rows.length >= limit || found.stoppedAt <= 1 || performance.now() - started > SEARCH_BUDGET_MS) return page(found.stoppedAt);
+      beforeSeq = found.stoppedAt;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async get(id: string): Promise<DeliveryDetail | null> {
