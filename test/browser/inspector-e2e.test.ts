@@ -49,6 +49,12 @@ afterEach(async () => {
   expect(problems).toEqual([]);
 });
 
+/**
+ * expect.poll with room for a real round trip on a busy machine (a replay goes through the
+ * listener's inspector, the app and the store): vitest's default gives up after 1 s.
+ */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 10_000, interval: 50 });
+
 /** A catalog sample with some fields changed, compact. */
 function sample(name: string, change: (payload: any) => void = () => undefined): string {
   const [event, action] = name.split('.');
@@ -94,7 +100,7 @@ describe('the inspector page over a real listener', () => {
     await deliver(sample('push', from('acme/web', 'octocat')), 'push');
     const { page } = await open();
     await page.locator('.row').first().waitFor();
-    await expect.poll(() => page.locator('.live').innerText()).toBe('live');
+    await poll(() => page.locator('.live').innerText()).toBe('live');
     const timings: number[] = [];
     for (let i = 0; i < 3; i += 1) {
       const id = await deliver(sample('issues.opened', from('acme/payments', `live-${i}`)), 'issues');
@@ -111,7 +117,7 @@ describe('the inspector page over a real listener', () => {
     expect(Math.min(...timings), `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(250);
     expect(Math.max(...timings), `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(1500);
     // The forward the relay makes after answering reaches the row.
-    await expect.poll(() => page.locator('.row').first().locator('.fwd').innerText()).toMatch(/^→ 200/);
+    await poll(() => page.locator('.row').first().locator('.fwd').innerText()).toMatch(/^→ 200/);
   });
 
   it('filters by event: the address bar says so, only matching rows stay, live ones too, and a reload keeps it', async () => {
@@ -119,31 +125,31 @@ describe('the inspector page over a real listener', () => {
       await deliver(sample(name), event);
     }
     const { page } = await open();
-    await expect.poll(() => page.locator('.row').count()).toBe(5);
+    await poll(() => page.locator('.row').count()).toBe(5);
     await page.locator('input[name="event"]').fill('push');
-    await expect.poll(() => new URL(page.url()).searchParams.get('event')).toBe('push');
-    await expect.poll(() => page.locator('.row .ev').allInnerTexts()).toEqual(['push', 'push']);
-    await expect.poll(() => page.locator('.live').innerText()).toBe('live');
+    await poll(() => new URL(page.url()).searchParams.get('event')).toBe('push');
+    await poll(() => page.locator('.row .ev').allInnerTexts()).toEqual(['push', 'push']);
+    await poll(() => page.locator('.live').innerText()).toBe('live');
     const issue = await deliver(sample('issues.opened'), 'issues');
     const push = await deliver(sample('push'), 'push');
     await page.locator(`.row[data-id="${push}"]`).waitFor();
     expect(await page.locator(`.row[data-id="${issue}"]`).count()).toBe(0);
     expect(await page.locator('.row .ev').allInnerTexts()).toEqual(['push', 'push', 'push']);
     await page.reload();
-    await expect.poll(() => page.locator('.row .ev').allInnerTexts()).toEqual(['push', 'push', 'push']);
+    await poll(() => page.locator('.row .ev').allInnerTexts()).toEqual(['push', 'push', 'push']);
     expect(await page.locator('input[name="event"]').inputValue()).toBe('push');
   });
 
   it('opens a delivery and replays it with r: the app receives it again, the timeline and the row show the replay', async () => {
     const guid = randomUUID();
     const id = await deliver(sample('issues.opened', from('acme/web', 'monalisa')), 'issues', guid);
-    await expect.poll(() => app.received.length).toBe(1);
+    await poll(() => app.received.length).toBe(1);
     const { page } = await open();
     await page.locator(`.row[data-id="${id}"]`).click();
     const detail = page.locator(`.detail[data-id="${id}"]`);
     await detail.waitFor();
     expect(new URL(page.url()).searchParams.get('id')).toBe(id);
-    await expect.poll(() => detail.locator('h1').innerText()).toContain('issues.opened');
+    await poll(() => detail.locator('h1').innerText()).toContain('issues.opened');
     expect(await detail.locator('.summary').innerText()).toContain(guid);
     expect(await page.locator('[data-notice="siblings"]').count()).toBe(0);
     await page.locator('.tab[data-tab="headers"]').click();
@@ -151,42 +157,42 @@ describe('the inspector page over a real listener', () => {
 
     await page.keyboard.press('r');
     // Replayed to where it was received (the listener), which stores it and forwards it to the app.
-    await expect.poll(() => app.received.length).toBe(2);
+    await poll(() => app.received.length).toBe(2);
     expect(app.received[1]).toMatchObject({ id: guid, name: 'issues' });
     const item = page.locator('.timeline .tl-item[data-attempt="2"]');
-    await expect.poll(() => item.innerText()).toMatch(/Replay\s+200[\s\S]*re-signed/);
+    await poll(() => item.innerText()).toMatch(/Replay\s+200[\s\S]*re-signed/);
     expect(await page.locator('.timeline .tl-item[data-attempt="1"]').innerText()).toMatch(/Forward\s+200/);
-    await expect.poll(() => page.locator('.toast').last().innerText()).toMatch(new RegExp(`Replayed #${id} → 200`));
-    await expect.poll(() => page.locator(`.row[data-id="${id}"] .badge.accent`).innerText()).toBe('⟳ 1');
+    await poll(() => page.locator('.toast').last().innerText()).toMatch(new RegExp(`Replayed #${id} → 200`));
+    await poll(() => page.locator(`.row[data-id="${id}"] .badge.accent`).innerText()).toBe('⟳ 1');
     // The listener received the replay as a redelivery of the same GUID: a new row, attempt 2.
     const redelivery = page.locator('.row').first();
-    await expect.poll(() => redelivery.getAttribute('data-id')).not.toBe(id);
+    await poll(() => redelivery.getAttribute('data-id')).not.toBe(id);
     expect(await redelivery.locator('.badge.info').innerText()).toBe('↻ 2');
   });
 
   it('edits a field and replays it signed: the @octokit/webhooks app verifies it and receives the edit; the original stays', async () => {
     const body = sample('pull_request.opened', from('acme/api', 'hubot'));
     const id = await deliver(body, 'pull_request');
-    await expect.poll(() => app.received.length).toBe(1);
+    await poll(() => app.received.length).toBe(1);
     const { page } = await open(`/?id=${id}`);
     await page.locator(`.detail[data-id="${id}"]`).waitFor();
     await page.keyboard.press('e');
     const dialog = page.locator('dialog[open]');
-    await expect.poll(() => dialog.locator('.validation').innerText(), { timeout: 10_000 }).toContain('matches GitHub’s schema');
+    await poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema');
     await typeOver(view!, /"title": "[^"]*"/, '"title": "Edited in the inspector"');
     await typeOver(view!, /"number": \d+,/, '"number": "x",');
-    await expect.poll(() => dialog.locator('.validation').innerText()).toContain('number: must be integer');
+    await poll(() => dialog.locator('.validation').innerText()).toContain('number: must be integer');
     await typeOver(view!, /"number": "x",/, '"number": 4242,');
-    await expect.poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema');
+    await poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema');
     await dialog.locator('label.choice', { hasText: 'Forward target' }).click();
     await dialog.locator('.btn.primary').click();
 
-    await expect.poll(() => app.received.length).toBe(2);
+    await poll(() => app.received.length).toBe(2);
     expect(app.received[1].payload.pull_request.title).toBe('Edited in the inspector');
     expect(app.received[1].payload.number).toBe(4242);
-    await expect.poll(() => page.locator('dialog[open]').count()).toBe(0);
+    await poll(() => page.locator('dialog[open]').count()).toBe(0);
     const item = page.locator('.timeline .tl-item[data-attempt="2"]');
-    await expect.poll(() => item.innerText()).toMatch(/Edited replay\s+200[\s\S]*edited[\s\S]*re-signed/);
+    await poll(() => item.innerText()).toMatch(/Edited replay\s+200[\s\S]*edited[\s\S]*re-signed/);
     expect(await item.innerText()).toContain(app.url);
     const href = await item.locator('a', { hasText: 'sent body' }).getAttribute('href');
     expect(href).toBe(`/api/deliveries/${id}/raw?attempt=2`);
@@ -202,7 +208,7 @@ describe('the inspector page over a real listener', () => {
     const again = await deliver(sample('issues.opened', from('acme/web', 'alice')), 'issues', guid);
     const { page } = await open();
     await page.locator(`.row[data-id="${original}"]`).click({ modifiers: ['Shift'] });
-    await expect.poll(() => page.locator('.list-banner').innerText()).toContain(`#${original}`);
+    await poll(() => page.locator('.list-banner').innerText()).toContain(`#${original}`);
     await page.locator(`.row[data-id="${other}"]`).click({ modifiers: ['Shift'] });
     const compare = page.locator('.compare');
     await compare.waitFor();
@@ -211,14 +217,14 @@ describe('the inspector page over a real listener', () => {
     expect(await sender.innerText()).toMatch(/− "alice"\s*\+ "bob"/);
     expect(await compare.locator('.diff-item[data-path="repository.full_name"]').innerText()).toMatch(/− "acme\/web"\s*\+ "acme\/api"/);
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.locator('.compare').count()).toBe(0);
+    await poll(() => page.locator('.compare').count()).toBe(0);
 
     await page.locator(`.row[data-id="${again}"]`).click();
     const siblings = page.locator('[data-notice="siblings"]');
-    await expect.poll(() => siblings.innerText()).toContain('GitHub delivered this 2 times');
+    await poll(() => siblings.innerText()).toContain('GitHub delivered this 2 times');
     expect(await siblings.innerText()).toContain(`#${original}`);
     await siblings.locator('.btn', { hasText: 'Compare with the original' }).click();
-    await expect.poll(() => page.locator('.compare').getAttribute('data-compare')).toBe(`${original},${again}`);
+    await poll(() => page.locator('.compare').getAttribute('data-compare')).toBe(`${original},${again}`);
     expect(await page.locator('.compare .diff-summary').innerText()).toContain('identical payloads');
   });
 });
