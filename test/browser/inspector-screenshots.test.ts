@@ -1,8 +1,8 @@
 /**
  * Screenshots of the inspector (list, detail, dark) through the same script the README's
- * images come from. By default they go to a temporary folder and are only checked to be real
- * PNGs; `HOOKCTL_SCREENSHOTS=docs npx vitest run test/browser/inspector-screenshots.test.ts`
- * writes them into docs/.
+ * images come from, over the fake backend. By default they go to a temporary folder and are
+ * only checked to be real PNGs; `HOOKCTL_SCREENSHOTS=DIR` keeps them in DIR. The images in
+ * docs/ come from a real `hookctl listen`: `node scripts/screenshots-real.mjs docs`.
  */
 import { afterEach, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -54,3 +54,24 @@ export async function openInspector(browser: Browser, options: FakeBackendOption
     },
   };
 }
+
+export interface PageSession {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors, console errors (CSP violations included) and requests off the inspector's origin. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** A fresh page for an inspector already running at `url` (a real `hookctl listen`), not yet navigated. */
+export async function openPage(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<PageSession> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, colorScheme: options.colorScheme ?? 'light' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url.replace(/\/$/, '') });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+  page.on('request', (request) => { if (!request.url().startsWith(url)) problems.push(`request off origin: ${request.url()}`); });
+  page.on('dialog', (dialog) => void dialog.accept());
+  return { context, page, problems, close: () => context.close() };
+}

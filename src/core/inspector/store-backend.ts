@@ -15,7 +15,7 @@ import type { RelayEvent } from '../relay/engine.js';
 import { toRecord } from '../store/records.js';
 import { FileIdentity } from '../store/file.js';
 import { openStore, type Store } from '../store/store.js';
-import type { AttemptRecord, DeliveryFilter, SignatureVerdict } from '../store/types.js';
+import type { AttemptRecord, DeliveryFilter, DeliverySummary, SignatureVerdict } from '../store/types.js';
 import { githubHeaders, headerPairs } from '../webhook/headers.js';
 import { describeJsonError } from '../webhook/payload.js';
 import {
@@ -51,6 +51,8 @@ export interface StoreBackendOptions {
 
 /** How long one payload search may scan before it answers (then the page asks for more). */
 const SEARCH_BUDGET_MS = 80;
+/** How long one synchronous slice of it may hold the event loop. */
+const SEARCH_SLICE_MS = 5;
 const DEFAULT_PAGE = 50;
 
 function cursorOf(seq: number): string {
@@ -128,20 +130,43 @@ export class StoreBackend implements InspectorBackend {
       until: isoDate(query.until, 'until'),
       beforeSeq: query.cursor ? seqOfCursor(query.cursor) : undefined,
     };
-    if (query.q) {
-      const found = this.store.search(filter, query.q, limit, SEARCH_BUDGET_MS);
-      return { deliveries: found.rows.map((r) => toRecord(r)), next: found.stoppedAt > 1 ? cursorOf(found.stoppedAt) : null };
-    }
+    if (query.q) return this.search(filter, query.q, limit);
     const rows = this.store.list({ ...filter, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return { deliveries: page.map((r) => toRecord(r)), next: rows.length > limit ? cursorOf(page[page.length - 1].seq) : null };
+  }
+
+  /** Rows one synchronous slice of a payload search scans; adapted to take about SEARCH_SLICE_MS. */
+  private searchSlice = 200;
+
+  /**
+   * A payload search, in short synchronous slices with the event loop free between them
+   * (inside listen, the receiver goes on answering), for about SEARCH_BUDGET_MS; the page
+   * asks again with `next` for older rows.
+   */
+  private async search(filter: DeliveryFilter, text: string, limit: number): Promise<DeliveryPage> {
+    const started = performance.now();
+    const rows: DeliverySummary[] = [];
+    const page = (stoppedAt: number): DeliveryPage => ({ deliveries: rows.map((r) => toRecord(r)), next: stoppedAt > 1 ? cursorOf(stoppedAt) : null });
+    let beforeSeq = filter.beforeSeq;
+    for (;;) {
+      const sliceStarted = performance.now();
+      const found = this.store.search({ ...filter, beforeSeq }, text, limit - rows.length, 0, this.searchSlice);
+      const took = performance.now() - sliceStarted;
+      this.searchSlice = Math.round(Math.min(4000, Math.max(16, this.searchSlice * Math.min(2, SEARCH_SLICE_MS / Math.max(took, 0.1)))));
+      rows.push(...found.rows);
+      if (rows.length >= limit || found.stoppedAt <= 1 || performance.now() - started > SEARCH_BUDGET_MS) return page(found.stoppedAt);
+      beforeSeq = found.stoppedAt;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async get(id: string): Promise<DeliveryDetail | null> {
     const d = this.store.get(id);
     if (!d) return null;
     const attempts = this.store.attempts(id);
-    const siblings = d.deliveryId ? this.store.list({ deliveryId: d.deliveryId, limit: 100 }).map((r) => r.id).reverse() : [d.id];
+    // The other attempts of its GUID (the page puts this one among them by its attempt number).
+    const siblings = d.deliveryId ? this.store.list({ deliveryId: d.deliveryId, limit: 100 }).map((r) => r.id).reverse().filter((other) => other !== d.id) : [];
     const text = payloadText(d);
     return {
       ...toRecord(d, attempts),
@@ -188,8 +213,10 @@ export class StoreBackend implements InspectorBackend {
     const attempt = await this.store.enqueue(() =>
       this.store.recordAttempt(id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: plan.deliveryId, body: plan.editedBody, bytes: plan.request.body.length, resigned: plan.resigned, response: result.responseSnippet ?? null }),
     );
-    this.seenAttempts.add(`${id}:${attempt.n}`);
-    this.emit({ type: 'attempt', id, attempt });
+    if (this.toldAttempts.first(`${id}:${attempt.n}`)) {
+      this.emit({ type: 'attempt', id, attempt });
+      this.tellUpdated(id);
+    }
     return { attempt };
   }
 
@@ -261,9 +288,26 @@ export class StoreBackend implements InspectorBackend {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** Deliveries and attempts already told (by the relay or this backend), so following the store repeats none. */
-  private readonly seenDeliveries = new Set<string>();
-  private readonly seenAttempts = new Set<string>();
+  /** Deliveries and attempts told by one source (the relay, this backend, following the store), so the other repeats none. */
+  private readonly toldDeliveries = new ToldOnce();
+  private readonly toldAttempts = new ToldOnce();
+
+  /**
+   * Rows told from the store whose schema verdict is still to come (the listener that wrote
+   * them records it after answering): id → its row number, and when to stop waiting.
+   */
+  private readonly awaitingVerdict = new Map<string, { seq: number; until: number }>();
+
+  private awaitVerdict(id: string, seq: number): void {
+    this.awaitingVerdict.set(id, { seq, until: Date.now() + VERDICT_WAIT_MS });
+    if (this.awaitingVerdict.size > VERDICT_WAITING_MAX) this.awaitingVerdict.delete(this.awaitingVerdict.keys().next().value as string);
+  }
+
+  /** The row as it is now (its forward, replay count or schema verdict changed), as `updated`. */
+  private tellUpdated(id: string): void {
+    const d = this.store.get(id);
+    if (d) this.emit({ type: 'updated', delivery: toRecord(d) });
+  }
 
   /** Live events while someone listens: the relay's (in listen) and what the store gains meanwhile. */
   private startLive(): () => void {
@@ -274,13 +318,36 @@ export class StoreBackend implements InspectorBackend {
       try {
         // A fresh store (the old one was removed) numbers its rows from 1 again.
         if (this.store.maxSeq() < lastSeq) lastSeq = lastAttempt = 0;
-        for (const d of this.store.after(lastSeq)) {
-          lastSeq = d.seq;
-          if (!this.seenDeliveries.delete(d.id)) this.emit({ type: 'delivery', delivery: toRecord(d) });
+        // Everything new, a page at a time: a busy listener writes more than a page a turn,
+        // and a follower that fell behind would tell rows the relay told long ago.
+        for (let page = 0, rows = FOLLOW_PAGE; rows === FOLLOW_PAGE && page < FOLLOW_PAGES; page += 1) {
+          const found = this.store.after(lastSeq, FOLLOW_PAGE);
+          rows = found.length;
+          for (const d of found) {
+            lastSeq = d.seq;
+            if (!this.toldDeliveries.first(d.id)) continue;
+            this.emit({ type: 'delivery', delivery: toRecord(d) });
+            if (d.schema === null && d.status === 200 && d.event !== null) this.awaitVerdict(d.id, d.seq);
+          }
         }
-        for (const a of this.store.attemptsAfter(lastAttempt)) {
-          lastAttempt = a.seq;
-          if (!this.seenAttempts.delete(`${a.id}:${a.attempt.n}`)) this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
+        const changed = new Set<string>();
+        for (let page = 0, rows = FOLLOW_PAGE; rows === FOLLOW_PAGE && page < FOLLOW_PAGES; page += 1) {
+          const found = this.store.attemptsAfter(lastAttempt, FOLLOW_PAGE);
+          rows = found.length;
+          for (const a of found) {
+            lastAttempt = a.seq;
+            if (!this.toldAttempts.first(`${a.id}:${a.attempt.n}`)) continue;
+            this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
+            changed.add(a.id);
+          }
+        }
+        // Another process forwarded or replayed: the row's forward and replay count changed.
+        for (const id of changed) this.tellUpdated(id);
+        const now = Date.now();
+        for (const [id, { seq, until }] of this.awaitingVerdict) {
+          const d = this.store.summary(seq);
+          if (d && d.schema !== null) this.emit({ type: 'updated', delivery: toRecord(d) });
+          if (!d || d.schema !== null || now > until) this.awaitingVerdict.delete(id);
         }
       } catch {
         // The store is busy or being replaced: the next turn catches up.
@@ -294,20 +361,43 @@ export class StoreBackend implements InspectorBackend {
   }
 
   private fromRelay(event: RelayEvent): void {
+    // The relay tells a delivery once its commit is synced; following the store may have seen it already.
     if (event.type === 'delivery') {
-      this.seenDeliveries.add(event.delivery.id);
-      this.emit({ type: 'delivery', delivery: toRecord(event.delivery) });
+      if (this.toldDeliveries.first(event.delivery.id)) this.emit({ type: 'delivery', delivery: toRecord(event.delivery) });
     } else if (event.type === 'forward') {
-      this.seenAttempts.add(`${event.id}:${event.attempt.n}`);
-      this.emit({ type: 'attempt', id: event.id, attempt: event.attempt });
+      if (this.toldAttempts.first(`${event.id}:${event.attempt.n}`)) this.emit({ type: 'attempt', id: event.id, attempt: event.attempt });
     } else if (event.type === 'settled') {
+      this.awaitingVerdict.delete(event.delivery.id);
       this.emit({ type: 'updated', delivery: toRecord(event.delivery, event.forwards) });
     }
-    // Bounded: an id the store never returns (a store replaced meanwhile) is forgotten.
-    if (this.seenDeliveries.size > 10_000) this.seenDeliveries.clear();
-    if (this.seenAttempts.size > 10_000) this.seenAttempts.clear();
   }
 }
+
+/**
+ * Keys (a delivery's id, an attempt's id:n) that two sources may each tell once: the first to
+ * tell wins and the second is dropped. A key is forgotten at its second sight; keys only one
+ * source ever tells (another process's rows) are forgotten oldest first, past `max`.
+ */
+class ToldOnce {
+  private readonly keys = new Set<string>();
+  constructor(private readonly max = 10_000) {}
+
+  /** True the first time `key` is told (tell it), false the second time (already told). */
+  first(key: string): boolean {
+    if (this.keys.delete(key)) return false;
+    this.keys.add(key);
+    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
+    return true;
+  }
+}
+
+/** Following the store reads new rows FOLLOW_PAGE at a time, at most FOLLOW_PAGES pages a turn. */
+const FOLLOW_PAGE = 200;
+const FOLLOW_PAGES = 50;
+
+/** How long a row told from the store may wait for its schema verdict, and how many may wait at once. */
+const VERDICT_WAIT_MS = 30_000;
+const VERDICT_WAITING_MAX = 500;
 
 function checkUrl(url: string): void {
   try {

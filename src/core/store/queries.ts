@@ -154,10 +154,11 @@ export class StoreReader {
 
   /**
    * Newest first, rows whose payload contains `text` (case-insensitive for ASCII), scanning
-   * from `beforeSeq` down for at most `budgetMs`: returns what it found and where it stopped
-   * (0 when it reached the oldest row), so a caller can go on from there.
+   * from `beforeSeq` down `sliceRows` rows at a time for at most `budgetMs` (at least one
+   * slice): returns what it found and where it stopped (0 when it reached the oldest row), so
+   * a caller can go on from there.
    */
-  search(filter: DeliveryFilter, text: string, limit: number, budgetMs: number): { rows: DeliverySummary[]; stoppedAt: number } {
+  search(filter: DeliveryFilter, text: string, limit: number, budgetMs: number, sliceRows = 2000): { rows: DeliverySummary[]; stoppedAt: number } {
     const where = whereClause({ ...filter, beforeSeq: undefined });
     const cond = `${where.sql ? `${where.sql} AND` : 'WHERE'} d.seq < ? AND d.seq >= ?`;
     const stmt = this.db.prepare(
@@ -167,9 +168,8 @@ export class StoreReader {
     const found: DeliverySummary[] = [];
     const started = performance.now();
     let upper = filter.beforeSeq ?? (this.reads.maxSeq.get() as number) + 1;
-    const SLICE = 2000;
     while (upper > 1 && found.length < limit) {
-      const lower = Math.max(1, upper - SLICE);
+      const lower = Math.max(1, upper - Math.max(1, Math.floor(sliceRows)));
       const rows = stmt.all(...where.params, upper, lower, needle, limit - found.length) as Record<string, unknown>[];
       for (const r of rows) found.push(toSummary(r));
       if (found.length >= limit) return { rows: found, stoppedAt: found[found.length - 1].seq };
