@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { loadPayloadBytes, resolve } from '../../src/core/catalog/catalog.js';
+import { validatePayload } from '../../src/core/schemas/validate.js';
 import { applyEdits, installationTarget, parseAssignment, parsePath } from '../../src/core/catalog/edits.js';
 
 function sample() {
@@ -63,6 +65,19 @@ describe('--sender', () => {
     const p = applyEdits(sample(), { repo: 'acme/widgets', sender: 'alice' }).payload as any;
     expect(p.repository.owner.login).toBe('acme');
     expect(p.sender.login).toBe('alice');
+  });
+  it('a bot sender: its login percent-encoded in URLs, its profile the App page, type Bot; and back', () => {
+    const p = sample();
+    applyEdits(p, { sender: 'github-actions[bot]' });
+    expect(p.sender).toMatchObject({ login: 'github-actions[bot]', type: 'Bot', url: 'https://api.github.com/users/github-actions%5Bbot%5D', html_url: 'https://github.com/apps/github-actions' });
+    applyEdits(p, { sender: 'alice' });
+    expect(p.sender).toMatchObject({ login: 'alice', type: 'User', url: 'https://api.github.com/users/alice', html_url: 'https://github.com/alice' });
+  });
+  it('a bot sender keeps a catalog sample valid against GitHub\'s schema', async () => {
+    const entry = resolve('issues.opened');
+    if (!entry.ok) throw new Error('issues.opened is not in the catalog');
+    const { payload } = applyEdits(JSON.parse(loadPayloadBytes(entry.entry).toString('utf8')), { sender: 'dependabot[bot]' });
+    expect((await validatePayload('issues', 'opened', payload)).violations).toEqual([]);
   });
   it('refuses something that is not a login', () => {
     expect(() => applyEdits(sample(), { sender: 'not a login' })).toThrow(/GitHub login/);

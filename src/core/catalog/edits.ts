@@ -58,22 +58,32 @@ export function rewriteRepository(payload: JsonObject, fullName: string): void {
   visit(payload, '');
 }
 
+const isBot = (login: string): boolean => login.endsWith('[bot]');
+/** Where an account's profile page is: the login, or apps/NAME for NAME[bot]. */
+const profilePath = (login: string): string => (isBot(login) ? `apps/${login.slice(0, -'[bot]'.length)}` : login);
+
 /** Rewrite the sender, and every user object that is the same account, with their URLs. */
 export function rewriteSender(payload: JsonObject, login: string): void {
   if (!/^[A-Za-z0-9-]+(\[bot\])?$/.test(login)) throw new TypeError(`--sender must be a GitHub login, got "${login}"`);
   const sender = payload.sender;
   if (!isObject(sender) || typeof sender.login !== 'string') throw new TypeError('this payload has no sender to rewrite');
   const old = sender.login;
-  const userPath = new RegExp(`/users/${escapeRegExp(old)}(?=$|[/?#{])`, 'g');
-  const htmlProfile = new RegExp(`^(https?://[^/]+)/${escapeRegExp(old)}$`);
+  // In URLs a login is percent-encoded (dependabot%5Bbot%5D: brackets are not allowed in a
+  // URI path), and a bot's profile is its App's page (https://github.com/apps/dependabot).
+  const userPath = new RegExp(`/users/${escapeRegExp(encodeURIComponent(old))}(?=$|[/?#{])`, 'g');
+  const htmlProfile = new RegExp(`^(https?://[^/]+)/${escapeRegExp(profilePath(old))}$`);
   const visit = (node: Json): void => {
     if (Array.isArray(node)) node.forEach(visit);
     else if (isObject(node)) {
       if (node.login === old && typeof node.id === 'number') {
         node.login = login;
+        if (isBot(login)) node.type = 'Bot';
+        else if (node.type === 'Bot') node.type = 'User';
         for (const k of Object.keys(node)) {
           const v = node[k];
-          if (typeof v === 'string' && /^https?:\/\//.test(v)) node[k] = v.replace(userPath, `/users/${login}`).replace(htmlProfile, `$1/${login}`);
+          if (typeof v === 'string' && /^https?:\/\//.test(v)) {
+            node[k] = v.replace(userPath, `/users/${encodeURIComponent(login)}`).replace(htmlProfile, `$1/${profilePath(login)}`);
+          }
         }
       }
       Object.values(node).forEach(visit);
