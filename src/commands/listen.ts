@@ -110,7 +110,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
           publicUrl: () => tunnel?.payloadUrl ?? null,
           forwardTargets: routes.map((r) => r.url),
           relay,
-        });
+        }, options.inspectPort === undefined);
       }
       if (options.tunnel) {
         tunnel = await startTunnel(ctx, options, { relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onEvent: (e) => view.record(e) });

@@ -473,6 +473,38 @@ describe('where the inspector is (and is not) reachable', () => {
     expect(running.cli.stderr()).toContain(`Inspector: http://127.0.0.1:${running.inspector.port}/`);
     expect((await running.inspector.get('/api/info')).status).toBe(200);
   });
+
+  it('every port from 4141 taken: listen warns and receives without an inspector; with --inspect-port it is an error', async () => {
+    // Hold every free port of 4141–4161 (others held by other tests count as taken too). A port
+    // freed by someone else meanwhile lets listen take it: inconclusive, tried again.
+    let checked = false;
+    for (let attempt = 0; attempt < 5 && !checked; attempt += 1) {
+      const held: Server[] = [];
+      for (let port = 4141; port <= 4161; port += 1) {
+        const server = await hold(port);
+        if (server) held.push(server);
+      }
+      const cli = startCli(['listen', '--port', '0', '--secret', SECRET], { env: box.env });
+      children.push(cli);
+      const m = await cli.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+      const outcome = await cli.waitFor(/no inspector: ports 4141–4161 on 127\.0\.0\.1 are taken; pick a free one with --inspect-port PORT|Inspector: http/);
+      if (outcome[0].startsWith('no inspector')) {
+        await deliver(m[1], sample('push'), { secret: SECRET, event: 'push' });
+        expect((await cli.stop('SIGTERM')).code).toBe(0);
+        expect(cli.stderr()).not.toMatch(/Inspector:/);
+        checked = true;
+      } else await cli.stop('SIGTERM');
+      for (const server of held) await release(server);
+    }
+    expect(checked, 'a port of 4141–4161 was freed by someone else during each of five attempts').toBe(true);
+
+    const base = await hold(0);
+    const first = (base!.address() as { port: number }).port;
+    for (let port = first + 1; port <= first + 20; port += 1) await hold(port);
+    const r = await runCli(['listen', '--port', '0', '--secret', SECRET, '--inspect-port', String(first)], { env: box.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: cannot start the inspector on 127.0.0.1:${first}: that port and the next 20 are taken`);
+  });
 });
 
 describe('hookctl inspect', () => {

@@ -8,8 +8,17 @@ export interface RunningInspector {
   close(): Promise<void>;
 }
 
-export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions): Promise<RunningInspector> {
-  const [{ startInspector }, { createStoreBackend }] = await Promise.all([import('../../core/inspector/server.js'), import('../../core/inspector/store-backend.js')]);
+/**
+ * With `optional` (listen without --inspect-port: the inspector is an extra there), every
+ * port from 4141 taken is a warning and no inspector, not a receiver that refuses to start.
+ */
+export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional?: false): Promise<RunningInspector>;
+export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional: boolean): Promise<RunningInspector | undefined>;
+export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional = false): Promise<RunningInspector | undefined> {
+  const [{ startInspector, DEFAULT_INSPECTOR_PORT, PORT_TRIES }, { createStoreBackend }] = await Promise.all([
+    import('../../core/inspector/server.js'),
+    import('../../core/inspector/store-backend.js'),
+  ]);
   const backend = createStoreBackend(backendOptions);
   let inspector;
   try {
@@ -17,7 +26,12 @@ export async function startInspectorFor(ctx: AppContext, port: number | undefine
   } catch (err) {
     backend.close();
     const e = err as NodeJS.ErrnoException;
-    throw new TargetError(`cannot start the inspector on 127.0.0.1:${port ?? 4141}: ${e.code === 'EADDRINUSE' ? 'that port and the next ones are taken' : e.message}`, [
+    const first = port ?? DEFAULT_INSPECTOR_PORT;
+    if (optional && e.code === 'EADDRINUSE') {
+      ctx.io.warn(`no inspector: ports ${first}–${first + PORT_TRIES} on 127.0.0.1 are taken; pick a free one with --inspect-port PORT`);
+      return undefined;
+    }
+    throw new TargetError(`cannot start the inspector on 127.0.0.1:${first}: ${e.code === 'EADDRINUSE' ? `that port and the next ${PORT_TRIES} are taken` : e.message}`, [
       'Pick another with --inspect-port, or run without it (--no-inspect).',
     ]);
   }
