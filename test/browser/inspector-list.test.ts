@@ -118,6 +118,27 @@ describe('filters', () => {
     expect((await page.locator('.row .ev').allInnerTexts()).every((text) => text === 'push')).toBe(true);
   });
 
+  it('a typed filter waits for a pause, Enter applies it at once (with the page clock held, only Enter can)', async () => {
+    session = await openInspector(browser, {});
+    const { page, backend } = session;
+    await page.clock.install();
+    await page.goto(session.inspector.url);
+    await page.locator('.row').first().waitFor();
+    await page.clock.pauseAt(Date.now() + 1000);
+    const before = backend.callsOf('list').length;
+    await page.locator('input[name="event"]').pressSequentially('push');
+    await page.waitForTimeout(400);
+    expect(backend.callsOf('list')).toHaveLength(before);
+    await page.locator('input[name="event"]').press('Enter');
+    await expect.poll(() => backend.callsOf('list').length).toBe(before + 1);
+    expect(backend.callsOf('list').at(-1)!.args[0]).toMatchObject({ event: 'push' });
+    await page.clock.resume();
+    await expect.poll(async () => {
+      const events = await page.locator('.row .ev').allInnerTexts();
+      return events.length > 0 && events.every((text) => text === 'push');
+    }).toBe(true);
+  });
+
   it('searches payload text, and keeps asking while a budgeted search returns short pages', async () => {
     const { page, backend } = await open({ count: 400, searchBudgetRows: 40 });
     await page.keyboard.press('/');

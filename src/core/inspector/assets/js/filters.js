@@ -119,9 +119,20 @@ export function filterBar(filters, onChange) {
     clear.hidden = !hasFilters(next);
     onChange(next);
   };
-  const typed = debounce(read, 220);
-  bar.addEventListener('input', (event) => (event.target.type === 'text' || event.target.type === 'search' ? typed() : read()));
-  search.addEventListener('keydown', (event) => { if (event.key === 'Enter') { typed.cancel(); read(); } });
+  // Typing waits for a pause: 250 ms in the payload search (each search scans payloads), 120 ms
+  // in the other text fields (indexed columns, answered in tens of ms). Enter, and picking an
+  // event from the suggestions, apply at once.
+  const searched = debounce(read, 250);
+  const typed = debounce(read, 120);
+  const now = () => { searched.cancel(); typed.cancel(); read(); };
+  bar.addEventListener('input', (event) => {
+    const field = event.target;
+    if (field === search) searched();
+    else if (field.type !== 'text') read();
+    else if (event.inputType === 'insertReplacementText' || event.inputType === undefined) now();
+    else typed();
+  });
+  bar.addEventListener('keydown', (event) => { if (event.key === 'Enter' && (event.target === search || event.target.type === 'text')) now(); });
   clear.addEventListener('click', () => {
     for (const field of bar.querySelectorAll('[name]')) { if (field.type === 'checkbox') field.checked = false; else field.value = ''; }
     read();
