@@ -3,30 +3,15 @@
  * drift, replay (the backend sees it, the timeline shows it), edit and replay with validation
  * as you type, compare, send a sample, and request text that must stay text (XSS).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium, openInspector, type InspectorSession } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useChromium, type InspectorSession } from '../helpers/browser.js';
 import type { DeliveryRecord } from '../../src/core/inspector/backend.js';
 
-let browser: Browser;
+const chromium = useChromium();
 let session: InspectorSession | null = null;
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  if (session) expect(session.problems).toEqual([]);
-  await session?.close();
-  session = null;
-});
-
 async function openDelivery(pick: (records: DeliveryRecord[]) => DeliveryRecord = (records) => records.find((d) => d.event === 'pull_request' && d.signature === 'valid')!): Promise<InspectorSession & { record: DeliveryRecord }> {
-  session = await openInspector(browser);
+  session = await chromium.open();
   const record = pick(session.backend.all());
   await session.page.goto(`${session.inspector.url}?id=${record.id}`);
   await session.page.locator(`.detail[data-id="${record.id}"]`).waitFor();
@@ -95,7 +80,7 @@ describe('the detail', () => {
   });
 
   it('renders markup in a payload as text, never as HTML', async () => {
-    session = await openInspector(browser);
+    session = await chromium.open();
     const evil = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b>bold</b>';
     const body = Buffer.from(JSON.stringify({ action: 'opened', issue: { title: evil }, repository: { full_name: `<i>${evil}</i>` }, sender: { login: '<svg onload="window.__xss=3">' } }));
     const record = session.backend.addDelivery({ event: 'issues', action: 'opened', body });
@@ -182,7 +167,7 @@ describe('replay', () => {
 
 describe('compare, curl and samples', () => {
   it('compares two shift-clicked deliveries as a JSON diff at paths', async () => {
-    session = await openInspector(browser);
+    session = await chromium.open();
     const { page, backend } = session;
     const a = backend.addDelivery({ event: 'issues', action: 'opened', repository: 'acme/web', sender: 'octocat' });
     const b = backend.addDelivery({ event: 'issues', action: 'opened', repository: 'acme/api', sender: 'hubot' });
@@ -202,7 +187,7 @@ describe('compare, curl and samples', () => {
   });
 
   it('links redeliveries and compares one with the original in one click', async () => {
-    session = await openInspector(browser);
+    session = await chromium.open();
     const { page, backend } = session;
     const original = backend.addDelivery({ event: 'push', action: null });
     const again = backend.addDelivery({ event: 'push', action: null, deliveryId: original.deliveryId! });
@@ -222,7 +207,7 @@ describe('compare, curl and samples', () => {
   });
 
   it('sends a catalog sample, edited, to the listener; it appears in the list', async () => {
-    session = await openInspector(browser);
+    session = await chromium.open();
     const { page, backend } = session;
     await page.goto(session.inspector.url);
     await page.locator('.row').first().waitFor();

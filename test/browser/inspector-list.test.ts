@@ -3,29 +3,14 @@
  * lists, shows a new delivery live, filters (URL and reload), scrolls through many rows with
  * a bounded DOM, and moves with j/k/Enter/Esc.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium, openInspector, type InspectorSession } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useChromium, type InspectorOptions, type InspectorSession } from '../helpers/browser.js';
 
-let browser: Browser;
+const chromium = useChromium();
 let session: InspectorSession | null = null;
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  if (session) expect(session.problems).toEqual([]);
-  await session?.close();
-  session = null;
-});
-
-async function open(options: Parameters<typeof openInspector>[1] = {}, path = '/'): Promise<InspectorSession> {
-  session = await openInspector(browser, options);
+async function open(options: InspectorOptions = {}, path = '/'): Promise<InspectorSession> {
+  session = await chromium.open(options);
   await session.page.goto(new URL(path, session.inspector.url).toString());
   await session.page.locator('.row').first().waitFor();
   return session;
@@ -101,6 +86,33 @@ describe('the live list', () => {
   });
 });
 
+describe('theme', () => {
+  const background = (page: InspectorSession['page']) => page.locator('body').evaluate((body) => (globalThis as any).getComputedStyle(body).backgroundColor as string);
+  const LIGHT = 'rgb(246, 247, 249)';
+  const DARK = 'rgb(13, 16, 21)';
+
+  it('follows the system, and t cycles system → light → dark, remembered across a reload', async () => {
+    session = await chromium.open({ colorScheme: 'dark' });
+    const { page } = session;
+    await page.goto(session.inspector.url);
+    await page.locator('.row').first().waitFor();
+    expect(await background(page)).toBe(DARK);
+    await page.keyboard.press('t');
+    await expect.poll(() => background(page)).toBe(LIGHT);
+    await page.reload();
+    await page.locator('.row').first().waitFor();
+    expect(await background(page)).toBe(LIGHT);
+    await page.keyboard.press('t');
+    await expect.poll(() => background(page)).toBe(DARK);
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await background(page)).toBe(DARK);
+    await page.keyboard.press('t');
+    await expect.poll(() => background(page)).toBe(LIGHT);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background(page)).toBe(DARK);
+  });
+});
+
 describe('filters', () => {
   it('filters by event: the URL says so, and a reload keeps it', async () => {
     const { page, backend } = await open();
@@ -119,7 +131,7 @@ describe('filters', () => {
   });
 
   it('a typed filter waits for a pause, Enter applies it at once (with the page clock held, only Enter can)', async () => {
-    session = await openInspector(browser, {});
+    session = await chromium.open({});
     const { page, backend } = session;
     await page.clock.install();
     await page.goto(session.inspector.url);
@@ -214,7 +226,7 @@ describe('keyboard', () => {
 
 describe('a store of 100,000 deliveries', () => {
   it('shows the first page fast, filters fast, and keeps the DOM bounded deep in the list', async () => {
-    session = await openInspector(browser, { count: 100_000 });
+    session = await chromium.open({ count: 100_000 });
     const { page, backend } = session;
     const started = Date.now();
     await page.goto(session.inspector.url);

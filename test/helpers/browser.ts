@@ -4,6 +4,7 @@
  * and says how to install it (CI installs it in .ci/run).
  */
 import { existsSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startInspector, type Inspector } from '../../src/core/inspector/server.js';
@@ -35,7 +36,9 @@ export interface InspectorSession {
 }
 
 /** A fake backend, the inspector over it on port 0, and a fresh browser page (not yet navigated). */
-export async function openInspector(browser: Browser, options: FakeBackendOptions & { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<InspectorSession> {
+export type InspectorOptions = FakeBackendOptions & { colorScheme?: 'light' | 'dark'; width?: number; height?: number };
+
+export async function openInspector(browser: Browser, options: InspectorOptions = {}): Promise<InspectorSession> {
   const backend = new FakeInspectorBackend({ count: 200, ...options });
   const inspector = await startInspector({ backend, port: 0 });
   const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, colorScheme: options.colorScheme ?? 'light' });
@@ -74,4 +77,32 @@ export async function openPage(browser: Browser, url: string, options: { colorSc
   page.on('request', (request) => { if (!request.url().startsWith(url)) problems.push(`request off origin: ${request.url()}`); });
   page.on('dialog', (dialog) => void dialog.accept());
   return { context, page, problems, close: () => context.close() };
+}
+
+/**
+ * One Chromium for a test file, and each test's inspector session closed after it (the test
+ * fails if the page logged an error, broke its CSP or asked anything off its origin).
+ */
+export function useChromium(): { open(options?: InspectorOptions): Promise<InspectorSession> } {
+  let browser: Browser | undefined;
+  let current: InspectorSession | null = null;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    const session = current;
+    current = null;
+    if (!session) return;
+    try {
+      expect(session.problems).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
+  return {
+    open: async (options = {}) => (current = await openInspector(browser!, options)),
+  };
 }
