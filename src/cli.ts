@@ -163,7 +163,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl replay 3f2a --set pull_request.title="Retitled" --secret "$SECRET"',
         'hookctl replay 3f2a --to http://localhost:3000/webhooks --secret "$SECRET"',
         'hookctl replay --event pull_request --since 1h',
-        'hookctl replay 6c1a0f00-... --from-github octo-org/octo-repo --redeliver',
+        'hookctl replay 6c1a0f00-c9a1-11ef-8d6e-5b1f2d3e4a01 --from-github octo-org/octo-repo --redeliver',
       ]),
     )
     .action(lazy(() => import('./commands/replay.js')));
@@ -181,6 +181,14 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('-f, --follow', 'then print new deliveries as they arrive (Ctrl+C to stop)')
     .addOption(storeOption())
     .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl deliveries list --event pull_request --since 1h',
+        'hookctl deliveries list --status 4xx --signature invalid',
+        'hookctl deliveries list --follow',
+      ]),
+    )
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).list })));
   deliveries
     .command('show')
@@ -190,6 +198,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--no-payload', 'leave the payload out')
     .addOption(storeOption())
     .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      examples(['hookctl deliveries show 7b61', 'hookctl deliveries show 7b61 --raw > payload.json', "hookctl deliveries show 7b61 --json | jq '.headers'"]),
+    )
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).show })));
   deliveries
     .command('export')
@@ -198,6 +210,14 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .addOption(new Option('--format <format>', 'output format').choices(['curl', 'fixture']).default('curl'))
     .option('-t, --to <url>', 'with --format curl: send it here instead of where it was received')
     .addOption(storeOption())
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl deliveries export 0b1d --format curl',
+        'hookctl deliveries export 0b1d --format curl --to http://localhost:3000/webhooks | sh',
+        'hookctl deliveries export 7b61 --format fixture > issues.opened.json',
+      ]),
+    )
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).exportDelivery })));
   deliveries
     .command('rm')
@@ -205,6 +225,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .argument('<ids...>', 'delivery GUIDs, local ids, or unique prefixes')
     .addOption(yesOption())
     .addOption(storeOption())
+    .addHelpText(
+      'after',
+      examples(['hookctl deliveries rm b5da', 'hookctl deliveries rm 5a18b196-4c29-42fd-83f4-e75cb9c40b56 --yes   # every attempt of that delivery']),
+    )
     .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).rm })));
   deliveries
     .command('prune')
@@ -229,6 +253,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .addOption(storeOption())
     .addOption(apiUrlOption())
     .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      examples(['hookctl deliveries pull octo-org/octo-repo --since 1h', 'hookctl deliveries pull --app --app-id 123456 --private-key ./my-app.private-key.pem']),
+    )
     .action(lazy(() => import('./commands/deliveries-pull.js')));
 
   program
@@ -266,6 +294,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('list a repository\'s webhooks')
     .addOption(apiUrlOption())
     .addOption(jsonOption())
+    .addHelpText('after', examples(['hookctl hooks list octo-org/octo-repo', "hookctl hooks list octo-org/octo-repo --json | jq -r '.[].config.url'"]))
     .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).list })));
   hooks
     .command('delete')
@@ -274,6 +303,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('delete a webhook')
     .addOption(yesOption())
     .addOption(apiUrlOption())
+    .addHelpText('after', examples(['hookctl hooks delete octo-org/octo-repo 498012345', 'hookctl hooks delete octo-org/octo-repo 498012345 --yes   # without asking first']))
     .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).remove })));
   hooks
     .command('ping')
@@ -281,6 +311,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .argument('<hook-id>', 'hook id')
     .description('ask GitHub to ping a webhook')
     .addOption(apiUrlOption())
+    .addHelpText('after', examples(['hookctl hooks ping octo-org/octo-repo 498012345']))
     .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).ping })));
 
   program
@@ -319,7 +350,13 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .argument('[file]', 'body file, or - for stdin', '-')
     .addOption(secretOption())
     .addOption(new Option('--signature <sig>', 'the X-Hub-Signature-256 (sha256=…) or X-Hub-Signature (sha1=…) value').argParser(once('--signature')).makeOptionMandatory())
-    .addHelpText('after', examples(['hookctl verify --secret "$SECRET" --signature sha256=757107… body.json']))
+    .addHelpText(
+      'after',
+      examples([
+        'hookctl verify --secret "$SECRET" --signature "$SIGNATURE" body.json',
+        'printf \'Hello, World!\' | hookctl verify --secret "It\'s a Secret to Everybody" --signature sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+      ]),
+    )
     .action(lazy(() => import('./commands/verify.js')));
 
   program
@@ -342,7 +379,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
       examples([
         'hookctl validate delivery.json --event pull_request.opened',
         'hookctl validate delivery.json --event pull_request        # action read from the payload',
-        'curl -s https://example.test/hook.json | hookctl validate --event push --json',
+        'hookctl deliveries show 3f2a --raw | hookctl validate --event pull_request --json',
       ]),
     )
     .action(lazy(() => import('./commands/validate.js')));
