@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { newDelivery } from '../helpers/deliveries.js';
+import { openStore } from '../../src/core/store/store.js';
 
 let box: Sandbox;
 let capture: CaptureServer;
@@ -51,5 +53,16 @@ describe('start-up loads only what a command needs', () => {
     expect(await packagesLoaded(['sign', '--secret', 's', body])).toEqual(['commander']);
     const sig = 'sha256=7ee2c20a221df98f0b36bff1d48b4af9cb60d679325537ad7a6ba94f358b5a12';
     expect(await packagesLoaded(['verify', '--secret', 's', '--signature', sig, body])).toEqual(['commander']);
+  });
+
+  it('replaying one delivery loads no undici (it goes out like send); a batch of two does', async () => {
+    const file = join(box.dir, 'store.db');
+    const store = openStore(file);
+    const ids = [store.insertDelivery(newDelivery()).id, store.insertDelivery(newDelivery({ deliveryId: '6c1a0f00-0000-4000-8000-000000000002' })).id];
+    store.close();
+    const withSqlite = ['better-sqlite3', 'bindings', 'commander', 'file-uri-to-path'];
+    expect(await packagesLoaded(['replay', ids[0], '--to', capture.url, '--store', file])).toEqual(withSqlite);
+    expect(await packagesLoaded(['replay', ...ids, '--to', capture.url, '--store', file])).toEqual([...withSqlite, 'undici']);
+    expect(capture.requests).toHaveLength(3);
   });
 });

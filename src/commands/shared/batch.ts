@@ -48,7 +48,8 @@ export async function runBatch<T>(ctx: AppContext, options: BatchOptions<T>): Pr
   const tally: Tally = { ok: 0, non2xx: 0, failed: 0 };
   const progress = !options.json && io.isStderrTTY && options.total > 1 ? new Progress(io, options.total) : undefined;
   const signals = stopSignals();
-  const dispatcher = createDispatcher(options.concurrency);
+  // A batch of one (replay ID) goes out like send: over node:http, without loading undici's pool.
+  const dispatcher = options.total > 1 ? createDispatcher(options.concurrency) : null;
   const started = performance.now();
   let done = 0;
   try {
@@ -76,7 +77,7 @@ export async function runBatch<T>(ctx: AppContext, options: BatchOptions<T>): Pr
     ]);
   } finally {
     progress?.clear();
-    await dispatcher.close().catch(() => undefined);
+    await dispatcher?.close().catch(() => undefined);
     signals.dispose();
   }
   const interrupted = signals.abort.aborted;

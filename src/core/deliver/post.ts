@@ -220,13 +220,14 @@ export async function postAll<T>(
   build: (item: T, index: number) => OutgoingDelivery,
   options: {
     concurrency: number;
-    dispatcher?: Dispatcher;
+    /** The pool to use; null posts each over node:http without one (a batch of one). */
+    dispatcher?: Dispatcher | null;
     /** Stop taking new items (those in flight finish). */
     signal?: AbortSignal;
     onResult: (result: DeliveryResult, item: T, index: number) => void | Promise<void>;
   },
 ): Promise<void> {
-  const dispatcher = options.dispatcher ?? createDispatcher(options.concurrency);
+  const dispatcher = options.dispatcher === null ? undefined : (options.dispatcher ?? createDispatcher(options.concurrency));
   const iterator = (Symbol.asyncIterator in (source as object)
     ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
     : (source as Iterable<T>)[Symbol.iterator]()) as AsyncIterator<T> | Iterator<T>;
@@ -250,6 +251,6 @@ export async function postAll<T>(
   try {
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   } finally {
-    if (!options.dispatcher) await dispatcher.close();
+    if (options.dispatcher === undefined) await dispatcher?.close();
   }
 }
