@@ -11,10 +11,11 @@ import { parseTargetUrl } from '../core/deliver/url.js';
 import { openStore, type Store } from '../core/store/store.js';
 import type { DeliveryFilter, DeliverySummary, SignatureVerdict, StoredDelivery } from '../core/store/types.js';
 import { headerPairs } from '../core/webhook/headers.js';
-import { deliveryDetail, deliveryTable, listRow } from '../ui/delivery-view.js';
+import { LIST_HEADER, deliveryDetail, deliveryTable, listRow } from '../ui/delivery-view.js';
 import { page } from '../ui/pager.js';
 import { printJson, printJsonLine, toRecord } from '../ui/records.js';
 import { Columns } from '../ui/lines.js';
+import { visibleWidth } from '../ui/table.js';
 import { sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
 import { stopSignals } from './shared/signals.js';
@@ -103,9 +104,15 @@ export async function list(ctx: AppContext, options: ListOptions, unexpected: st
 async function follow(ctx: AppContext, store: Store, filter: DeliveryFilter, recent: DeliverySummary[], options: ListOptions): Promise<number> {
   const { io } = ctx;
   const c = io.color;
-  const columns = new Columns([7, 20, 22, 12, 9, 6, 7]);
+  // The header and the recent rows line up as in `deliveries list`; later rows widen a column
+  // only when they must. Oldest first, so the newest is always the last line (tail -f).
+  const cells = recent.map((d) => listRow(c, d, ctx.now()));
+  const columns = new Columns(LIST_HEADER.map((h, i) => Math.max(h.length, ...cells.map((row) => visibleWidth(row[i])))));
   const print = (d: DeliverySummary) => (options.json ? printJsonLine(io, toRecord(d)) : io.out(columns.line(listRow(c, d, ctx.now()))));
-  if (!options.json) io.err(io.errColor.dim(`Following ${store.file} (Ctrl+C to stop)`));
+  if (!options.json) {
+    io.err(io.errColor.dim(`Following ${store.file} (Ctrl+C to stop)`));
+    io.out(c.dim(columns.line(LIST_HEADER)));
+  }
   for (const d of [...recent].reverse()) print(d);
   let last = store.maxSeq();
   const signals = stopSignals();

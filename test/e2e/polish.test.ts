@@ -209,6 +209,22 @@ describe('managing what is stored', () => {
     await follow.waitFor(/"after-1"/, 3000);
     expect(await follow.stop('SIGINT')).toEqual({ code: 0, signal: null });
   });
+
+  it('list --follow as text: the header and the rows line up as in list, oldest first, the newest last', async () => {
+    const [older, newer] = seed([{ deliveryId: 'g-1', repository: 'a/b' }, { deliveryId: 'g-2', repository: 'a-much-longer-owner/with-a-long-name' }]);
+    const follow: LongRunning = startCli(['deliveries', 'list', '--follow'], { env: box.env });
+    closers.push(() => follow.stop('SIGKILL'));
+    await follow.waitFor(new RegExp(newer));
+    const [late] = seed([{ deliveryId: 'g-3', repository: 'c/d' }]);
+    await follow.waitFor(new RegExp(late), 3000);
+    expect(await follow.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    const lines = follow.stdout().trimEnd().split('\n');
+    expect(lines.map((l) => l.slice(0, 7))).toEqual(['ID     ', older, newer, late]);
+    const list = (await runCli(['deliveries', 'list'], { env: box.env })).stdout.split('\n');
+    const at = (line: string, word: string) => line.indexOf(word);
+    for (const column of ['REPOSITORY', 'SENDER', 'SIGNATURE', 'STATUS', 'RECEIVED']) expect(at(lines[0], column)).toBe(at(list[0], column));
+    expect(at(lines[3], 'monalisa')).toBe(at(lines[0], 'SENDER'));
+  });
 });
 
 describe('messages that say what to do', () => {
