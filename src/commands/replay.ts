@@ -19,10 +19,10 @@ import { safe } from '../ui/sanitize.js';
 import { runBatch } from './shared/batch.js';
 import { readInput, sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
+import type { ReplayGithubOptions } from './replay-github.js';
 
-export interface ReplayOptions {
-  to?: string;
-  secret?: string[];
+/** --to, --secret, --json and the --from-github options are declared once, in replay-github's options. */
+export interface ReplayOptions extends ReplayGithubOptions {
   newDeliveryId?: boolean;
   all?: boolean;
   event?: string;
@@ -34,14 +34,6 @@ export interface ReplayOptions {
   payload?: string;
   edit?: boolean;
   verbose?: boolean;
-  fromGithub?: string | boolean;
-  app?: boolean;
-  appId?: string;
-  privateKey?: string;
-  hookId?: string;
-  redeliver?: boolean;
-  apiUrl?: string;
-  json?: boolean;
 }
 
 export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
