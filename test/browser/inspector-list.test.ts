@@ -248,7 +248,13 @@ describe('a store of 100,000 deliveries', () => {
     }).toBe(true);
     const filterMs = Date.now() - filterStarted;
     console.log(`100,000 deliveries: first page ${firstPageMs} ms (navigation included), filter ${filterMs} ms, ${loaded} pages loaded while scrolling`);
-    expect(firstPageMs).toBeLessThan(2000);
-    expect(filterMs).toBeLessThan(1000);
+    // The page never asks for more than a page of rows at a time.
+    const limits = backend.callsOf('list').map((call) => (call.args[0] as { limit?: number }).limit ?? 50);
+    expect(Math.max(...limits)).toBeLessThanOrEqual(200);
+    // Generous bounds: this runs beside other test files on 2 cores (2.5-3.1 s seen there for a
+    // first page that takes under 1 s alone); the 500 ms target is bench/inspector.mjs's. Loading
+    // every row (tens of MB of JSON) would take far longer than either.
+    expect(firstPageMs).toBeLessThan(6000);
+    expect(filterMs).toBeLessThan(3000);
   });
 });
