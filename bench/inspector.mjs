@@ -11,7 +11,7 @@
 //    --store` writing it (live rows come from following the store), and `hookctl listen
 //    --store` with its own inspector (live rows come from the relay). RUNS times each, in a
 //    fresh page: first page shown (navigation → the page's `hookctl:first-rows` mark), a
-//    filter answers (signature select; event typed — after its 220 ms debounce, and from the
+//    filter answers (signature select; event typed — after its 120 ms debounce, and from the
 //    keystroke; a payload search with Enter), a new delivery on screen after its 200.
 //    Issue 13's targets: first page ≤ 500 ms, filter ≤ 200 ms, new delivery ≤ 250 ms.
 // 3. `hookctl listen` throughput with wrk (32 connections, SECONDS per measure, loopback) in
@@ -192,7 +192,7 @@ function signatureFilterMs(page, verdict) {
   }, verdict);
 }
 
-/** Type an event name: ms from the keystroke, and from the list's request (after the 220 ms debounce), to only such rows. */
+/** Type an event name: ms from the keystroke, and from the list's request (after the 120 ms debounce), to only such rows. */
 function eventFilterMs(page, event) {
   return page.evaluate((event) => {
     let requested = null;
@@ -309,11 +309,11 @@ async function measurePage(browser, name, inspectorUrl, listenerUrl) {
   }
   console.log(`\n${name}`);
   console.log(`  first page on screen:               ${ms(results.first)}   target ≤ 500 ms`);
-  console.log(`    of which the page's own files:    ${ms(results.loaded)}   (navigation → DOMContentLoaded: 20 ES modules and a stylesheet)`);
+  console.log(`    of which the page's own files:    ${ms(results.loaded)}   (navigation → DOMContentLoaded: the bundled page script and a stylesheet)`);
   console.log(`    of which GET /api/deliveries:     ${ms(results.list)}   (the first 100 rows of the store)`);
   console.log(`  filter: signature (select):          ${ms(results.signature)}   target ≤ 200 ms`);
   console.log(`  filter: event, after its request:    ${ms(results.eventFromRequest)}   target ≤ 200 ms`);
-  console.log(`  filter: event, from the keystroke:   ${ms(results.eventFromKey)}   (includes the page's 220 ms typing debounce)`);
+  console.log(`  filter: event, from the keystroke:   ${ms(results.eventFromKey)}   (includes the page's 120 ms typing debounce)`);
   console.log(`  filter: payload search (Enter):      ${ms(results.search)}   target ≤ 200 ms`);
   console.log(`  new delivery on screen after its 200: ${ms(results.live)}   target ≤ 250 ms`);
 }

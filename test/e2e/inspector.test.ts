@@ -7,7 +7,7 @@
  * --open. Run `npm run build` first.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,23 @@ function release(server: Server): Promise<void> {
   servers.splice(servers.indexOf(server), 1);
   return new Promise((resolve) => server.close(() => resolve()));
 }
+
+describe('the page the built CLI serves', () => {
+  it('is one bundled module (no import of another file) with the stylesheet beside it', async () => {
+    const { inspector } = await listen(['--inspect-port', '0']);
+    const page = await inspector.get('/');
+    expect(page.text.match(/<link rel="modulepreload" href="[^"]+">/g)).toEqual(['<link rel="modulepreload" href="/js/main.js">']);
+    const script = await inspector.get('/js/main.js');
+    expect(script.status).toBe(200);
+    expect(script.text).not.toMatch(/^\s*import\b|\bfrom\s+['"]\.\.?\//m);
+    // Every module of the source is in it (esbuild names each in a comment).
+    for (const file of readdirSync(new URL('../../src/core/inspector/assets/js/', import.meta.url))) {
+      expect(script.text, file).toContain(`// src/core/inspector/assets/js/${file}`);
+    }
+    expect((await inspector.get('/js/list.js')).status).toBe(404);
+    expect((await inspector.get('/style.css')).status).toBe(200);
+  });
+});
 
 describe('the list over real deliveries', () => {
   it('lists newest first as delivery records (the schema), and pages 120 deliveries by cursor without gaps or repeats', async () => {
