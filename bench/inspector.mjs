@@ -17,7 +17,7 @@
 // 3. `hookctl listen` throughput with wrk (32 connections, SECONDS per measure, loopback) in
 //    ROUNDS rounds, in turn: --no-inspect; the inspector on with no page; the inspector on with
 //    a page connected to /api/stream (it renders every delivery live). Same run, same machine.
-/* global document, requestAnimationFrame, Event, window, KeyboardEvent, location -- functions given to page.evaluate run in the page */
+/* global document, requestAnimationFrame, Event, InputEvent, window, KeyboardEvent, location -- functions given to page.evaluate run in the page */
 import { createHmac, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -204,7 +204,9 @@ function eventFilterMs(page, event) {
     const field = document.querySelector('input[name="event"]');
     const started = performance.now();
     field.value = event;
-    field.dispatchEvent(new Event('input', { bubbles: true }));
+    // As typed (an InputEvent of inputType insertText): a pick from the suggestions (no
+    // inputType, or insertReplacementText) applies at once, without the debounce.
+    field.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: event }));
     return new Promise((resolve) => setTimeout(resolve, 0)).then(() => window.__settled((row) => row.querySelector('.ev')?.firstChild?.textContent === event)).then((at) => {
       window.fetch = fetch;
       return { fromKey: at - started, fromRequest: at - (requested ?? started) };
