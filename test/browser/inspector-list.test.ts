@@ -45,6 +45,19 @@ describe('the live list', () => {
     expect(timings.filter((ms) => ms > 250).length, `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(1);
   });
 
+  it('takes a burst of 300 live deliveries in order, an update to one not yet drawn included', async () => {
+    const { page, backend } = await open();
+    await expect.poll(() => backend.listenerCount).toBe(1);
+    const added = Array.from({ length: 300 }, (_, i) => backend.addDelivery({ event: 'issues', action: 'opened', sender: `burst-${i}` }));
+    // Sent right behind its delivery, before the page draws either.
+    backend.updateDelivery(added[299].id, { status: 401 });
+    const newest = page.locator('.row').first();
+    await expect.poll(() => newest.getAttribute('data-id')).toBe(added[299].id);
+    await expect.poll(() => newest.innerText()).toContain('401');
+    const shown = await page.locator('.row').evaluateAll((rows) => rows.slice(0, 10).map((row) => (row as any).dataset.id));
+    expect(shown).toEqual(added.slice(-10).reverse().map((record) => record.id));
+  });
+
   it('keeps a scrolled view in place when deliveries arrive, and offers "N new ↑"', async () => {
     const { page, backend } = await open();
     await expect.poll(() => backend.listenerCount).toBe(1);

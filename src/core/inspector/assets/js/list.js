@@ -23,6 +23,9 @@ export class DeliveryList {
     this.byId = new Map();
     this.elements = new Map();
     this.fresh = new Set();
+    /** Live deliveries waiting for the next frame (oldest first): a burst is one insert and one render. */
+    this.pending = new Map();
+    this.liveFrame = null;
     this.marked = new Set();
     this.selectedId = null;
     this.generation = 0;
@@ -48,6 +51,7 @@ export class DeliveryList {
     this.filters = filters;
     this.records = [];
     this.byId.clear();
+    this.pending.clear();
     for (const element of this.elements.values()) element.remove();
     this.elements.clear();
     this.next = null;
@@ -155,8 +159,12 @@ export class DeliveryList {
 
   onScroll() {
     if (this.scroll.scrollTop < ROW_HEIGHT / 2 && this.newCount) this.newCount = 0;
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
+    this.renderSoon();
+  }
+
+  /** Render in the next frame, once however many changes come before it. */
+  renderSoon() {
+    this.frame ??= requestAnimationFrame(() => {
       this.frame = null;
       this.render();
     });
@@ -175,12 +183,23 @@ export class DeliveryList {
     else this.handlers.onOpen(row.dataset.id);
   }
 
-  /** A live delivery: shown at the top if it belongs in this view. */
+  /** A live delivery: shown at the top (in the next frame) if it belongs in this view. */
   addLive(record) {
-    if (this.byId.has(record.id)) return this.update(record);
+    if (this.byId.has(record.id) || this.pending.has(record.id)) return this.update(record);
     const belongs = matchesRecord(this.filters, record);
     if (belongs === null) this.refreshHead();
-    else if (belongs) this.insertNewest([record]);
+    else if (belongs) {
+      this.pending.set(record.id, record);
+      this.liveFrame ??= requestAnimationFrame(() => this.flushLive());
+    }
+  }
+
+  /** Everything that arrived since the last frame, newest first, in one insert. */
+  flushLive() {
+    this.liveFrame = null;
+    const records = [...this.pending.values()].reverse();
+    this.pending.clear();
+    this.insertNewest(records);
   }
 
   /** Insert records (newest first) above the current first one, keeping a scrolled view in place. */
@@ -192,8 +211,8 @@ export class DeliveryList {
     for (const record of added) {
       this.byId.set(record.id, record);
       this.fresh.add(record.id);
-      setTimeout(() => this.fresh.delete(record.id), 1600);
     }
+    setTimeout(() => { for (const record of added) this.fresh.delete(record.id); }, 1600);
     if (scrolled) {
       this.newCount += added.length;
       this.inner.style.height = `${this.records.length * ROW_HEIGHT + 48}px`;
@@ -215,16 +234,18 @@ export class DeliveryList {
   }
 
   update(record) {
+    if (this.pending.has(record.id)) return void this.pending.set(record.id, record);
     const old = this.byId.get(record.id);
     if (!old) return;
     this.records[this.records.indexOf(old)] = record;
     this.byId.set(record.id, record);
     this.elements.get(record.id)?.remove();
     this.elements.delete(record.id);
-    this.render();
+    this.renderSoon();
   }
 
   remove(id) {
+    this.pending.delete(id);
     const old = this.byId.get(id);
     if (!old) return;
     const index = this.records.indexOf(old);
