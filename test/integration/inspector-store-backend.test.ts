@@ -16,6 +16,7 @@ import type { RelayEvent } from '../../src/core/relay/engine.js';
 import { openStore, type Store } from '../../src/core/store/store.js';
 import type { StoredDelivery } from '../../src/core/store/types.js';
 import { newDelivery } from '../helpers/deliveries.js';
+import { formBody } from '../../src/core/webhook/headers.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
 
 let dir: string;
@@ -186,6 +187,20 @@ describe('payload search', () => {
       cursor = page.next;
     }
     expect(ids).toEqual(expected);
+  });
+
+  it('finds text with spaces, quotes and colons in a form body too (payload=%7B%22…, as GitHub encodes it)', async () => {
+    const json = JSON.stringify({ action: 'opened', issue: { title: 'Crash: null pointer & more' } });
+    const ids = await writer.enqueue(() => [
+      writer.insertDelivery(newDelivery({ deliveryId: randomUUID(), body: formBody(json) })).id,
+      writer.insertDelivery(newDelivery({ deliveryId: randomUUID(), body: Buffer.from(json) })).id,
+      writer.insertDelivery(newDelivery({ deliveryId: randomUUID(), body: Buffer.from('{"action":"opened","issue":{"title":"crash"}}') })).id,
+    ]);
+    expect(formBody(json).toString()).toContain('%22Crash%3A+null+pointer+%26+more%22');
+    for (const q of ['crash: NULL pointer &', '"title":"crash:']) {
+      const page = await backend.list({ q, limit: 10 });
+      expect(page.deliveries.map((d) => d.id), q).toEqual([ids[1], ids[0]]);
+    }
   });
 
   it('lets the event loop run while it scans (inside listen, the receiver goes on answering)', async () => {

@@ -153,7 +153,8 @@ export class StoreReader {
   }
 
   /**
-   * Newest first, rows whose payload contains `text` (case-insensitive for ASCII), scanning
+   * Newest first, rows whose payload contains `text` (case-insensitive for ASCII; in a form
+   * body, `payload=` + the JSON form-encoded, also `text` form-encoded as GitHub encodes it), scanning
    * from `beforeSeq` down `sliceRows` rows at a time for at most `budgetMs` (at least one
    * slice): returns what it found and where it stopped (0 when it reached the oldest row), so
    * a caller can go on from there.
@@ -161,16 +162,20 @@ export class StoreReader {
   search(filter: DeliveryFilter, text: string, limit: number, budgetMs: number, sliceRows = 2000): { rows: DeliverySummary[]; stoppedAt: number } {
     const where = whereClause({ ...filter, beforeSeq: undefined });
     const cond = `${where.sql ? `${where.sql} AND` : 'WHERE'} d.seq < ? AND d.seq >= ?`;
-    const stmt = this.db.prepare(
-      `SELECT ${SUMMARY_COLUMNS} FROM deliveries d JOIN bodies b ON b.seq = d.seq ${cond} AND instr(lower(CAST(b.body AS TEXT)), ?) > 0 ORDER BY d.seq DESC LIMIT ?`,
-    );
     const needle = text.toLowerCase();
+    // Spaces, quotes, colons… are escaped in a form body (%22, %3A, +); letters and digits are not.
+    const formNeedle = new URLSearchParams({ q: text }).toString().slice(2).toLowerCase();
+    const needles = formNeedle === needle ? [needle] : [needle, formNeedle];
+    const match = needles.map(() => 'instr(lower(CAST(b.body AS TEXT)), ?) > 0').join(' OR ');
+    const stmt = this.db.prepare(
+      `SELECT ${SUMMARY_COLUMNS} FROM deliveries d JOIN bodies b ON b.seq = d.seq ${cond} AND (${match}) ORDER BY d.seq DESC LIMIT ?`,
+    );
     const found: DeliverySummary[] = [];
     const started = performance.now();
     let upper = filter.beforeSeq ?? (this.reads.maxSeq.get() as number) + 1;
     while (upper > 1 && found.length < limit) {
       const lower = Math.max(1, upper - Math.max(1, Math.floor(sliceRows)));
-      const rows = stmt.all(...where.params, upper, lower, needle, limit - found.length) as Record<string, unknown>[];
+      const rows = stmt.all(...where.params, upper, lower, ...needles, limit - found.length) as Record<string, unknown>[];
       for (const r of rows) found.push(toSummary(r));
       if (found.length >= limit) return { rows: found, stoppedAt: found[found.length - 1].seq };
       upper = lower;
