@@ -13,7 +13,7 @@ import { confirm } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
 import { appCredentials, connectApp } from './shared/app.js';
 import { restorable } from './shared/hook-binding.js';
-import type { RegisterOptions } from './register.js';
+import type { RegisterOptions } from './shared/options.js';
 
 function changes(current: AppHookConfig, want: { url: string; content_type: string; insecure_ssl: string }, secretKnown: boolean | null): HookChange[] {
   const diff: HookChange[] = [];
@@ -24,7 +24,7 @@ function changes(current: AppHookConfig, want: { url: string; content_type: stri
   return diff;
 }
 
-export async function registerApp(ctx: AppContext, options: RegisterOptions & { app?: boolean; appId?: string; privateKey?: string; restore?: boolean }, showChanges: (diff: HookChange[]) => string[]): Promise<number> {
+export async function registerApp(ctx: AppContext, options: RegisterOptions, showChanges: (diff: HookChange[]) => string[]): Promise<number> {
   const { io } = ctx;
   if (options.org || options.events || options.inactive || options.ping) {
     const which = options.org ? '--org' : options.events ? '--events' : options.inactive ? '--inactive' : '--ping';

@@ -9,24 +9,12 @@ import { parseTargetUrl } from '../core/deliver/url.js';
 import { ensureHook, pingHook, secretFingerprint, type Hook, type HookChange, type WantedHook } from '../core/github/hooks.js';
 import { rememberHook, rememberedHook, targetKey } from '../core/github/hookstate.js';
 import { describeTarget, parseOrg, parseRepo, type HookTarget } from '../core/github/targets.js';
-import type { BodyKind } from '../core/webhook/types.js';
 import type { IO } from '../ui/io.js';
 import { checkbox, confirm, input } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
 import { connect } from './shared/github.js';
+import type { RegisterOptions } from './shared/options.js';
 
-export interface RegisterOptions {
-  org?: string;
-  url?: string;
-  events?: string;
-  secret?: string[];
-  contentType?: BodyKind;
-  insecureSsl?: boolean;
-  inactive?: boolean;
-  ping?: boolean;
-  apiUrl?: string;
-  json?: boolean;
-}
 
 /** Events offered by the prompt; the first ones are preselected. */
 export const COMMON_EVENTS = [
@@ -95,7 +83,7 @@ export function checkUrl(url: string): string {
   return url;
 }
 
-export async function run(ctx: AppContext, options: RegisterOptions & { app?: boolean; appId?: string; privateKey?: string; restore?: boolean }, repo?: string): Promise<number> {
+export async function run(ctx: AppContext, options: RegisterOptions, repo?: string): Promise<number> {
   const io = ctx.io;
   if (options.app || options.appId || options.privateKey || options.restore) {
     if (!options.app) throw new UsageError(`${options.restore ? '--restore' : '--app-id and --private-key'} go with --app`);

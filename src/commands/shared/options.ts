@@ -4,6 +4,7 @@
  */
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
+import type { BodyKind } from '../../core/webhook/types.js';
 
 /** Repeatable: every value, in order. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -49,3 +50,21 @@ export const verboseOption = () => new Option('-v, --verbose', 'print a line for
 export const setOption = () => new Option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true').argParser(collect);
 export const appIdOption = () => new Option('--app-id <id>', 'the GitHub App\'s ID (default $GITHUB_APP_ID)');
 export const privateKeyOption = () => new Option('--private-key <file>', 'the App\'s private key, a .pem file (default $GITHUB_APP_PRIVATE_KEY_PATH, or the PEM text in $GITHUB_APP_PRIVATE_KEY)');
+
+/** `hookctl register`'s options: a repository's or organization's hook, or (--app) a GitHub App's webhook (register-app.ts). */
+export interface RegisterOptions {
+  org?: string;
+  url?: string;
+  events?: string;
+  secret?: string[];
+  contentType?: BodyKind;
+  insecureSsl?: boolean;
+  inactive?: boolean;
+  ping?: boolean;
+  apiUrl?: string;
+  json?: boolean;
+  app?: boolean;
+  appId?: string;
+  privateKey?: string;
+  restore?: boolean;
+}
