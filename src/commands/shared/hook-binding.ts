@@ -8,6 +8,7 @@ import { parseEventList } from '../../core/catalog/events.js';
 import type { GithubClient } from '../../core/github/client.js';
 import { getApp, getAppHookConfig, updateAppHookConfig, type AppCredentials } from '../../core/github/app.js';
 import { getDelivery, listDeliveries, redeliver, type LoggedDelivery } from '../../core/github/delivery-log.js';
+import type { AskedRedelivery } from '../../core/github/catch-up.js';
 import { ensureHook, pingHook, secretFingerprint, setHookActive, type DesiredHook } from '../../core/github/hooks.js';
 import { askedRedeliveries, forgetBorrowed, hookStatePath, rememberAsked, rememberHook, rememberedHook, targetKey, tunnelSecret } from '../../core/github/hookstate.js';
 import { describeTarget, parseRepo, type HookTarget } from '../../core/github/targets.js';
@@ -28,9 +29,9 @@ export interface HookBinding {
   /** Its delivery log, newest first, and how to redeliver from it. */
   log(): AsyncIterable<LoggedDelivery>;
   redeliver(d: LoggedDelivery): Promise<void>;
-  /** GUIDs catch-up asked for before (remembered in HOOKCTL_HOME), and remembering more. */
-  asked(): Set<string>;
-  remember(guids: string[]): void;
+  /** What catch-up asked for or left for later (remembered in HOOKCTL_HOME), and remembering more. */
+  asked(): Map<string, AskedRedelivery>;
+  remember(guid: string, entry: AskedRedelivery): void;
   /** How to fetch payloads from its log that can no longer be redelivered. */
   readonly pullCommand: string;
   /** Find out the hook id when it is not known yet (an App's: from its delivery log). */
@@ -92,7 +93,7 @@ export async function bindRepoHook(ctx: AppContext, options: BindingOptions, url
     log: () => listDeliveries(client, target, hookId),
     redeliver: (d) => redeliver(client, target, hookId, d.id),
     asked: () => askedRedeliveries(ctx.paths.home, key),
-    remember: (guids) => rememberAsked(ctx.paths.home, key, guids),
+    remember: (guid, entry) => rememberAsked(ctx.paths.home, key, guid, entry),
   };
 }
 
@@ -161,7 +162,7 @@ export async function bindAppHook(ctx: AppContext, options: AppBindingOptions, u
     log: () => listDeliveries(client, target, 0),
     redeliver: (d) => redeliver(client, target, 0, d.id),
     asked: () => askedRedeliveries(ctx.paths.home, key),
-    remember: (guids) => rememberAsked(ctx.paths.home, key, guids),
+    remember: (guid, entry) => rememberAsked(ctx.paths.home, key, guid, entry),
     learnHookId: async () => (hookId ??= await appHookId(client, target)),
   };
 }

@@ -124,7 +124,24 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
       throw err;
     }
   }
-  const runCatchUp = () => (binding && options.catchUpStore ? void caughtUp(ctx, binding, options.catchUpStore, options.onEvent) : undefined);
+  // One catch-up at a time: a restart during one asks for another once it ends (two at once
+  // would both read the same "asked" and ask GitHub twice for the same deliveries).
+  let catchingUp: Promise<void> | null = null;
+  let catchUpAgain = false;
+  const runCatchUp = (): void => {
+    if (!binding || !options.catchUpStore) return;
+    if (catchingUp) {
+      catchUpAgain = true;
+      return;
+    }
+    catchingUp = caughtUp(ctx, binding, options.catchUpStore, options.onEvent).catch((err: Error) => io.warn(`catch-up failed: ${err.message}`)).finally(() => {
+      catchingUp = null;
+      if (catchUpAgain) {
+        catchUpAgain = false;
+        runCatchUp();
+      }
+    });
+  };
 
   const knobs = testKnobs(ctx.env);
   const token = randomBytes(16).toString('hex');
@@ -243,11 +260,18 @@ async function caughtUp(ctx: AppContext, binding: HookBinding, storePath: string
     const asked = binding.asked();
     const reader = openStore(storePath);
     try {
-      result = await catchUp({ log: binding.log(), redeliver: (d) => binding.redeliver(d), stored: (guid) => reader.hasDeliveryGuid(guid), newestStored: newest, asked, now: ctx.now() });
+      result = await catchUp({
+        log: binding.log(),
+        redeliver: (d) => binding.redeliver(d),
+        stored: (guid) => reader.hasDeliveryGuid(guid),
+        newestStored: newest,
+        asked,
+        remember: (guid, entry) => binding.remember(guid, entry),
+        now: ctx.now(),
+      });
     } finally {
       reader.close();
     }
-    binding.remember(result.redelivered.map((d) => d.guid));
   } catch (err) {
     io.warn(`catch-up from the delivery log of ${binding.name} failed: ${(err as Error).message}`);
     return;

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HookctlError } from '../../errors.js';
+import type { AskedRedelivery } from './catch-up.js';
 import type { HookTarget } from './targets.js';
 
 export interface RememberedHook {
@@ -21,8 +22,11 @@ export interface RememberedHook {
   secretFingerprint?: string;
   /** A secret hookctl generated for this target (tunnel registrations only). */
   generatedSecret?: string;
-  /** GUIDs catch-up asked GitHub to redeliver, and when (kept for GitHub's 3-day window). */
-  asked?: Record<string, string>;
+  /**
+   * GUIDs catch-up asked GitHub to redeliver or left for later (catch-up.ts), kept for
+   * GitHub's 3-day window. An ISO time alone is the older form: asked once, at that time.
+   */
+  asked?: Record<string, AskedRedelivery | string>;
   /** An App's webhook settings from before hookctl borrowed it, until they are put back. */
   borrowed?: { prior: { url?: string; content_type?: string; insecure_ssl?: string }; pid: number; at: string };
   updatedAt?: string;
@@ -107,17 +111,20 @@ export function forgetBorrowed(home: string, key: string): void {
 
 const ASKED_KEEP_MS = 4 * 24 * 3600 * 1000;
 
-/** GUIDs catch-up asked to be redelivered for `key` (lower case). */
-export function askedRedeliveries(home: string, key: string): Set<string> {
-  return new Set(Object.keys(rememberedHook(home, key)?.asked ?? {}));
+/** What catch-up asked for or left for later for `key`, by lower-case GUID. */
+export function askedRedeliveries(home: string, key: string): Map<string, AskedRedelivery> {
+  const asked = new Map<string, AskedRedelivery>();
+  for (const [guid, entry] of Object.entries(rememberedHook(home, key)?.asked ?? {})) {
+    asked.set(guid, typeof entry === 'string' ? { at: entry, times: 1, deliveredAt: null } : entry);
+  }
+  return asked;
 }
 
-/** Remember that these GUIDs were asked for now; forget what is past GitHub's window. */
-export function rememberAsked(home: string, key: string, guids: string[], now: Date = new Date()): void {
-  if (guids.length === 0) return;
+/** Keep what catch-up knows of `guid`; forget entries older than GitHub's window. */
+export function rememberAsked(home: string, key: string, guid: string, entry: AskedRedelivery, now: Date = new Date()): void {
   const asked = { ...(rememberedHook(home, key)?.asked ?? {}) };
-  for (const [guid, at] of Object.entries(asked)) if (now.getTime() - new Date(at).getTime() > ASKED_KEEP_MS) delete asked[guid];
-  for (const guid of guids) asked[guid.toLowerCase()] = now.toISOString();
+  for (const [g, e] of Object.entries(asked)) if (now.getTime() - new Date(typeof e === 'string' ? e : e.at).getTime() > ASKED_KEEP_MS) delete asked[g];
+  asked[guid.toLowerCase()] = entry;
   rememberHook(home, key, { asked });
 }
 
