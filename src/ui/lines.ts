@@ -85,7 +85,7 @@ export function forwardLine(c: Colors, id: string, f: { url: string; status: num
 export function driftLine(c: Colors, id: string, violations: { path: string; message: string }[]): string {
   const first = violations[0];
   const n = violations.length;
-  return `  ${c.dim('↳')} ${c.dim(id)} ${c.yellow(`⚠ schema drift: ${n} difference${n === 1 ? '' : 's'}${first ? ` (${first.path || '/'} ${safe(first.message)})` : ''}`)}`;
+  return `  ${c.dim('↳')} ${c.dim(id)} ${c.yellow(`⚠ schema drift: ${n} difference${n === 1 ? '' : 's'}${first ? ` (${safe(first.path || '/')} ${safe(first.message)})` : ''}`)}`;
 }
 
 /** A request refused without being stored. */

@@ -2,6 +2,7 @@
  * Hardening on the built CLI: signals (SIGHUP, a second Ctrl+C), text from senders that tries
  * to drive the terminal, and hop-by-hop headers named in Connection.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -72,9 +73,16 @@ describe('text from a sender never reaches the terminal as control sequences', (
     const res = await postRaw(url, payload, { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': 'esc-1', 'x-evil': 'a\u009b2Jb' });
     expect(res.status).toBe(200);
     await cli.waitFor(/\\x1b\[2J/);
+    // A key of the sender's own naming in the path of a schema drift line.
+    const checkRun = JSON.parse(readFileSync(new URL('../../payloads/check_run/completed.json', import.meta.url), 'utf8'));
+    checkRun.check_run.app.permissions = { '\u001b]0;PWNED\u0007\u001b[2J': 5 };
+    const drift = await postRaw(url, JSON.stringify(checkRun), { 'content-type': 'application/json', 'x-github-event': 'check_run', 'x-github-delivery': 'esc-2' });
+    expect(drift.status).toBe(200);
+    await cli.waitFor(/schema drift/);
     await cli.stop('SIGINT');
     expect(cli.stdout()).not.toContain('\u001b');
     expect(cli.stdout()).toContain('\\x1b[2J');
+    expect(cli.stdout()).toContain('\\x1b]0;PWNED\\x07');
     for (const args of [['deliveries', 'list'], ['deliveries', 'show', 'esc-1']]) {
       const r = await runCli(args, { env: box.env });
       expect(r.code, r.stderr).toBe(0);
@@ -82,6 +90,8 @@ describe('text from a sender never reaches the terminal as control sequences', (
       expect(r.stdout).not.toContain('\u0007');
       expect(r.stdout).not.toContain('\u009b');
     }
+    const shown = await runCli(['deliveries', 'show', 'esc-2'], { env: box.env });
+    expect(shown.stdout).not.toContain('\u001b');
   });
 });
 
