@@ -4,11 +4,11 @@
  * stored original untouched. The request itself is built by core/deliver/replay.
  */
 import type { AppContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { TargetError, UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { applyEdits } from '../core/catalog/edits.js';
 import type { DeliveryResult } from '../core/deliver/post.js';
-import { EditError, payloadText, planReplay, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
+import { EditError, notReplayable, payloadText, planReplay, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { openStore, type Store } from '../core/store/store.js';
 import type { DeliveryFilter, DeliverySummary, NewAttempt, ReplayableDelivery, StoredDelivery } from '../core/store/types.js';
@@ -91,6 +91,11 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
       total = 1;
     }
     const edit = await wholeEdit(ctx, options, source);
+    if (!batch && total === 1) {
+      const [only] = source as ReplayableDelivery[];
+      const refused = notReplayable(only, edit);
+      if (refused) throw new TargetError(`cannot replay ${only.id}: ${refused}`, ['Send a whole body instead with --payload FILE.']);
+    }
     return await replayAll(ctx, store, source, total, options, edit);
   } finally {
     store.close();
@@ -184,6 +189,18 @@ async function replayAll(
     if (batch.length > 0) pending.push(store.enqueue(() => batch.forEach((a) => store.recordAttempt(a.id, a.attempt))).catch(() => Promise.reject(batch.length)));
   };
   let unsigned = 0;
+  // Rejected deliveries kept only in part are passed over, each said, and make the exit 1.
+  let skipped = 0;
+  const replayable = (function* () {
+    for (const d of source) {
+      const refused = notReplayable(d, edit);
+      if (!refused) yield d;
+      else {
+        skipped++;
+        io.warn(`skipped ${d.id}: ${refused}`);
+      }
+    }
+  })();
   const onResult = (result: DeliveryResult, d: ReplayableDelivery) => {
     const p = plans.get(d)!;
     plans.delete(d);
@@ -206,7 +223,7 @@ async function replayAll(
       json: options.json,
       verbose: options.verbose,
       verb: 'Replayed',
-      source,
+      source: replayable,
       build: (d) => {
         const p = plan(d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
         plans.set(d, p);
@@ -222,5 +239,5 @@ async function replayAll(
   }
   if (!options.json && !secret && tally.non2xx > 0) io.err(c.dim('Sent with the original signatures; pass --secret to re-sign for a target with another secret.'));
   if (unsigned > 0) io.warn('the edited payload was sent unsigned: no secret to sign it with (pass --secret or set HOOKCTL_SECRET)');
-  return tally.non2xx + tally.failed > 0 ? 1 : 0;
+  return tally.non2xx + tally.failed + skipped > 0 ? 1 : 0;
 }

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/core/store/store.js';
 import { ROOT, runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 import { postDelivery, postRaw, samplePayload } from '../helpers/webhook-apps.js';
+import { startCaptureServer } from '../helpers/capture-server.js';
 
 const SECRET = 'hardening-secret';
 let box: Sandbox;
@@ -227,5 +228,23 @@ describe('hostile bodies get the contract\'s status and their row', () => {
     const show = await runCli(['deliveries', 'show', 'big-unsigned'], { env: box.env });
     expect(show.stdout).toMatch(/only the first 1\.0 MB of 5\.0 MB were kept/);
     expect(existsSync(storeFile())).toBe(true);
+    // Its first MiB is not the delivery: a replay would send (and sign) bytes nobody sent.
+    const capture = await startCaptureServer();
+    try {
+      const replay = await runCli(['replay', 'big-unsigned', '--to', capture.url, '--secret', 's3cret'], { env: box.env });
+      expect(replay.code).toBe(1);
+      expect(replay.stderr).toMatch(/cannot replay \w+: only the first 1,048,576 of its 5,242,880 bytes were kept/);
+      expect(replay.stderr).toContain('--payload FILE');
+      const all = await runCli(['replay', '--all', '--to', capture.url], { env: box.env });
+      expect(all.code).toBe(1);
+      expect(all.stderr).toMatch(/skipped \w+: only the first/);
+      const whole = join(box.dir, 'whole.json');
+      writeFileSync(whole, '{"zen":"a whole body"}');
+      const edited = await runCli(['replay', 'big-unsigned', '--to', capture.url, '--payload', whole], { env: box.env });
+      expect(edited.code, edited.stderr).toBe(0);
+      expect(capture.requests.map((r) => r.body.toString())).toEqual(['{"zen":"a whole body"}']);
+    } finally {
+      await capture.close();
+    }
   });
 });

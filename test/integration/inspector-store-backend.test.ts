@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createStoreBackend, type StoreBackend } from '../../src/core/inspector/store-backend.js';
-import type { InspectorEvent } from '../../src/core/inspector/backend.js';
+import { InspectorError, type InspectorEvent } from '../../src/core/inspector/backend.js';
 import type { RelayEvent } from '../../src/core/relay/engine.js';
 import { openStore, type Store } from '../../src/core/store/store.js';
 import type { StoredDelivery } from '../../src/core/store/types.js';
@@ -158,6 +158,16 @@ it('tells a burst of rows in one turn of following the store, not 200 a turn', a
   stop();
   expect(events.filter((event) => event.type === 'delivery')).toHaveLength(1000);
   expect(events.filter((event) => event.type === 'attempt')).toHaveLength(1000);
+});
+
+it('refuses to replay a rejected delivery kept only in part (409), edited or not', async () => {
+  const stored = writer.insertDelivery(newDelivery({ deliveryId: randomUUID(), body: Buffer.alloc(1024, 0x61), bodyBytes: 4096, signature: 'invalid', status: 401 }));
+  for (const request of [{ to: 'http://127.0.0.1:9/app' }, { to: 'http://127.0.0.1:9/app', payload: '{"a":1}' }]) {
+    const err = await backend.replay(stored.id, request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InspectorError);
+    expect(err).toMatchObject({ status: 409, message: expect.stringMatching(/only the first 1,024 of its 4,096 bytes were kept/) });
+  }
+  expect(writer.get(stored.id)!.body).toEqual(Buffer.alloc(1024, 0x61));
 });
 
 describe('payload search', () => {

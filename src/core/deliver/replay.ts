@@ -13,6 +13,9 @@ import type { OutgoingDelivery } from './post.js';
 export interface ReplaySource {
   rawHeaders: readonly string[];
   body: Uint8Array;
+  /** Only the first part of the body was kept (a rejected delivery): bodyBytes were received. */
+  truncated?: boolean;
+  bodyBytes?: number;
 }
 
 /** An edit of the payload: a user's exact bytes (`--payload FILE`), or JSON text sent compact as GitHub does. */
@@ -39,6 +42,15 @@ export interface ReplayPlan {
 /** An edit the payload reader refuses (not JSON): the message says where. */
 export class EditError extends Error {}
 
+/** A delivery whose body was not kept whole cannot be sent as received (nor edited from what is left). */
+export class TruncatedBodyError extends Error {}
+
+/** Why `source` cannot be replayed with `edit`, or null. A whole new body (--payload) is fine. */
+export function notReplayable(source: ReplaySource, edit?: PayloadEdit): string | null {
+  if (!source.truncated || (edit && 'exact' in edit)) return null;
+  return `only the first ${source.body.byteLength.toLocaleString('en-US')} of its ${(source.bodyBytes ?? 0).toLocaleString('en-US')} bytes were kept (it was rejected: not signed with the listener's secret), so it cannot be replayed as received`;
+}
+
 /** The JSON text of a stored body (a form's payload field decoded), for editing. */
 export function payloadText(source: ReplaySource): string | null {
   const kind = bodyKindOf(rawHeader(source.rawHeaders, 'content-type')) ?? 'json';
@@ -63,6 +75,8 @@ function editedBody(source: ReplaySource, edit: PayloadEdit): Buffer {
 }
 
 export function planReplay(source: ReplaySource, url: string, options: ReplayOptions = {}): ReplayPlan {
+  const refused = notReplayable(source, options.edit);
+  if (refused) throw new TruncatedBodyError(refused);
   const edited = options.edit ? editedBody(source, options.edit) : null;
   const body = edited ?? Buffer.from(source.body.buffer, source.body.byteOffset, source.body.byteLength);
   const resign = Boolean(options.secret);

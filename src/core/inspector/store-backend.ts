@@ -9,7 +9,7 @@ import { entryName, loadIndex, loadPayloadBytes, resolve } from '../catalog/cata
 import { installationTarget } from '../catalog/edits.js';
 import { curlCommand, fixture } from '../deliver/export.js';
 import { post } from '../deliver/post.js';
-import { EditError, payloadText, planReplay } from '../deliver/replay.js';
+import { EditError, payloadText, planReplay, TruncatedBodyError } from '../deliver/replay.js';
 import { parseTargetUrl } from '../deliver/url.js';
 import type { RelayEvent } from '../relay/engine.js';
 import { toRecord } from '../store/records.js';
@@ -207,6 +207,7 @@ export class StoreBackend implements InspectorBackend {
       plan = planReplay(d, url, { secret: resign ? secret : undefined, newDeliveryId: request.newDeliveryId, edit: request.payload !== undefined ? { json: request.payload } : undefined });
     } catch (err) {
       if (err instanceof EditError) throw new InspectorError(400, err.message);
+      if (err instanceof TruncatedBodyError) throw new InspectorError(409, `cannot replay ${id}: ${err.message}`);
       throw err;
     }
     const result = await post(plan.request);

@@ -8,7 +8,7 @@ import { FULL_COLUMNS, FULL_FROM, SUMMARY_COLUMNS, toSummary } from './fields.js
 import type { AttemptRecord, DeliveryFilter, DeliverySummary, ReplayableDelivery, ResolveResult, StoredDelivery } from './types.js';
 
 const PAGE_SIZE = 100;
-const REPLAY_COLUMNS = 'd.seq AS seq, d.id AS id, d.delivery_guid AS deliveryId, d.event AS event, d.action AS action, d.url AS url, d.headers AS headers, b.body AS body';
+const REPLAY_COLUMNS = 'd.seq AS seq, d.id AS id, d.delivery_guid AS deliveryId, d.event AS event, d.action AS action, d.url AS url, d.headers AS headers, b.body AS body, d.truncated AS truncated, d.body_bytes AS bodyBytes';
 const ATTEMPT_COLUMNS = `a.kind AS kind, a.url AS url, a.status AS status, a.duration_ms AS durationMs, a.error AS error, a.at AS at,
   a.delivery_guid AS deliveryId, (a.body IS NOT NULL) AS edited, a.resigned AS resigned, COALESCE(a.bytes, 0) AS bytes, a.response AS response`;
 
@@ -227,7 +227,7 @@ export class StoreReader {
   /** What a replay needs and nothing more: same order, filters and paging as iterate(). */
   *iterateReplayable(filter: DeliveryFilter = {}): Generator<ReplayableDelivery> {
     for (const row of this.pages(filter, REPLAY_COLUMNS)) {
-      yield { ...(row as unknown as ReplayableDelivery), rawHeaders: JSON.parse((row.headers as string) ?? '[]') as string[] };
+      yield { ...(row as unknown as ReplayableDelivery), rawHeaders: JSON.parse((row.headers as string) ?? '[]') as string[], truncated: row.truncated === 1 };
     }
   }
 

@@ -107,7 +107,7 @@ export interface StoredDelivery extends DeliverySummary {
 }
 
 /** The columns a replay needs (see Store.iterateReplayable). */
-export type ReplayableDelivery = Pick<StoredDelivery, 'seq' | 'id' | 'deliveryId' | 'event' | 'action' | 'url' | 'rawHeaders' | 'body'>;
+export type ReplayableDelivery = Pick<StoredDelivery, 'seq' | 'id' | 'deliveryId' | 'event' | 'action' | 'url' | 'rawHeaders' | 'body' | 'truncated' | 'bodyBytes'>;
 
 export type AttemptKind = 'forward' | 'replay';
 
