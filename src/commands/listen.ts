@@ -14,6 +14,9 @@ import { startInspectorFor, type RunningInspector } from './shared/inspector.js'
 import { stopSignals } from './shared/signals.js';
 import type { TunnelEvent, TunnelSession } from './shared/tunnel-session.js';
 
+/** After a second Ctrl+C, how long the hook's release (already under way) may still take. */
+const RELEASE_WAIT_MS = 3000;
+
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -144,6 +147,9 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
       if (io.isStderrTTY) io.err('');
       io.err(ec.dim('Stopping: finishing deliveries in flight… (Ctrl+C again to stop now)'));
     }
+    // The hook is let go first (GitHub stops sending; what is in flight still arrives through
+    // the running tunnel), so a second Ctrl+C never leaves it pointing at a dead tunnel.
+    const released = tunnel?.releaseHook();
     // Graceful stop: no new connections, answer what is in flight, finish forwards, close.
     await Promise.race([
       (async () => {
@@ -151,7 +157,11 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
         await inspector?.close();
         if (tunnel) await tunnel.close().catch((err) => io.warn(`closing the tunnel: ${(err as Error).message}`));
       })(),
-      signals.forced,
+      signals.forced.catch(async (err: unknown) => {
+        // Stopped at once: only the hook's release (one API call, already under way) is waited for, briefly.
+        if (released) await Promise.race([released, new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS))]);
+        throw err;
+      }),
     ]);
     view.flush();
     io.err(`${relaySummary(relay.totals, Date.now() - started, routes.length > 0)} Stored in ${relay.storeFile}`);

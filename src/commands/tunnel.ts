@@ -67,7 +67,14 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
       session.died.then((reason) => ({ kind: 'died', reason }) as Outcome),
     ]);
     if (outcome.kind === 'signal') io.err('');
-    await Promise.race([session.close(), signals.forced]);
+    await Promise.race([
+      session.close(),
+      // Stopped at once: the hook's release (the first thing close() does) may finish, briefly.
+      signals.forced.catch(async (err: unknown) => {
+        await Promise.race([session.releaseHook(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+        throw err;
+      }),
+    ]);
     if (outcome.kind === 'died') {
       throw new TargetError(`the tunnel died: ${outcome.reason}`, ['Quick tunnels have no uptime guarantee; run the command again for a new URL.']);
     }

@@ -363,6 +363,39 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
       expect(rows).toEqual([expect.objectContaining({ deliveryId: ping.deliveryId, event: 'ping', signature: 'valid' })]);
     });
 
+    it('Ctrl+C twice while a forward hangs: the hook is deactivated first, so stopping at once leaves nothing pointing at the dead tunnel', async () => {
+      const slow = createServer(() => undefined); // accepts, never answers
+      await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+      try {
+        gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [] });
+        gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 78, owner: 'o', repo: 'r', events: ['*'], secret: true }) });
+        gh!.stub({ method: 'POST', path: `${HOOKS}/78/pings` }, { status: 204 });
+        gh!.stub({ method: 'GET', path: `${HOOKS}/78/deliveries` }, { body: [] });
+        gh!.stub({ method: 'PATCH', path: `${HOOKS}/78`, body: (b) => capture(b) && b.active === false }, { body: makeHook({ id: 78, owner: 'o', repo: 'r', active: false, secret: true }) });
+        const app = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+        const p = start(['listen', '--port', '0', '--tunnel', '--register', 'o/r', '--forward-to', app]);
+        await p.waitFor(/Public payload URL/);
+        const ping = await hookshotPing(hookBodies[0].config.url, hookBodies[0].config.secret, state(), 78);
+        expect(ping.status).toBe(200);
+        await until(() => gh!.requestsTo('GET', `${HOOKS}/78/deliveries`).length === 1);
+        const { pid } = state();
+        p.child.kill('SIGINT');
+        await p.waitFor(/Ctrl\+C again to stop now/);
+        // At once, not after the forward gives up (10 s).
+        await p.waitFor(/Deactivated webhook 78 of o\/r/, 5000);
+        expect(await p.stop('SIGINT')).toEqual({ code: 130, signal: null });
+        expect(hookBodies[1]).toEqual({ active: false });
+        gh!.assertDone();
+        // The forward was still hanging: only the hook's release came before the stop.
+        expect(p.stderr()).not.toMatch(/Stopped after/);
+        // cloudflared goes with hookctl (its watchdog, within 3 s).
+        expect(await gone(pid, 3000)).toBe(true);
+      } finally {
+        slow.closeAllConnections();
+        await new Promise<void>((resolve) => slow.close(() => resolve()));
+      }
+    });
+
     it('listen --tunnel --register: cloudflared dies, a new tunnel starts, the hook is re-pointed at it, and a delivery through it is stored', async () => {
       gh!.stub({ method: 'GET', path: HOOKS, query: { per_page: '100' } }, { body: [] });
       gh!.stub({ method: 'POST', path: HOOKS, body: capture }, { status: 201, body: makeHook({ id: 99, owner: 'o', repo: 'r', events: ['*'], secret: true }) });

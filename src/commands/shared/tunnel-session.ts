@@ -67,7 +67,13 @@ export interface TunnelSession {
   readonly payloadUrl: string;
   /** Resolves with a reason once the tunnel cannot be brought back (5 restarts in a row failed). */
   died: Promise<string>;
-  /** Stop cloudflared (and release the hook); prints what was done. */
+  /**
+   * Let the hook go (deactivate a repository hook, put an App's webhook back); prints what
+   * was done. Called first on a stop, so a second Ctrl+C that cuts the rest short does not
+   * leave the hook pointing at a dead tunnel. Once only; close() waits for it.
+   */
+  releaseHook(): Promise<void>;
+  /** Release the hook, then stop cloudflared; prints what was done. */
   close(): Promise<void>;
   /** cloudflared's process id (for tests and diagnostics). */
   readonly pid: number;
@@ -171,6 +177,16 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
   runCatchUp();
 
   let closing: Promise<void> | undefined;
+  let releasing: Promise<void> | undefined;
+  const releaseHook = (): Promise<void> => {
+    releasing ??= binding
+      ? binding.release(Boolean(options.keepActive)).then(
+          (line) => io.err(`${c.green('✓')} ${line}`),
+          (err: Error) => io.warn(`could not release ${binding!.name}: ${err.message}`),
+        )
+      : Promise.resolve();
+    return releasing;
+  };
   return {
     get publicUrl() {
       return supervisor.tunnel.publicUrl;
@@ -188,14 +204,10 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
     hook: binding
       ? { name: binding.name, id: binding.hookId, ...(options.register ? { repository: options.register } : { app: options.registerApp!.appId }) }
       : undefined,
+    releaseHook,
     close() {
       closing ??= (async () => {
-        if (binding) {
-          await binding.release(Boolean(options.keepActive)).then(
-            (line) => io.err(`${c.green('✓')} ${line}`),
-            (err: Error) => io.warn(`could not release ${binding!.name}: ${err.message}`),
-          );
-        }
+        await releaseHook();
         const tunnel = supervisor.tunnel;
         const result = await supervisor.stop();
         if (!result.alreadyExited) io.err(result.forced ? `cloudflared ignored SIGTERM; killed it (pid ${tunnel.pid})` : `Stopped the tunnel (cloudflared pid ${tunnel.pid})`);
