@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import { startInspectorFor } from './shared/inspector.js';
 import { stopSignals } from './shared/signals.js';
 import { storeFile } from './shared/store.js';
+import { childEnv } from '../env.js';
 
 export interface InspectOptions {
   store?: string;
@@ -19,7 +20,7 @@ async function openBrowser(ctx: AppContext, url: string): Promise<void> {
   const { spawn } = await import('node:child_process');
   const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
   await new Promise<void>((resolve) => {
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true, env: childEnv(ctx.env) });
     child.on('error', () => {
       ctx.io.warn(`could not open a browser (${cmd}); open ${url} yourself`);
       resolve();

@@ -3,6 +3,7 @@
  * stdout is piped. A pager that cannot run falls back to printing.
  */
 import type { IO } from './io.js';
+import { childEnv } from '../env.js';
 
 export async function page(io: IO, text: string): Promise<void> {
   const rows = (io.streams.stdout as { rows?: number }).rows ?? 24;
@@ -15,7 +16,7 @@ export async function page(io: IO, text: string): Promise<void> {
   const ok = await new Promise<boolean>((resolve) => {
     const child = spawn(process.platform === 'win32' ? 'cmd' : '/bin/sh', process.platform === 'win32' ? ['/c', pager] : ['-c', pager], {
       stdio: ['pipe', 'inherit', 'inherit'],
-      env: { LESS: 'FRX', ...io.env },
+      env: childEnv(io.env, { LESS: 'FRX' }),
     });
     child.on('error', () => resolve(false));
     child.stdin.on('error', () => undefined); // the reader quit early

@@ -5,6 +5,7 @@
  */
 import { HookctlError } from '../errors.js';
 import type { IO } from './io.js';
+import { childEnv } from '../env.js';
 
 type Prompts = typeof import('@inquirer/prompts');
 
@@ -66,8 +67,8 @@ export async function editText(io: IO, text: string, name: string): Promise<stri
     // The editor command may carry arguments ("code --wait"): a shell splits it.
     const result =
       process.platform === 'win32'
-        ? spawnSync(`${editor} "${file}"`, { stdio: 'inherit', shell: true, env: io.env })
-        : spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'hookctl-edit', file], { stdio: 'inherit', env: io.env });
+        ? spawnSync(`${editor} "${file}"`, { stdio: 'inherit', shell: true, env: childEnv(io.env) })
+        : spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'hookctl-edit', file], { stdio: 'inherit', env: childEnv(io.env) });
     if (result.error || result.status !== 0) {
       throw new HookctlError(`the editor (${editor}) ${result.error ? `could not run: ${result.error.message}` : `exited with ${result.status}`}; nothing was sent`);
     }

@@ -556,16 +556,18 @@ describe('hookctl inspect', () => {
     expect(app.received).toHaveLength(3);
   });
 
-  it('--open hands the URL to the system\'s opener (xdg-open)', async () => {
+  it('--open hands the URL to the system\'s opener (xdg-open), without credentials in its environment', async () => {
     const bin = join(box.dir, 'bin');
     mkdirSync(bin);
     const log = join(box.dir, 'xdg-open.log');
-    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${log}.tmp" && mv "${log}.tmp" "${log}"\n`);
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\n{ printf '%s\\n' "$@"; env | grep -c -E 'TOKEN|SECRET'; true; } > "${log}.tmp" && mv "${log}.tmp" "${log}"\n`);
     chmodSync(join(bin, 'xdg-open'), 0o755);
-    const { cli, inspector } = await startInspect({ ...box.env, PATH: `${bin}:${box.env.PATH}` }, ['--port', '0', '--open']);
+    // The opener (like $PAGER and $EDITOR) gets no credentials.
+    const env = { ...box.env, PATH: `${bin}:${box.env.PATH}`, GITHUB_TOKEN: 'ghp_never_passed_on', HOOKCTL_SECRET: 'never-passed-on' };
+    const { cli, inspector } = await startInspect(env, ['--port', '0', '--open']);
     children.push(cli);
     await until(() => existsSync(log), 5000, 'xdg-open was run');
-    expect(readFileSync(log, 'utf8')).toBe(`${inspector.url}\n`);
+    expect(readFileSync(log, 'utf8')).toBe(`${inspector.url}\n0\n`);
     expect((await inspector.get('/')).status).toBe(200);
   });
 });

@@ -8,6 +8,7 @@ import { constants as osConstants } from 'node:os';
 import { CancelledError, HookctlError, TargetError } from '../../errors.js';
 import { configExplanation, findCloudflaredConfigs } from './find.js';
 import { parseLogLine, type EdgeConnection } from './log.js';
+import { childEnv } from '../../env.js';
 
 /** Live cloudflared children; killed synchronously if hookctl exits without closing them. */
 const liveChildren = new Set<ChildProcess>();
@@ -121,19 +122,6 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null, watche
 }
 
 /**
- * The environment cloudflared gets: hookctl's, minus every credential (GitHub tokens, webhook
- * secrets, App keys, and anything named like a token, secret, password or private key).
- */
-export function tunnelEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (/TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|CREDENTIAL/i.test(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-/**
  * The watchdog between hookctl and cloudflared (POSIX sh, so Linux and macOS alike): it runs
  * cloudflared in its process group and reads its stdin, a pipe whose other end only hookctl
  * holds. When hookctl is gone, even SIGKILLed, the pipe closes, the read ends, and cloudflared
@@ -177,7 +165,7 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
     let child: ChildProcess;
     let watched = false;
     try {
-      ({ child, watched } = spawnWatched(options.bin, args, tunnelEnv(options.env)));
+      ({ child, watched } = spawnWatched(options.bin, args, childEnv(options.env)));
     } catch (err) {
       reject(new TargetError(`could not run ${options.bin}: ${(err as Error).message}`));
       return;
