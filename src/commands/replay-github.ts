@@ -12,6 +12,7 @@ import { describeWebhook } from '../core/github/targets.js';
 import { eventName } from '../ui/format.js';
 import { resultLine } from '../ui/lines.js';
 import { printJsonLine } from '../ui/records.js';
+import { safe } from '../ui/sanitize.js';
 import { logTarget } from './shared/app.js';
 
 export interface ReplayGithubOptions {
@@ -62,7 +63,7 @@ export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: st
     if (options.redeliver) {
       await redeliver(client, target, hookId, summary.id);
       if (options.json) printJsonLine(io, { deliveryId: summary.guid, githubId: summary.id, hookId, redelivery: 'requested' });
-      else io.out(`asked GitHub to redeliver ${summary.guid} (${eventName(summary.event, summary.action)}) to ${describeWebhook(target, hookId)}`);
+      else io.out(`asked GitHub to redeliver ${safe(summary.guid)} (${safe(eventName(summary.event, summary.action))}) to ${describeWebhook(target, hookId)}`);
       continue;
     }
     const detail = await getDelivery(client, target, hookId, summary.id);

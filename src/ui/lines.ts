@@ -109,7 +109,7 @@ export interface SentResult {
 export function resultLine(c: Colors, label: { id?: string; event: string | null; action: string | null }, r: SentResult): string {
   const ok = r.status !== null && r.status >= 200 && r.status < 300;
   const parts = [ok ? c.green('✓') : c.red('✗')];
-  if (label.id) parts.push(label.id);
+  if (label.id) parts.push(safe(label.id));
   parts.push(c.bold(safe(eventName(label.event ?? '?', label.action))), '→', safe(r.url), formatStatus(c, r.status), c.dim(formatDuration(r.durationMs)));
   let line = parts.join(' ');
   if (r.error) line += ` ${c.red(safe(r.error))}`;

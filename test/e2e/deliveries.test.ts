@@ -121,6 +121,24 @@ describe('hookctl deliveries', () => {
     expect(capture.requests[0].body.equals(body)).toBe(true);
   });
 
+  it('export --format curl prints no C1 control or bidi mark (body and headers), and still sends the exact bytes', async () => {
+    capture = await startCaptureServer();
+    const body = Buffer.from('{"zen":"\u009b2J\u202e hi é"}', 'utf8');
+    const sig = signatureHeaders(SECRET, body);
+    const id = seed({
+      body,
+      url: capture.url,
+      rawHeaders: ['Content-Type', 'application/json', 'X-GitHub-Event', 'issues', 'X-Note', 'a\u009b31mred', 'X-Hub-Signature-256', sig['X-Hub-Signature-256']],
+    });
+    const res = await runCli(['deliveries', 'export', id], { env: box.env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+    expect(res.stdout).toContain('é');
+    await promisify(execFile)('bash', ['-c', res.stdout], { timeout: 10_000 });
+    expect(capture.requests[0].body.equals(body)).toBe(true);
+    expect(capture.requests[0].headers['x-note']).toBe('a\u009b31mred');
+  });
+
   it('export --format fixture gives headers and the exact body', async () => {
     const id = seed({ body: ODD });
     const res = await runCli(['deliveries', 'export', id, '--format', 'fixture'], { env: box.env });
