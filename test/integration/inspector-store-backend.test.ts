@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -168,6 +169,21 @@ it('refuses to replay a rejected delivery kept only in part (409), edited or not
     expect(err).toMatchObject({ status: 409, message: expect.stringMatching(/only the first 1,024 of its 4,096 bytes were kept/) });
   }
   expect(writer.get(stored.id)!.body).toEqual(Buffer.alloc(1024, 0x61));
+});
+
+it('deletes while another process holds the write lock: it waits, then deletes (no 500)', async () => {
+  const stored = writer.insertDelivery(newDelivery({ deliveryId: randomUUID() }));
+  const other = new Database(join(dir, 'deliveries.db'));
+  other.exec('BEGIN IMMEDIATE');
+  const removing = backend.remove(stored.id);
+  let settled = false;
+  void removing.finally(() => (settled = true));
+  await sleep(300);
+  expect(settled).toBe(false);
+  other.exec('ROLLBACK');
+  other.close();
+  await expect(removing).resolves.toBe(true);
+  expect(writer.get(stored.id)).toBeUndefined();
 });
 
 describe('payload search', () => {

@@ -14,7 +14,7 @@ import { parseTargetUrl } from '../deliver/url.js';
 import type { RelayEvent } from '../relay/engine.js';
 import { toRecord } from '../store/records.js';
 import { FileIdentity } from '../store/file.js';
-import { openStore, type Store } from '../store/store.js';
+import { openStore, StoreError, type Store } from '../store/store.js';
 import type { AttemptRecord, DeliveryFilter, DeliverySummary, SignatureVerdict } from '../store/types.js';
 import { githubHeaders, headerPairs } from '../webhook/headers.js';
 import { describeJsonError } from '../webhook/payload.js';
@@ -211,7 +211,7 @@ export class StoreBackend implements InspectorBackend {
       throw err;
     }
     const result = await post(plan.request);
-    const attempt = await this.store.enqueue(() =>
+    const attempt = await this.write(() =>
       this.store.recordAttempt(id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: plan.deliveryId, body: plan.editedBody, bytes: plan.request.body.length, resigned: plan.resigned, response: result.responseSnippet ?? null }),
     );
     if (this.toldAttempts.first(`${id}:${attempt.n}`)) {
@@ -221,8 +221,19 @@ export class StoreBackend implements InspectorBackend {
     return { attempt };
   }
 
+  /** A write through the store's queue; a store that cannot be written (locked too long, removed) is a 503 with the reason. */
+  private async write<T>(op: () => T): Promise<T> {
+    try {
+      return await this.store.enqueue(op);
+    } catch (err) {
+      if (err instanceof StoreError) throw new InspectorError(503, err.message);
+      throw err;
+    }
+  }
+
   async remove(id: string): Promise<boolean> {
-    const removed = this.store.remove([id]) > 0;
+    // Through the write queue: another process's lock is waited for (from the event loop), not a 500.
+    const removed = (await this.write(() => this.store.remove([id]))) > 0;
     if (removed) this.emit({ type: 'removed', id });
     return removed;
   }
