@@ -1,6 +1,9 @@
 /** The one answer policy of listen: what a read body gets, and what of it is kept. */
 import { describe, expect, it } from 'vitest';
 import { decide, REJECTED_KEEP_BYTES } from '../../src/core/relay/policy.js';
+import type { IncomingMessage } from 'node:http';
+import { checkSignature, DIAGNOSE_MAX_BYTES } from '../../src/core/relay/receiver.js';
+import { sign } from '../../src/core/webhook/signing.js';
 
 const input = (over: Partial<Parameters<typeof decide>[0]> = {}) => ({
   signature: 'valid' as const,
@@ -45,5 +48,23 @@ describe('decide', () => {
     expect(rejected.keep.length).toBe(REJECTED_KEEP_BYTES);
     expect(rejected.bodyBytes).toBe(big.length);
     expect(rejected.bodySha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('why a signature does not match, in a 401', () => {
+  it('is looked for in bodies up to DIAGNOSE_MAX_BYTES only (a stranger\'s big body cannot stall the receiver)', () => {
+    const secret = 's3cret';
+    const reasonFor = (items: number) => {
+      const compact = JSON.stringify({ action: 'opened', items: Array.from({ length: items }, (_, i) => ({ id: i })) });
+      const pretty = Buffer.from(JSON.stringify(JSON.parse(compact), null, 2));
+      const req = { headers: { 'x-hub-signature-256': sign(secret, Buffer.from(compact), 'sha256') } } as unknown as IncomingMessage;
+      return { bytes: pretty.length, verdict: checkSignature([secret], req, pretty) };
+    };
+    const small = reasonFor(100);
+    expect(small.bytes).toBeLessThan(DIAGNOSE_MAX_BYTES);
+    expect(small.verdict).toMatchObject({ signature: 'invalid', reason: expect.stringMatching(/re-serialized after signing/) });
+    const big = reasonFor(5000);
+    expect(big.bytes).toBeGreaterThan(DIAGNOSE_MAX_BYTES);
+    expect(big.verdict).toMatchObject({ signature: 'invalid', reason: 'sha256 signature does not match: wrong secret, or the body was altered on the way' });
   });
 });
