@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDeliveryWriter } from '../dist/core/store.js';
+import { openDeliveryWriter } from '../dist/core/store/store.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const body = readFileSync(new URL('../payloads/pull_request/opened.json', import.meta.url));
