@@ -333,11 +333,14 @@ export class StoreBackend implements InspectorBackend {
         // Everything new, a page at a time: a busy listener writes more than a page a turn,
         // and a follower that fell behind would tell rows the relay told long ago.
         for (let page = 0, rows = FOLLOW_PAGE; rows === FOLLOW_PAGE && page < FOLLOW_PAGES; page += 1) {
-          const found = this.store.after(lastSeq, FOLLOW_PAGE);
+          // Ids first: inside listen the relay told most of them already, and a summary costs more.
+          const found = this.store.idsAfter(lastSeq, FOLLOW_PAGE);
           rows = found.length;
-          for (const d of found) {
-            lastSeq = d.seq;
-            if (!this.toldDeliveries.first(d.id)) continue;
+          for (const row of found) {
+            lastSeq = row.seq;
+            if (!this.toldDeliveries.first(row.id)) continue;
+            const d = this.store.summary(row.seq);
+            if (!d) continue;
             this.emit({ type: 'delivery', delivery: toRecord(d) });
             if (d.schema === null && d.status === 200 && d.event !== null) this.awaitVerdict(d.id, d.seq);
           }
@@ -380,6 +383,9 @@ export class StoreBackend implements InspectorBackend {
       if (this.toldAttempts.first(`${event.id}:${event.attempt.n}`)) this.emit({ type: 'attempt', id: event.id, attempt: event.attempt });
     } else if (event.type === 'settled') {
       this.awaitingVerdict.delete(event.delivery.id);
+      // Nothing forwarded and no schema verdict: the row is as the page was told it (most
+      // deliveries under load, where the schema check is rate limited), so no second record.
+      if (event.forwards.length === 0 && event.delivery.schema === null) return;
       this.emit({ type: 'updated', delivery: toRecord(event.delivery, event.forwards) });
     }
   }

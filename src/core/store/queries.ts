@@ -75,7 +75,7 @@ export class StoreReader {
     hasGuid: Database.Statement;
     count: Database.Statement;
     maxSeq: Database.Statement;
-    after: Database.Statement;
+    idsAfter: Database.Statement;
     maxAttemptSeq: Database.Statement;
     attemptsAfter: Database.Statement;
   };
@@ -95,7 +95,7 @@ export class StoreReader {
       hasGuid: db.prepare('SELECT 1 FROM deliveries WHERE delivery_guid = ? LIMIT 1').pluck(),
       count: db.prepare('SELECT COUNT(*) FROM deliveries').pluck(),
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM deliveries').pluck(),
-      after: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq > ? ORDER BY d.seq LIMIT ?`),
+      idsAfter: db.prepare('SELECT seq, id FROM deliveries WHERE seq > ? ORDER BY seq LIMIT ?'),
       maxAttemptSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM attempts').pluck(),
       attemptsAfter: db.prepare(
         `SELECT a.seq AS seq, d.id AS deliveryLocalId, (SELECT COUNT(*) FROM attempts p WHERE p.delivery_seq = a.delivery_seq AND p.seq <= a.seq) AS n, ${ATTEMPT_COLUMNS}
@@ -192,9 +192,9 @@ export class StoreReader {
     return last !== undefined ? Math.min(n, last) : n;
   }
 
-  /** Rows received after `seq`, oldest first (following the store as others write it). */
-  after(seq: number, limit = 200): DeliverySummary[] {
-    return (this.reads.after.all(seq, limit) as Record<string, unknown>[]).map(toSummary);
+  /** Row numbers and ids of the rows after `seq`, oldest first (cheap: to skip rows already told). */
+  idsAfter(seq: number, limit = 200): { seq: number; id: string }[] {
+    return this.reads.idsAfter.all(seq, limit) as { seq: number; id: string }[];
   }
 
   /** Attempts recorded after attempt row `seq`, oldest first (following the store). */
