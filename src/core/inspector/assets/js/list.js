@@ -26,6 +26,8 @@ export class DeliveryList {
     /** Live deliveries waiting for the next frame (oldest first): a burst is one insert and one render. */
     this.pending = new Map();
     this.liveFrame = null;
+    /** Rows to draw anew at the next render (their delivery was updated). */
+    this.stale = new Set();
     this.marked = new Set();
     this.selectedId = null;
     this.generation = 0;
@@ -52,6 +54,7 @@ export class DeliveryList {
     this.records = [];
     this.byId.clear();
     this.pending.clear();
+    this.stale.clear();
     for (const element of this.elements.values()) element.remove();
     this.elements.clear();
     this.next = null;
@@ -104,6 +107,12 @@ export class DeliveryList {
   }
 
   render() {
+    // Rows whose delivery changed are drawn anew here, in the same frame as the rest.
+    for (const id of this.stale) {
+      this.elements.get(id)?.remove();
+      this.elements.delete(id);
+    }
+    this.stale.clear();
     const total = this.records.length;
     this.inner.style.height = `${total * ROW_HEIGHT + 48}px`;
     this.foot.style.transform = `translateY(${total * ROW_HEIGHT}px)`;
@@ -239,8 +248,7 @@ export class DeliveryList {
     if (!old) return;
     this.records[this.records.indexOf(old)] = record;
     this.byId.set(record.id, record);
-    this.elements.get(record.id)?.remove();
-    this.elements.delete(record.id);
+    this.stale.add(record.id);
     this.renderSoon();
   }
 
