@@ -4,7 +4,7 @@
  * as you type, compare, send a sample, and request text that must stay text (XSS).
  */
 import { describe, expect, it } from 'vitest';
-import { useChromium, type InspectorSession } from '../helpers/browser.js';
+import { typeOver, useChromium, type InspectorSession } from '../helpers/browser.js';
 import type { DeliveryRecord } from '../../src/core/inspector/backend.js';
 
 const chromium = useChromium();
@@ -16,21 +16,6 @@ async function openDelivery(pick: (records: DeliveryRecord[]) => DeliveryRecord 
   await session.page.goto(`${session.inspector.url}?id=${record.id}`);
   await session.page.locator(`.detail[data-id="${record.id}"]`).waitFor();
   return { ...session, record };
-}
-
-/** Select the first match of `pattern` in the editor and type over it, as a person edits. */
-async function typeOver(s: InspectorSession, pattern: RegExp, replacement: string): Promise<void> {
-  const area = s.page.locator('dialog[open] textarea');
-  const found = await area.evaluate((el, source) => {
-    const textarea = el as any;
-    const match = new RegExp(source).exec(textarea.value);
-    if (!match) return false;
-    textarea.focus();
-    textarea.setSelectionRange(match.index, match.index + match[0].length);
-    return true;
-  }, pattern.source);
-  expect(found, `${pattern} in the editor`).toBe(true);
-  await s.page.keyboard.type(replacement);
 }
 
 const clipboard = (s: InspectorSession) => s.page.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>);
@@ -145,13 +130,13 @@ describe('replay', () => {
     await page.keyboard.press('e');
     const dialog = page.locator('dialog[open]');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema for pull_request');
-    await typeOver(session!, /"number": \d+/, '"number": 1,,');
+    await typeOver(session!.page, /"number": \d+/, '"number": 1,,');
     await expect.poll(() => dialog.locator('.validation').innerText()).toMatch(/Not valid JSON — line 3, column \d+/);
     expect(await dialog.locator('.btn.primary').isDisabled()).toBe(true);
     expect(await dialog.locator('.gutter .bad').innerText()).toBe('3');
-    await typeOver(session!, /"number": 1,,/, '"number": "seven"');
+    await typeOver(session!.page, /"number": 1,,/, '"number": "seven"');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('number: must be integer');
-    await typeOver(session!, /"number": "seven"/, '"number": 4242');
+    await typeOver(session!.page, /"number": "seven"/, '"number": 4242');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema');
     await dialog.locator('.btn.primary').click();
     await expect.poll(() => backend.callsOf('replay').length).toBe(1);
@@ -216,7 +201,7 @@ describe('compare, curl and samples', () => {
     await dialog.locator('input[type="search"]').fill('issues open');
     await dialog.locator('li[data-name="issues.opened"]').click();
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('issues.opened');
-    await typeOver(session!, /(?<="sender": \{\s*"login": )"[^"]*"/, '"from-the-page"');
+    await typeOver(session!.page, /(?<="sender": \{\s*"login": )"[^"]*"/, '"from-the-page"');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('Valid JSON');
     await dialog.locator('.btn.primary').click();
     await expect.poll(() => dialog.locator('.result').innerText()).toMatch(/Sent issues\.opened to http:\/\/127\.0\.0\.1:5000\/ → 200/);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, openPage, type PageSession } from '../helpers/browser.js';
+import { launchChromium, openPage, typeOver, type PageSession } from '../helpers/browser.js';
 import { startListen, type RunningListen } from '../helpers/real-inspector.js';
 import { ROOT, sandbox, type Sandbox } from '../helpers/run-cli.js';
 import { postDelivery, startOctokitApp, type OctokitApp } from '../helpers/webhook-apps.js';
@@ -79,20 +79,6 @@ async function open(path = '/'): Promise<PageSession> {
   view = await openPage(browser, running.inspector.url);
   await view.page.goto(new URL(path, running.inspector.url).toString());
   return view;
-}
-
-/** Select the first match of `pattern` in the open editor and type over it, as a person edits. */
-async function typeOver(session: PageSession, pattern: RegExp, replacement: string): Promise<void> {
-  const found = await session.page.locator('dialog[open] textarea').evaluate((el, source) => {
-    const textarea = el as any;
-    const match = new RegExp(source).exec(textarea.value);
-    if (!match) return false;
-    textarea.focus();
-    textarea.setSelectionRange(match.index, match.index + match[0].length);
-    return true;
-  }, pattern.source);
-  expect(found, `${pattern} in the editor`).toBe(true);
-  await session.page.keyboard.type(replacement);
 }
 
 describe('the inspector page over a real listener', () => {
@@ -179,10 +165,10 @@ describe('the inspector page over a real listener', () => {
     await page.keyboard.press('e');
     const dialog = page.locator('dialog[open]');
     await poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema');
-    await typeOver(view!, /"title": "[^"]*"/, '"title": "Edited in the inspector"');
-    await typeOver(view!, /"number": \d+,/, '"number": "x",');
+    await typeOver(view!.page, /"title": "[^"]*"/, '"title": "Edited in the inspector"');
+    await typeOver(view!.page, /"number": \d+,/, '"number": "x",');
     await poll(() => dialog.locator('.validation').innerText()).toContain('number: must be integer');
-    await typeOver(view!, /"number": "x",/, '"number": 4242,');
+    await typeOver(view!.page, /"number": "x",/, '"number": 4242,');
     await poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema');
     await dialog.locator('label.choice', { hasText: 'Forward target' }).click();
     await dialog.locator('.btn.primary').click();

@@ -106,3 +106,17 @@ export function useChromium(): { open(options?: InspectorOptions): Promise<Inspe
     open: async (options = {}) => (current = await openInspector(browser!, options)),
   };
 }
+
+/** Select the first match of `pattern` in the open dialog's editor and type over it, as a person edits. */
+export async function typeOver(page: Page, pattern: RegExp, replacement: string): Promise<void> {
+  const found = await page.locator('dialog[open] textarea').evaluate((el, source) => {
+    const textarea = el as any;
+    const match = new RegExp(source).exec(textarea.value);
+    if (!match) return false;
+    textarea.focus();
+    textarea.setSelectionRange(match.index, match.index + match[0].length);
+    return true;
+  }, pattern.source);
+  expect(found, `${pattern} in the editor`).toBe(true);
+  await page.keyboard.type(replacement);
+}
