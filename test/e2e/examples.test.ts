@@ -50,6 +50,7 @@ import { collectHelpExamples, collectReadmeExamples, missingLines, type Example 
 import { assertPortFree, hookctlShim, killAll, runShell, Shell, type ShellResult } from '../helpers/example-shell.js';
 import { deriveStore, editedSample, makeWorld, rsaKey, snapshotStore, startUserApp, type World } from '../helpers/example-world.js';
 import { makeDeliveryDetail, makeDeliverySummary, makeHook, makeOrgHook, officialExample, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
+import { hookshotPing } from '../helpers/hookshot.js';
 import { renameDeliveries, waitUntilSettled } from '../helpers/store-ids.js';
 import { BIN, ROOT } from '../helpers/run-cli.js';
 
@@ -148,33 +149,9 @@ function tunnel(s: Session): { pid: number; publicUrl: string; localUrl: string 
   return JSON.parse(readFileSync(s.env.FAKE_CLOUDFLARED_STATE!, 'utf8'));
 }
 
-/**
- * GitHub's hookshot: a ping POSTed to the hook's URL through the tunnel, signed with the hook's
- * secret (the trycloudflare name cannot resolve here: the fake tunnel's loopback address stands in).
- */
-async function hookshotPing(s: Session, payloadUrl: string, secret: string, hookId: number): Promise<number> {
-  const t = tunnel(s);
-  const url = new URL(payloadUrl);
-  expect(url.origin).toBe(t.publicUrl);
-  const ping = JSON.parse(readFileSync(join(ROOT, 'payloads', 'ping.json'), 'utf8'));
-  ping.hook_id = hookId;
-  ping.hook.id = hookId;
-  const body = JSON.stringify(ping);
-  const res = await fetch(t.localUrl + url.pathname, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': 'GitHub-Hookshot/b8c5e6d',
-      'x-github-event': 'ping',
-      'x-github-delivery': crypto.randomUUID(),
-      'x-github-hook-id': String(hookId),
-      'x-hub-signature': sign(secret, body, 'sha1'),
-      'x-hub-signature-256': sign(secret, body),
-    },
-  });
-  await res.arrayBuffer();
-  return res.status;
+/** GitHub's hookshot: a ping POSTed to the hook's URL through the (fake) tunnel; its status. */
+async function hookshotPingStatus(s: Session, payloadUrl: string, secret: string, hookId: number): Promise<number> {
+  return (await hookshotPing(payloadUrl, secret, tunnel(s), hookId)).status;
 }
 
 /** listen --tunnel --register OWNER/REPO on a fresh repository: create, ping, catch up (nothing), deactivate on exit. */
@@ -190,7 +167,7 @@ function newRepoTunnelHook(events: string[]) {
 
 const pingsThroughTheTunnel = (hookId: number, catchUpPath: string) => async ({ s, p }: Ctx) => {
   const [, payloadUrl] = await p.waitFor(/Public payload URL: (\S+)/);
-  expect(await hookshotPing(s, payloadUrl, SECRET, hookId)).toBe(200);
+  expect(await hookshotPingStatus(s, payloadUrl, SECRET, hookId)).toBe(200);
   await p.waitFor(/ping .*✓ signed\s+200/);
   await until(() => s.gh.requestsTo('GET', catchUpPath).length > 0, 'catch-up reading the delivery log');
 };
@@ -392,7 +369,7 @@ const SPECS: Record<string, ExampleSpec> = {
       ready: /Forwarding requests/,
       exercise: async ({ s }) => {
         const before = app.requests.length;
-        expect(await hookshotPing(s, `${tunnel(s).publicUrl}/webhooks`, SECRET, 512034)).toBe(202);
+        expect(await hookshotPingStatus(s, `${tunnel(s).publicUrl}/webhooks`, SECRET, 512034)).toBe(202);
         expect(app.requests.slice(before)).toMatchObject([{ url: '/webhooks', headers: { 'x-github-event': 'ping' } }]);
       },
     },
@@ -576,7 +553,7 @@ const SECTIONS: Record<string, SectionSpec> = {
           ready: /Public payload URL/,
           exercise: async ({ s, p }) => {
             const [, payloadUrl] = await p.waitFor(/Public payload URL: (\S+)/);
-            expect(await hookshotPing(s, payloadUrl, TUNNEL_SECRET, 512034)).toBe(200);
+            expect(await hookshotPingStatus(s, payloadUrl, TUNNEL_SECRET, 512034)).toBe(200);
             await p.waitFor(/ping .*✓ signed\s+200/);
             // cloudflared dies (FAKE_CLOUDFLARED_MODE=die): a new tunnel, the hook re-pointed, catch-up again.
             await p.waitFor(/Tunnel restarted: /, 15_000);

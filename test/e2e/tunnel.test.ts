@@ -10,23 +10,17 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sign } from '../../src/core/webhook/signing.js';
 import { openStore } from '../../src/core/store/store.js';
 import { newDelivery } from '../helpers/deliveries.js';
 import { makeDeliverySummary, makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
+import { hookshotPing, type FakeTunnelState } from '../helpers/hookshot.js';
 import { ROOT, alive, runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
 
 const FAKE_BIN_DIR = fileURLToPath(new URL('../helpers/bin/', import.meta.url));
 const FAKE = join(FAKE_BIN_DIR, 'cloudflared');
 const HOOKS = '/repos/o/r/hooks';
 
-interface FakeState {
-  start: number;
-  pid: number;
-  publicUrl: string;
-  localUrl: string;
-  envKeys: string[];
-}
+type FakeState = FakeTunnelState;
 
 
 /** Waits until a pid is gone (the CLI reaps cloudflared before it exits, so this is immediate). */
@@ -45,38 +39,6 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-/**
- * What GitHub's hookshot does: POST the ping to the hook's URL, signed with the hook's secret.
- * The trycloudflare URL cannot resolve here, so its origin is mapped to the fake tunnel's
- * loopback address (the fake writes it to FAKE_CLOUDFLARED_STATE).
- */
-async function hookshotPing(hookUrl: string, secret: string, state: FakeState, hookId: number): Promise<{ status: number; deliveryId: string }> {
-  const url = new URL(hookUrl);
-  expect(url.origin).toBe(state.publicUrl);
-  const ping = JSON.parse(readFileSync(join(ROOT, 'payloads', 'ping.json'), 'utf8')) as Record<string, any>;
-  ping.hook_id = hookId;
-  if (ping.hook) ping.hook.id = hookId;
-  const body = JSON.stringify(ping);
-  const deliveryId = crypto.randomUUID();
-  const res = await fetch(state.localUrl + url.pathname + url.search, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': 'GitHub-Hookshot/b8c5e6d',
-      'x-github-event': 'ping',
-      'x-github-delivery': deliveryId,
-      'x-github-hook-id': String(hookId),
-      'x-github-hook-installation-target-type': 'repository',
-      'x-github-hook-installation-target-id': '1296269',
-      'x-hub-signature': sign(secret, body, 'sha1'),
-      'x-hub-signature-256': sign(secret, body, 'sha256'),
-    },
-  });
-  await res.arrayBuffer();
-  return { status: res.status, deliveryId };
 }
 
 describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () => {
