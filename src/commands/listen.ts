@@ -14,9 +14,6 @@ import { startInspectorFor, type RunningInspector } from './shared/inspector.js'
 import { stopSignals } from './shared/signals.js';
 import type { TunnelEvent, TunnelSession } from './shared/tunnel-session.js';
 
-/** After a second Ctrl+C, how long the hook's release (already under way) may still take. */
-const RELEASE_WAIT_MS = 3000;
-
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -149,7 +146,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     }
     // The hook is let go first (GitHub stops sending; what is in flight still arrives through
     // the running tunnel), so a second Ctrl+C never leaves it pointing at a dead tunnel.
-    const released = tunnel?.releaseHook();
+    void tunnel?.releaseHook();
     // Graceful stop: no new connections, answer what is in flight, finish forwards, close.
     await Promise.race([
       (async () => {
@@ -159,7 +156,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
       })(),
       signals.forced.catch(async (err: unknown) => {
         // Stopped at once: only the hook's release (one API call, already under way) is waited for, briefly.
-        if (released) await Promise.race([released, new Promise((resolve) => setTimeout(resolve, RELEASE_WAIT_MS))]);
+        await tunnel?.releaseHook(true);
         throw err;
       }),
     ]);

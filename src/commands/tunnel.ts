@@ -71,7 +71,7 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
       session.close(),
       // Stopped at once: the hook's release (the first thing close() does) may finish, briefly.
       signals.forced.catch(async (err: unknown) => {
-        await Promise.race([session.releaseHook(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+        await session.releaseHook(true);
         throw err;
       }),
     ]);

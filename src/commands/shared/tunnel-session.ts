@@ -60,6 +60,9 @@ export type TunnelEvent =
   | { type: 'tunnel-restarted'; publicUrl: string; payloadUrl: string; reason: string; hook: { name: string; repointed: boolean } | null }
   | { type: 'catch-up'; redelivered: string[]; lost: { deliveryId: string; deliveredAt: string }[]; failed: string[]; more: number };
 
+/** After a second Ctrl+C, how long the hook's release (already under way) may still take. */
+const RELEASE_WAIT_MS = 3000;
+
 export interface TunnelSession {
   /** https://….trycloudflare.com (a restart gives a new one). */
   readonly publicUrl: string;
@@ -70,9 +73,11 @@ export interface TunnelSession {
   /**
    * Let the hook go (deactivate a repository hook, put an App's webhook back); prints what
    * was done. Called first on a stop, so a second Ctrl+C that cuts the rest short does not
-   * leave the hook pointing at a dead tunnel. Once only; close() waits for it.
+   * leave the hook pointing at a dead tunnel. Once only; close() waits for it. `atOnce`
+   * (the user stopped at once): settles after RELEASE_WAIT_MS at the latest, so the release
+   * already under way gets a moment to finish and no more.
    */
-  releaseHook(): Promise<void>;
+  releaseHook(atOnce?: boolean): Promise<void>;
   /** Release the hook, then stop cloudflared; prints what was done. */
   close(): Promise<void>;
   /** cloudflared's process id (for tests and diagnostics). */
@@ -178,14 +183,15 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
 
   let closing: Promise<void> | undefined;
   let releasing: Promise<void> | undefined;
-  const releaseHook = (): Promise<void> => {
+  const releaseHook = (atOnce = false): Promise<void> => {
     releasing ??= binding
       ? binding.release(Boolean(options.keepActive)).then(
           (line) => io.err(`${c.green('✓')} ${line}`),
           (err: Error) => io.warn(`could not release ${binding!.name}: ${err.message}`),
         )
       : Promise.resolve();
-    return releasing;
+    if (!atOnce) return releasing;
+    return Promise.race([releasing, new Promise<void>((resolve) => setTimeout(resolve, RELEASE_WAIT_MS).unref())]);
   };
   return {
     get publicUrl() {
