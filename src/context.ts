@@ -14,8 +14,33 @@ export interface Paths {
   store: string;
 }
 
+/**
+ * Built-in defaults that depend on nothing the user chose. HOOKCTL_DEFAULT_PORT and
+ * HOOKCTL_DEFAULT_INSPECT_PORT move them (undocumented: for test suites that must not bind the
+ * well-known ports, so two of them can run side by side); a user sets --port instead.
+ */
+export interface Defaults {
+  /** listen's and tunnel's port (5000). */
+  port: number;
+  /** The inspector's first port (4141). */
+  inspectPort: number;
+  /** Where send and replay go when nothing else says (http://127.0.0.1:5000/). */
+  target: string;
+}
+
+export function defaultsFrom(env: NodeJS.ProcessEnv): Defaults {
+  const portFrom = (value: string | undefined, fallback: number): number => {
+    const n = Number(value);
+    return value && Number.isInteger(n) && n > 0 && n < 65536 ? n : fallback;
+  };
+  const port = portFrom(env.HOOKCTL_DEFAULT_PORT, 5000);
+  return { port, inspectPort: portFrom(env.HOOKCTL_DEFAULT_INSPECT_PORT, 4141), target: `http://127.0.0.1:${port}/` };
+}
+
 export interface AppContext {
   io: IO;
+  /** Built-in defaults (ports, target). */
+  readonly defaults: Defaults;
   env: NodeJS.ProcessEnv;
   /** Resolved on first use. */
   readonly paths: Paths;
@@ -59,6 +84,7 @@ export function createContext(io: IO, version: string, overrides: Partial<AppCon
   const ctx: AppContext = {
     io,
     env,
+    defaults: defaultsFrom(env),
     get paths() {
       return (paths ??= resolvePaths(env));
     },

@@ -39,7 +39,7 @@ export async function run(ctx: AppContext, options: InspectOptions): Promise<num
       store: storeFile(ctx, options.store),
       version: ctx.version,
       secret: () => ctx.secrets(options.secret)[0],
-      defaultTarget: 'http://127.0.0.1:5000/',
+      defaultTarget: ctx.defaults.target,
     });
     if (options.open) await openBrowser(ctx, inspector.url);
     ctx.io.err(ctx.io.errColor.dim(`Showing ${storeFile(ctx, options.store)}. Press Ctrl+C to stop.`));

@@ -73,7 +73,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const { io } = ctx;
   const ec = io.errColor;
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? 5000;
+  const port = options.port ?? ctx.defaults.port;
   checkOptions(options);
   const routes = parseForwardRoutes(options.forwardTo ?? []);
   const events = options.events !== undefined ? parseEventList(options.events, { flag: '--events', emptyMeansAll: true }) : null;

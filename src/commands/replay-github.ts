@@ -30,7 +30,6 @@ export interface ReplayGithubOptions {
 }
 
 /** Where a replay goes by default, as for stored deliveries (the contract's listen default). */
-export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
 
 export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: string[] = []): Promise<number> {
   const { io } = ctx;
@@ -41,7 +40,7 @@ export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: st
     `See them with \`hookctl deliveries pull ${repo ?? '--app'}\` or on the hook's "Recent Deliveries" tab.`,
   ]);
   if (options.redeliver && options.to) throw new UsageError('--redeliver asks GitHub to send it again to the hook\'s URL; --to does not apply');
-  const to = options.to ?? DEFAULT_TARGET;
+  const to = options.to ?? ctx.defaults.target;
   if (!options.redeliver) {
     try {
       parseTargetUrl(to);

@@ -36,7 +36,6 @@ export interface ReplayOptions extends ReplayGithubOptions {
   verbose?: boolean;
 }
 
-export const DEFAULT_TARGET = 'http://127.0.0.1:5000/';
 const ATTEMPT_BATCH = 250;
 
 function checkOptions(options: ReplayOptions, ids: string[]): void {
@@ -159,10 +158,10 @@ async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelive
   return store.get(id)!;
 }
 
-function plan(d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void): ReplayPlan {
+function plan(ctx: AppContext, d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void): ReplayPlan {
   try {
     const thisEdit = options.set?.length ? setEdit(d, options.set, say) : edit;
-    return planReplay(d, options.to ?? d.url ?? DEFAULT_TARGET, { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
+    return planReplay(d, options.to ?? d.url ?? ctx.defaults.target, { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
   } catch (err) {
     if (err instanceof EditError) throw new UsageError(err.message);
     throw err;
@@ -225,7 +224,7 @@ async function replayAll(
       verb: 'Replayed',
       source: replayable,
       build: (d) => {
-        const p = plan(d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
+        const p = plan(ctx, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
         plans.set(d, p);
         return p.request;
       },

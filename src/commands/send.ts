@@ -24,7 +24,8 @@ import { runBatch } from './shared/batch.js';
 import { readInput } from './shared/input.js';
 
 export interface SendOptions {
-  to: string;
+  /** Default: the contract's default target (ctx.defaults.target). */
+  to?: string;
   secret?: string[];
   payload?: string;
   set?: string[];
@@ -50,7 +51,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Headers GitHub sets that --header may not replace: they are what makes the request verifiable. */
 const FIXED_HEADERS = new Set(['content-length', 'host', 'x-hub-signature', 'x-hub-signature-256', 'transfer-encoding']);
 
-function checkOptions(options: SendOptions): Record<string, string> {
+function checkOptions(options: SendOptions & { to: string }): Record<string, string> {
   try {
     parseTargetUrl(options.to);
   } catch (err) {
@@ -144,7 +145,8 @@ async function validates(ctx: AppContext, p: Payload, quiet: boolean): Promise<b
   return true;
 }
 
-export async function run(ctx: AppContext, options: SendOptions, eventArg?: string): Promise<number> {
+export async function run(ctx: AppContext, given: SendOptions, eventArg?: string): Promise<number> {
+  const options = { ...given, to: given.to ?? ctx.defaults.target };
   if (options.list) return list(ctx, options);
   const { io } = ctx;
   let name = eventArg;

@@ -11,7 +11,7 @@ import { stopSignals } from './shared/signals.js';
 import { openTunnelSession, originUrl } from './shared/tunnel-session.js';
 
 export interface TunnelOptions {
-  port: number;
+  port?: number;
   path?: string;
   register?: string;
   events?: string;
@@ -24,6 +24,7 @@ export interface TunnelOptions {
 type Outcome = { kind: 'signal' } | { kind: 'died'; reason: string };
 
 export async function run(ctx: AppContext, options: TunnelOptions): Promise<number> {
+  const port = options.port ?? ctx.defaults.port;
   const { io } = ctx;
   const c = io.errColor;
   // Handlers first: a Ctrl+C while cloudflared starts must still stop it.
@@ -33,12 +34,12 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
       throw new UsageError(`${options.events ? '--events' : '--keep-active'} only applies with --register OWNER/REPO`);
     }
     const secrets = ctx.secrets(options.secret);
-    const target = originUrl('127.0.0.1', options.port);
-    if (!(await probePort('127.0.0.1', options.port))) {
+    const target = originUrl('127.0.0.1', port);
+    if (!(await probePort('127.0.0.1', port))) {
       io.warn(`nothing is listening on ${target} yet; requests through the tunnel get 502 until your server runs`);
     }
     const session = await openTunnelSession(ctx, {
-      port: options.port,
+      port: port,
       host: '127.0.0.1',
       path: options.path,
       register: options.register,

@@ -15,18 +15,18 @@ export interface RunningInspector {
 export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional?: false): Promise<RunningInspector>;
 export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional: boolean): Promise<RunningInspector | undefined>;
 export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional = false): Promise<RunningInspector | undefined> {
-  const [{ startInspector, DEFAULT_INSPECTOR_PORT, PORT_TRIES }, { createStoreBackend }] = await Promise.all([
+  const [{ startInspector, PORT_TRIES }, { createStoreBackend }] = await Promise.all([
     import('../../core/inspector/server.js'),
     import('../../core/inspector/store-backend.js'),
   ]);
   const backend = createStoreBackend(backendOptions);
   let inspector;
   try {
-    inspector = await startInspector({ backend, port });
+    inspector = await startInspector({ backend, port: port ?? ctx.defaults.inspectPort });
   } catch (err) {
     backend.close();
     const e = err as NodeJS.ErrnoException;
-    const first = port ?? DEFAULT_INSPECTOR_PORT;
+    const first = port ?? ctx.defaults.inspectPort;
     if (optional && e.code === 'EADDRINUSE') {
       ctx.io.warn(`no inspector: ports ${first}–${first + PORT_TRIES} on 127.0.0.1 are taken; pick a free one with --inspect-port PORT`);
       return undefined;
