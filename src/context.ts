@@ -17,7 +17,8 @@ export interface Paths {
 /**
  * Built-in defaults that depend on nothing the user chose. HOOKCTL_DEFAULT_PORT and
  * HOOKCTL_DEFAULT_INSPECT_PORT move them (undocumented: for test suites that must not bind the
- * well-known ports, so two of them can run side by side); a user sets --port instead.
+ * well-known ports, so two of them can run side by side; 0 is any free port); a user sets --port
+ * instead.
  */
 export interface Defaults {
   /** listen's and tunnel's port (5000). */
@@ -31,7 +32,7 @@ export interface Defaults {
 export function defaultsFrom(env: NodeJS.ProcessEnv): Defaults {
   const portFrom = (value: string | undefined, fallback: number): number => {
     const n = Number(value);
-    return value && Number.isInteger(n) && n > 0 && n < 65536 ? n : fallback;
+    return value && Number.isInteger(n) && n >= 0 && n < 65536 ? n : fallback;
   };
   const port = portFrom(env.HOOKCTL_DEFAULT_PORT, 5000);
   return { port, inspectPort: portFrom(env.HOOKCTL_DEFAULT_INSPECT_PORT, 4141), target: `http://127.0.0.1:${port}/` };
