@@ -16,6 +16,6 @@ export function inProcess(env: NodeJS.ProcessEnv = {}): InProcess {
   let stderr = '';
   out.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
   err.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-  const io = new IO({ stdin: new PassThrough(), stdout: out, stderr: err }, { NO_COLOR: '1', ...env });
+  const io = new IO({ stdin: new PassThrough(), stdout: out, stderr: err }, { NO_COLOR: '1', HOOKCTL_DEFAULT_PORT: '0', HOOKCTL_DEFAULT_INSPECT_PORT: '0', ...env });
   return { ctx: createContext(io, '0.1.0-test'), stdout: () => stdout, stderr: () => stderr };
 }

@@ -35,6 +35,9 @@ export function sandbox(extra: NodeJS.ProcessEnv = {}): Sandbox {
     XDG_CONFIG_HOME: join(dir, 'xdg-config'),
     HOOKCTL_HOME: join(dir, 'hookctl-home'),
     HOOKCTL_NO_PROMPT: '1',
+    // Never the well-known ports: two suites (or a developer's own listener) can run alongside.
+    HOOKCTL_DEFAULT_PORT: '0',
+    HOOKCTL_DEFAULT_INSPECT_PORT: '0',
     NO_COLOR: '1',
     LANG: 'C.UTF-8',
     ...extra,
