@@ -9,6 +9,7 @@ import type { IO } from './io.js';
 import { count, formatDuration } from './format.js';
 import { Columns, driftLine, forwardLine, receivedLine, refusedLine } from './lines.js';
 import { toRecord } from './records.js';
+import { safe } from './sanitize.js';
 
 export interface RelayView {
   /** The subscriber to hand to Relay.subscribe. */
@@ -51,6 +52,12 @@ export function relayView(io: IO, options: { json?: boolean }): RelayView {
       io.err(`${ec.red('✗ STORE LOST:')} ${ec.bold(event.reason)}; deliveries answered since were refused with 503 (GitHub keeps them for redelivery).`);
       if (event.error) io.err(`${ec.red('✗')} a fresh store could not be opened: ${event.error}; every delivery is refused with 503 until it can.`);
       else io.err(`${ec.yellow('!')} Carrying on in a fresh store at ${event.file}.`);
+      return;
+    }
+    if (event.type === 'failure') {
+      // On stderr in every mode: the delivery itself was kept and answered.
+      const what = event.stage === 'subscriber' ? '' : `${event.stage} of ${event.id ?? '?'}: `;
+      io.warn(`${what}${safe(event.message)}`);
       return;
     }
     if (options.json) {

@@ -31,7 +31,13 @@ export type RelayEvent =
   /** A request answered without being stored (404, 405, 413, 415, 503). */
   | { type: 'refused'; refused: RefusedRequest }
   /** The store's file was removed or replaced while listening: what it held since is lost (answered 503); a fresh one took over, or could not be opened. */
-  | { type: 'store-lost'; file: string; reason: string; error: string | null };
+  | { type: 'store-lost'; file: string; reason: string; error: string | null }
+  /**
+   * Something after the answer failed (recording a forward, the schema check) or a subscriber
+   * threw (`stage: 'subscriber'`, told once per subscriber, to the others). The relay goes on:
+   * the delivery is kept and answered, the other subscribers and forwards are unaffected.
+   */
+  | { type: 'failure'; stage: 'forward' | 'schema' | 'subscriber'; id: string | null; message: string };
 
 export interface RelayOptions {
   /** The store file. */
@@ -61,7 +67,8 @@ const STOP_GRACE_MS = 11_000;
 
 export class Relay {
   readonly totals: RelayTotals = { accepted: 0, redeliveries: 0, rejected: 0, refused: 0, forwarded: 0, forwardFailed: 0, drift: 0 };
-  private readonly listeners = new Set<(event: RelayEvent) => void>();
+  /** Each subscriber, and whether its failure was told already (once is enough). */
+  private readonly listeners = new Map<(event: RelayEvent) => void, { failed: boolean }>();
   private readonly writer: DeliveryWriter;
   private readonly receiver: Receiver;
   private readonly forwarder: Forwarder;
@@ -93,7 +100,7 @@ export class Relay {
 
   /** Receive every event; returns the unsubscribe function. */
   subscribe(listener: (event: RelayEvent) => void): () => void {
-    this.listeners.add(listener);
+    this.listeners.set(listener, { failed: false });
     return () => this.listeners.delete(listener);
   }
 
@@ -122,8 +129,29 @@ export class Relay {
     this.writer.close();
   }
 
+  /** Every subscriber in its own try: one that throws is told about once and the rest go on. */
   private emit(event: RelayEvent): void {
-    for (const listener of this.listeners) listener(event);
+    for (const [listener, state] of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        if (state.failed) continue;
+        state.failed = true;
+        const id = 'id' in event && typeof event.id === 'string' ? event.id : 'delivery' in event ? event.delivery.id : null;
+        this.emitExcept(listener, { type: 'failure', stage: 'subscriber', id, message: `a subscriber failed on a ${event.type} event: ${errorMessage(err)}` });
+      }
+    }
+  }
+
+  private emitExcept(failed: (event: RelayEvent) => void, event: RelayEvent): void {
+    for (const listener of this.listeners.keys()) {
+      if (listener === failed) continue;
+      try {
+        listener(event);
+      } catch {
+        // Its own failure is told when it fails on an event of the relay's.
+      }
+    }
   }
 
   private answered(received: ReceivedDelivery, stored: StoredDelivery): void {
@@ -134,19 +162,26 @@ export class Relay {
     } else this.totals.rejected++;
     const matches = eventMatches(this.options.events, received.event, received.action);
     this.emit({ type: 'delivery', delivery: stored, received, matches });
-    const work = this.afterAnswer(received, stored, matches).catch(() => undefined);
+    const work = this.afterAnswer(received, stored, matches);
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));
   }
 
   private async afterAnswer(received: ReceivedDelivery, stored: StoredDelivery, matches: boolean): Promise<void> {
     const accepted = received.status === 200 && received.event !== null;
+    // Each part reports its own failure and leaves the delivery settled: a renderer waiting
+    // for `settled` (--json) always gets its record.
     const [forwards, schema] = await Promise.all([
-      accepted && matches ? this.forward(received, stored) : [],
-      accepted ? this.checkSchema(received, stored) : null,
+      accepted && matches ? this.forward(received, stored).catch((err): AttemptRecord[] => this.failed('forward', stored.id, err, [])) : [],
+      accepted ? this.checkSchema(received, stored).catch((err) => this.failed('schema', stored.id, err, null)) : null,
     ]);
     const delivery = { ...stored, schema: schema ?? stored.schema, forward: forwards.length ? forwards[forwards.length - 1] : null };
     this.emit({ type: 'settled', delivery, forwards, matches });
+  }
+
+  private failed<T>(stage: 'forward' | 'schema', id: string, err: unknown, value: T): T {
+    this.emit({ type: 'failure', stage, id, message: errorMessage(err) });
+    return value;
   }
 
   private async forward(received: ReceivedDelivery, stored: StoredDelivery): Promise<AttemptRecord[]> {
@@ -168,9 +203,13 @@ export class Relay {
   private async checkSchema(received: ReceivedDelivery, stored: StoredDelivery): Promise<SchemaVerdict | null> {
     const verdict = await this.drift.check({ event: received.event!, action: received.action, bodyKind: received.bodyKind, body: received.body });
     if (!verdict) return null;
-    await this.writer.setSchemaVerdict(stored.id, verdict).catch(() => undefined);
+    await this.writer.setSchemaVerdict(stored.id, verdict).catch((err) => this.failed('schema', stored.id, err, undefined));
     if (verdict.status === 'invalid') this.totals.drift++;
     this.emit({ type: 'schema', id: stored.id, schema: verdict });
     return verdict;
   }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
