@@ -21,9 +21,18 @@ export class HookctlError extends Error {
   }
 }
 
-/** Bad flag, unknown event, missing argument where no prompt is possible. Exit 2. */
+/**
+ * Invalid input: a bad flag or argument, an unknown event, a request field the inspector cannot
+ * take, a missing argument where no prompt is possible. `field` names the flag or field to blame
+ * when one is. Exit 2; the inspector answers 400.
+ */
 export class UsageError extends HookctlError {
   override readonly exitCode: number = ExitCode.usage;
+  readonly field: string | undefined;
+  constructor(message: string, details: string[] = [], field?: string) {
+    super(message, details);
+    this.field = field;
+  }
 }
 
 /** No token, or GitHub said 401. Exit 4. */

@@ -6,13 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { entryName, loadIndex, loadPayloadBytes, resolve, type CatalogEntry } from '../core/catalog/catalog.js';
-import { applyEdits, hasEdits, installationTarget } from '../core/catalog/edits.js';
-import { appOnly, checkEventName } from '../core/catalog/events.js';
+import { entryName, loadIndex, type CatalogEntry } from '../core/catalog/catalog.js';
+import { appOnly } from '../core/catalog/events.js';
+import { buildSample, type Sample } from '../core/catalog/sample.js';
 import { isSuccess, post, type DeliveryResult } from '../core/deliver/post.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
-import { formBody, githubHeaders } from '../core/webhook/headers.js';
-import { describeJsonError } from '../core/webhook/payload.js';
 import type { BodyKind } from '../core/webhook/types.js';
 import { eventName } from '../ui/format.js';
 import { requestText, resultLine, violationLines } from '../ui/lines.js';
@@ -46,8 +44,6 @@ export interface SendOptions {
   json?: boolean;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Headers GitHub sets that --header may not replace: they are what makes the request verifiable. */
 const FIXED_HEADERS = new Set(['content-length', 'host', 'x-hub-signature', 'x-hub-signature-256', 'transfer-encoding']);
 
@@ -57,11 +53,6 @@ function checkOptions(options: SendOptions & { to: string }): Record<string, str
   } catch (err) {
     throw new UsageError(`--to: ${(err as Error).message}`);
   }
-  if (options.deliveryId && !GUID.test(options.deliveryId)) {
-    throw new UsageError(`--delivery-id must be a GUID like ${randomUUID()}, got "${options.deliveryId}"`);
-  }
-  if (options.hookId && !/^\d+$/.test(options.hookId)) throw new UsageError(`--hook-id must be a number, got "${options.hookId}"`);
-  if (options.appId && !/^\d+$/.test(options.appId)) throw new UsageError(`--app-id must be a number, got "${options.appId}"`);
   const extra: Record<string, string> = {};
   for (const h of options.header ?? []) {
     const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:\s?(.*)$/.exec(h);
@@ -72,68 +63,31 @@ function checkOptions(options: SendOptions & { to: string }): Record<string, str
   return extra;
 }
 
-interface Payload {
-  event: string;
-  action: string | null;
-  json: Buffer;
-  parsed: Record<string, unknown>;
-}
-
-/** The JSON to send: the user's file or a catalog sample, with --repo/--sender/--set applied. */
-async function loadPayload(ctx: AppContext, options: SendOptions, name: string): Promise<Payload> {
-  const { io } = ctx;
-  let event: string;
-  let json: Buffer;
-  if (options.payload) {
-    event = checkEventName(name, { flag: 'event' }).event;
-    json = await readInput(ctx, options.payload, 'payload');
-  } else {
-    const resolution = resolve(name);
-    if (!resolution.ok) {
-      const what = resolution.reason === 'unknown-action' ? `unknown action in "${name}"` : `unknown event "${name}"`;
-      throw new UsageError(what, [`Did you mean: ${resolution.suggestions.slice(0, 3).join(', ')}?`, 'See every event with `hookctl send --list`.']);
-    }
-    const { entry, defaulted } = resolution;
-    if (defaulted && entry.action) io.err(io.errColor.dim(`${entry.event} has actions; sending ${entryName(entry)} (pass ${entry.event}.<action> for another)`));
-    event = entry.event;
-    json = loadPayloadBytes(entry);
-  }
-  // Parsed always: repository.id goes in the headers, and a bad file is a usage error.
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`${options.payload === '-' ? 'stdin' : (options.payload ?? 'payload')} is not JSON: ${describeJsonError(json) ?? (err as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('a webhook payload must be a JSON object');
-  const edits = { repo: options.repo, sender: options.sender, set: options.set };
-  if (hasEdits(edits)) {
-    let notes: string[];
-    try {
-      notes = applyEdits(parsed as never, edits).notes;
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    for (const note of notes) io.err(io.errColor.dim(`--set: ${safe(note)}`));
-    // Edited: GitHub's compact form. Unedited: the exact bytes, never re-serialized.
-    json = Buffer.from(JSON.stringify(parsed), 'utf8');
-  }
-  return { event, action: typeof parsed.action === 'string' ? parsed.action : null, json, parsed };
-}
-
-/** An App receives every delivery with the installation it is about: add one when the sample has none. */
-function asAppDelivery(ctx: AppContext, p: Payload): void {
-  if (p.parsed.installation && typeof p.parsed.installation === 'object') return;
-  p.parsed.installation = { id: 2311213, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMjMxMTIxMw==' };
-  p.json = Buffer.from(JSON.stringify(p.parsed), 'utf8');
-  ctx.io.err(ctx.io.errColor.dim('--app-id: added an installation (id 2311213) to the payload, as an App\'s deliveries carry one'));
+/** The delivery to send: the user's file or a catalog sample, with --repo/--sender/--set/--app-id applied (core/catalog/sample.ts). */
+async function loadSample(ctx: AppContext, options: SendOptions, name: string, secret: string | undefined): Promise<Sample> {
+  const payload = options.payload ? await readInput(ctx, options.payload, 'payload') : undefined;
+  const sample = buildSample({
+    name,
+    payload,
+    payloadSource: options.payload === '-' ? 'stdin' : options.payload,
+    set: options.set,
+    repo: options.repo,
+    sender: options.sender,
+    appId: options.appId,
+    contentType: options.contentType,
+    secret,
+    deliveryId: options.deliveryId,
+    hookId: options.hookId,
+  });
+  for (const note of sample.notes) ctx.io.err(ctx.io.errColor.dim(safe(note)));
+  return sample;
 }
 
 /** --validate: false (and why, on stderr) when the payload does not match GitHub's schema. */
-async function validates(ctx: AppContext, p: Payload, quiet: boolean): Promise<boolean> {
+async function validates(ctx: AppContext, p: Sample, quiet: boolean): Promise<boolean> {
   const { io } = ctx;
   const { validatePayload } = await import('../core/schemas/validate.js');
-  const result = await validatePayload(p.event, p.action, p.parsed);
+  const result = await validatePayload(p.event, p.action, p.payload);
   const name = eventName(p.event, p.action);
   if (!result.schemaFound) io.warn(`no official schema for ${name}; sending unvalidated`);
   else if (!result.valid) {
@@ -157,23 +111,17 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
     name = await pickEvent(ctx);
   }
   const extraHeaders = checkOptions(options);
-  const p = await loadPayload(ctx, options, name);
-  if (options.appId) asAppDelivery(ctx, p);
+  const secret = ctx.secrets(options.secret)[0];
+  const p = await loadSample(ctx, options, name, secret);
   if (options.validate && !(await validates(ctx, p, Boolean(options.json)))) return 1;
 
-  // The request, exactly as GitHub sends it (plus --header).
-  const body = options.contentType === 'form' ? formBody(p.json.toString('utf8')) : p.json;
-  const secret = ctx.secrets(options.secret)[0];
-  // An App's webhook: target type integration, target id the App ID.
-  const target = options.appId ? { type: 'integration', id: options.appId } : installationTarget(p.parsed);
-  const base = {
-    ...githubHeaders({ event: p.event, body, contentType: options.contentType, deliveryId: 'x', hookId: options.hookId, targetType: target?.type, targetId: target?.id, secret }),
-    ...extraHeaders,
-  };
+  // The request, exactly as GitHub sends it (plus --header); each of --count gets its own GUID.
+  const body = p.body;
+  const base = { ...p.headers, ...extraHeaders };
   const build = (deliveryId: string) => ({ url: options.to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } });
 
   if (options.dryRun) {
-    const request = build(options.deliveryId ?? randomUUID());
+    const request = build(p.headers['X-GitHub-Delivery']);
     if (options.json) printJson(io, { method: 'POST', url: request.url, headers: request.headers, body: body.toString('utf8') });
     else io.out(requestText(request));
     io.err(io.errColor.dim(`Nothing was sent (--dry-run)${options.count > 1 ? `; --count ${options.count} would send ${options.count} like it, each with its own X-GitHub-Delivery` : ''}.`));
@@ -204,7 +152,7 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
     const tally = await runBatch(ctx, { total: options.count, concurrency: options.concurrency, json: options.json, verbose: options.verbose, verb: 'Sent', source: ids, build, onResult: report });
     failed = tally.non2xx + tally.failed;
   } else {
-    const deliveryId = options.deliveryId ?? randomUUID();
+    const deliveryId = p.headers['X-GitHub-Delivery'];
     const result = await post(build(deliveryId));
     const { record } = report(result, deliveryId);
     if (options.json) printJson(io, record);

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { entryName, loadIndex, loadPayloadBytes, resolve } from '../catalog/catalog.js';
-import { installationTarget } from '../catalog/edits.js';
+import { buildSample } from '../catalog/sample.js';
+import { UsageError } from '../../errors.js';
 import { curlCommand, fixture } from '../deliver/export.js';
 import { post } from '../deliver/post.js';
 import { EditError, payloadText, planReplay, TruncatedBodyError } from '../deliver/replay.js';
@@ -16,7 +17,7 @@ import { toRecord } from '../store/records.js';
 import { FileIdentity } from '../store/file.js';
 import { openStore, StoreError, type Store } from '../store/store.js';
 import type { AttemptRecord, DeliveryFilter, DeliverySummary, SignatureVerdict } from '../store/types.js';
-import { githubHeaders, headerPairs } from '../webhook/headers.js';
+import { headerPairs } from '../webhook/headers.js';
 import { describeJsonError } from '../webhook/payload.js';
 import {
   InspectorError,
@@ -260,23 +261,29 @@ export class StoreBackend implements InspectorBackend {
   }
 
   async send(request: SendRequest) {
-    const found = resolve(request.name);
-    if (!found.ok) throw new InspectorError(400, `unknown event "${request.name}"`);
     const to = request.to ?? this.options.listener ?? this.options.defaultTarget;
     if (!to) throw new InspectorError(400, 'no target: give a URL to send to');
     checkUrl(to);
-    let json = loadPayloadBytes(found.entry);
+    let payload: Buffer | undefined;
     if (request.payload !== undefined) {
       const problem = describeJsonError(request.payload);
       if (problem) throw new InspectorError(400, `the payload is not JSON: ${problem}`);
-      json = Buffer.from(JSON.stringify(JSON.parse(request.payload)), 'utf8');
+      // Edited in the page: new bytes, in GitHub's compact form.
+      payload = Buffer.from(JSON.stringify(JSON.parse(request.payload)), 'utf8');
     }
     const secret = this.options.secret?.();
     const sign = request.sign ?? Boolean(secret);
     if (sign && !secret) throw new InspectorError(400, 'no secret is known here, so the sample cannot be signed; send it unsigned');
-    const headers = githubHeaders({ event: found.entry.event, body: json, contentType: 'json', secret: sign ? secret : undefined, ...installation(json) });
-    const result = await post({ url: to, body: json, headers });
-    return { url: to, deliveryId: headers['X-GitHub-Delivery'], status: result.status, durationMs: result.durationMs, error: result.error, response: result.responseSnippet ?? null };
+    let sample;
+    try {
+      // The same sampler as `hookctl send` (with an edited payload, the name gives the event).
+      sample = buildSample({ name: request.name, payload, secret: sign ? secret : undefined });
+    } catch (err) {
+      if (err instanceof UsageError) throw new InspectorError(400, err.message);
+      throw err;
+    }
+    const result = await post({ url: to, body: sample.body, headers: sample.headers });
+    return { url: to, deliveryId: sample.headers['X-GitHub-Delivery'], status: result.status, durationMs: result.durationMs, error: result.error, response: result.responseSnippet ?? null };
   }
 
   subscribe(listener: (event: InspectorEvent) => void): () => void {
@@ -423,12 +430,6 @@ function checkUrl(url: string): void {
   } catch (err) {
     throw new InspectorError(400, (err as Error).message);
   }
-}
-
-/** X-GitHub-Hook-Installation-Target-Type/-ID for a sample, as `send` sets them. */
-function installation(json: Buffer): { targetType?: string; targetId?: number | string } {
-  const target = installationTarget(JSON.parse(json.toString('utf8')));
-  return target ? { targetType: target.type, targetId: target.id } : {};
 }
 
 export function createStoreBackend(options: StoreBackendOptions): StoreBackend {
