@@ -790,7 +790,14 @@ class Session {
   static async open(name: WorldName, env: Record<string, string | undefined> = {}): Promise<Session> {
     const s = new Session();
     s.world = makeWorld({ files: FILES, links: { payloads: join(ROOT, 'payloads') }, store: name === 'empty' ? undefined : stores[name] });
-    [s.gh, s.app] = await Promise.all([startFakeGithub({ app: { appId: APP_ID, publicKey: appKey.publicKey } }), startUserApp()]);
+    const [gh, app] = await Promise.allSettled([startFakeGithub({ app: { appId: APP_ID, publicKey: appKey.publicKey } }), startUserApp()]);
+    if (gh.status === 'rejected' || app.status === 'rejected') {
+      if (gh.status === 'fulfilled') await gh.value.close();
+      if (app.status === 'fulfilled') await app.value.close();
+      s.world.cleanup();
+      throw gh.status === 'rejected' ? gh.reason : (app as PromiseRejectedResult).reason;
+    }
+    [s.gh, s.app] = [gh.value, app.value];
     s.env = envFor(s.world, s.gh, env);
     s.defaultPort = receiver!.port;
     s.ports = new Map([...sharedPorts, [s.app.port, DOCUMENTED.app]]);
@@ -1008,12 +1015,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   killAll();
-  if (receiver) {
-    const code = await receiver.stop();
-    expect(code, `the receiver did not stop cleanly:\n${receiver.stderr()}`).toBe(0);
-  }
+  const stopped = await receiver?.stop();
   await recordingApp?.close();
   if (storesDir) rmSync(storesDir, { recursive: true, force: true });
+  if (receiver) expect(stopped, `the receiver did not stop cleanly:\n${receiver.stderr()}`).toBe(0);
 });
 
 describe('the examples are collected', () => {
