@@ -2,30 +2,48 @@
  * Every example the documentation shows runs, for real, and does what it says.
  *
  * Collected (so a new example is run without touching this file): each `Examples:` line of
- * `hookctl --help` and of every command's and subcommand's help, each `$ ` line of README.md's
- * console blocks (with the output shown under it) and each hookctl line of its sh blocks.
+ * `hookctl --help` and of every command's and subcommand's help (the help texts are read
+ * in this process, from the same program the CLI builds), each `$ ` line of README.md's console
+ * blocks (with the output shown under it) and each hookctl line of its sh blocks.
  *
- * How they run: `sh -c LINE`, exactly as typed, with `hookctl` on PATH running the built CLI,
- * in a "world" like the reader's:
+ * Each collected example is one of three things, and a test below checks that none is left
+ * out: run and checked (its exit code, the transcript the README shows, and what SPECS adds:
+ * an exercise while it runs, checks after it), a setup step, or excluded with a reason. A setup
+ * step is a README line that runs no hookctl and shows nothing (`export HOOKCTL_SECRET=…`,
+ * `printf … > body.txt`): it cannot fail on its own, so it is no test; it runs, in order, in
+ * the shell of the next command of its block (an `export` stays for the rest of the block, as
+ * in a terminal), and a failing setup step fails that command.
+ *
+ * How they run: `sh -c LINE`, exactly as typed but for the ports (below), with `hookctl` on PATH
+ * running the built CLI, in a "world" like the reader's:
  *
  * | what | where |
  * | --- | --- |
  * | working folder | delivery.json (the README's pull_request payload with 3 schema violations), body.json (a ping body), body.txt (`Hello, World!`), ./my-app.private-key.pem and ./dev-bot.private-key.pem (the key of App 123456), ./other-app.pem (another App's key), ./deliveries.db (a copy of the store), payloads → the repository's payloads/ (the README's `validate payloads/…` runs from a checkout) |
- * | cwd = the repository | `./bin/hookctl.js listen` (Quick start) and `node scripts/generate-catalog.mjs --check` |
+ * | cwd = the repository | `./bin/hookctl.js listen` (Quick start) |
  * | HOME | a fresh folder; the store is at the default ~/.local/share/hookctl/deliveries.db |
- * | the store | deliveries received by a real `hookctl listen` from real `hookctl send`s and replays (recorded once, below), renamed to the ids the docs use: 0b1d7c3 ping, aa96de5 pull_request.opened, b5da260 push (401), 7b61d9b issues.opened (forwarded, replayed edited and with a new GUID), 3f2a9e1 pull_request.opened. Help examples get all five; README sections the subset their transcripts show (SECTIONS) |
+ * | the store | deliveries received by a real `hookctl listen` (the receiver below) from real `hookctl send`s and replays (recorded once, below), renamed to the ids the docs use: 0b1d7c3 ping, aa96de5 pull_request.opened, b5da260 push (401), 7b61d9b issues.opened (forwarded, replayed edited and with a new GUID), 3f2a9e1 pull_request.opened. Help examples get all five; README sections the subset their transcripts show (SECTIONS) |
  * | environment | HOOKCTL_SECRET=s3cret (the README's `export`), SECRET=s3cret, BODY (the ping body), SIGNATURE (its sha256 signature), GITHUB_TOKEN, GITHUB_API_URL → a strict fake GitHub stubbed for exactly what the example does, the fake cloudflared first on PATH |
- * | 127.0.0.1:5000 | a plain `hookctl listen` with the same secret (the "other terminal"), stopped while an example listens there itself |
- * | localhost:3000 | "your app" (127.0.0.1 and ::1), answering 202 |
+ * | "127.0.0.1:5000" | the receiver: a `hookctl listen` with the same secret (the "other terminal"), one for the whole file, on a port it got by listening on port 0; HOOKCTL_DEFAULT_PORT points send, replay and export there |
+ * | "localhost:3000" | "your app" (127.0.0.1 and ::1), answering 202: one per world, on a port from port 0 |
+ * | "127.0.0.1:3999" | a port nothing listens on (one the system gave and took back just before) |
+ * | the inspector | HOOKCTL_DEFAULT_INSPECT_PORT=0: any free port |
  *
- * Each help example runs alone in a fresh world. A README section is one session, its
- * commands in order in one world (state carries from one to the next, as for the reader), a
- * console block is one terminal (its `export` lines apply to the commands after them):
+ * Ports: no fixed port is ever bound, so two copies of this suite can run side by side. Before
+ * a line runs, the README's ports in it become the world's (`localhost:3000` → the app's port,
+ * `127.0.0.1:5000` → the receiver's, `3999` → the closed one), and a command that listens gets
+ * its own port (`--port 5000` → `--port 0`, HOOKCTL_DEFAULT_PORT=0 for `hookctl listen`); what
+ * it printed tells the port, which the exercise then sends to. A transcript is compared once
+ * the real ports are renamed back to the README's.
+ *
+ * Each help example runs in a fresh world, up to CONCURRENCY at a time. A README section is one
+ * session, its commands in order in one world (state carries from one to the next, as for the
+ * reader); sections run side by side, each in its own world. A console block is one terminal:
  *
  * | README section | its world (SECTIONS) |
  * | --- | --- |
  * | Quick start | no store yet; run from the repository (`./bin/hookctl.js`), `npm ci` excluded |
- * | The loop in one minute | no store yet; terminal 1's `listen` runs while terminal 2's commands use it, then Ctrl+C; what they send gets the ids aa96de5 and b5da260 |
+ * | The loop in one minute | no store yet; terminal 1's `listen` runs while terminal 2's commands use it (the section's default port is its port), then Ctrl+C; what they send gets the ids aa96de5 and b5da260 |
  * | `hookctl deliveries` | 0b1d7c3, aa96de5, b5da260, 7b61d9b |
  * | `hookctl replay` | aa96de5, b5da260, 7b61d9b (`--all` replays three) |
  * | register/hooks, the delivery log, GitHub Apps | the fake GitHub answers each command as GitHub would after the commands before it |
@@ -36,9 +54,12 @@
  * sent through them, the inspector fetched, a ping through the tunnel, …), stopped with Ctrl+C
  * (SIGINT to the job, as a terminal does) and must exit 0. Exit codes other than 0 are listed
  * with the reason. A README transcript must appear in the real output: every line shown, once
- * ids, times, sizes and the like are normalized; `…` in a shown line stands for anything.
+ * ids, times, sizes, ports and the like are normalized; `…` in a shown line stands for anything.
+ *
+ * `node scripts/generate-catalog.mjs --check` is not run here: it is a step of `npm test` of its
+ * own (`npm run check:generated`), and a test below checks that it stays one.
  */
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,13 +67,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/core/webhook/signing.js';
 import { secretFingerprint } from '../../src/core/github/hooks.js';
 import { rememberHook, targetKey } from '../../src/core/github/hookstate.js';
-import { collectHelpExamples, collectReadmeExamples, missingLines, type Example } from '../helpers/examples.js';
-import { assertPortFree, hookctlShim, killAll, runShell, Shell, type ShellResult } from '../helpers/example-shell.js';
-import { deriveStore, editedSample, makeWorld, rsaKey, snapshotStore, startUserApp, type World } from '../helpers/example-world.js';
+import { runCli } from '../../src/cli.js';
+import { listen, type ListenOptions } from '../../src/commands/listen.js';
+import { collectHelpExamples, collectReadmeExamples, isExport, isSetupStep, missingLines, type Example, type ReadmeExample } from '../helpers/examples.js';
+import { concurrencyLimit, hookctlShim, killAll, runShell, Shell, type ShellResult } from '../helpers/example-shell.js';
+import { closedPort, deriveStore, editedSample, makeWorld, rsaKey, snapshotStore, startUserApp, type UserApp, type World } from '../helpers/example-world.js';
 import { makeDeliveryDetail, makeDeliverySummary, makeHook, makeOrgHook, officialExample, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { hookshotPing } from '../helpers/hookshot.js';
+import { inProcess } from '../helpers/in-process.js';
 import { renameDeliveries, waitUntilSettled } from '../helpers/store-ids.js';
-import { BIN, ROOT } from '../helpers/run-cli.js';
+import { ROOT } from '../helpers/run-cli.js';
 
 const FAKE_BIN_DIR = fileURLToPath(new URL('../helpers/bin/', import.meta.url));
 const SECRET = 's3cret';
@@ -65,20 +89,82 @@ const PING_BODY = '{"zen":"Keep it logically awesome.","hook_id":1}';
 const ID = { ping: '0b1d7c3', prOpened: 'aa96de5', badPush: 'b5da260', issues: '7b61d9b', prOpened2: '3f2a9e1' };
 const ISSUES_GUID = '5a18b196-4c29-42fd-83f4-e75cb9c40b56';
 
+/** How many examples run at once (help examples and README sections alike). */
+const CONCURRENCY = 4;
+const gate = concurrencyLimit(CONCURRENCY);
+
 // ---------------------------------------------------------------------------------------
 // Collecting the examples (at load time: the tests are made from them)
 
-const scratch = mkdtempSync(join(tmpdir(), 'hookctl-examples-help-'));
-const help = await collectHelpExamples(BIN, { PATH: process.env.PATH, HOME: scratch, NO_COLOR: '1', LANG: 'C.UTF-8' });
-rmSync(scratch, { recursive: true, force: true });
+/** `hookctl …path --help`, printed by the CLI's own program in this process. */
+async function helpOf(path: string[]): Promise<string> {
+  const run = inProcess({ LANG: 'C.UTF-8' });
+  const code = await runCli(run.ctx, [...path, '--help']);
+  if (code !== 0) throw new Error(`hookctl ${[...path, '--help'].join(' ')} exited ${code}:\n${run.stderr()}`);
+  return run.stdout();
+}
+
+const help = await collectHelpExamples(helpOf);
 const readme = collectReadmeExamples(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+const allExamples: Example[] = [...help.examples, ...readme];
+
+interface Exclusion {
+  command: RegExp;
+  reason: string;
+  runInstead?: (command: string) => string;
+  /** What makes the reason true (checked with the exclusion). */
+  check?: () => void;
+}
 
 /** What is not run, and why (each must still match an example, so none goes stale). */
-const EXCLUDED: { command: RegExp; reason: string; runInstead?: (command: string) => string }[] = [
+const EXCLUDED: Exclusion[] = [
   { command: /^npm ci && /, reason: '`npm ci` is not run (CI runs it); the rest of the line is', runInstead: (c) => c.replace(/^npm ci && /, '') },
-  { command: /^node scripts\/generate-catalog\.mjs +# rewrite them$/, reason: 'it rewrites the repository; the --check example runs the same generation into a temp folder' },
+  { command: /^node scripts\/generate-catalog\.mjs +# rewrite them$/, reason: 'it rewrites the repository; `npm test` runs the same generation with --check, into a temp folder' },
+  {
+    command: /^node scripts\/generate-catalog\.mjs --check\b/,
+    reason: '`npm test` runs it once, as its own step (`npm run check:generated`), not inside this file',
+    check: () => {
+      const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+      expect(scripts['check:generated']).toBe('node scripts/generate-catalog.mjs --check');
+      expect(scripts.test).toMatch(/\bnpm run check:generated && (.+ && )?vitest run\b/);
+    },
+  },
 ];
 const excluded = (ex: Example) => EXCLUDED.find((e) => e.command.test(ex.command));
+
+/** What the suite does with an example: run and check it, run it as setup for one that is, or not run it. */
+type Role = { kind: 'checked'; setup: ReadmeExample[] } | { kind: 'setup'; of?: Example } | { kind: 'excluded'; reason: string };
+
+/** Setup steps belong to the next command of their block that is run and checked. */
+function rolesOf(examples: Example[]): Map<Example, Role> {
+  const roles = new Map<Example, Role>();
+  let pending: ReadmeExample[] = [];
+  let block = -1;
+  for (const ex of examples) {
+    if (ex.source === 'readme' && ex.block !== block) {
+      block = ex.block;
+      pending = [];
+    }
+    const exclusion = excluded(ex);
+    if (exclusion && !exclusion.runInstead) roles.set(ex, { kind: 'excluded', reason: exclusion.reason });
+    else if (isSetupStep(ex)) {
+      pending.push(ex as ReadmeExample);
+      roles.set(ex, { kind: 'setup' });
+    } else {
+      for (const step of pending) roles.set(step, { kind: 'setup', of: ex });
+      roles.set(ex, { kind: 'checked', setup: pending });
+      pending = [];
+    }
+  }
+  return roles;
+}
+
+const roles = rolesOf(allExamples);
+const roleOf = (ex: Example): Role => roles.get(ex)!;
+const setupOf = (ex: Example): ReadmeExample[] => {
+  const role = roleOf(ex);
+  return role.kind === 'checked' ? role.setup : [];
+};
 
 // ---------------------------------------------------------------------------------------
 // What each example needs beyond the defaults (exit 0, no GitHub calls, the world above)
@@ -87,6 +173,8 @@ interface Ctx {
   s: Session;
   /** The running example (long-running ones). */
   p: Shell;
+  /** The port it listens on, when it is a `listen` (read from its "Listening on" line). */
+  port?: number;
 }
 
 interface LongRunning {
@@ -111,8 +199,6 @@ interface ExampleSpec {
   longRunning?: LongRunning;
   /** Extra checks after it ran (or bookkeeping: giving a new delivery its documented id). */
   after?: (s: Session, result: ShellResult) => void | Promise<void>;
-  /** Slow and independent of everything else: started with the file, checked in its turn. */
-  early?: boolean;
   timeoutMs?: number;
 }
 
@@ -130,17 +216,46 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
-/** `hookctl send …` to the default target as a side step of an exercise; returns the GUID. */
-async function send(s: Session, args: string, env: Record<string, string> = {}): Promise<string> {
-  const r = await runShell(`hookctl send ${args}`, { cwd: s.world.work, env: { ...s.env, ...env }, timeoutMs: 15_000 });
-  expect(r.code, `hookctl send ${args}\n${r.stdout}${r.stderr}`).toBe(0);
-  return guidIn(r.stdout);
+/**
+ * `hookctl send ARGS…` as a side step of an exercise (another terminal's command, not the
+ * example under test): run in this process, to `port` unless --to says otherwise; the GUID.
+ */
+async function send(env: NodeJS.ProcessEnv, port: number | undefined, ...args: string[]): Promise<string> {
+  const run = inProcess({ ...env, ...(port === undefined ? {} : { HOOKCTL_DEFAULT_PORT: String(port) }) });
+  const code = await runCli(run.ctx, ['send', ...args]);
+  expect(code, `hookctl send ${args.join(' ')}\n${run.stdout()}${run.stderr()}`).toBe(0);
+  return guidIn(run.stdout());
 }
 
-const sendsAndForwards = (path: string) => async ({ s, p }: Ctx) => {
-  const guid = await send(s, 'pull_request.opened');
+/** A `hookctl listen` in this process (another terminal's): its port, what it printed, and Ctrl+C. */
+interface InProcessListener {
+  port: number;
+  stderr(): string;
+  stop(): Promise<number>;
+}
+
+async function listenInProcess(env: NodeJS.ProcessEnv, options: ListenOptions): Promise<InProcessListener> {
+  const run = inProcess(env);
+  const abort = new AbortController();
+  let onReady!: (info: { port: number }) => void;
+  const ready = new Promise<{ port: number }>((resolve) => (onReady = resolve));
+  const done = listen(run.ctx, { port: 0, inspect: false, ...options }, { signal: abort.signal, onReady });
+  const exitedEarly = done.then((code) => Promise.reject(new Error(`hookctl listen exited ${code} before it was ready:\n${run.stderr()}`)));
+  const { port } = await Promise.race([ready, exitedEarly]);
+  return {
+    port,
+    stderr: run.stderr,
+    stop: () => {
+      abort.abort();
+      return done;
+    },
+  };
+}
+
+const sendsAndForwards = (path: string) => async ({ s, p, port }: Ctx) => {
+  const guid = await send(s.env, port, 'pull_request.opened');
   await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
-  await until(() => app.requests.some((r) => r.url === path && r.headers['x-github-delivery'] === guid), `the forward of ${guid} to ${path}`);
+  await until(() => s.app.requests.some((r) => r.url === path && r.headers['x-github-delivery'] === guid), `the forward of ${guid} to ${path}`);
   await p.waitFor(/forwarded → 202/);
 };
 
@@ -191,7 +306,7 @@ const appBorrowExercise = async ({ s, p }: Ctx) => {
   await until(() => s.gh.requestsTo('GET', '/app/hook/deliveries').length > 0, 'catch-up reading the App\'s delivery log');
 };
 
-const servesTheInspector = async ({ s, p }: Ctx) => {
+const servesTheInspector = async ({ p }: Ctx) => {
   const [, url] = await p.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/);
   const page = await fetch(url);
   expect(page.status).toBe(200);
@@ -199,13 +314,12 @@ const servesTheInspector = async ({ s, p }: Ctx) => {
   const api = await fetch(`${url}api/deliveries`);
   const ids = ((await api.json()) as { deliveries: { id: string }[] }).deliveries.map((d) => d.id);
   expect(ids).toEqual(expect.arrayContaining(Object.values(ID)));
-  void s;
 };
 
 const SPECS: Record<string, ExampleSpec> = {
   // --- listen
-  'hookctl listen': { longRunning: { ready: /Inspector: http/, exercise: async ({ s, p }) => {
-    await send(s, 'pull_request.opened');
+  'hookctl listen': { longRunning: { ready: /Inspector: http/, exercise: async ({ s, p, port }) => {
+    await send(s.env, port, 'pull_request.opened');
     await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
   } } },
   'hookctl listen --port 5000 --forward-to http://localhost:3000/webhooks': { longRunning: { ready: /Inspector: http/, exercise: sendsAndForwards('/webhooks') } },
@@ -213,13 +327,13 @@ const SPECS: Record<string, ExampleSpec> = {
   'hookctl listen --forward-to push=http://localhost:3000/push --forward-to http://localhost:3000/hooks': {
     longRunning: {
       ready: /Inspector: http/,
-      exercise: async ({ s, p }) => {
-        const push = await send(s, 'push');
-        const pr = await send(s, 'pull_request.opened');
-        await until(() => app.requests.some((r) => r.url === '/push' && r.headers['x-github-delivery'] === push), 'the push at /push');
-        await until(() => app.requests.some((r) => r.url === '/hooks' && r.headers['x-github-delivery'] === pr), 'the pull_request at /hooks');
-        expect(app.requests.filter((r) => r.headers['x-github-delivery'] === push).map((r) => r.url)).toEqual(['/push']);
-        await p.waitFor(/forwarded → 202 \S+ http:\/\/localhost:3000\/hooks/);
+      exercise: async ({ s, p, port }) => {
+        const push = await send(s.env, port, 'push');
+        const pr = await send(s.env, port, 'pull_request.opened');
+        await until(() => s.app.requests.some((r) => r.url === '/push' && r.headers['x-github-delivery'] === push), 'the push at /push');
+        await until(() => s.app.requests.some((r) => r.url === '/hooks' && r.headers['x-github-delivery'] === pr), 'the pull_request at /hooks');
+        expect(s.app.requests.filter((r) => r.headers['x-github-delivery'] === push).map((r) => r.url)).toEqual(['/push']);
+        await p.waitFor(new RegExp(`forwarded → 202 \\S+ http://localhost:${s.app.port}/hooks`));
       },
     },
   },
@@ -229,7 +343,7 @@ const SPECS: Record<string, ExampleSpec> = {
       // jq in a pipe (not a terminal) holds its output until its input ends, and Ctrl+C would
       // end it first: only hookctl is interrupted, so jq prints what it read.
       interruptOnly: /bin\/hookctl\.js listen/,
-      exercise: async ({ s }) => void (await send(s, 'pull_request.opened')),
+      exercise: async ({ s, port }) => void (await send(s.env, port, 'pull_request.opened')),
     },
     after: (_s, r) => expect(r.stdout).toBe('null\n"pull_request"\n'),
   },
@@ -248,12 +362,12 @@ const SPECS: Record<string, ExampleSpec> = {
 
   // --- send
   'hookctl send push --secret "$SECRET" --to http://localhost:3000/webhooks': {
-    after: (_s, r) => expect(app.requests.some((q) => q.url === '/webhooks' && q.headers['x-github-delivery'] === guidIn(r.stdout))).toBe(true),
+    after: (s, r) => expect(s.app.requests.some((q) => q.url === '/webhooks' && q.headers['x-github-delivery'] === guidIn(r.stdout))).toBe(true),
   },
 
   // --- replay
   'hookctl replay 3f2a --to http://localhost:3000/webhooks': {
-    after: () => expect(app.requests.at(-1)?.headers['x-github-event']).toBe('pull_request'),
+    after: (s) => expect(s.app.requests.at(-1)?.headers['x-github-event']).toBe('pull_request'),
   },
   'hookctl replay 6c1a0f00-c9a1-11ef-8d6e-5b1f2d3e4a01 --from-github octo-org/octo-repo --redeliver': {
     github: (gh) => {
@@ -270,14 +384,13 @@ const SPECS: Record<string, ExampleSpec> = {
     longRunning: {
       ready: /Following /,
       exercise: async ({ s, p }) => {
-        // A listener in another terminal, writing to the same store.
-        const other = new Shell('hookctl listen --port 0 --no-inspect', { cwd: s.world.work, env: s.env });
+        // A listener in another terminal (another process than the follower), writing to the same store.
+        const other = await listenInProcess(s.env, { store: s.world.store });
         try {
-          const [, url] = await other.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
-          await send(s, `push --to ${url}`);
+          await send(s.env, undefined, 'push', '--to', `http://127.0.0.1:${other.port}/`);
           await p.waitFor(/push\s+Codertocat\/Hello-World\s+Codertocat\s+valid\s+200/);
         } finally {
-          expect((await other.interrupt()).code).toBe(0);
+          expect(await other.stop(), other.stderr()).toBe(0);
         }
       },
     },
@@ -286,7 +399,7 @@ const SPECS: Record<string, ExampleSpec> = {
     after: (s) => expect(JSON.parse(readFileSync(join(s.world.work, 'payload.json'), 'utf8')).issue.title).toBe('Crash on start'),
   },
   'hookctl deliveries export 0b1d --format curl --to http://localhost:3000/webhooks | sh': {
-    after: () => expect(app.requests.at(-1)?.body.toString()).toBe(PING_BODY),
+    after: (s) => expect(s.app.requests.at(-1)?.body.toString()).toBe(PING_BODY),
   },
   'hookctl deliveries export 7b61 --format fixture > issues.opened.json': {
     after: (s) => expect(JSON.parse(readFileSync(join(s.world.work, 'issues.opened.json'), 'utf8'))).toMatchObject({ event: 'issues', action: 'opened', deliveryId: ISSUES_GUID }),
@@ -352,7 +465,7 @@ const SPECS: Record<string, ExampleSpec> = {
         const t = tunnel(s);
         const res = await fetch(`${t.localUrl}/webhooks`, { method: 'POST', body: PING_BODY, headers: { 'content-type': 'application/json' } });
         expect(res.status).toBe(202);
-        expect(app.requests.at(-1)).toMatchObject({ url: '/webhooks', body: Buffer.from(PING_BODY) });
+        expect(s.app.requests.at(-1)).toMatchObject({ url: '/webhooks', body: Buffer.from(PING_BODY) });
         await until(() => p.stdout().endsWith('\n'), 'the payload URL on stdout');
         expect(p.stdout()).toBe(`${t.publicUrl}/webhooks\n`);
       },
@@ -368,14 +481,15 @@ const SPECS: Record<string, ExampleSpec> = {
     longRunning: {
       ready: /Forwarding requests/,
       exercise: async ({ s }) => {
-        const before = app.requests.length;
+        const before = s.app.requests.length;
         expect(await hookshotPingStatus(s, `${tunnel(s).publicUrl}/webhooks`, SECRET, 512034)).toBe(202);
-        expect(app.requests.slice(before)).toMatchObject([{ url: '/webhooks', headers: { 'x-github-event': 'ping' } }]);
+        expect(s.app.requests.slice(before)).toMatchObject([{ url: '/webhooks', headers: { 'x-github-event': 'ping' } }]);
       },
     },
   },
   'hookctl inspect': { longRunning: { ready: /Inspector: http/, exercise: servesTheInspector } },
-  'hookctl inspect --store ./deliveries.db --port 4242': { longRunning: { ready: /Inspector: http:\/\/127\.0\.0\.1:4242\//, exercise: servesTheInspector } },
+  // Run with --port 0 (any free port): the inspector it prints serves ./deliveries.db.
+  'hookctl inspect --store ./deliveries.db --port 4242': { longRunning: { ready: /Inspector: http/, exercise: servesTheInspector } },
 
   // --- validate, verify
   'hookctl validate delivery.json --event pull_request.opened': { exit: 1, why: 'delivery.json has 3 schema violations' },
@@ -383,7 +497,6 @@ const SPECS: Record<string, ExampleSpec> = {
   'hookctl deliveries show 3f2a --raw | hookctl validate --event pull_request --json': {
     after: (_s, r) => expect(JSON.parse(r.stdout)).toMatchObject({ event: 'pull_request', action: 'opened', valid: true }),
   },
-  'node scripts/generate-catalog.mjs --check  # fail if the committed output is stale': { cwd: 'repo', early: true, timeoutMs: 150_000 },
 };
 
 /** The repository hook the README's register session ends with. */
@@ -413,8 +526,8 @@ const SECTIONS: Record<string, SectionSpec> = {
         after: (_s, r) => expect(r.stderr).toMatch(/Stopped after \S+: 1 accepted, 0 rejected\./),
         longRunning: {
           ready: /Inspector: http/,
-          exercise: async ({ s, p }) => {
-            await send(s, 'pull_request.opened');
+          exercise: async ({ s, p, port }) => {
+            await send(s.env, port, 'pull_request.opened');
             await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
           },
         },
@@ -599,14 +712,14 @@ function specFor(ex: Example): ExampleSpec {
 // ---------------------------------------------------------------------------------------
 // The world
 
-let app: Awaited<ReturnType<typeof startUserApp>>;
 let shimDir: string;
 const appKey = rsaKey();
 const otherKey = rsaKey();
 const stores: Record<Exclude<WorldName, 'empty'>, string> = { all: '', story: '', replay: '' };
 let storesDir: string;
 
-const FILES = () => ({
+/** The working folder's files: the same in every world, built once. */
+const FILES = {
   'delivery.json': editedSample(ROOT, 'payloads/pull_request/opened.json', (p) => {
     p.pull_request.number = '12';
     p.pull_request.state = 'draft';
@@ -617,7 +730,17 @@ const FILES = () => ({
   'my-app.private-key.pem': appKey.privatePem,
   'dev-bot.private-key.pem': appKey.privatePem,
   'other-app.pem': otherKey.privatePem,
-});
+};
+
+/** The ports the README names, and what stands for them in every world. */
+const DOCUMENTED = { receiver: 5000, app: 3000, refused: 3999 };
+
+/** The receiver ("127.0.0.1:5000"), which also recorded the deliveries of the stores. */
+let receiver: InProcessListener | undefined;
+/** The app the recorded deliveries were forwarded and replayed to. */
+let recordingApp: UserApp | undefined;
+/** Real port → the README's, for what every world shares. */
+const sharedPorts = new Map<number, number>();
 
 function envFor(world: World, gh: FakeGithub | undefined, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -631,6 +754,9 @@ function envFor(world: World, gh: FakeGithub | undefined, extra: Record<string, 
     SIGNATURE: sign(SECRET, PING_BODY),
     GITHUB_TOKEN: TOKEN,
     ...(gh ? { GITHUB_API_URL: gh.url } : {}),
+    // Where send and replay go by default (the receiver), and an inspector on any free port.
+    HOOKCTL_DEFAULT_PORT: String(receiver!.port),
+    HOOKCTL_DEFAULT_INSPECT_PORT: '0',
     FAKE_CLOUDFLARED_STATE: join(world.dir, 'cloudflared.json'),
     FAKE_CLOUDFLARED_NODE: process.execPath,
     // The tunnel's health probes reach the fake through its loopback address.
@@ -644,11 +770,18 @@ function envFor(world: World, gh: FakeGithub | undefined, extra: Record<string, 
   return env;
 }
 
-/** One README section, or one help example: a world, a fake GitHub, what runs in the background. */
+/** One README section, or one help example: a world, a fake GitHub, the app, what runs in the background. */
 class Session {
   world!: World;
   gh!: FakeGithub;
+  app!: UserApp;
   env!: NodeJS.ProcessEnv;
+  /** Where send and replay go by default: the receiver, or the section's own `listen` while it runs. */
+  defaultPort!: number;
+  /** Real port → the README's, for comparing transcripts. */
+  ports!: Map<number, number>;
+  /** A port nothing listens on ("127.0.0.1:3999"), taken just before the example that needs it. */
+  refusedPort?: number;
   /** Long-running examples kept until the end of the section. */
   background: { ex: Example; spec: ExampleSpec; shell: Shell }[] = [];
   /** `export` lines run so far in the current README block. */
@@ -656,15 +789,24 @@ class Session {
 
   static async open(name: WorldName, env: Record<string, string | undefined> = {}): Promise<Session> {
     const s = new Session();
-    s.world = makeWorld({ files: FILES(), links: { payloads: join(ROOT, 'payloads') }, store: name === 'empty' ? undefined : stores[name] });
-    s.gh = await startFakeGithub({ app: { appId: APP_ID, publicKey: appKey.publicKey } });
+    s.world = makeWorld({ files: FILES, links: { payloads: join(ROOT, 'payloads') }, store: name === 'empty' ? undefined : stores[name] });
+    const [gh, app] = await Promise.allSettled([startFakeGithub({ app: { appId: APP_ID, publicKey: appKey.publicKey } }), startUserApp()]);
+    if (gh.status === 'rejected' || app.status === 'rejected') {
+      if (gh.status === 'fulfilled') await gh.value.close();
+      if (app.status === 'fulfilled') await app.value.close();
+      s.world.cleanup();
+      throw gh.status === 'rejected' ? gh.reason : (app as PromiseRejectedResult).reason;
+    }
+    [s.gh, s.app] = [gh.value, app.value];
     s.env = envFor(s.world, s.gh, env);
+    s.defaultPort = receiver!.port;
+    s.ports = new Map([...sharedPorts, [s.app.port, DOCUMENTED.app]]);
     return s;
   }
 
   async close(): Promise<void> {
     for (const b of this.background) b.shell.kill();
-    await this.gh.close();
+    await Promise.all([this.gh.close(), this.app.close()]);
     const t = this.env.FAKE_CLOUDFLARED_STATE!;
     if (existsSync(t)) {
       try {
@@ -677,87 +819,100 @@ class Session {
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// The receiver on 127.0.0.1:5000 (a plain `hookctl listen` in "another terminal")
-
-let receiverWorld: World;
-let receiver: Shell | undefined;
-let portHeldBySection = false;
-
-async function ensureReceiver(): Promise<void> {
-  if (receiver || portHeldBySection) return;
-  receiver = new Shell('hookctl listen --no-inspect', { cwd: receiverWorld.work, env: envFor(receiverWorld, undefined) });
-  await receiver.waitFor(/Listening on http:\/\/127\.0\.0\.1:5000\//);
-}
-
-async function stopReceiver(): Promise<void> {
-  if (!receiver) return;
-  const r = await receiver.interrupt();
-  receiver = undefined;
-  expect(r.code, `the receiver on port 5000 did not stop cleanly:\n${r.stderr}`).toBe(0);
-}
-
-const listensOn5000 = (command: string) => /\bhookctl listen\b/.test(command) && !/--port (?!5000\b)\S+/.test(command);
-/** send and replay to their default target (or to port 5000 named): someone must listen there. */
-const sendsTo5000 = (command: string) =>
-  /\bhookctl (send|replay)\b/.test(command) && !/--dry-run|--list|--redeliver/.test(command) && (!/--to\b/.test(command) || /--to \S*:5000\b/.test(command));
+/** `hookctl listen` and `./bin/hookctl.js listen`: it binds a port of its own. */
+const listens = (command: string) => /\bhookctl(?:\.js)? listen\b/.test(command);
 
 /**
- * Records the deliveries the docs refer to, with a real listener and real sends and replays,
- * and gives them their documented ids. The stores of the worlds are copies of this one.
+ * The README's ports → the world's: the app's for 3000, the session's default target for 5000,
+ * the closed port for 3999; a command that listens gets any free port (`--port 0`). Any other
+ * port left in the line is an error, so no example ever binds or reaches a fixed port.
  */
-async function recordDeliveries(): Promise<void> {
-  const world = makeWorld({ files: {}, links: {} });
-  try {
-    const env = envFor(world, undefined);
-    const listener = new Shell('hookctl listen --forward-to http://localhost:3000/webhooks --no-inspect', { cwd: world.work, env });
-    await listener.waitFor(/Listening on http:\/\/127\.0\.0\.1:5000\//);
-    const sh = async (line: string, exit = 0) => {
-      const r = await runShell(line, { cwd: world.work, env, timeoutMs: 15_000 });
-      expect(r.code, `${line}\n${r.stdout}${r.stderr}`).toBe(exit);
-      return r.stdout;
-    };
-    const ping = guidIn(await sh(`printf '%s' '${PING_BODY}' | hookctl send ping --payload -`));
-    const pr = guidIn(await sh('hookctl send pull_request.opened'));
-    const push = guidIn(await sh('HOOKCTL_SECRET=wrong hookctl send push', 1));
-    await sh(`hookctl send issues --repo acme/widgets --sender alice --set issue.title="Crash on start" --delivery-id ${ISSUES_GUID}`);
-    await sh(`hookctl replay ${ISSUES_GUID} --set issue.title='"Crash on start (edited)"' --to http://localhost:3000/webhooks`);
-    await sh(`hookctl replay ${ISSUES_GUID} --new-delivery-id --to http://localhost:3000/webhooks`);
-    const pr2 = guidIn(await sh('hookctl send pull_request.opened'));
-    // Ctrl+C finishes the forwards in flight, so every forward is recorded.
-    const stopped = await listener.interrupt();
-    expect(stopped.code, stopped.stderr).toBe(0);
-    expect(stopped.stderr).toMatch(/4 accepted, 1 rejected, 4 forwarded/);
-
-    const all = join(storesDir, 'all.db');
-    await snapshotStore(world.store, all);
-    renameDeliveries(all, { [ping]: ID.ping, [pr]: ID.prOpened, [push]: ID.badPush, [ISSUES_GUID]: ID.issues, [pr2]: ID.prOpened2 });
-    stores.all = all;
-    stores.story = join(storesDir, 'story.db');
-    deriveStore(all, stores.story, [ID.prOpened2]);
-    stores.replay = join(storesDir, 'replay.db');
-    deriveStore(all, stores.replay, [ID.prOpened2, ID.ping]);
-  } finally {
-    world.cleanup();
+function placePorts(command: string, s: Session): string {
+  const placed = command
+    .replace(/(\bhookctl(?:\.js)? (?:listen|inspect)\b.*?--port )\d+\b/, '$10')
+    .replace(/(\bhookctl tunnel\b.*?--port )3000\b/, `$1${s.app.port}`)
+    .replace(/\b(localhost|127\.0\.0\.1):(3000|5000|3999)\b/g, (_all, host: string, port: string) => {
+      const placedPort = { 3000: s.app.port, 5000: s.defaultPort, 3999: s.refusedPort }[port];
+      if (placedPort === undefined) throw new Error(`\`${command}\` names port ${port}, which this world has not placed`);
+      return `${host}:${placedPort}`;
+    });
+  const allowed = new Set([0, s.app.port, s.defaultPort, s.refusedPort]);
+  for (const m of placed.matchAll(/(?:--(?:inspect-)?port[ =]|\b(?:localhost|127\.0\.0\.1|\[::1\]):)(\d+)/g)) {
+    if (!allowed.has(Number(m[1]))) throw new Error(`\`${command}\` names port ${m[1]}, which no world has: give it one in placePorts()`);
   }
+  return placed;
+}
+
+/** The port a `listen` printed that it listens on. */
+function listeningPort(shell: Shell): number {
+  const m = /Listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(shell.stderr());
+  if (!m) throw new Error(`\`${shell.command}\` did not say where it listens:\n${shell.stderr()}`);
+  return Number(m[1]);
+}
+
+/**
+ * The receiver, and in it the deliveries the docs refer to, from real sends and replays (run
+ * in this process: they are not what is tested here), given their documented ids. The stores
+ * of the worlds are copies of this one.
+ */
+async function startReceiverAndRecord(): Promise<void> {
+  const dir = join(storesDir, 'receiver');
+  mkdirSync(dir, { recursive: true });
+  recordingApp = await startUserApp();
+  const env: NodeJS.ProcessEnv = { HOOKCTL_HOME: dir, HOOKCTL_SECRET: SECRET, LANG: 'C.UTF-8' };
+  const store = join(dir, 'deliveries.db');
+  receiver = await listenInProcess(env, { store, forwardTo: [`http://localhost:${recordingApp.port}/webhooks`] });
+  env.HOOKCTL_DEFAULT_PORT = String(receiver.port);
+  const hookctl = async (exit: number, ...args: string[]) => {
+    const run = inProcess(env);
+    const code = await runCli(run.ctx, args);
+    expect(code, `hookctl ${args.join(' ')}\n${run.stdout()}${run.stderr()}`).toBe(exit);
+    return run.stdout();
+  };
+  const pingFile = join(dir, 'ping.json');
+  writeFileSync(pingFile, PING_BODY);
+  const ping = guidIn(await hookctl(0, 'send', 'ping', '--payload', pingFile));
+  const pr = guidIn(await hookctl(0, 'send', 'pull_request.opened'));
+  const push = guidIn(await hookctl(1, 'send', 'push', '--secret', 'wrong'));
+  await hookctl(0, 'send', 'issues', '--repo', 'acme/widgets', '--sender', 'alice', '--set', 'issue.title=Crash on start', '--delivery-id', ISSUES_GUID);
+  const app = `http://localhost:${recordingApp.port}/webhooks`;
+  await hookctl(0, 'replay', ISSUES_GUID, '--set', 'issue.title="Crash on start (edited)"', '--to', app);
+  await hookctl(0, 'replay', ISSUES_GUID, '--new-delivery-id', '--to', app);
+  const pr2 = guidIn(await hookctl(0, 'send', 'pull_request.opened'));
+  // The receiver answers first, then forwards and checks the schema: wait until all of it is stored.
+  for (const guid of [ping, pr, ISSUES_GUID, pr2]) await waitUntilSettled(store, guid, { forwards: 1, schema: true });
+  await waitUntilSettled(store, push, { forwards: 0, schema: false });
+  expect(recordingApp.requests.filter((r) => r.url === '/webhooks')).toHaveLength(6); // 4 forwarded, 2 replayed
+
+  const all = join(storesDir, 'all.db');
+  await snapshotStore(store, all);
+  renameDeliveries(all, { [ping]: ID.ping, [pr]: ID.prOpened, [push]: ID.badPush, [ISSUES_GUID]: ID.issues, [pr2]: ID.prOpened2 });
+  stores.all = all;
+  stores.story = join(storesDir, 'story.db');
+  deriveStore(all, stores.story, [ID.prOpened2]);
+  stores.replay = join(storesDir, 'replay.db');
+  deriveStore(all, stores.replay, [ID.prOpened2, ID.ping]);
 }
 
 // ---------------------------------------------------------------------------------------
 // Running one example
-
-const early = new Map<Example, Promise<ShellResult & { timedOut: boolean }>>();
 
 function commandLine(ex: Example): string {
   const instead = excluded(ex)?.runInstead;
   return instead ? instead(ex.command) : ex.command;
 }
 
-/** Room for the example's own bound, and for starting and stopping around it. */
-const testTimeout = (ex: Example) => (specFor(ex).timeoutMs ?? 20_000) + 15_000;
+/** Room for the example's own bound, for starting and stopping around it, and for its turn at the gate. */
+const testTimeout = (ex: Example) => (specFor(ex).timeoutMs ?? 20_000) + 15_000 + 30_000;
 
 function describeExit(ex: Example): string {
   const spec = specFor(ex);
   return spec.exit ? ` → exit ${spec.exit} (${spec.why})` : '';
+}
+
+function describeSetup(ex: Example): string {
+  const setup = setupOf(ex);
+  return setup.length > 0 ? ` (set up by ${setup.map((st) => `README.md:${st.line} $ ${st.command}`).join('; ')})` : '';
 }
 
 /** HOOKCTL_EXAMPLES_OUTPUT=DIR keeps what each example printed (to update a transcript from). */
@@ -777,43 +932,50 @@ function checkResult(s: Session, ex: Example, spec: ExampleSpec, r: ShellResult 
   expect(r.stdout + r.stderr, 'a token was printed').not.toContain(TOKEN);
   if ((spec.exit ?? 0) === 0) expect(r.stderr, `\`${ex.command}\` printed an error`).not.toMatch(/^error:/m);
   if (ex.source === 'readme' && ex.shown.length > 0) {
-    const missing = missingLines(ex.shown, `${r.stdout}\n${r.stderr}`, s.world.home);
+    const missing = missingLines(ex.shown, `${r.stdout}\n${r.stderr}`, s.world.home, s.ports);
     expect(missing, `lines README.md:${ex.line} shows that \`${ex.command}\` did not print (normalized):\n${output}`).toEqual([]);
   }
 }
 
+/** A setup step in the shell of the command it sets up; when it fails, the line stops there (exit 125). */
+const setupLines = (step: ReadmeExample) => [step.command, `[ $? -eq 0 ] || { echo "setup step README.md:${step.line} failed: ${step.command.replace(/["$`\\]/g, '\\$&')}" >&2; exit 125; }`];
+
 async function runExample(s: Session, ex: Example): Promise<void> {
   const spec = specFor(ex);
-  const command = commandLine(ex);
-  if (ex.source === 'readme') {
-    if (s.exports.block !== ex.block) s.exports = { block: ex.block, lines: [] };
+  if (/:3999\b/.test(ex.command)) {
+    // Taken at the last moment, so that nothing had the time to listen there since.
+    s.refusedPort = await closedPort();
+    s.ports.set(s.refusedPort, DOCUMENTED.refused);
   }
-  const prelude = ex.source === 'readme' ? s.exports.lines : [];
-  const line = [...prelude, command].join('\n');
+  const command = placePorts(commandLine(ex), s);
+  const setup = setupOf(ex);
+  if (ex.source === 'readme' && s.exports.block !== ex.block) s.exports = { block: ex.block, lines: [] };
+  const line = [...s.exports.lines, ...setup.flatMap(setupLines), command].join('\n');
+  // An `export` stays for the rest of its block, as in a terminal.
+  s.exports.lines.push(...setup.filter((st) => isExport(st.command)).map((st) => st.command));
   const cwd = spec.cwd === 'repo' ? ROOT : s.world.work;
-  const env = { ...s.env };
+  const env: NodeJS.ProcessEnv = { ...s.env, HOOKCTL_DEFAULT_PORT: listens(command) ? '0' : String(s.defaultPort) };
   for (const [k, v] of Object.entries(spec.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
   spec.github?.(s.gh, s);
-  if (listensOn5000(command)) await stopReceiver();
-  else if (sendsTo5000(command)) await ensureReceiver();
 
   let result: ShellResult & { timedOut?: boolean };
-  if (spec.early) {
-    result = await early.get(ex)!;
-  } else if (spec.longRunning) {
+  if (spec.longRunning) {
     const lr = spec.longRunning;
     const shell = new Shell(line, { cwd, env });
     try {
       await shell.waitFor(lr.ready, spec.timeoutMs ?? 20_000);
+      const port = listens(command) ? listeningPort(shell) : undefined;
+      if (port !== undefined) s.ports.set(port, DOCUMENTED.receiver);
       if (lr.untilSectionEnd) {
         s.background.push({ ex, spec, shell });
-        if (listensOn5000(command)) portHeldBySection = true;
+        // The other terminal's send and replay now reach this listener.
+        if (port !== undefined) s.defaultPort = port;
         return;
       }
-      await lr.exercise?.({ s, p: shell });
+      await lr.exercise?.({ s, p: shell, port });
     } catch (err) {
       shell.kill();
       await shell.exited;
@@ -827,14 +989,13 @@ async function runExample(s: Session, ex: Example): Promise<void> {
   await spec.after?.(s, result);
   // Cumulative over the section: everything stubbed so far used, nothing unexpected.
   s.gh.assertDone();
-  if (ex.source === 'readme' && /^export /.test(command)) s.exports.lines.push(command);
 }
 
 /** Ctrl+C for what a section kept running, and its transcript. */
 async function stopBackground(s: Session): Promise<void> {
   for (const { ex, spec, shell } of s.background.splice(0)) {
     const r = await shell.interrupt({ only: spec.longRunning?.interruptOnly });
-    if (listensOn5000(ex.command)) portHeldBySection = false;
+    s.defaultPort = receiver!.port;
     checkResult(s, ex, spec, r);
     await spec.after?.(s, r);
   }
@@ -845,29 +1006,19 @@ async function stopBackground(s: Session): Promise<void> {
 // The tests
 
 beforeAll(async () => {
-  await assertPortFree(5000, '127.0.0.1', 'hookctl listen\'s default port, which send and replay default to');
-  await assertPortFree(4242, '127.0.0.1', '`hookctl inspect --port 4242`');
-  await assertPortFree(3999, '127.0.0.1', 'the README replays to port 3999 to show a refused connection');
-  app = await startUserApp(3000);
   storesDir = mkdtempSync(join(tmpdir(), 'hookctl-examples-stores-'));
   shimDir = hookctlShim(join(storesDir, 'bin'), ROOT);
-  // The slow example runs alongside the rest from the start.
-  for (const ex of readme) {
-    if (specFor(ex).early && !excluded(ex)) {
-      early.set(ex, runShell(commandLine(ex), { cwd: specFor(ex).cwd === 'repo' ? ROOT : tmpdir(), env: { PATH: process.env.PATH, HOME: storesDir, LANG: 'C.UTF-8' }, timeoutMs: specFor(ex).timeoutMs ?? 150_000 }));
-    }
-  }
-  await recordDeliveries();
-  receiverWorld = makeWorld({ files: {}, links: {} });
+  await startReceiverAndRecord();
+  sharedPorts.set(receiver!.port, DOCUMENTED.receiver);
+  sharedPorts.set(recordingApp!.port, DOCUMENTED.app);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled([...early.values()]);
-  if (receiver) await receiver.interrupt().catch(() => undefined);
   killAll();
-  await app?.close();
-  receiverWorld?.cleanup();
+  const stopped = await receiver?.stop();
+  await recordingApp?.close();
   if (storesDir) rmSync(storesDir, { recursive: true, force: true });
+  if (receiver) expect(stopped, `the receiver did not stop cleanly:\n${receiver.stderr()}`).toBe(0);
 });
 
 describe('the examples are collected', () => {
@@ -883,9 +1034,22 @@ describe('the examples are collected', () => {
     expect(new Set(readme.map((e) => e.section)).size).toBeGreaterThanOrEqual(10);
   });
 
+  const count = (kind: Role['kind']) => allExamples.filter((ex) => roleOf(ex).kind === kind).length;
+  it(`${allExamples.length} examples: ${count('checked')} run and checked, ${count('setup')} setup steps of those, ${count('excluded')} excluded with a reason`, () => {
+    for (const ex of allExamples) {
+      const role = roleOf(ex);
+      if (role.kind !== 'setup') continue;
+      const where = `README.md:${(ex as ReadmeExample).line} $ ${ex.command}`;
+      // It runs in the shell of a command that is checked, in its own block (its terminal).
+      expect(role.of, `${where}: a setup step with no command after it in its block`).toBeDefined();
+      // Only what prepares the next command: anything else that runs no hookctl is an example to check, or to exclude.
+      expect(ex.command, `${where} runs no hookctl, and is neither an export nor a file it writes`).toMatch(/^export \w+=|^printf [^|]*> *[\w.-]+$/);
+    }
+    expect(count('checked')).toBeGreaterThanOrEqual(95);
+  });
+
   it('every entry of SPECS and SECTIONS names an example that exists', () => {
-    const all = [...help.examples, ...readme];
-    for (const command of Object.keys(SPECS)) expect(all.some((e) => e.command === command), `SPECS["${command}"]`).toBe(true);
+    for (const command of Object.keys(SPECS)) expect(allExamples.some((e) => e.command === command), `SPECS["${command}"]`).toBe(true);
     for (const [section, spec] of Object.entries(SECTIONS)) {
       expect(readme.some((e) => e.section === section), `SECTIONS["${section}"]`).toBe(true);
       for (const command of Object.keys(spec.examples ?? {})) expect(readme.some((e) => e.section === section && e.command === command), `SECTIONS["${section}"]["${command}"]`).toBe(true);
@@ -893,29 +1057,35 @@ describe('the examples are collected', () => {
   });
 
   it.each(EXCLUDED.map((e) => [e.command.source, e.reason, e] as const))('not run as written: /%s/ (%s)', (_source, _reason, exclusion) => {
-    expect([...help.examples, ...readme].filter((e) => exclusion.command.test(e.command))).toHaveLength(1);
+    expect(allExamples.filter((e) => exclusion.command.test(e.command))).toHaveLength(1);
+    exclusion.check?.();
   });
 });
 
-describe('help examples', () => {
-  // Those that listen on port 5000 last, so the receiver there is stopped only once.
-  const ordered = [...help.examples.filter((e) => !listensOn5000(e.command)), ...help.examples.filter((e) => listensOn5000(e.command))];
-  for (const ex of ordered) {
+describe.concurrent('help examples', () => {
+  for (const ex of help.examples) {
+    if (roleOf(ex).kind !== 'checked') continue;
     it(`${ex.where}: ${ex.command}${describeExit(ex)}`, async () => {
-      const s = await Session.open('all');
-      try {
-        await runExample(s, ex);
-      } finally {
-        await s.close();
-      }
+      await gate(async () => {
+        const s = await Session.open('all');
+        try {
+          await runExample(s, ex);
+        } finally {
+          await s.close();
+        }
+      });
     }, testTimeout(ex));
   }
 });
 
-describe('README.md examples', () => {
+describe.concurrent('README.md examples', () => {
   const sections = [...new Set(readme.map((e) => e.section))];
   for (const section of sections) {
-    describe(`## ${section}`, () => {
+    const examples = readme.filter((e) => e.section === section);
+    const checked = examples.filter((e) => roleOf(e).kind === 'checked');
+    if (checked.length === 0) continue;
+    // Sections run side by side, each in its own world; the commands of one run in order.
+    describe(`## ${section}`, { concurrent: true }, () => {
       const spec = SECTIONS[section] ?? {};
       let s: Session;
       beforeAll(async () => {
@@ -924,20 +1094,17 @@ describe('README.md examples', () => {
       });
       afterAll(async () => {
         await s?.close();
-        portHeldBySection = false;
       });
-      const examples = readme.filter((e) => e.section === section);
-      for (const ex of examples) {
-        if (excluded(ex) && !excluded(ex)!.runInstead) continue;
-        it(`README.md:${ex.line} $ ${ex.command}${describeExit(ex)}`, async () => {
-          await runExample(s, ex);
+      for (const ex of checked) {
+        it.sequential(`README.md:${ex.line} $ ${ex.command}${describeExit(ex)}${describeSetup(ex)}`, async () => {
+          await gate(() => runExample(s, ex));
         }, testTimeout(ex));
       }
-      const background = examples.filter((e) => specFor(e).longRunning?.untilSectionEnd);
+      const background = checked.filter((e) => specFor(e).longRunning?.untilSectionEnd);
       if (background.length > 0) {
-        it(`Ctrl+C: ${background.map((e) => e.command).join(', ')} → exit 0, and the transcript as shown`, async () => {
-          await stopBackground(s);
-        });
+        it.sequential(`Ctrl+C: ${background.map((e) => e.command).join(', ')} → exit 0, and the transcript as shown`, async () => {
+          await gate(() => stopBackground(s));
+        }, 60_000);
       }
     });
   }

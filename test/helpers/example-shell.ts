@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 
 /** A folder with an executable `hookctl` that runs `node <root>/bin/hookctl.js "$@"`. */
@@ -177,13 +176,19 @@ export function groupMembers(pgid: number): { pid: number; cmdline: string }[] {
   return members;
 }
 
-/** Fails with a message naming the port when something already listens on it. */
-export async function assertPortFree(port: number, host: string, why: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`port ${host}:${port} is taken (${err.code}); the examples need it free: ${why}. Stop whatever listens there and run again.`)),
-    );
-    probe.listen(port, host, () => probe.close(() => resolve()));
-  });
+/** A gate that lets at most `n` tasks run at once (the others wait their turn, in order). */
+export function concurrencyLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running < n) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // a finished task hands over its place
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }

@@ -1,16 +1,17 @@
 /**
- * The "world" documentation examples run in: the user's app on localhost:3000, a working
- * folder with the files examples name, a HOME whose hookctl store holds the deliveries the
- * examples refer to, and the environment a user of the README would have.
+ * The "world" documentation examples run in: the user's app on localhost, a working folder with
+ * the files examples name, a HOME whose hookctl store holds the deliveries the examples refer
+ * to, and the environment a user of the README would have. Every port is one the system gave
+ * (port 0), never the README's 5000 or 3000, so two suites can run side by side.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/core/store/store.js';
-import { assertPortFree } from './example-shell.js';
 
 export interface AppRequest {
   host: string;
@@ -20,16 +21,38 @@ export interface AppRequest {
   body: Buffer;
 }
 
+export interface UserApp {
+  /** The port it listens on, on 127.0.0.1 and ::1 alike. */
+  port: number;
+  requests: AppRequest[];
+  close(): Promise<void>;
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
 /**
- * "Your app" at http://localhost:3000: it answers 202 to everything and records what came.
- * It listens on 127.0.0.1 and ::1 because `localhost` may resolve to either.
+ * "Your app" at http://localhost:PORT: it answers 202 to everything and records what came.
+ * It listens on 127.0.0.1 and ::1 because `localhost` may resolve to either: port 0 on
+ * 127.0.0.1, then the same port on ::1 (another one when that is taken there).
  */
-export async function startUserApp(port = 3000): Promise<{ requests: AppRequest[]; close(): Promise<void> }> {
+export async function startUserApp(): Promise<UserApp> {
   const requests: AppRequest[] = [];
-  const servers: Server[] = [];
-  for (const host of ['127.0.0.1', '::1']) {
-    await assertPortFree(port, host, `the examples' app at http://localhost:${port}`);
-    const server = createServer((req, res) => {
+  const server = (host: string) =>
+    createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -38,21 +61,30 @@ export async function startUserApp(port = 3000): Promise<{ requests: AppRequest[
         res.end('accepted');
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, resolve);
-    });
-    servers.push(server);
+  for (let attempt = 1; ; attempt++) {
+    const v4 = server('127.0.0.1');
+    const port = await listenOn(v4, 0, '127.0.0.1');
+    const v6 = server('::1');
+    try {
+      await listenOn(v6, port, '::1');
+    } catch (err) {
+      await closeServer(v4);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 10) continue;
+      throw err;
+    }
+    return { port, requests, close: async () => void (await Promise.all([closeServer(v4), closeServer(v6)])) };
   }
-  return {
-    requests,
-    close: async () => {
-      for (const s of servers) {
-        s.closeAllConnections();
-        await new Promise<void>((resolve) => s.close(() => resolve()));
-      }
-    },
-  };
+}
+
+/** A port nothing listens on: one the system just gave and took back. */
+export async function closedPort(): Promise<number> {
+  const probe = createNetServer();
+  const port = await new Promise<number>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => resolve((probe.address() as AddressInfo).port));
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 export interface AppKey {

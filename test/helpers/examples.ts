@@ -4,12 +4,9 @@
  *   (the command list is read from the help itself, so a new command is found too);
  * - README.md: each `$ ` line of a ```console block (with the output lines shown under it)
  *   and each line of a ```sh block that runs hookctl.
- * Also: how to compare a README transcript with what a command really printed.
+ * Also: which README lines are only setup for the commands after them, and how to compare a
+ * README transcript with what a command really printed.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
 
 export interface HelpExample {
   source: 'help';
@@ -62,12 +59,15 @@ export function commandsIn(help: string): string[] {
   return names;
 }
 
-/** Walk `hookctl --help` and the help of every command and subcommand; collect their examples. */
-export async function collectHelpExamples(bin: string, env: NodeJS.ProcessEnv): Promise<{ examples: HelpExample[]; commands: string[][] }> {
+/**
+ * Walk `hookctl --help` and the help of every command and subcommand (`helpOf(path)` prints
+ * `hookctl …path --help`); collect their examples. The helps of one level are read concurrently.
+ */
+export async function collectHelpExamples(helpOf: (path: string[]) => Promise<string>): Promise<{ examples: HelpExample[]; commands: string[][] }> {
   const examples: HelpExample[] = [];
   const commands: string[][] = [];
   const visit = async (path: string[]): Promise<void> => {
-    const { stdout } = await run(process.execPath, [bin, ...path, '--help'], { env, timeout: 15_000 });
+    const stdout = await helpOf(path);
     commands.push(path);
     const where = ['hookctl', ...path, '--help'].join(' ');
     for (const command of examplesIn(stdout)) examples.push({ source: 'help', where, command });
@@ -120,8 +120,33 @@ export function collectReadmeExamples(markdown: string): ReadmeExample[] {
   return examples;
 }
 
+/**
+ * A README line that only prepares what the commands after it use (`export HOOKCTL_SECRET=…`,
+ * `printf … > body.txt`): it runs no hookctl and shows no output, so on its own it proves
+ * nothing. A test runs it, in order, as a setup step of the next command of its section.
+ */
+export function isSetupStep(ex: Example): boolean {
+  return ex.source === 'readme' && !/\bhookctl\b/.test(ex.command) && !ex.shown.some(isShownLine);
+}
+
+/** An `export` stays in effect for the rest of its block (one terminal); other setup steps run once. */
+export function isExport(command: string): boolean {
+  return /^export\s/.test(command);
+}
+
 // ---------------------------------------------------------------------------------------
 // Comparing a transcript with real output
+
+/**
+ * Put the documented ports back into what a command printed: `ports` maps each port the run
+ * really used (found by listening on port 0) to the one the README shows (5000, 3000, …).
+ */
+export function documentedPorts(text: string, ports: ReadonlyMap<number, number>): string {
+  return text.replace(/\b(127\.0\.0\.1|localhost|\[::1\]):(\d{1,5})\b/g, (whole, host: string, port: string) => {
+    const shown = ports.get(Number(port));
+    return shown === undefined ? whole : `${host}:${shown}`;
+  });
+}
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
@@ -152,8 +177,8 @@ export function normalize(text: string, home?: string): string {
         .replace(/"pid":\d+/g, '"pid":<pid>')
         // Where cloudflared was found differs per machine.
         .replace(/(cloudflared from [\w -]+?: )\S+/g, '$1<path>')
-        // The inspector takes the next free port when 4141 is taken (e.g. by a test running alongside).
-        .replace(/(Inspector: http:\/\/127\.0\.0\.1:)41\d\d\//g, '$14141/')
+        // The inspector's port: the next free one when 4141 is taken, any free one in a test.
+        .replace(/(Inspector: http:\/\/127\.0\.0\.1:)\d+\//g, '$14141/')
         .replace(/\s+/g, ' ')
         .trim(),
     )
@@ -168,10 +193,11 @@ function isShownLine(line: string): boolean {
 
 /**
  * The transcript lines that appear nowhere in the real output. Every shown line must equal a
- * real output line once both are normalized; `…` in a shown line stands for anything.
+ * real output line once both are normalized (and the real ports renamed as `ports` says);
+ * `…` in a shown line stands for anything.
  */
-export function missingLines(shown: string[], output: string, home?: string): string[] {
-  const actual = new Set(normalize(output, home).split('\n'));
+export function missingLines(shown: string[], output: string, home?: string, ports: ReadonlyMap<number, number> = new Map()): string[] {
+  const actual = new Set(normalize(documentedPorts(output, ports), home).split('\n'));
   const actualLines = [...actual];
   const missing: string[] = [];
   for (const line of shown.filter(isShownLine)) {
