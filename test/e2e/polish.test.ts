@@ -56,7 +56,7 @@ describe('event names are checked wherever they are given', () => {
     [['replay', '--event', 'pull_request.opend'], /--event: unknown action "opend" for pull_request/],
     [['register', 'o/r', '--url', 'https://x.example/', '--events', 'pusj'], /--events: unknown event "pusj"/],
   ])('%j → exit 2 with at most three close matches', async (args, message) => {
-    const r = await runInProcess(args as string[], { env: { ...box.env, GITHUB_TOKEN: 'never-used' }, timeoutMs: 10_000 });
+    const r = await runInProcess(args as string[], { env: { ...box.env, GITHUB_TOKEN: 'never-used' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message as RegExp);
     const suggestions = /Did you mean: (.*)\?/.exec(r.stderr)?.[1].split(', ') ?? [];
