@@ -174,7 +174,7 @@ describe('listen --tunnel --register-app', () => {
     expect(p.stderr()).toMatch(/borrowing the webhook of App Dev Bot \(4242\).*Use a development App/);
     expect(existsSync(join(box.env.HOOKCTL_HOME!, 'hooks.json'))).toBe(true);
     // Catch-up read the (empty) log before we stop.
-    for (let i = 0; i < 200 && gh.requestsTo('GET', '/app/hook/deliveries').length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => gh.requestsTo('GET', '/app/hook/deliveries').length, { timeout: 10_000 }).toBe(1);
     expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
     expect(gh.requestsTo('PATCH', '/app/hook/config').at(-1)!.body).toEqual({ url: 'https://bot.example.com/github', content_type: 'form', insecure_ssl: '1' });
     expect(p.stderr()).toContain('Put back the webhook of App Dev Bot (4242): https://bot.example.com/github (form)');
@@ -191,7 +191,8 @@ describe('listen --tunnel --register-app', () => {
     await first.waitFor(/Pointed the webhook/);
     const firstPid = state().pid;
     await first.stop('SIGKILL');
-    for (let i = 0; i < 100 && alive(firstPid); i++) await new Promise((r) => setTimeout(r, 30));
+    // Its watchdog stops the (fake) cloudflared once hookctl is gone.
+    await expect.poll(() => alive(firstPid), { timeout: 10_000 }).toBe(false);
     gh.assertDone();
 
     // The App's webhook now points at the dead tunnel; the next run must not take that as "before".

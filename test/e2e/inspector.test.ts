@@ -21,7 +21,7 @@ import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/
 import { signatureHeaders } from '../../src/core/webhook/signing.js';
 import { PORT_TRIES } from '../../src/core/inspector/server.js';
 import { postDelivery, startOctokitApp, type OctokitApp, type PostResult } from '../helpers/webhook-apps.js';
-import { httpCall, InspectorClient, listeningPorts, openEventStream, startListen, type EventStream, type RunningListen } from '../helpers/real-inspector.js';
+import { httpCall, InspectorClient, listeningPorts, openEventStream, startInspect, startListen, type EventStream, type RunningListen } from '../helpers/real-inspector.js';
 
 const SECRET = 'inspector-e2e-secret';
 const FAKE_BIN_DIR = fileURLToPath(new URL('../helpers/bin/', import.meta.url));
@@ -612,7 +612,9 @@ describe('hookctl inspect', () => {
     chmodSync(join(bin, 'xdg-open'), 0o755);
     // The opener (like $PAGER and $EDITOR) gets no credentials.
     const env = { ...box.env, PATH: `${bin}:${box.env.PATH}`, GITHUB_TOKEN: 'ghp_never_passed_on', HOOKCTL_SECRET: 'never-passed-on' };
-    const { inspector } = await inspect(['--port', '0', '--open'], env);
+    // The built CLI: inspect's smoke test as a process, and the opener is its child.
+    const { cli, inspector } = await startInspect(env, ['--port', '0', '--open']);
+    children.push(cli);
     await until(() => existsSync(log), 5000, 'xdg-open was run');
     expect(readFileSync(log, 'utf8')).toBe(`${inspector.url}\n0\n`);
     expect((await inspector.get('/')).status).toBe(200);
