@@ -103,7 +103,8 @@ export interface InProcessRunning {
   /**
    * Stop it as a signal would (the one signal policy listens on `process`): the signal reaches
    * every command running in this process, as a real one reaches every handler. A second one
-   * follows if it has not stopped within `graceMs` (the policy's "stop at once").
+   * follows if it has not stopped within `graceMs` (the policy's "stop at once"); rejects if
+   * that does not stop it either.
    */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<{ code: number }>;
 }
@@ -151,13 +152,19 @@ export function startInProcess(args: string[], options: InProcessOptions = {}): 
       });
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000) {
+      const within = async (): Promise<boolean> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+        const outcome = await Promise.race([exited, late]);
+        clearTimeout(timer);
+        return outcome !== 'late';
+      };
       if (done) return exited;
       process.emit(signal);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
-      if ((await Promise.race([exited, late])) === 'late') process.emit(signal);
-      clearTimeout(timer);
-      return exited;
+      if (await within()) return exited;
+      process.emit(signal);
+      if (await within()) return exited;
+      throw new Error(`hookctl ${args.join(' ')} did not stop on two ${signal}s.\nstdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
     },
   };
 }
