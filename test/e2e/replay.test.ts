@@ -145,14 +145,17 @@ describe('hookctl replay', () => {
 
   it('a batch of 500 with a target that fails some: exit 1, the summary is right, every attempt is recorded', async () => {
     const store = openStore(storeFile);
-    for (let i = 0; i < 500; i++) {
-      const body = Buffer.from(JSON.stringify({ action: 'opened', n: i }));
-      const guid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      const headers = deliveryHeaders('issues', guid, body);
-      store.insertDelivery(
-        newDelivery({ deliveryId: guid, event: 'issues', action: 'opened', rawHeaders: Object.entries(headers).flat(), body, receivedAt: new Date(Date.now() - (500 - i) * 1000), path: '/', url: null }),
-      );
-    }
+    // One commit (one sync) for the 500, not one each.
+    await store.enqueue(() => {
+      for (let i = 0; i < 500; i++) {
+        const body = Buffer.from(JSON.stringify({ action: 'opened', n: i }));
+        const guid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+        const headers = deliveryHeaders('issues', guid, body);
+        store.insertDelivery(
+          newDelivery({ deliveryId: guid, event: 'issues', action: 'opened', rawHeaders: Object.entries(headers).flat(), body, receivedAt: new Date(Date.now() - (500 - i) * 1000), path: '/', url: null }),
+        );
+      }
+    });
     store.close();
     // Every 7th delivery gets a 500.
     const app = await startCaptureServer((req, res) => {
