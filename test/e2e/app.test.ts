@@ -1,6 +1,8 @@
 /**
- * GitHub Apps end to end: the built CLI against a fake GitHub that verifies every JWT with the
- * App's public key (RS256, iss, iat/exp) and checks bodies against GitHub's REST description.
+ * GitHub Apps end to end against a fake GitHub that verifies every JWT with the App's public
+ * key (RS256, iss, iat/exp) and checks bodies against GitHub's REST description. The commands
+ * run in this process; the first register --app and listen --tunnel --register-app (Ctrl+C,
+ * SIGKILL) run the built CLI (`npm run build` first).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { openStore } from '../../src/core/store/store.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { makeDeliveryDetail, makeDeliverySummary, officialExample, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { alive, runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 const APP_ID = 4242;
 const FAKE_BIN_DIR = fileURLToPath(new URL('../helpers/bin/', import.meta.url));
@@ -61,7 +64,7 @@ describe('register --app', () => {
 
     gh.stub({ method: 'GET', path: '/app' }, { body: appInfo() });
     gh.stub({ method: 'GET', path: '/app/hook/config' }, { body: config({ url: 'https://new.example.com/hooks', content_type: 'json' }) });
-    const again = await runCli(['register', ...app, keyFile, '--url', 'https://new.example.com/hooks', '--secret', 'app-secret'], { env: box.env });
+    const again = await runInProcess(['register', ...app, keyFile, '--url', 'https://new.example.com/hooks', '--secret', 'app-secret'], { env: box.env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^unchanged the webhook of App Dev Bot/);
   });
@@ -69,7 +72,7 @@ describe('register --app', () => {
   it('a URL change without a secret is refused before anything is sent', async () => {
     gh.stub({ method: 'GET', path: '/app' }, { body: appInfo() });
     gh.stub({ method: 'GET', path: '/app/hook/config' }, { body: config() });
-    const r = await runCli(['register', ...app, keyFile, '--url', 'https://new.example.com/hooks'], { env: box.env });
+    const r = await runInProcess(['register', ...app, keyFile, '--url', 'https://new.example.com/hooks'], { env: box.env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sends the secret the new receiver verifies with: pass --secret/);
   });
@@ -77,21 +80,21 @@ describe('register --app', () => {
   it('a wrong key or App ID: exit 4, naming both and where each came from', async () => {
     const other = join(box.dir, 'other.pem');
     writeFileSync(other, keyPair().privatePem);
-    const wrongKey = await runCli(['register', ...app, other, '--url', 'https://x.example.com/', '--secret', 's'], { env: box.env });
+    const wrongKey = await runInProcess(['register', ...app, other, '--url', 'https://x.example.com/', '--secret', 's'], { env: box.env });
     expect(wrongKey.code).toBe(4);
     expect(wrongKey.stderr).toContain(`error: GitHub rejected the App's JWT (App ID 4242 from --app-id; private key from --private-key (${other})) (401: A JSON web token could not be decoded)`);
     expect(wrongKey.stderr).toMatch(/must belong to the same App/);
-    const wrongId = await runCli(['register', '--app', '--private-key', keyFile, '--url', 'https://x.example.com/', '--secret', 's'], { env: { ...box.env, GITHUB_APP_ID: '999' } });
+    const wrongId = await runInProcess(['register', '--app', '--private-key', keyFile, '--url', 'https://x.example.com/', '--secret', 's'], { env: { ...box.env, GITHUB_APP_ID: '999' } });
     expect(wrongId.code).toBe(4);
     expect(wrongId.stderr).toContain('App ID 999 from GITHUB_APP_ID');
     expect(wrongId.stderr).toContain('Integration not found');
     expect(gh.jwtRefusals).toHaveLength(2);
-    const none = await runCli(['register', '--app', '--url', 'https://x.example.com/'], { env: box.env });
+    const none = await runInProcess(['register', '--app', '--url', 'https://x.example.com/'], { env: box.env });
     expect(none.code).toBe(4);
     expect(none.stderr).toMatch(/no GitHub App credentials: hookctl needs an App ID and the App's private key/);
     const notPem = join(box.dir, 'not.pem');
     writeFileSync(notPem, 'hello');
-    const bad = await runCli(['register', ...app, notPem, '--url', 'https://x.example.com/'], { env: box.env });
+    const bad = await runInProcess(['register', ...app, notPem, '--url', 'https://x.example.com/'], { env: box.env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/is not an RSA private key in PEM form/);
   });
@@ -102,7 +105,7 @@ describe('the App\'s delivery log', () => {
     const d = makeDeliverySummary({ id: 777, guid: 'a1b2c3d4-0000-4000-8000-000000000001', event: 'installation', action: 'created' });
     gh.stub({ method: 'GET', path: '/app/hook/deliveries' }, { body: [d] });
     gh.stub({ method: 'GET', path: '/app/hook/deliveries/777' }, { body: makeDeliveryDetail({ id: 777, guid: d.guid, event: 'installation', action: 'created', hookId: 55 }) });
-    const pull = await runCli(['deliveries', 'pull', ...app, keyFile, '--secret', 's'], { env: box.env });
+    const pull = await runInProcess(['deliveries', 'pull', ...app, keyFile, '--secret', 's'], { env: box.env });
     expect(pull.code, pull.stderr).toBe(0);
     expect(pull.stderr).toMatch(/Imported 1 delivery from the webhook of App 4242/);
     const store = openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db'));
@@ -114,7 +117,7 @@ describe('the App\'s delivery log', () => {
     gh.assertDone();
     gh.stub({ method: 'GET', path: '/app/hook/deliveries' }, { body: [d] });
     gh.stub({ method: 'POST', path: '/app/hook/deliveries/777/attempts' }, { status: 202, body: {} });
-    const redo = await runCli(['replay', 'a1b2c3d4', '--from-github', ...app, keyFile, '--redeliver'], { env: box.env });
+    const redo = await runInProcess(['replay', 'a1b2c3d4', '--from-github', ...app, keyFile, '--redeliver'], { env: box.env });
     expect(redo.code, redo.stderr).toBe(0);
     expect(redo.stdout).toContain('asked GitHub to redeliver a1b2c3d4-0000-4000-8000-000000000001 (installation.created) to the webhook of App 4242');
   });
@@ -124,13 +127,13 @@ describe('send --app-id', () => {
   it('sends an App-shaped delivery: target type integration, target id the App ID, an installation in the payload', async () => {
     const capture = await startCaptureServer();
     try {
-      const r = await runCli(['send', 'push', '--app-id', String(APP_ID), '--to', capture.url], { env: box.env });
+      const r = await runInProcess(['send', 'push', '--app-id', String(APP_ID), '--to', capture.url], { env: box.env });
       expect(r.code, r.stderr).toBe(0);
       const req = capture.requests[0];
       expect(req.headers['x-github-hook-installation-target-type']).toBe('integration');
       expect(req.headers['x-github-hook-installation-target-id']).toBe(String(APP_ID));
       expect(JSON.parse(req.body.toString()).installation).toMatchObject({ id: expect.any(Number) });
-      const list = await runCli(['send', '--list', '--json'], { env: box.env });
+      const list = await runInProcess(['send', '--list', '--json'], { env: box.env });
       const appOnly = (JSON.parse(list.stdout) as { event: string; appOnly: boolean }[]).filter((e) => e.appOnly).map((e) => e.event);
       expect(new Set(appOnly)).toEqual(new Set(['installation', 'installation_repositories', 'installation_target', 'github_app_authorization']));
     } finally {
@@ -171,7 +174,7 @@ describe('listen --tunnel --register-app', () => {
     expect(p.stderr()).toMatch(/borrowing the webhook of App Dev Bot \(4242\).*Use a development App/);
     expect(existsSync(join(box.env.HOOKCTL_HOME!, 'hooks.json'))).toBe(true);
     // Catch-up read the (empty) log before we stop.
-    for (let i = 0; i < 200 && gh.requestsTo('GET', '/app/hook/deliveries').length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => gh.requestsTo('GET', '/app/hook/deliveries').length, { timeout: 10_000 }).toBe(1);
     expect(await p.stop('SIGINT')).toEqual({ code: 0, signal: null });
     expect(gh.requestsTo('PATCH', '/app/hook/config').at(-1)!.body).toEqual({ url: 'https://bot.example.com/github', content_type: 'form', insecure_ssl: '1' });
     expect(p.stderr()).toContain('Put back the webhook of App Dev Bot (4242): https://bot.example.com/github (form)');
@@ -188,7 +191,8 @@ describe('listen --tunnel --register-app', () => {
     await first.waitFor(/Pointed the webhook/);
     const firstPid = state().pid;
     await first.stop('SIGKILL');
-    for (let i = 0; i < 100 && alive(firstPid); i++) await new Promise((r) => setTimeout(r, 30));
+    // Its watchdog stops the (fake) cloudflared once hookctl is gone.
+    await expect.poll(() => alive(firstPid), { timeout: 10_000 }).toBe(false);
     gh.assertDone();
 
     // The App's webhook now points at the dead tunnel; the next run must not take that as "before".

@@ -1,4 +1,7 @@
-/** `hookctl deliveries list|show|export` on the built CLI, against a store filled by a real listener. */
+/**
+ * `hookctl deliveries list|show|export` against a seeded store: in this process, and `show --raw`
+ * and `export --format curl` once through the built CLI (`npm run build` first).
+ */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -10,6 +13,7 @@ import { openStore } from '../../src/core/store/store.js';
 import type { NewDelivery } from '../../src/core/store/types.js';
 import { signatureHeaders, verify } from '../../src/core/webhook/signing.js';
 import { ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { newDelivery } from '../helpers/deliveries.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 
@@ -54,24 +58,24 @@ describe('hookctl deliveries', () => {
   it('list: newest first, filters, and --json records valid against the schema', async () => {
     seed({ body: Buffer.from('{"action":"opened"}'), deliveryId: 'g-1' });
     seed({ body: Buffer.from('{"ref":"x"}'), deliveryId: 'g-2', event: 'push', action: null });
-    const human = await runCli(['deliveries'], { env: box.env });
+    const human = await runInProcess(['deliveries'], { env: box.env });
     expect(human.code).toBe(0);
     const lines = human.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^ID\s+EVENT/);
     expect(lines[1]).toMatch(/push/);
     expect(lines[2]).toMatch(/issues\.opened/);
-    const json = await runCli(['deliveries', 'list', '--json', '--event', 'issues.opened'], { env: box.env });
+    const json = await runInProcess(['deliveries', 'list', '--json', '--event', 'issues.opened'], { env: box.env });
     const records = JSON.parse(json.stdout) as unknown[];
     expect(records).toHaveLength(1);
     const ajv = new Ajv({ allErrors: true });
     addFormats.default(ajv);
     const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'delivery-record.schema.json'), 'utf8')));
     expect(validate(records[0]), JSON.stringify(validate.errors)).toBe(true);
-    expect((await runCli(['deliveries', 'list', '--since', 'yesterday'], { env: box.env })).code).toBe(2);
+    expect((await runInProcess(['deliveries', 'list', '--since', 'yesterday'], { env: box.env })).code).toBe(2);
   });
 
   it('list on an empty machine says how to start', async () => {
-    const res = await runCli(['deliveries', 'list'], { env: box.env });
+    const res = await runInProcess(['deliveries', 'list'], { env: box.env });
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(/No deliveries stored yet/);
   });
@@ -82,7 +86,7 @@ describe('hookctl deliveries', () => {
     store.recordAttempt(id, { kind: 'forward', url: 'http://127.0.0.1:3000/hooks', status: 202, durationMs: 12, error: null });
     store.recordAttempt(id, { kind: 'replay', url: 'http://127.0.0.1:4000/', status: null, durationMs: 3, error: 'nothing is listening at http://127.0.0.1:4000/' });
     store.close();
-    const res = await runCli(['deliveries', 'show', id.slice(0, 4)], { env: box.env });
+    const res = await runInProcess(['deliveries', 'show', id.slice(0, 4)], { env: box.env });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/X-Hub-Signature-256: sha256=/);
     expect(res.stdout).toMatch(/Forwarded\n.*202.*http:\/\/127\.0\.0\.1:3000\/hooks/);
@@ -90,7 +94,7 @@ describe('hookctl deliveries', () => {
     expect(res.stdout).toMatch(/"emoji": "🎉 ünï"/);
     const raw = await runCli(['deliveries', 'show', id, '--raw'], { env: box.env });
     expect(raw.stdoutBytes.equals(ODD)).toBe(true);
-    const json = JSON.parse((await runCli(['deliveries', 'show', id, '--json'], { env: box.env })).stdout);
+    const json = JSON.parse((await runInProcess(['deliveries', 'show', id, '--json'], { env: box.env })).stdout);
     expect(json.replays).toHaveLength(1);
     expect(json.forward).toMatchObject({ status: 202 });
   });
@@ -115,7 +119,7 @@ describe('hookctl deliveries', () => {
     capture = await startCaptureServer();
     const body = Buffer.from([0x2d, 0x7b, 0xff, 0x00, 0x01, 0x27, 0x25, 0x5c, 0x0d, 0x0a, 0x80, 0x7d]);
     const id = seed({ body, url: capture.url });
-    const res = await runCli(['deliveries', 'export', id], { env: box.env });
+    const res = await runInProcess(['deliveries', 'export', id], { env: box.env });
     // Async: the capture server lives in this process.
     await promisify(execFile)('bash', ['-c', res.stdout], { timeout: 10_000 });
     expect(capture.requests[0].body.equals(body)).toBe(true);
@@ -130,7 +134,7 @@ describe('hookctl deliveries', () => {
       url: capture.url,
       rawHeaders: ['Content-Type', 'application/json', 'X-GitHub-Event', 'issues', 'X-Note', 'a\u009b31mred', 'X-Hub-Signature-256', sig['X-Hub-Signature-256']],
     });
-    const res = await runCli(['deliveries', 'export', id], { env: box.env });
+    const res = await runInProcess(['deliveries', 'export', id], { env: box.env });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
     expect(res.stdout).toContain('é');
@@ -141,7 +145,7 @@ describe('hookctl deliveries', () => {
 
   it('export --format fixture gives headers and the exact body', async () => {
     const id = seed({ body: ODD });
-    const res = await runCli(['deliveries', 'export', id, '--format', 'fixture'], { env: box.env });
+    const res = await runInProcess(['deliveries', 'export', id, '--format', 'fixture'], { env: box.env });
     const fixture = JSON.parse(res.stdout);
     expect(fixture).toMatchObject({ event: 'issues', action: 'opened', bodyEncoding: 'utf8' });
     expect(Buffer.from(fixture.body, 'utf8').equals(ODD)).toBe(true);
@@ -155,12 +159,12 @@ describe('hookctl deliveries', () => {
     store.insertDelivery({ ...base, deliveryId: 'abcd0001-aaaa' });
     store.insertDelivery({ ...base, deliveryId: 'abcd0002-bbbb' });
     store.close();
-    const amb = await runCli(['deliveries', 'show', 'abcd'], { env: box.env });
+    const amb = await runInProcess(['deliveries', 'show', 'abcd'], { env: box.env });
     expect(amb.code).toBe(2);
     expect(amb.stderr).toMatch(/matches 2 deliveries/);
     expect(amb.stderr).toMatch(/abcd0001-aaaa/);
     expect(amb.stderr).toMatch(/abcd0002-bbbb/);
-    const none = await runCli(['deliveries', 'export', 'zzzz'], { env: box.env });
+    const none = await runInProcess(['deliveries', 'export', 'zzzz'], { env: box.env });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no delivery in \S+deliveries\.db matches "zzzz"/);
     expect(none.stderr).toMatch(/hookctl deliveries list/);

@@ -1,6 +1,7 @@
 /**
- * The built CLI: crash safety (SIGKILL under 1,000 concurrent deliveries), two listeners on
- * one store, graceful stop, port in use. Run `npx tsc -p tsconfig.build.json` first.
+ * listen as a process (the built CLI: `npm run build` first): crash safety (SIGKILL under
+ * 1,000 concurrent deliveries), two listeners on one store, graceful stop on SIGTERM; and in
+ * this process: port in use, port out of range, the start-up warnings.
  */
 import { join } from 'node:path';
 import { Agent, request as httpRequest } from 'node:http';
@@ -9,12 +10,14 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/core/store/store.js';
 import { signatureHeaders } from '../../src/core/webhook/signing.js';
-import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+import { sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/in-process.js';
 import { postDelivery, samplePayload } from '../helpers/webhook-apps.js';
 
 const SECRET = 'e2e-secret';
 let box: Sandbox;
 let children: LongRunning[] = [];
+let inProcess: InProcessRunning[] = [];
 let servers: Server[] = [];
 
 async function startListen(args: string[] = []): Promise<{ cli: LongRunning; url: string; port: number }> {
@@ -30,8 +33,10 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const c of children) await c.stop('SIGKILL');
+  for (const c of inProcess) await c.stop('SIGINT');
   for (const s of servers) await new Promise((r) => s.close(r));
   children = [];
+  inProcess = [];
   servers = [];
   box.cleanup();
 });
@@ -52,24 +57,35 @@ describe('hookctl listen (built CLI)', () => {
     servers.push(busy);
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const { port } = busy.address() as AddressInfo;
-    const res = await runCli(['listen', '--port', String(port), '--secret', SECRET], { env: box.env });
+    const res = await runInProcess(['listen', '--port', String(port), '--secret', SECRET], { env: box.env });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(new RegExp(`port ${port} is already in use`));
     expect(res.stderr).toMatch(/--port/);
   });
 
   it('a port out of range is a usage error (exit 2), not a crash', async () => {
-    const res = await runCli(['listen', '--port', '99999'], { env: box.env });
+    const res = await runInProcess(['listen', '--port', '99999'], { env: box.env });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--port must be between 0 and 65535, got 99999/);
     expect(res.stderr).not.toMatch(/bug/);
   });
 
-  it('warns about --host 0.0.0.0 and about running without a secret', async () => {
-    const cli = startCli(['listen', '--port', '0', '--host', '0.0.0.0'], { env: box.env });
-    children.push(cli);
-    await cli.waitFor(/every network interface/);
-    await cli.waitFor(/no secret/);
+  it('warns about --host 0.0.0.0 and about running without a secret, and still receives', async () => {
+    const cli = startInProcess(['listen', '--port', '0', '--host', '0.0.0.0'], { env: box.env });
+    inProcess.push(cli);
+    const port = Number((await cli.waitFor(/Listening on http:\/\/0\.0\.0\.0:(\d+)\//))[1]);
+    expect(cli.stderr()).toMatch(/! listening on every network interface \(0\.0\.0\.0\): anyone who can reach this machine can send deliveries/);
+    expect(cli.stderr()).toMatch(/! no secret: deliveries are accepted without checking their signature \(marked unchecked\)/);
+    const answer = await postDelivery(`http://127.0.0.1:${port}/`, samplePayload(), {});
+    expect(answer.status).toBe(200);
+    expect(await cli.stop('SIGINT')).toEqual({ code: 0 });
+    expect(cli.stderr()).toMatch(/Stopped after .*: 1 accepted, 0 rejected/);
+    const store = openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db'));
+    try {
+      expect([...store.iterate()].map((d) => d.signature)).toEqual(['unchecked']);
+    } finally {
+      store.close();
+    }
   });
 
   it('crash test: SIGKILL during 1,000 concurrent deliveries loses no delivery that got a 200', async () => {
@@ -117,9 +133,11 @@ describe('hookctl listen (built CLI)', () => {
     expect(acknowledged.length).toBeLessThan(1000);
     await cli.exited;
     // Restart on the same store: it opens (WAL recovery) and serves.
-    const again = await startListen();
-    expect((await postDelivery(again.url, samplePayload(), { secret: SECRET })).status).toBe(200);
-    await again.cli.stop();
+    const again = startInProcess(['listen', '--port', '0', '--secret', SECRET], { env: box.env });
+    inProcess.push(again);
+    const againPort = (await again.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/))[1];
+    expect((await postDelivery(`http://127.0.0.1:${againPort}/`, samplePayload(), { secret: SECRET })).status).toBe(200);
+    expect(await again.stop()).toEqual({ code: 0 });
     const store = openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db'));
     try {
       const byGuid = new Map<string, Buffer>();
@@ -141,14 +159,14 @@ describe('hookctl listen (built CLI)', () => {
       Array.from({ length: 150 }, (_, i) => postDelivery(i % 2 ? a.url : b.url, samplePayload({ n: i }), { secret: SECRET, deliveryId: `two-${i}` })),
     );
     const lists: Promise<{ code: number | null; stdout: string }>[] = [];
-    for (let i = 0; i < 3; i++) lists.push(runCli(['deliveries', 'list', '--json', '--limit', '5'], { env: box.env }));
+    for (let i = 0; i < 3; i++) lists.push(runInProcess(['deliveries', 'list', '--json', '--limit', '5'], { env: box.env }));
     const results = await sending;
     expect(results.every((r) => r.status === 200)).toBe(true);
     for (const l of await Promise.all(lists)) {
       expect(l.code).toBe(0);
       expect(Array.isArray(JSON.parse(l.stdout))).toBe(true);
     }
-    const after = await runCli(['deliveries', 'list', '--json', '--limit', '500'], { env: box.env });
+    const after = await runInProcess(['deliveries', 'list', '--json', '--limit', '500'], { env: box.env });
     const rows = JSON.parse(after.stdout) as { id: string; deliveryId: string }[];
     expect(rows).toHaveLength(150);
     expect(new Set(rows.map((r) => r.id)).size).toBe(150);

@@ -1,7 +1,8 @@
 /**
- * What tripped a newcomer (issue "A CLI a newcomer cannot trip over"), on the built CLI:
- * event names checked everywhere, edit-and-replay, send --header/--dry-run, managing the
- * store, messages that say what to do.
+ * What tripped a newcomer (issue "A CLI a newcomer cannot trip over"): event names checked
+ * everywhere, edit-and-replay, send --header/--dry-run, managing the store, messages that say
+ * what to do. The commands run in this process; Ctrl+C (send --count, list --follow) and one
+ * edited replay run the built CLI (`npm run build` first).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { startCaptureServer, type CaptureServer } from '../helpers/capture-serve
 import { newDelivery } from '../helpers/deliveries.js';
 import { makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+import { runInProcess, startInProcess } from '../helpers/in-process.js';
 import { startOctokitApp, type OctokitApp } from '../helpers/webhook-apps.js';
 
 let box: Sandbox;
@@ -54,7 +56,7 @@ describe('event names are checked wherever they are given', () => {
     [['replay', '--event', 'pull_request.opend'], /--event: unknown action "opend" for pull_request/],
     [['register', 'o/r', '--url', 'https://x.example/', '--events', 'pusj'], /--events: unknown event "pusj"/],
   ])('%j → exit 2 with at most three close matches', async (args, message) => {
-    const r = await runCli(args as string[], { env: { ...box.env, GITHUB_TOKEN: 'never-used' }, timeoutMs: 10_000 });
+    const r = await runInProcess(args as string[], { env: { ...box.env, GITHUB_TOKEN: 'never-used' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message as RegExp);
     const suggestions = /Did you mean: (.*)\?/.exec(r.stderr)?.[1].split(', ') ?? [];
@@ -63,7 +65,7 @@ describe('event names are checked wherever they are given', () => {
   });
 
   it('send pull_request.opend suggests at most three actions', async () => {
-    const r = await runCli(['send', 'pull_request.opend'], { env: box.env });
+    const r = await runInProcess(['send', 'pull_request.opend'], { env: box.env });
     expect(r.code).toBe(2);
     expect(/Did you mean: (.*)\?/.exec(r.stderr)![1].split(', ')).toHaveLength(3);
     expect(r.stderr).toContain('pull_request.opened');
@@ -94,7 +96,7 @@ describe('replay with edits', () => {
     } finally {
       store.close();
     }
-    const show = await runCli(['deliveries', 'show', id, '--no-payload'], { env: box.env });
+    const show = await runInProcess(['deliveries', 'show', id, '--no-payload'], { env: box.env });
     expect(show.stdout).toMatch(/Replayed[\s\S]*edited \(/);
     expect(show.stdout).not.toMatch(/"Old"/);
   });
@@ -104,28 +106,28 @@ describe('replay with edits', () => {
     const file = join(box.dir, 'edited.json');
     writeFileSync(file, '{"action": "closed",  "x": 2}');
     const c = await capture();
-    const r = await runCli(['replay', id, '--payload', file, '--to', c.url, '--secret', 's'], { env: box.env });
+    const r = await runInProcess(['replay', id, '--payload', file, '--to', c.url, '--secret', 's'], { env: box.env });
     expect(r.code, r.stderr).toBe(0);
     expect(c.requests[0].body.toString()).toBe('{"action": "closed",  "x": 2}');
     expect(verify('s', c.requests[0].body, String(c.requests[0].headers['x-hub-signature-256']))).toBe(true);
     writeFileSync(file, '{"action": }');
-    const bad = await runCli(['replay', id, '--payload', file, '--to', c.url], { env: box.env });
+    const bad = await runInProcess(['replay', id, '--payload', file, '--to', c.url], { env: box.env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not JSON: line 1, column 12/);
   });
 
   it('--edit opens $EDITOR (on a terminal only), and --new-delivery-id prints the GUID and keeps it', async () => {
     const [id] = seed([{ rawHeaders: ['Content-Type', 'application/json', 'X-GitHub-Event', 'pull_request', 'X-GitHub-Delivery', 'orig-guid'] }]);
-    const noTty = await runCli(['replay', id, '--edit'], { env: box.env });
+    const noTty = await runInProcess(['replay', id, '--edit'], { env: box.env });
     expect(noTty.code).toBe(2);
     expect(noTty.stderr).toMatch(/--edit opens your editor and needs a terminal/);
     const c = await capture();
-    const r = await runCli(['replay', id, '--to', c.url, '--new-delivery-id', '--json'], { env: box.env });
+    const r = await runInProcess(['replay', id, '--to', c.url, '--new-delivery-id', '--json'], { env: box.env });
     expect(r.code).toBe(0);
     const record = JSON.parse(r.stdout) as { newDeliveryId: string };
     expect(record.newDeliveryId).toMatch(/^[0-9a-f-]{36}$/);
     expect(c.requests[0].headers['x-github-delivery']).toBe(record.newDeliveryId);
-    const show = await runCli(['deliveries', 'show', id], { env: box.env });
+    const show = await runInProcess(['deliveries', 'show', id], { env: box.env });
     expect(show.stdout).toContain(`new X-GitHub-Delivery ${record.newDeliveryId}`);
   });
 });
@@ -133,23 +135,23 @@ describe('replay with edits', () => {
 describe('send --header, --dry-run; export --to', () => {
   it('--header adds a header; --dry-run prints the exact request and sends nothing', async () => {
     const c = await capture();
-    const dry = await runCli(['send', 'ping', '--to', c.url, '--secret', 's', '--header', 'X-Request-Id: 42', '--dry-run'], { env: box.env });
+    const dry = await runInProcess(['send', 'ping', '--to', c.url, '--secret', 's', '--header', 'X-Request-Id: 42', '--dry-run'], { env: box.env });
     expect(dry.code).toBe(0);
     expect(c.requests).toHaveLength(0);
     expect(dry.stdout).toMatch(/^POST \/ HTTP\/1\.1\nHost: 127\.0\.0\.1:\d+\n/);
     expect(dry.stdout).toContain('X-Request-Id: 42');
     expect(dry.stdout).toMatch(/X-Hub-Signature-256: sha256=[0-9a-f]{64}/);
     expect(dry.stderr).toMatch(/Nothing was sent \(--dry-run\)/);
-    const sent = await runCli(['send', 'ping', '--to', c.url, '--header', 'X-Request-Id: 42'], { env: box.env });
+    const sent = await runInProcess(['send', 'ping', '--to', c.url, '--header', 'X-Request-Id: 42'], { env: box.env });
     expect(sent.code).toBe(0);
     expect(c.requests[0].headers['x-request-id']).toBe('42');
-    const refused = await runCli(['send', 'ping', '--to', c.url, '--header', 'X-Hub-Signature-256: sha256=00'], { env: box.env });
+    const refused = await runInProcess(['send', 'ping', '--to', c.url, '--header', 'X-Hub-Signature-256: sha256=00'], { env: box.env });
     expect(refused.code).toBe(2);
   });
 
   it('deliveries export --format curl --to URL aims the command elsewhere', async () => {
     const [id] = seed([{}]);
-    const r = await runCli(['deliveries', 'export', id, '--to', 'http://127.0.0.1:3000/hooks'], { env: box.env });
+    const r = await runInProcess(['deliveries', 'export', id, '--to', 'http://127.0.0.1:3000/hooks'], { env: box.env });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("curl -sS -X POST 'http://127.0.0.1:3000/hooks'");
   });
@@ -158,18 +160,18 @@ describe('send --header, --dry-run; export --to', () => {
 describe('managing what is stored', () => {
   it('list --status/--signature filter, and "showing N of M" names --limit', async () => {
     seed([{ status: 200 }, { status: 401, signature: 'invalid' }, { status: 401, signature: 'missing' }, { status: 200 }]);
-    const r = await runCli(['deliveries', 'list', '--status', '401', '--signature', 'invalid', '--json'], { env: box.env });
+    const r = await runInProcess(['deliveries', 'list', '--status', '401', '--signature', 'invalid', '--json'], { env: box.env });
     expect((JSON.parse(r.stdout) as unknown[]).length).toBe(1);
-    const cls = await runCli(['deliveries', 'list', '--status', '4xx', '--json'], { env: box.env });
+    const cls = await runInProcess(['deliveries', 'list', '--status', '4xx', '--json'], { env: box.env });
     expect((JSON.parse(cls.stdout) as unknown[]).length).toBe(2);
-    const limited = await runCli(['deliveries', 'list', '--limit', '2'], { env: box.env });
+    const limited = await runInProcess(['deliveries', 'list', '--limit', '2'], { env: box.env });
     expect(limited.stderr).toContain('showing 2 of 4 (--limit N for more)');
-    const bad = await runCli(['deliveries', 'list', '--signature', 'bogus'], { env: box.env });
+    const bad = await runInProcess(['deliveries', 'list', '--signature', 'bogus'], { env: box.env });
     expect(bad.code).toBe(2);
   });
 
   it('an empty or missing store is named', async () => {
-    const r = await runCli(['deliveries', 'list'], { env: box.env });
+    const r = await runInProcess(['deliveries', 'list'], { env: box.env });
     expect(r.stderr).toContain(`No deliveries stored yet in ${storeFile()}`);
   });
 
@@ -182,20 +184,20 @@ describe('managing what is stored', () => {
       { deliveryId: 'g-c', receivedAt: new Date() },
       { deliveryId: 'g-d', receivedAt: new Date() },
     ]);
-    const rm = await runCli(['deliveries', 'rm', ids[2]], { env: box.env });
+    const rm = await runInProcess(['deliveries', 'rm', ids[2]], { env: box.env });
     expect(rm.code, rm.stderr).toBe(0);
     expect(rm.stderr).toContain('Deleted 1 delivery');
-    const byGuid = await runCli(['deliveries', 'rm', 'g-a'], { env: box.env });
+    const byGuid = await runInProcess(['deliveries', 'rm', 'g-a'], { env: box.env });
     expect(byGuid.stderr).toContain('Deleted 2 deliveries');
     seed([{ deliveryId: 'g-e', receivedAt: old, body: Buffer.alloc(300_000, 0x20) }]);
-    const pruned = await runCli(['deliveries', 'prune', '--older-than', '30d'], { env: box.env });
+    const pruned = await runInProcess(['deliveries', 'prune', '--older-than', '30d'], { env: box.env });
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stderr).toMatch(/Deleted 1 delivery from .*; 2 kept; .* given back/);
-    const kept = await runCli(['deliveries', 'prune', '--keep', '1'], { env: box.env });
+    const kept = await runInProcess(['deliveries', 'prune', '--keep', '1'], { env: box.env });
     expect(kept.stderr).toMatch(/Deleted 1 delivery/);
-    const list = await runCli(['deliveries', 'list', '--json'], { env: box.env });
+    const list = await runInProcess(['deliveries', 'list', '--json'], { env: box.env });
     expect((JSON.parse(list.stdout) as { deliveryId: string }[]).map((d) => d.deliveryId)).toEqual(['g-d']);
-    const unknown = await runCli(['deliveries', 'rmm', 'x'], { env: box.env });
+    const unknown = await runInProcess(['deliveries', 'rmm', 'x'], { env: box.env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command "deliveries rmm"[\s\S]*deliveries rm/);
   });
@@ -212,15 +214,15 @@ describe('managing what is stored', () => {
 
   it('list --follow as text: the header and the rows line up as in list, oldest first, the newest last', async () => {
     const [older, newer] = seed([{ deliveryId: 'g-1', repository: 'a/b' }, { deliveryId: 'g-2', repository: 'a-much-longer-owner/with-a-long-name' }]);
-    const follow: LongRunning = startCli(['deliveries', 'list', '--follow'], { env: box.env });
-    closers.push(() => follow.stop('SIGKILL'));
+    const follow = startInProcess(['deliveries', 'list', '--follow'], { env: box.env });
+    closers.push(() => follow.stop('SIGINT'));
     await follow.waitFor(new RegExp(newer));
     const [late] = seed([{ deliveryId: 'g-3', repository: 'c/d' }]);
     await follow.waitFor(new RegExp(late), 3000);
-    expect(await follow.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    expect(await follow.stop('SIGINT')).toEqual({ code: 0 });
     const lines = follow.stdout().trimEnd().split('\n');
     expect(lines.map((l) => l.slice(0, 7))).toEqual(['ID     ', older, newer, late]);
-    const list = (await runCli(['deliveries', 'list'], { env: box.env })).stdout.split('\n');
+    const list = (await runInProcess(['deliveries', 'list'], { env: box.env })).stdout.split('\n');
     const at = (line: string, word: string) => line.indexOf(word);
     for (const column of ['REPOSITORY', 'SENDER', 'SIGNATURE', 'STATUS', 'RECEIVED']) expect(at(lines[0], column)).toBe(at(list[0], column));
     expect(at(lines[3], 'monalisa')).toBe(at(lines[0], 'SENDER'));
@@ -230,10 +232,10 @@ describe('managing what is stored', () => {
 describe('messages that say what to do', () => {
   it('https to a plain-HTTP server, and a URL without a scheme', async () => {
     const c = await capture();
-    const https = await runCli(['send', 'ping', '--to', c.url.replace('http:', 'https:')], { env: box.env });
+    const https = await runInProcess(['send', 'ping', '--to', c.url.replace('http:', 'https:')], { env: box.env });
     expect(https.code).toBe(1);
     expect(https.stdout).toMatch(/speaks plain HTTP, not HTTPS: use http:\/\//);
-    const bare = await runCli(['send', 'ping', '--to', 'localhost:5000/'], { env: box.env });
+    const bare = await runInProcess(['send', 'ping', '--to', 'localhost:5000/'], { env: box.env });
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('did you mean http://localhost:5000/?');
   });
@@ -244,12 +246,12 @@ describe('messages that say what to do', () => {
     const { sign } = await import('../../src/core/webhook/signing.js');
     const file = join(box.dir, 'body');
     writeFileSync(file, crlf);
-    const toCrlf = await runCli(['verify', '--secret', 's', '--signature', sign('s', lf), file], { env: box.env });
+    const toCrlf = await runInProcess(['verify', '--secret', 's', '--signature', sign('s', lf), file], { env: box.env });
     expect(toCrlf.stdout).toMatch(/from LF to CRLF: the signed body had LF/);
     writeFileSync(file, lf);
-    const toLf = await runCli(['verify', '--secret', 's', '--signature', sign('s', crlf), file], { env: box.env });
+    const toLf = await runInProcess(['verify', '--secret', 's', '--signature', sign('s', crlf), file], { env: box.env });
     expect(toLf.stdout).toMatch(/from CRLF to LF: the signed body had CRLF/);
-    const twice = await runCli(['verify', '--secret', 's', '--signature', 'sha256=00', '--signature', 'sha256=11', file], { env: box.env });
+    const twice = await runInProcess(['verify', '--secret', 's', '--signature', 'sha256=00', '--signature', 'sha256=11', file], { env: box.env });
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/--signature was given twice/);
   });
@@ -259,7 +261,8 @@ describe('messages that say what to do', () => {
     closers.push(() => slow.close());
     const p = startCli(['send', 'ping', '--count', '400', '--concurrency', '2', '--to', slow.url], { env: box.env });
     closers.push(() => p.stop('SIGKILL'));
-    await new Promise((r) => setTimeout(r, 800));
+    // Mid-batch: once a few deliveries arrived.
+    await expect.poll(() => slow.requests.length, { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(4);
     p.child.kill('SIGINT');
     const exit = await p.exited;
     expect(exit.code).toBe(130);
@@ -267,7 +270,7 @@ describe('messages that say what to do', () => {
   });
 
   it('send --list | head: the footer is for a terminal, not for a pipe', async () => {
-    const r = await runCli(['send', '--list'], { env: box.env });
+    const r = await runInProcess(['send', '--list'], { env: box.env });
     expect(r.stderr).toBe('');
   });
 });
@@ -284,7 +287,7 @@ describe('register keeps what it was not told to change', () => {
     const url = 'https://hooks.example.com/new';
     gh.stub({ method: 'GET', path: HOOKS }, { body: [makeHook({ id: 9, url, events: ['issues', 'pull_request', 'push'], contentType: 'form' })] });
     gh.stub({ method: 'PATCH', path: `${HOOKS}/9`, body: (b) => JSON.stringify(b.events) === JSON.stringify(['issues', 'pull_request', 'push']) }, { body: makeHook({ id: 9, url, events: ['issues', 'pull_request', 'push'] }) });
-    const r = await runCli(['register', 'octo-org/octo-repo', '--url', url], { env: { ...box.env, GITHUB_TOKEN: 't', GITHUB_API_URL: gh.url } });
+    const r = await runInProcess(['register', 'octo-org/octo-repo', '--url', url], { env: { ...box.env, GITHUB_TOKEN: 't', GITHUB_API_URL: gh.url } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/updated webhook 9 .*events issues,pull_request,push/);
   });

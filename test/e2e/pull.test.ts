@@ -1,6 +1,7 @@
 /**
  * GitHub's delivery log end to end: `deliveries pull` into the store and
- * `replay GUID --from-github` (to a local server, or --redeliver). Build first.
+ * `replay GUID --from-github` (to a local server, or --redeliver), against the fake GitHub.
+ * The commands run in this process; one pull and one replay run the built CLI (build first).
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/core/webhook/signing.js';
 import { openStore } from '../../src/core/store/store.js';
 import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { makeDeliveryDetail, makeDeliverySummary, makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 
 const HOOKS = '/repos/octo-org/octo-repo/hooks';
@@ -100,7 +102,7 @@ describe('deliveries pull', () => {
     // Again: everything is already stored, no detail is fetched.
     stubLog();
     gh.stub({ method: 'GET', path: HOOKS }, { body: [makeHook({ id: 42 })] });
-    const again = await runCli(['deliveries', 'pull', 'octo-org/octo-repo', '--json'], { env: box.env });
+    const again = await runInProcess(['deliveries', 'pull', 'octo-org/octo-repo', '--json'], { env: box.env });
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ hookId: 42, imported: [], skipped: ['guid-a', 'guid-b', 'guid-c'] });
     gh.assertDone();
@@ -112,7 +114,7 @@ describe('deliveries pull', () => {
       headers: { link: `<{{base}}${LOG}?per_page=1&cursor=v1_3>; rel="next"` },
     });
     gh.stub({ method: 'GET', path: `${LOG}/3` }, { body: makeDeliveryDetail({ id: 3, guid: 'guid-a', payload: payloadA }) });
-    const r = await runCli(['deliveries', 'pull', 'octo-org/octo-repo', '--hook-id', '42', '--limit', '1', '--json'], { env: box.env });
+    const r = await runInProcess(['deliveries', 'pull', 'octo-org/octo-repo', '--hook-id', '42', '--limit', '1', '--json'], { env: box.env });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.imported).toHaveLength(1);
@@ -130,7 +132,7 @@ describe('deliveries pull', () => {
       headers: { link: `<{{base}}${LOG}?per_page=50&cursor=v1_2>; rel="next"` },
     });
     gh.stub({ method: 'GET', path: `${LOG}/3` }, { body: makeDeliveryDetail({ id: 3, guid: 'guid-a', payload: payloadA }) });
-    const r = await runCli(['deliveries', 'pull', 'octo-org/octo-repo', '--hook-id', '42', '--since', '2026-11-22T09:30:00Z', '--json'], { env: box.env });
+    const r = await runInProcess(['deliveries', 'pull', 'octo-org/octo-repo', '--hook-id', '42', '--since', '2026-11-22T09:30:00Z', '--json'], { env: box.env });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).imported.map((d: { deliveryId: string }) => d.deliveryId)).toEqual(['guid-a']);
     gh.assertDone();
@@ -138,7 +140,7 @@ describe('deliveries pull', () => {
 
   it('several hooks and none remembered → exit 2 listing them', async () => {
     gh.stub({ method: 'GET', path: HOOKS }, { body: [makeHook({ id: 1, url: 'https://a/' }), makeHook({ id: 2, url: 'https://b/' })] });
-    const r = await runCli(['deliveries', 'pull', 'octo-org/octo-repo'], { env: box.env });
+    const r = await runInProcess(['deliveries', 'pull', 'octo-org/octo-repo'], { env: box.env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('has 2 webhooks; choose one with --hook-id');
     expect(r.stderr).toMatch(/1\s+https:\/\/a\//);
@@ -180,10 +182,10 @@ describe('replay --from-github', () => {
   it('--redeliver asks GitHub; a refusal explains the 3-day window', async () => {
     gh.stub({ method: 'GET', path: LOG }, { body: [makeDeliverySummary({ id: 9, guid: 'guid-x', event: 'push', action: null })] }, { body: [makeDeliverySummary({ id: 9, guid: 'guid-x' })] });
     gh.stub({ method: 'POST', path: `${LOG}/9/attempts` }, { status: 202, body: {} }, { status: 422, body: { message: 'Validation Failed', errors: [{ message: 'This delivery is too old to redeliver' }] } });
-    const ok = await runCli(['replay', 'guid-x', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--redeliver'], { env: box.env });
+    const ok = await runInProcess(['replay', 'guid-x', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--redeliver'], { env: box.env });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('asked GitHub to redeliver guid-x (push) to webhook 42 of octo-org/octo-repo\n');
-    const refused = await runCli(['replay', 'guid-x', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--redeliver'], { env: box.env });
+    const refused = await runInProcess(['replay', 'guid-x', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--redeliver'], { env: box.env });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('This delivery is too old to redeliver');
     expect(refused.stderr).toContain('past 3 days');
@@ -195,12 +197,12 @@ describe('replay --from-github', () => {
     const log = [makeDeliverySummary({ id: 9, guid: 'abc1-x' }), makeDeliverySummary({ id: 8, guid: 'abc2-y' })];
     gh.stub({ method: 'GET', path: LOG }, { body: log }, { body: log });
     gh.stub({ method: 'GET', path: `${LOG}/8` }, { body: makeDeliveryDetail({ id: 8, guid: 'abc2-y', payload: payloadC }) });
-    const one = await runCli(['replay', 'abc2', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', url], { env: box.env });
+    const one = await runInProcess(['replay', 'abc2', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', url], { env: box.env });
     expect(one.code).toBe(0);
     expect(got[0].headers['x-github-delivery']).toBe('abc2-y');
     expect(got[0].headers['x-hub-signature-256']).toBeUndefined();
     expect(one.stderr).toContain('sent without a signature');
-    const two = await runCli(['replay', 'abc', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', url], { env: box.env });
+    const two = await runInProcess(['replay', 'abc', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', url], { env: box.env });
     expect(two.code).toBe(2);
     expect(two.stderr).toContain('"abc" matches 2 deliveries');
     gh.assertDone();
@@ -208,7 +210,7 @@ describe('replay --from-github', () => {
 
   it('an unknown GUID fails plainly', async () => {
     gh.stub({ method: 'GET', path: LOG }, { body: [makeDeliverySummary({ id: 9, guid: 'guid-x' })] });
-    const r = await runCli(['replay', 'nope', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', 'http://127.0.0.1:9/'], { env: box.env });
+    const r = await runInProcess(['replay', 'nope', '--from-github', 'octo-org/octo-repo', '--hook-id', '42', '--to', 'http://127.0.0.1:9/'], { env: box.env });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no delivery nope in the log of webhook 42 of octo-org/octo-repo');
     gh.assertDone();

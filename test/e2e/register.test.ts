@@ -1,11 +1,12 @@
 /**
- * `hookctl register` and `hookctl hooks` end to end: the built CLI against the fake GitHub.
- * Run `npx tsc -p tsconfig.build.json` first.
+ * `hookctl register` and `hookctl hooks` end to end against the fake GitHub: the commands run
+ * in this process, and once through the built CLI (`npm run build` first).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { runInProcess, startInProcess } from '../helpers/in-process.js';
 import { makeHook, makeOrgHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 
 const HOOKS = '/repos/octo-org/octo-repo/hooks';
@@ -19,11 +20,19 @@ beforeEach(async () => {
   box = sandbox({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.url, HOOKCTL_TEST_BACKOFF_MS: '10' });
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await gh.finish();
   box.cleanup();
 });
 
 const hookctl = async (args: string[]) => {
+  const r = await runInProcess(args, { env: box.env });
+  expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  return r;
+};
+
+/** The same through the built CLI. */
+const spawned = async (args: string[]) => {
   const r = await runCli(args, { env: box.env });
   expect(r.stdout + r.stderr).not.toContain(TOKEN);
   return r;
@@ -34,7 +43,7 @@ describe('register', () => {
     const url = 'https://hooks.example.com/gh';
     gh.stub({ method: 'GET', path: HOOKS }, { body: [] });
     gh.stub({ method: 'POST', path: HOOKS }, { status: 201, body: makeHook({ id: 7, url, events: ['push', 'pull_request'], secret: true }) });
-    const first = await hookctl(['register', 'octo-org/octo-repo', '--url', url, '--events', 'push,pull_request', '--secret', 'sekrit']);
+    const first = await spawned(['register', 'octo-org/octo-repo', '--url', url, '--events', 'push,pull_request', '--secret', 'sekrit']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toBe(`created webhook 7 on octo-org/octo-repo: ${url} (events push,pull_request, json, active)\n`);
@@ -137,11 +146,18 @@ describe('register', () => {
   it('429 then success: waits for retry-after and says so', async () => {
     gh.stub({ method: 'GET', path: HOOKS }, { status: 429, headers: { 'retry-after': '1' }, body: { message: 'slow down' } }, { body: [] });
     gh.stub({ method: 'POST', path: HOOKS }, { status: 201, body: makeHook({ id: 1 }) });
-    const started = Date.now();
-    const r = await hookctl(['register', 'octo-org/octo-repo', '--url', 'https://x.example.com/']);
-    expect(r.code).toBe(0);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(r.stderr).toContain('GitHub rate limit hit (429); waiting 1 s before retrying');
+    // The wait is a timer of this process: the test moves the clock instead of waiting.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const r = startInProcess(['register', 'octo-org/octo-repo', '--url', 'https://x.example.com/'], { env: box.env });
+    await r.waitFor(/GitHub rate limit hit \(429\); waiting 1 s before retrying/);
+    expect(gh.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(gh.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    vi.useRealTimers();
+    expect(await r.exited).toEqual({ code: 0 });
+    expect(gh.requests.map((q) => q.method)).toEqual(['GET', 'GET', 'POST']);
+    expect(r.stdout() + r.stderr()).not.toContain(TOKEN);
     gh.assertDone();
   });
 

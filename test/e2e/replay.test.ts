@@ -1,10 +1,16 @@
+/**
+ * hookctl replay: what arrives, where, the batch summary, ids and the picker. The commands run
+ * in this process; one replay --all and the picker (a pseudo-terminal) run the built CLI
+ * (`npm run build` first).
+ */
 import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOctokitApp } from '../helpers/webhook-apps.js';
 import { openStore } from '../../src/core/store/store.js';
-import { runCli, sandbox, startCli, type LongRunning, type Sandbox } from '../helpers/run-cli.js';
+import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/in-process.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { inPty } from '../helpers/pty.js';
 import { newDelivery } from '../helpers/deliveries.js';
@@ -30,12 +36,13 @@ function postRaw(url: string, body: Buffer, headers: Record<string, string>): Pr
 
 let box: Sandbox;
 let storeFile: string;
-let listener: LongRunning | undefined;
+let listener: InProcessRunning | undefined;
 let listenUrl: string;
 const closers: (() => Promise<void>)[] = [];
 
+/** listen in this process, writing storeFile. */
 async function startListener(secret = SECRET_A) {
-  listener = startCli(['listen', '--port', '0', '--store', storeFile, '--secret', secret], { env: box.env });
+  listener = startInProcess(['listen', '--port', '0', '--store', storeFile, '--secret', secret], { env: box.env });
   const m = await listener.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
   listenUrl = m[1];
 }
@@ -66,25 +73,25 @@ afterEach(async () => {
 describe('hookctl replay', () => {
   it('replays a delivery received by listen to an @octokit/webhooks app: same secret, or re-signed with --secret', async () => {
     await startListener();
-    const sent = await runCli(['send', 'pull_request.opened', '--to', listenUrl, '--secret', SECRET_A], { env: box.env });
+    const sent = await runInProcess(['send', 'pull_request.opened', '--to', listenUrl, '--secret', SECRET_A], { env: box.env });
     expect(sent.code, sent.stderr).toBe(0);
     const guid = /X-GitHub-Delivery: (\S+)/.exec(sent.stdout)![1];
-    await listener!.stop();
+    expect(await listener!.stop()).toEqual({ code: 0 });
     listener = undefined;
 
     const same = await startOctokitApp(SECRET_A);
     closers.push(same.close);
-    const r1 = await runCli(['replay', guid.slice(0, 8), '--to', same.url, '--store', storeFile], { env: box.env });
+    const r1 = await runInProcess(['replay', guid.slice(0, 8), '--to', same.url, '--store', storeFile], { env: box.env });
     expect(r1.code, r1.stdout + r1.stderr).toBe(0);
     expect(same.received).toHaveLength(1);
     expect(same.received[0].id).toBe(guid); // X-GitHub-Delivery kept, as GitHub's redelivery does
 
     const other = await startOctokitApp(SECRET_B);
     closers.push(other.close);
-    const refused = await runCli(['replay', guid, '--to', other.url, '--store', storeFile], { env: box.env });
+    const refused = await runInProcess(['replay', guid, '--to', other.url, '--store', storeFile], { env: box.env });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/400/);
-    const r2 = await runCli(['replay', guid, '--to', other.url, '--store', storeFile, '--secret', SECRET_B, '--new-delivery-id'], { env: box.env });
+    const r2 = await runInProcess(['replay', guid, '--to', other.url, '--store', storeFile, '--secret', SECRET_B, '--new-delivery-id'], { env: box.env });
     expect(r2.code, r2.stdout + r2.stderr).toBe(0);
     expect(other.received).toHaveLength(1);
     expect(other.received[0].id).not.toBe(guid);
@@ -125,12 +132,12 @@ describe('hookctl replay', () => {
 
   it('defaults to the URL the delivery was first received at (a redelivery there)', async () => {
     await startListener();
-    const sent = await runCli(['send', 'push', '--to', `${listenUrl}hooks/github`, '--secret', SECRET_A], { env: box.env });
+    const sent = await runInProcess(['send', 'push', '--to', `${listenUrl}hooks/github`, '--secret', SECRET_A], { env: box.env });
     expect(sent.code).toBe(0);
-    const r = await runCli(['replay', '--last', '1', '--store', storeFile], { env: box.env });
+    const r = await runInProcess(['replay', '--last', '1', '--store', storeFile], { env: box.env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`→ ${listenUrl}hooks/github 200`);
-    const list = await runCli(['deliveries', 'list', '--json', '--store', storeFile], { env: box.env });
+    const list = await runInProcess(['deliveries', 'list', '--json', '--store', storeFile], { env: box.env });
     const rows = list.stdout.trim().split('\n').flatMap((l) => JSON.parse(l)) as { deliveryId: string; attempt: number; path: string }[];
     expect(rows.map((x) => x.attempt).sort()).toEqual([1, 2]);
     expect(new Set(rows.map((x) => x.deliveryId)).size).toBe(1);
@@ -138,14 +145,17 @@ describe('hookctl replay', () => {
 
   it('a batch of 500 with a target that fails some: exit 1, the summary is right, every attempt is recorded', async () => {
     const store = openStore(storeFile);
-    for (let i = 0; i < 500; i++) {
-      const body = Buffer.from(JSON.stringify({ action: 'opened', n: i }));
-      const guid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      const headers = deliveryHeaders('issues', guid, body);
-      store.insertDelivery(
-        newDelivery({ deliveryId: guid, event: 'issues', action: 'opened', rawHeaders: Object.entries(headers).flat(), body, receivedAt: new Date(Date.now() - (500 - i) * 1000), path: '/', url: null }),
-      );
-    }
+    // One commit (one sync) for the 500, not one each.
+    await store.enqueue(() => {
+      for (let i = 0; i < 500; i++) {
+        const body = Buffer.from(JSON.stringify({ action: 'opened', n: i }));
+        const guid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+        const headers = deliveryHeaders('issues', guid, body);
+        store.insertDelivery(
+          newDelivery({ deliveryId: guid, event: 'issues', action: 'opened', rawHeaders: Object.entries(headers).flat(), body, receivedAt: new Date(Date.now() - (500 - i) * 1000), path: '/', url: null }),
+        );
+      }
+    });
     store.close();
     // Every 7th delivery gets a 500.
     const app = await startCaptureServer((req, res) => {
@@ -154,7 +164,7 @@ describe('hookctl replay', () => {
       res.end(n % 7 === 0 ? 'boom' : 'ok');
     });
     closers.push(app.close);
-    const r = await runCli(['replay', '--all', '--to', app.url, '--store', storeFile, '--concurrency', '16', '--json'], { env: box.env });
+    const r = await runInProcess(['replay', '--all', '--to', app.url, '--store', storeFile, '--concurrency', '16', '--json'], { env: box.env });
     expect(r.code).toBe(1);
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(records).toHaveLength(500);
@@ -162,7 +172,7 @@ describe('hookctl replay', () => {
     expect(records.filter((x) => x.status === 500)).toHaveLength(failing);
     expect(app.requests).toHaveLength(500);
 
-    const human = await runCli(['replay', '--event', 'issues.opened', '--to', app.url, '--store', storeFile], { env: box.env });
+    const human = await runInProcess(['replay', '--event', 'issues.opened', '--to', app.url, '--store', storeFile], { env: box.env });
     expect(human.code).toBe(1);
     expect(human.stderr).toMatch(new RegExp(`Replayed 500 deliveries .*: ${500 - failing} 2xx, ${failing} non-2xx, 0 failed to connect`));
 
@@ -185,12 +195,12 @@ describe('hookctl replay', () => {
   it('--last N picks the last N in received order; a target that is down gets a one-line reason', async () => {
     await startListener();
     for (const e of ['push', 'star.created', 'issues.opened']) {
-      expect((await runCli(['send', e, '--to', listenUrl, '--secret', SECRET_A], { env: box.env })).code).toBe(0);
+      expect((await runInProcess(['send', e, '--to', listenUrl, '--secret', SECRET_A], { env: box.env })).code).toBe(0);
     }
     const dead = await startCaptureServer();
     const deadUrl = dead.url;
     await dead.close();
-    const r = await runCli(['replay', '--last', '2', '--to', deadUrl, '--store', storeFile], { env: box.env });
+    const r = await runInProcess(['replay', '--last', '2', '--to', deadUrl, '--store', storeFile], { env: box.env });
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -205,15 +215,15 @@ describe('hookctl replay', () => {
       store.insertDelivery(newDelivery({ deliveryId: guid, event: 'push', action: null, rawHeaders: ['X-GitHub-Event', 'push'], body: Buffer.from('{}'), receivedAt: new Date() }));
     }
     store.close();
-    const amb = await runCli(['replay', 'abcd', '--store', storeFile], { env: box.env });
+    const amb = await runInProcess(['replay', 'abcd', '--store', storeFile], { env: box.env });
     expect(amb.code).toBe(2);
     expect(amb.stderr).toMatch(/"abcd" matches 2 deliveries/);
     expect(amb.stderr).toContain('abcd0000-0000-4000-8000-000000000001');
-    const none = await runCli(['replay', 'ffff', '--store', storeFile], { env: box.env });
+    const none = await runInProcess(['replay', 'ffff', '--store', storeFile], { env: box.env });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(`no delivery in ${storeFile} matches "ffff"`);
     expect(none.stderr).toMatch(/hookctl deliveries list/);
-    const nothing = await runCli(['replay', '--store', storeFile], { env: box.env });
+    const nothing = await runInProcess(['replay', '--store', storeFile], { env: box.env });
     expect(nothing.code).toBe(2);
   });
 });
@@ -222,7 +232,7 @@ describe('hookctl replay in a terminal', () => {
   it('with no id, a picker of recent deliveries chooses one and replays it', async () => {
     await startListener();
     for (const e of ['push', 'star.created']) {
-      expect((await runCli(['send', e, '--to', listenUrl, '--secret', SECRET_A], { env: box.env })).code).toBe(0);
+      expect((await runInProcess(['send', e, '--to', listenUrl, '--secret', SECRET_A], { env: box.env })).code).toBe(0);
     }
     const app = await startCaptureServer();
     closers.push(app.close);

@@ -2,10 +2,11 @@
  * Heavy things load lazily (ARCHITECTURE): which packages each command actually loads, seen
  * by a preloaded tracer (ESM resolve hook + CommonJS require cache) in the built CLI.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { traceCli } from '../helpers/trace-loads.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { newDelivery } from '../helpers/deliveries.js';
 import { openStore } from '../../src/core/store/store.js';
@@ -23,15 +24,9 @@ afterEach(async () => {
 
 /** The npm packages a command loaded (e.g. ["commander", "undici"]). */
 async function packagesLoaded(args: string[]): Promise<string[]> {
-  const out = join(box.dir, 'loads.json');
-  const r = await runCli(args, { env: { ...box.env, HOOKCTL_TRACE_LOADS: out }, nodeArgs: ['--import', join(ROOT, 'test/helpers/trace-loads.mjs')] });
-  expect(r.code, r.stderr).toBe(0);
-  const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
-  const names = loaded
-    .filter((m) => m.includes('node_modules/'))
-    .map((m) => m.split('node_modules/').pop()!.split('/'))
-    .map((parts) => (parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]));
-  return [...new Set(names)].sort();
+  const { result, packages } = await traceCli(args, box.env);
+  expect(result.code, result.stderr).toBe(0);
+  return packages;
 }
 
 describe('start-up loads only what a command needs', () => {

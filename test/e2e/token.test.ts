@@ -1,12 +1,14 @@
 /**
  * Where the GitHub token comes from: GITHUB_TOKEN, GH_TOKEN, `gh auth token`, a hidden prompt
- * in a real pseudo-terminal, or exit 4 without a TTY. Also the events checkbox in a pty.
- * Run `npx tsc -p tsconfig.build.json` first.
+ * in a real pseudo-terminal, or exit 4 without a TTY. Also the events checkbox in a pty. The
+ * pseudo-terminal and exit-4 tests run the built CLI (`npm run build` first); the others run
+ * the command in this process.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { inPty } from '../helpers/pty.js';
 
@@ -34,7 +36,7 @@ const bearer = () => gh.requests.map((r) => r.headers.authorization);
 describe('token sources', () => {
   it('GITHUB_TOKEN wins over GH_TOKEN', async () => {
     gh.stub({ method: 'GET', path: HOOKS }, { body: [] });
-    const r = await runCli(['hooks', 'list', 'octo-org/octo-repo'], { env: { ...box.env, GITHUB_TOKEN: 'tok-github', GH_TOKEN: 'tok-gh' } });
+    const r = await runInProcess(['hooks', 'list', 'octo-org/octo-repo'], { env: { ...box.env, GITHUB_TOKEN: 'tok-github', GH_TOKEN: 'tok-gh' } });
     expect(r.code).toBe(0);
     expect(bearer()).toEqual(['Bearer tok-github']);
     gh.assertDone();
@@ -42,7 +44,7 @@ describe('token sources', () => {
 
   it('GH_TOKEN', async () => {
     gh.stub({ method: 'GET', path: HOOKS }, { body: [] });
-    const r = await runCli(['hooks', 'list', 'octo-org/octo-repo'], { env: { ...box.env, GH_TOKEN: 'tok-gh' } });
+    const r = await runInProcess(['hooks', 'list', 'octo-org/octo-repo'], { env: { ...box.env, GH_TOKEN: 'tok-gh' } });
     expect(r.code).toBe(0);
     expect(bearer()).toEqual(['Bearer tok-gh']);
     gh.assertDone();
@@ -55,7 +57,7 @@ describe('token sources', () => {
     writeFileSync(join(bin, 'gh'), `#!/bin/sh\necho "$@" > '${argsFile}'\necho tok-from-gh\n`);
     chmodSync(join(bin, 'gh'), 0o755);
     gh.stub({ method: 'GET', path: HOOKS }, { body: [] });
-    const r = await runCli(['hooks', 'list', 'octo-org/octo-repo'], { env: { ...box.env, PATH: `${bin}:/bin:/usr/bin` } });
+    const r = await runInProcess(['hooks', 'list', 'octo-org/octo-repo'], { env: { ...box.env, PATH: `${bin}:/bin:/usr/bin` } });
     expect(r.code).toBe(0);
     expect(bearer()).toEqual(['Bearer tok-from-gh']);
     expect(readFileSync(argsFile, 'utf8').trim()).toBe(`auth token --hostname ${new URL(gh.url).host}`);
@@ -77,7 +79,7 @@ describe('token sources', () => {
   });
 
   it('--org names admin:org_hook', async () => {
-    const r = await runCli(['register', '--org', 'octo-org', '--url', 'https://x.example.com/', '--events', 'push'], { env: box.env });
+    const r = await runInProcess(['register', '--org', 'octo-org', '--url', 'https://x.example.com/', '--events', 'push'], { env: box.env });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('admin:org_hook');
     gh.assertDone();

@@ -1,7 +1,7 @@
 /**
  * Run the built CLI in a real pseudo-terminal, driven by python's pty module (present
- * wherever python3 is), answering prompts: each step waits for a regex in the output, then
- * types its text. Resolves with the exit code and the whole transcript.
+ * wherever python3 is), answering prompts: each step waits for a regex in the output and for
+ * the prompt to put the terminal in raw mode, then types its text. Resolves with the exit code and the whole transcript.
  */
 import { spawn } from 'node:child_process';
 import { BIN, ROOT } from './run-cli.js';
@@ -30,13 +30,23 @@ def read_until(pat, timeout):
         if not data:
             return False
         buf += data
+def wait_raw(timeout):
+    # A prompt reads keys once it put the terminal in raw mode (no ICANON): type then.
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if not termios.tcgetattr(fd)[3] & termios.ICANON:
+                return
+        except termios.error:
+            return
+        time.sleep(0.01)
 for pat, send in steps:
     if not read_until(pat, 15):
         sys.stdout.write(buf.decode('utf8', 'replace'))
         sys.stderr.write('timed out waiting for %r\n' % pat)
         os.kill(pid, 9)
         sys.exit(99)
-    time.sleep(0.2)
+    wait_raw(5)
     os.write(fd, send.encode())
 read_until(None, 15)
 _, status = os.waitpid(pid, 0)
