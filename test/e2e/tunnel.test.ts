@@ -4,7 +4,7 @@
  * every failure mode with its message and exit code, and no cloudflared left behind (by pid).
  * Run `npx tsc -p tsconfig.build.json` first.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
 
   beforeEach(async () => {
     box = sandbox();
-    env = { ...box.env, PATH: `${FAKE_BIN_DIR}:${box.env.PATH}`, FAKE_CLOUDFLARED_STATE: join(box.dir, 'cloudflared-state.json'), FAKE_CLOUDFLARED_NODE: process.execPath };
+    env = { ...box.env, PATH: `${FAKE_BIN_DIR}:${box.env.PATH}`, FAKE_CLOUDFLARED_STATE: join(box.dir, 'cloudflared-state.json') };
     received = [];
     running = [];
     gh = undefined;
@@ -206,7 +206,7 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
   });
 
   it('no URL within the timeout: exit 1 naming the wait (HOOKCTL_TUNNEL_TIMEOUT shortens the 30 s)', async () => {
-    // 5 s, not 1: the wait includes starting the fake (sh, then node), which once took over 1 s on a loaded 2-core CI machine.
+    // 5 s, not 1: the wait includes starting the fake (node), which once took over 1 s on a loaded 2-core CI machine.
     const r = await runCli(['tunnel', '--port', String(originPort)], { env: { ...env, FAKE_CLOUDFLARED_MODE: 'no-url', HOOKCTL_TUNNEL_TIMEOUT: '5' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: no tunnel URL from cloudflared within 5 s');
@@ -533,8 +533,10 @@ describe('hookctl tunnel / listen --tunnel (built CLI, fake cloudflared)', () =>
     });
 
     it('no GitHub token: exit 4 naming what the token needs, and cloudflared is stopped', async () => {
+      // No gh on PATH (it could have a token); node only, for the fake cloudflared's shebang.
       const noToken = { ...env, GITHUB_TOKEN: '', PATH: `${FAKE_BIN_DIR}:${join(box.dir, 'no-gh')}` };
       mkdirSync(join(box.dir, 'no-gh'));
+      symlinkSync(process.execPath, join(box.dir, 'no-gh', 'node'));
       const r = await runCli(['tunnel', '--port', String(originPort), '--register', 'o/r'], { env: noToken });
       expect(r.code).toBe(4);
       expect(r.stderr).toContain('error: no GitHub token');
