@@ -2,16 +2,18 @@
  * core/tunnel/process.ts against the fake cloudflared (run directly: its shebang, no shell):
  * readiness, proxying, every failure mode, and that the child never outlives a stop or a failed
  * start. The ready timeout and the grace period run at their real defaults (30 s, 3 s) on a fake
- * clock, advanced once cloudflared printed what the test waits for.
+ * clock, advanced once cloudflared printed what the test waits for. And the probe's rule
+ * (core/tunnel/probe.ts) against a local server answering as each kind of origin would.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, TargetError } from '../../src/errors.js';
+import { probeTunnel } from '../../src/core/tunnel/probe.js';
 import { startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel/process.js';
 import { alive } from '../helpers/run-cli.js';
 
@@ -220,6 +222,69 @@ describe('startQuickTunnel (fake cloudflared)', () => {
     const err = await startQuickTunnel({ bin: missing, target: originUrl, env: env() }).catch((e: TargetError) => e);
     expect(err).toBeInstanceOf(TargetError);
     expect((err as TargetError).message).toBe(`could not run ${missing}: not found`);
+  });
+});
+
+describe('probeTunnel (a local server in place of the public URL)', () => {
+  let server: Server;
+  let url: string;
+  let answer: (req: IncomingMessage, res: ServerResponse) => void;
+  let asked: Array<{ path: string; probe: string | undefined }>;
+  const token = 'ab'.repeat(16);
+
+  beforeEach(async () => {
+    asked = [];
+    server = createServer((req, res) => {
+      asked.push({ path: req.url!, probe: req.headers['x-hookctl-probe'] as string | undefined });
+      answer(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  const json = (status: number, body: unknown) => (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
+  it('with a token (listen): true only for a 200 that gives the token back', async () => {
+    answer = (req, res) => json(200, { name: 'hookctl', probe: req.headers['x-hookctl-probe'] })(req, res);
+    expect(await probeTunnel(`${url}/hooks`, { token })).toBe(true);
+    expect(asked).toEqual([{ path: '/hooks', probe: token }]);
+    answer = json(200, { name: 'hookctl' }); // another server, or another hookctl
+    expect(await probeTunnel(url, { token })).toBe(false);
+    answer = json(502, { probe: token });
+    expect(await probeTunnel(url, { token })).toBe(false);
+    answer = (_req, res) => res.end('<html>not JSON</html>');
+    expect(await probeTunnel(url, { token })).toBe(false);
+  });
+
+  it('without a token (the user\'s own server): any answer but Cloudflare\'s 530', async () => {
+    answer = json(404, { message: 'Not Found' });
+    expect(await probeTunnel(url)).toBe(true);
+    expect(asked[0].probe).toBeUndefined();
+    answer = json(530, {});
+    expect(await probeTunnel(url)).toBe(false);
+  });
+
+  it('fails when nothing answers: refused, or hanging past timeoutMs', async () => {
+    answer = () => undefined; // accepts, never answers
+    expect(await probeTunnel(url, { timeoutMs: 50 })).toBe(false);
+    expect(asked).toHaveLength(1);
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    expect(await probeTunnel(url)).toBe(false);
+    server = createServer(); // for afterEach
+  });
+
+  it('map sends the request for the public URL elsewhere (the fake cloudflared\'s loopback port)', async () => {
+    answer = json(200, {});
+    expect(await probeTunnel('https://amber-orbit.trycloudflare.com/gh?x=1', { map: (u) => u.replace('https://amber-orbit.trycloudflare.com', url) })).toBe(true);
+    expect(asked).toEqual([{ path: '/gh?x=1', probe: undefined }]);
   });
 });
 
