@@ -134,7 +134,7 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
     const abort = new AbortController();
     const result = ended(start(ctx, abort.signal));
     let finished: Ended | Error | undefined;
-    result.then(
+    void result.then(
       (e) => (finished = e),
       (err: Error) => (finished = err),
     );
