@@ -117,6 +117,8 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
     existsSync(`${statePath()}.requests`)
       ? readFileSync(`${statePath()}.requests`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; probe: boolean; hung: boolean })
       : [];
+  /** The SIGTERMs and SIGINTs the fake cloudflareds got (FAKE_CLOUDFLARED_STATE.signals). */
+  const signalsGot = () => (existsSync(`${statePath()}.signals`) ? readFileSync(`${statePath()}.signals`, 'utf8').trim().split('\n') : []);
   /** The probe's view of the public URL: the fake's loopback address. */
   const probeMap = (url: string) => {
     const s = state();
@@ -255,6 +257,8 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
       expect(alive(pid)).toBe(true);
       await p.stop('SIGKILL');
       expect(await gone(pid, 3000)).toBe(true);
+      // The watchdog's SIGTERM came first, and was ignored: its SIGKILL ended it.
+      expect(signalsGot()).toEqual(['SIGTERM']);
     });
 
     it('listen --tunnel --register: Ctrl+C twice while a forward hangs deactivates the hook first, so stopping at once leaves nothing pointing at the dead tunnel', async () => {

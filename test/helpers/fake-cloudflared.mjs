@@ -15,7 +15,8 @@
  * the URLs once the proxy listens). Tests map the public URL to localUrl with it (acting as
  * GitHub's hookshot); hookctl itself knows nothing of this. Every request the proxy gets is
  * appended to FAKE_CLOUDFLARED_STATE.requests as a JSON line {pid, method, url, probe, hung}
- * (probe: it carried hookctl's X-Hookctl-Probe header; hung: a stalled tunnel never answered it).
+ * (probe: it carried hookctl's X-Hookctl-Probe header; hung: a stalled tunnel never answered it),
+ * and every SIGTERM/SIGINT it gets to FAKE_CLOUDFLARED_STATE.signals, one a line.
  *
  * FAKE_CLOUDFLARED_MODE:
  *   normal          (default) URL, one registered connection, proxy until SIGTERM/SIGINT
@@ -23,7 +24,8 @@
  *   no-connection   prints the URL, never registers a connection
  *   error           fails to create the quick tunnel and exits 1
  *   die             comes up, then dies after FAKE_CLOUDFLARED_DIE_AFTER_MS (default 300)
- *   ignore-sigterm  comes up; logs SIGTERM/SIGINT and keeps running (only SIGKILL stops it)
+ *   ignore-sigterm  comes up; logs SIGTERM/SIGINT and keeps running (only SIGKILL stops it), even
+ *                   once its log pipe is gone (hookctl was SIGKILLed: only the watchdog is left)
  *   stall           comes up, then after FAKE_CLOUDFLARED_STALL_AFTER_MS (default 300; 0: at once) keeps running but
  *                   stops proxying (requests hang): a tunnel that is dead without exiting
  * In every mode that comes up, SIGUSR2 makes it die at once the way `die` does (listened for
@@ -215,8 +217,10 @@ function start() {
     process.exit(1);
   }
 
+  if (mode === 'ignore-sigterm') process.stderr.on('error', () => undefined); // EPIPE must not end it either
   const shutdown = (signal) => {
     const name = signal === 'SIGINT' ? 'interrupt' : 'terminated';
+    if (env.FAKE_CLOUDFLARED_STATE) appendFileSync(`${env.FAKE_CLOUDFLARED_STATE}.signals`, `${signal}\n`);
     if (mode === 'ignore-sigterm') {
       log('INF', `Initiating graceful shutdown due to signal ${name} ...`);
       return; // never finishes: only SIGKILL ends it
