@@ -12,7 +12,7 @@ import { relaySummary, relayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
 import { startInspectorFor, type RunningInspector } from './shared/inspector.js';
 import { stopSignals } from './shared/signals.js';
-import type { TunnelEvent, TunnelSession } from './shared/tunnel-session.js';
+import type { TunnelEvent, TunnelKnobs, TunnelSession } from './shared/tunnel-session.js';
 
 export interface ListenOptions {
   port?: number;
@@ -38,10 +38,11 @@ export interface ListenOptions {
   json?: boolean;
 }
 
-/** Hooks for tests: stop without a signal, learn the bound port. */
+/** Hooks for tests: stop without a signal, learn the bound port, shorter tunnel timers. */
 export interface ListenControl {
   signal?: AbortSignal;
   onReady?: (info: { port: number; host: string; url: string }) => void;
+  tunnel?: TunnelKnobs;
 }
 
 function checkOptions(options: ListenOptions): void {
@@ -113,7 +114,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
         }, options.inspectPort === undefined);
       }
       if (options.tunnel) {
-        tunnel = await startTunnel(ctx, options, { relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onEvent: (e) => view.record(e) });
+        tunnel = await startTunnel(ctx, options, { relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onEvent: (e) => view.record(e), knobs: control.tunnel });
       }
     } catch (err) {
       await inspector?.close();
@@ -197,6 +198,7 @@ interface TunnelWiring {
   abort: AbortSignal;
   onSecret: (secret: string) => void;
   onEvent: (event: TunnelEvent) => void;
+  knobs?: TunnelKnobs;
 }
 
 async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: TunnelWiring): Promise<TunnelSession> {
@@ -225,6 +227,7 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
       onSecret(s);
     },
     signal: abort,
+    knobs: wiring.knobs,
   });
   io.err(`${ec.green('●')} Public payload URL: ${ec.bold(tunnel.payloadUrl)}`);
   if (relay.secretCount() === 0) io.warn('no secret: anyone who learns the tunnel URL can send deliveries. Pass --secret or set HOOKCTL_SECRET.');

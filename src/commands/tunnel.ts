@@ -8,7 +8,7 @@ import { TargetError, UsageError } from '../errors.js';
 import { hookStatePath } from '../core/github/hookstate.js';
 import { probePort } from '../core/tunnel/process.js';
 import { stopSignals } from './shared/signals.js';
-import { openTunnelSession, originUrl } from './shared/tunnel-session.js';
+import { openTunnelSession, originUrl, type TunnelKnobs } from './shared/tunnel-session.js';
 
 export interface TunnelOptions {
   port?: number;
@@ -21,14 +21,20 @@ export interface TunnelOptions {
   apiUrl?: string;
 }
 
+/** Hooks for tests: stop without a signal, shorter tunnel timers. */
+export interface TunnelControl {
+  signal?: AbortSignal;
+  knobs?: TunnelKnobs;
+}
+
 type Outcome = { kind: 'signal' } | { kind: 'died'; reason: string };
 
-export async function run(ctx: AppContext, options: TunnelOptions): Promise<number> {
+export async function tunnel(ctx: AppContext, options: TunnelOptions, control: TunnelControl = {}): Promise<number> {
   const port = options.port ?? ctx.defaults.port;
   const { io } = ctx;
   const c = io.errColor;
   // Handlers first: a Ctrl+C while cloudflared starts must still stop it.
-  const signals = stopSignals();
+  const signals = stopSignals({ control: control.signal });
   try {
     if (!options.register && (options.events || options.keepActive)) {
       throw new UsageError(`${options.events ? '--events' : '--keep-active'} only applies with --register OWNER/REPO`);
@@ -49,6 +55,7 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
       cloudflared: options.cloudflared,
       apiUrl: options.apiUrl,
       signal: signals.abort,
+      knobs: control.knobs,
       onSecret: (secret) => {
         // The user's own server must verify with the secret GitHub signs with.
         if (secrets.length === 0) {
@@ -83,4 +90,8 @@ export async function run(ctx: AppContext, options: TunnelOptions): Promise<numb
   } finally {
     signals.dispose();
   }
+}
+
+export async function run(ctx: AppContext, options: TunnelOptions): Promise<number> {
+  return tunnel(ctx, options);
 }

@@ -5,10 +5,18 @@
  * https://<words>.trycloudflare.com URL, `Registered tunnel connection connIndex=0 …`), and really
  * proxies HTTP from its own loopback port to the --url target, adding the headers Cloudflare adds.
  *
+ * test/helpers/bin/cloudflared is a symlink to this file, so putting test/helpers/bin first on
+ * PATH (or pointing CLOUDFLARED_BIN or --cloudflared at either) runs it with no shell in
+ * between: the kernel reads the shebang, `env` finds node on the child's PATH, and the pid
+ * hookctl started is the fake's own.
+ *
  * The public URL cannot resolve, so the fake writes where it really listens to a JSON file
  * given by FAKE_CLOUDFLARED_STATE: {pid, publicUrl, localUrl, target, args, envKeys} (pid from the start,
  * the URLs once the proxy listens). Tests map the public URL to localUrl with it (acting as
- * GitHub's hookshot); hookctl itself knows nothing of this.
+ * GitHub's hookshot); hookctl itself knows nothing of this. Every request the proxy gets is
+ * appended to FAKE_CLOUDFLARED_STATE.requests as a JSON line {pid, method, url, probe, hung}
+ * (probe: it carried hookctl's X-Hookctl-Probe header; hung: a stalled tunnel never answered it),
+ * and every SIGTERM/SIGINT it gets to FAKE_CLOUDFLARED_STATE.signals, one a line.
  *
  * FAKE_CLOUDFLARED_MODE:
  *   normal          (default) URL, one registered connection, proxy until SIGTERM/SIGINT
@@ -16,9 +24,12 @@
  *   no-connection   prints the URL, never registers a connection
  *   error           fails to create the quick tunnel and exits 1
  *   die             comes up, then dies after FAKE_CLOUDFLARED_DIE_AFTER_MS (default 300)
- *   ignore-sigterm  comes up; logs SIGTERM/SIGINT and keeps running (only SIGKILL stops it)
- *   stall           comes up, then after FAKE_CLOUDFLARED_STALL_AFTER_MS (default 300) keeps running but
+ *   ignore-sigterm  comes up; logs SIGTERM/SIGINT and keeps running (only SIGKILL stops it), even
+ *                   once its log pipe is gone (hookctl was SIGKILLed: only the watchdog is left)
+ *   stall           comes up, then after FAKE_CLOUDFLARED_STALL_AFTER_MS (default 300; 0: at once) keeps running but
  *                   stops proxying (requests hang): a tunnel that is dead without exiting
+ * In every mode that comes up, SIGUSR2 makes it die at once the way `die` does (listened for
+ * before the URL is printed, so a test that saw the tunnel ready can send it): the test decides when.
  * FAKE_CLOUDFLARED_TIMES=N applies the mode to the first N starts only (counted in
  * FAKE_CLOUDFLARED_STATE.starts); later starts are normal — a tunnel that heals after N failures.
  * A $HOME/.cloudflared/config.y(a)ml makes it refuse the quick tunnel the way cloudflared
@@ -27,7 +38,7 @@
  * test cannot linger on the machine.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 
@@ -46,6 +57,8 @@ const times = env.FAKE_CLOUDFLARED_TIMES ? Number(env.FAKE_CLOUDFLARED_TIMES) : 
 const mode = startNo > times ? 'normal' : env.FAKE_CLOUDFLARED_MODE || 'normal';
 const args = process.argv.slice(2);
 const VERSION = '2025.11.1';
+/** Between cloudflared's boxed URL and its registered connection: separate writes, no real wait. */
+const PACE_MS = 1;
 
 function ts() {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -88,6 +101,13 @@ function writeState(extra) {
   writeFileSync(tmp, JSON.stringify({ pid: process.pid, publicUrl: null, localUrl: null, target: target.href, args, mode, start: startNo, envKeys: Object.keys(env), ...extra }));
   renameSync(tmp, env.FAKE_CLOUDFLARED_STATE);
 }
+
+/** FAKE_CLOUDFLARED_STATE.requests: one JSON line per request the proxy got. */
+function logRequest(req, hung) {
+  if (!env.FAKE_CLOUDFLARED_STATE) return;
+  const entry = { pid: process.pid, method: req.method, url: req.url, probe: 'x-hookctl-probe' in req.headers, hung };
+  appendFileSync(`${env.FAKE_CLOUDFLARED_STATE}.requests`, JSON.stringify(entry) + '\n');
+}
 writeState({});
 
 log('INF', 'Thank you for trying Cloudflare Tunnel. Doing so, without a Cloudflare account, is a quick way to experiment and try it out. However, be aware that these account-less Tunnels have no uptime guarantee, are subject to the Cloudflare Online Services Terms of Use (https://www.cloudflare.com/website-terms/), and Cloudflare reserves the right to investigate your use of Tunnels for violations of such terms. If you intend to use Tunnels in production you should use a pre-created named tunnel by following: https://developers.cloudflare.com/cloudflare-one/connections/connect-apps');
@@ -121,10 +141,16 @@ function start() {
   const publicUrl = `https://${publicHost}`;
   const connectionId = randomUUID();
   const sockets = new Set();
+  process.on('SIGUSR2', die);
 
   let stalled = false;
-  if (mode === 'stall') setTimeout(() => (stalled = true), Number(env.FAKE_CLOUDFLARED_STALL_AFTER_MS || 300));
+  if (mode === 'stall') {
+    const after = Number(env.FAKE_CLOUDFLARED_STALL_AFTER_MS || 300);
+    if (after > 0) setTimeout(() => (stalled = true), after);
+    else stalled = true;
+  }
   const server = http.createServer((req, res) => {
+    logRequest(req, stalled);
     if (stalled) return; // the request hangs: nothing reaches the origin any more
     const headers = { ...req.headers };
     headers.host = publicHost;
@@ -179,20 +205,22 @@ function start() {
       if (mode === 'no-connection') return;
       setTimeout(() => {
         log('INF', `Registered tunnel connection connIndex=0 connection=${connectionId} event=0 ip=198.41.200.13 location=ams07 protocol=quic`);
-        if (mode === 'die') {
-          setTimeout(() => {
-            log('ERR', 'Serve tunnel error error="accept stream listener encountered a failure while serving" connIndex=0 event=0 ip=198.41.200.13');
-            log('ERR', 'Connection terminated connIndex=0');
-            log('ERR', 'no more connections active and exiting');
-            process.exit(1);
-          }, Number(env.FAKE_CLOUDFLARED_DIE_AFTER_MS || 300));
-        }
-      }, 40);
-    }, 40);
+        if (mode === 'die') setTimeout(die, Number(env.FAKE_CLOUDFLARED_DIE_AFTER_MS || 300));
+      }, PACE_MS);
+    }, PACE_MS);
   });
 
+  function die() {
+    log('ERR', 'Serve tunnel error error="accept stream listener encountered a failure while serving" connIndex=0 event=0 ip=198.41.200.13');
+    log('ERR', 'Connection terminated connIndex=0');
+    log('ERR', 'no more connections active and exiting');
+    process.exit(1);
+  }
+
+  if (mode === 'ignore-sigterm') process.stderr.on('error', () => undefined); // EPIPE must not end it either
   const shutdown = (signal) => {
     const name = signal === 'SIGINT' ? 'interrupt' : 'terminated';
+    if (env.FAKE_CLOUDFLARED_STATE) appendFileSync(`${env.FAKE_CLOUDFLARED_STATE}.signals`, `${signal}\n`);
     if (mode === 'ignore-sigterm') {
       log('INF', `Initiating graceful shutdown due to signal ${name} ...`);
       return; // never finishes: only SIGKILL ends it

@@ -1,19 +1,38 @@
 /**
- * core/tunnel.ts against the fake cloudflared (test/helpers/bin/cloudflared): readiness,
- * proxying, every failure mode, and that the child never outlives a stop or a failed start.
+ * core/tunnel/process.ts against the fake cloudflared (run directly: its shebang, no shell):
+ * readiness, proxying, every failure mode, and that the child never outlives a stop or a failed
+ * start. The ready timeout and the grace period run at their real defaults (30 s, 3 s) on a fake
+ * clock, advanced once cloudflared printed what the test waits for. And the probe's rule
+ * (core/tunnel/probe.ts) against a local server answering as each kind of origin would.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, TargetError } from '../../src/errors.js';
+import { probeTunnel } from '../../src/core/tunnel/probe.js';
 import { startQuickTunnel, type QuickTunnel } from '../../src/core/tunnel/process.js';
 import { alive } from '../helpers/run-cli.js';
 
-const FAKE = fileURLToPath(new URL('../helpers/bin/cloudflared', import.meta.url));
+const FAKE = fileURLToPath(new URL('../helpers/fake-cloudflared.mjs', import.meta.url));
+
+/** Only the timers startQuickTunnel sets: child processes, streams and setImmediate stay real. */
+const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+
+/** An onLine callback, and a promise that resolves once a line matches. */
+function lineSeen(pattern: RegExp): { onLine: (line: string) => void; seen: Promise<string> } {
+  let resolve!: (line: string) => void;
+  const seen = new Promise<string>((r) => (resolve = r));
+  return { onLine: (line) => pattern.test(line) && resolve(line), seen };
+}
+
+/** Signals hookctl sent (process.kill is spied on, still sending them). */
+function signalsSent(kill: { mock: { calls: unknown[][] } }, signal: NodeJS.Signals): unknown[] {
+  return kill.mock.calls.filter(([, s]) => s === signal).map(([pid]) => pid);
+}
 
 
 interface FakeState {
@@ -72,6 +91,8 @@ describe('startQuickTunnel (fake cloudflared)', () => {
   });
 
   afterEach(async () => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
     await Promise.all(tunnels.map((t) => t.stop()));
     await new Promise<void>((r) => origin.close(() => r()));
     rmSync(dir, { recursive: true, force: true });
@@ -103,49 +124,68 @@ describe('startQuickTunnel (fake cloudflared)', () => {
   it('stop() sends SIGTERM and waits for the process to be gone', async () => {
     const t = await start();
     expect(alive(t.pid)).toBe(true);
+    let died: string | undefined;
+    void t.died.then((reason) => (died = reason));
     const result = await t.stop();
     expect(result).toEqual({ forced: false, alreadyExited: false });
     expect(alive(t.pid)).toBe(false);
-    // died never fires for a stop we asked for
-    const raced = await Promise.race([t.died, new Promise((r) => setTimeout(() => r('quiet'), 100))]);
-    expect(raced).toBe('quiet');
+    // died never fires for a stop we asked for (it would have, before stop() resolved)
+    expect(died).toBeUndefined();
   });
 
-  it('kills a cloudflared that ignores SIGTERM after the grace period', async () => {
-    const t = await start({ FAKE_CLOUDFLARED_MODE: 'ignore-sigterm' }, { graceMs: 300 });
-    const began = Date.now();
-    const result = await t.stop();
-    expect(result.forced).toBe(true);
-    expect(Date.now() - began).toBeGreaterThanOrEqual(250);
+  it('kills a cloudflared that ignores SIGTERM 3 s after it (the default grace period)', async () => {
+    const terminated = lineSeen(/Initiating graceful shutdown due to signal terminated/);
+    const t = await start({ FAKE_CLOUDFLARED_MODE: 'ignore-sigterm' }, { graceMs: undefined, onLine: terminated.onLine });
+    fakeClock();
+    const kill = vi.spyOn(process, 'kill');
+    const stopping = t.stop();
+    await terminated.seen; // it got SIGTERM, and ignored it
+    vi.advanceTimersByTime(2999);
+    expect(signalsSent(kill, 'SIGKILL')).toEqual([]);
+    expect(alive(t.pid)).toBe(true);
+    vi.advanceTimersByTime(1);
+    expect(signalsSent(kill, 'SIGKILL')).toEqual([t.pid]);
+    expect(await stopping).toEqual({ forced: true, alreadyExited: false });
     expect(alive(t.pid)).toBe(false);
   });
 
-  it('no URL in time: fails with the timeout and cloudflared\'s last lines, and the child is gone', async () => {
-    const { message, details } = await failure({ FAKE_CLOUDFLARED_MODE: 'no-url' }, { readyTimeoutMs: 600 });
-    expect(message).toBe('no tunnel URL from cloudflared within 1 s');
+  it('no URL within 30 s (the default): fails with the timeout and cloudflared\'s last lines, and the child is gone', async () => {
+    fakeClock();
+    const kill = vi.spyOn(process, 'kill');
+    const asking = lineSeen(/Requesting new quick Tunnel/);
+    const failing = failure({ FAKE_CLOUDFLARED_MODE: 'no-url' }, { readyTimeoutMs: undefined, onLine: asking.onLine });
+    await asking.seen;
+    vi.advanceTimersByTime(29_999);
+    expect(signalsSent(kill, 'SIGTERM')).toEqual([]); // still waiting
+    vi.advanceTimersByTime(1);
+    const { message, details } = await failing;
+    expect(message).toBe('no tunnel URL from cloudflared within 30 s');
     expect(details).toContain('Requesting new quick Tunnel on trycloudflare.com...');
     expect(alive(state().pid)).toBe(false);
     await expect(processesWithArg(originUrl)).resolves.toEqual([]);
   });
 
-  it('aborting while cloudflared starts stops it and rejects with CancelledError', async () => {
+  it('aborting while cloudflared starts stops it at once and rejects with CancelledError', async () => {
+    fakeClock(); // no timer can fire: "at once" means before any of them
     const controller = new AbortController();
-    const pending = start({ FAKE_CLOUDFLARED_MODE: 'no-url' }, { readyTimeoutMs: 10_000, signal: controller.signal });
-    await until(() => existsSync(join(dir, 'state.json')));
-    const began = Date.now();
+    const asking = lineSeen(/Requesting new quick Tunnel/);
+    const pending = start({ FAKE_CLOUDFLARED_MODE: 'no-url' }, { readyTimeoutMs: 10_000, signal: controller.signal, onLine: asking.onLine });
+    await asking.seen;
     controller.abort();
     const err = await pending.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect((err as CancelledError).exitCode).toBe(130);
-    expect(Date.now() - began).toBeLessThan(2000);
     expect(alive(state().pid)).toBe(false);
   });
 
-  it('URL but no registered connection: fails naming the URL', async () => {
-    // 2 s: the fake (a node process) must print its URL inside the window even on a busy
-    // machine, or the failure is 'no tunnel URL' instead (seen once with 800 ms).
-    const { message, details } = await failure({ FAKE_CLOUDFLARED_MODE: 'no-connection' }, { readyTimeoutMs: 2000 });
-    expect(message).toMatch(/^cloudflared created https:\/\/\S+\.trycloudflare\.com but registered no connection to Cloudflare within 2 s$/);
+  it('URL but no registered connection within 30 s: fails naming the URL', async () => {
+    fakeClock();
+    const url = lineSeen(/\|\s+https:\/\/\S+\.trycloudflare\.com/);
+    const failing = failure({ FAKE_CLOUDFLARED_MODE: 'no-connection' }, { readyTimeoutMs: undefined, onLine: url.onLine });
+    await url.seen;
+    vi.advanceTimersByTime(30_000);
+    const { message, details } = await failing;
+    expect(message).toMatch(/^cloudflared created https:\/\/\S+\.trycloudflare\.com but registered no connection to Cloudflare within 30 s$/);
     expect(details).toContain('port 7844');
     expect(alive(state().pid)).toBe(false);
   });
@@ -168,7 +208,8 @@ describe('startQuickTunnel (fake cloudflared)', () => {
   });
 
   it('dies while open: died resolves with the reason', async () => {
-    const t = await start({ FAKE_CLOUDFLARED_MODE: 'die', FAKE_CLOUDFLARED_DIE_AFTER_MS: '100' });
+    const t = await start();
+    process.kill(t.pid, 'SIGUSR2'); // the fake dies the way cloudflared does when its connections fail
     const reason = await t.died;
     expect(reason).toBe('cloudflared exited with code 1: no more connections active and exiting');
     expect(alive(t.pid)).toBe(false);
@@ -184,23 +225,78 @@ describe('startQuickTunnel (fake cloudflared)', () => {
   });
 });
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+describe('probeTunnel (a local server in place of the public URL)', () => {
+  let server: Server;
+  let url: string;
+  let answer: (req: IncomingMessage, res: ServerResponse) => void;
+  let asked: Array<{ path: string; probe: string | undefined }>;
+  const token = 'ab'.repeat(16);
 
-/** PIDs of processes whose command line contains `arg` (Linux /proc). */
+  beforeEach(async () => {
+    asked = [];
+    server = createServer((req, res) => {
+      asked.push({ path: req.url!, probe: req.headers['x-hookctl-probe'] as string | undefined });
+      answer(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  const json = (status: number, body: unknown) => (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
+  it('with a token (listen): true only for a 200 that gives the token back', async () => {
+    answer = (req, res) => json(200, { name: 'hookctl', probe: req.headers['x-hookctl-probe'] })(req, res);
+    expect(await probeTunnel(`${url}/hooks`, { token })).toBe(true);
+    expect(asked).toEqual([{ path: '/hooks', probe: token }]);
+    answer = json(200, { name: 'hookctl' }); // another server, or another hookctl
+    expect(await probeTunnel(url, { token })).toBe(false);
+    answer = json(502, { probe: token });
+    expect(await probeTunnel(url, { token })).toBe(false);
+    answer = (_req, res) => res.end('<html>not JSON</html>');
+    expect(await probeTunnel(url, { token })).toBe(false);
+  });
+
+  it('without a token (the user\'s own server): any answer but Cloudflare\'s 530', async () => {
+    answer = json(404, { message: 'Not Found' });
+    expect(await probeTunnel(url)).toBe(true);
+    expect(asked[0].probe).toBeUndefined();
+    answer = json(530, {});
+    expect(await probeTunnel(url)).toBe(false);
+  });
+
+  it('fails when nothing answers: refused, or hanging past timeoutMs', async () => {
+    answer = () => undefined; // accepts, never answers
+    expect(await probeTunnel(url, { timeoutMs: 50 })).toBe(false);
+    expect(asked).toHaveLength(1);
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    expect(await probeTunnel(url)).toBe(false);
+    server = createServer(); // for afterEach
+  });
+
+  it('map sends the request for the public URL elsewhere (the fake cloudflared\'s loopback port)', async () => {
+    answer = json(200, {});
+    expect(await probeTunnel('https://amber-orbit.trycloudflare.com/gh?x=1', { map: (u) => u.replace('https://amber-orbit.trycloudflare.com', url) })).toBe(true);
+    expect(asked).toEqual([{ path: '/gh?x=1', probe: undefined }]);
+  });
+});
+
+/** PIDs of fake cloudflareds (node running the script, not the watchdog shell) given `arg` (Linux /proc). */
 async function processesWithArg(arg: string): Promise<number[]> {
   const { readdirSync } = await import('node:fs');
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes('fake-cloudflared') && cmd.split('\0').includes(arg)) pids.push(Number(entry));
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[1]?.endsWith('fake-cloudflared.mjs') && argv.includes(arg)) pids.push(Number(entry));
     } catch {
       // gone
     }

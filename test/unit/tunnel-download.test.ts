@@ -37,14 +37,17 @@ describe('resolveBinary: the download offer', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Type the answer once the prompt is on screen (the prompt module loads lazily). */
+  /**
+   * Type the answer once the prompt is on screen (the prompt module loads lazily): after the
+   * stderr write that shows it, once the prompt has finished that turn and reads its input.
+   */
   const answerWhenAsked = (stdin: PassThrough, answer: string) => {
-    const tick = setInterval(() => {
-      if (errText.includes('Download it')) {
-        clearInterval(tick);
-        stdin.write(`${answer}\r`);
-      }
-    }, 10);
+    const onPrompt = () => {
+      if (!errText.includes('Download it')) return; // errText's own listener came first
+      stderr.off('data', onPrompt);
+      setImmediate(() => stdin.write(`${answer}\r`));
+    };
+    stderr.on('data', onPrompt);
   };
 
   const env = () => ({ PATH: join(dir, 'empty-bin'), HOME: dir, HOOKCTL_HOME: join(dir, 'home'), NO_COLOR: '1' });

@@ -1,9 +1,11 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cloudflaredMissingError, configExplanation, downloadedBinPath, findCloudflared, findCloudflaredConfigs } from '../../src/core/tunnel/find.js';
 import { parseLogLine } from '../../src/core/tunnel/log.js';
+import { defaultReadyTimeoutMs, gracePeriods, type QuickTunnel, type StopResult } from '../../src/core/tunnel/process.js';
+import { MAX_FAILURES, TunnelSupervisor, type SupervisorOptions } from '../../src/core/tunnel/supervisor.js';
 import { originUrl, payloadUrlFor } from '../../src/commands/shared/tunnel-session.js';
 
 // Lines as the real cloudflared prints them (2024/2025 releases).
@@ -127,5 +129,164 @@ describe('URLs', () => {
     expect(payloadUrlFor('https://a-b.trycloudflare.com', undefined)).toBe('https://a-b.trycloudflare.com');
     expect(payloadUrlFor('https://a-b.trycloudflare.com', '/webhooks')).toBe('https://a-b.trycloudflare.com/webhooks');
     expect(payloadUrlFor('https://a-b.trycloudflare.com', 'gh')).toBe('https://a-b.trycloudflare.com/gh');
+  });
+});
+
+describe('timers: the real defaults (tests elsewhere shorten them)', () => {
+  it('waits 30 s for the tunnel, or HOOKCTL_TUNNEL_TIMEOUT seconds', () => {
+    expect(defaultReadyTimeoutMs({})).toBe(30_000);
+    expect(defaultReadyTimeoutMs({ HOOKCTL_TUNNEL_TIMEOUT: '5' })).toBe(5000);
+    expect(defaultReadyTimeoutMs({ HOOKCTL_TUNNEL_TIMEOUT: '0' })).toBe(30_000);
+    expect(defaultReadyTimeoutMs({ HOOKCTL_TUNNEL_TIMEOUT: 'soon' })).toBe(30_000);
+  });
+
+  it('kills 3 s after SIGTERM on stop, 1 s after in the watchdog; only the hidden test knob shortens both', () => {
+    expect(gracePeriods({})).toEqual({ graceMs: 3000, watchdogGraceMs: 1000 });
+    expect(gracePeriods({ HOOKCTL_TEST_TUNNEL_GRACE_MS: '50' })).toEqual({ graceMs: 50, watchdogGraceMs: 50 });
+    expect(gracePeriods({ HOOKCTL_TEST_TUNNEL_GRACE_MS: 'fast' })).toEqual({ graceMs: 3000, watchdogGraceMs: 1000 });
+  });
+});
+
+/** A tunnel the test kills by hand; stop() is counted. */
+interface FakeTunnel extends QuickTunnel {
+  die(reason: string): void;
+  stops: number;
+}
+
+function fakeTunnel(n: number): FakeTunnel {
+  let die!: (reason: string) => void;
+  const died = new Promise<string>((resolve) => (die = resolve));
+  const tunnel: FakeTunnel = {
+    publicUrl: `https://tunnel-${n}.trycloudflare.com`,
+    target: 'http://127.0.0.1:1',
+    pid: 1000 + n,
+    bin: 'cloudflared',
+    connection: { connIndex: 0, id: `c${n}`, ip: '198.41.200.13', location: 'ams07', protocol: 'quic' },
+    died,
+    lastLines: () => [],
+    stops: 0,
+    die,
+    stop: (): Promise<StopResult> => {
+      tunnel.stops++;
+      return Promise.resolve({ forced: false, alreadyExited: false });
+    },
+  };
+  return tunnel;
+}
+
+describe('TunnelSupervisor at its default timers (fake clock)', () => {
+  let supervisor: TunnelSupervisor | undefined;
+  let tunnels: FakeTunnel[];
+  let retries: Array<{ reason: string; failures: number; delayMs: number }>;
+  let restarted: string[];
+
+  const supervise = (options: Partial<SupervisorOptions> = {}) => {
+    tunnels = [fakeTunnel(0)];
+    retries = [];
+    restarted = [];
+    supervisor = new TunnelSupervisor(tunnels[0], {
+      start: () => {
+        const t = fakeTunnel(tunnels.length);
+        tunnels.push(t);
+        return Promise.resolve(t);
+      },
+      onRetry: (reason, failures, delayMs) => retries.push({ reason, failures, delayMs }),
+      onRestarted: (t, reason) => void restarted.push(`${t.publicUrl} after ${reason}`),
+      ...options,
+    });
+    return supervisor;
+  };
+  /** Let the current tunnel die, then the clock run to just before and to the restart. */
+  const dieAndRestart = async (reason: string, delayMs: number) => {
+    const before = tunnels.length;
+    tunnels.at(-1)!.die(reason);
+    await vi.advanceTimersByTimeAsync(delayMs - 1);
+    expect(tunnels).toHaveLength(before); // not a millisecond early
+    await vi.advanceTimersByTimeAsync(1);
+    expect(tunnels).toHaveLength(before + 1);
+  };
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+  afterEach(async () => {
+    await supervisor?.stop();
+    supervisor = undefined;
+    vi.useRealTimers();
+  });
+
+  it('restarts after 1, 2, 4, 8 and 16 s, then gives up after 5 restarts in a row', async () => {
+    const s = supervise();
+    let gaveUp: string | undefined;
+    void s.gaveUp.then((reason) => (gaveUp = reason));
+    for (const [i, delay] of [1000, 2000, 4000, 8000, 16_000].entries()) {
+      await dieAndRestart(`death ${i + 1}`, delay);
+      expect(s.tunnel).toBe(tunnels.at(-1));
+    }
+    expect(retries).toEqual([1, 2, 3, 4, 5].map((n) => ({ reason: `death ${n}`, failures: n, delayMs: 1000 * 2 ** (n - 1) })));
+    expect(restarted).toEqual([1, 2, 3, 4, 5].map((n) => `https://tunnel-${n}.trycloudflare.com after death ${n}`));
+    expect(MAX_FAILURES).toBe(5);
+    tunnels.at(-1)!.die('death 6');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(gaveUp).toBe('death 6 (gave up after 5 restarts in a row)');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(tunnels).toHaveLength(6); // no sixth restart
+  });
+
+  it('doubles the wait up to 30 s', async () => {
+    supervise({ maxFailures: 8 });
+    for (const delay of [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]) await dieAndRestart('gone', delay);
+    expect(retries.map((r) => r.delayMs)).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+  });
+
+  it('a tunnel that lived 60 s counts as healthy: the next restart waits 1 s again', async () => {
+    supervise();
+    await dieAndRestart('first', 1000);
+    await vi.advanceTimersByTimeAsync(59_999);
+    await dieAndRestart('young', 2000); // lived 59.999 s: still counted
+    await vi.advanceTimersByTimeAsync(60_000);
+    await dieAndRestart('old', 1000); // lived 60 s: counted from zero
+    expect(retries.map((r) => [r.reason, r.failures])).toEqual([['first', 1], ['young', 2], ['old', 1]]);
+  });
+
+  it('probes every 30 s; two failures in a row stop the tunnel and start a new one, one does not', async () => {
+    const answers: boolean[] = [];
+    const probed: string[] = [];
+    supervise({
+      probe: (t) => {
+        probed.push(t.publicUrl);
+        return Promise.resolve(answers.shift() ?? true);
+      },
+    });
+    answers.push(false, true, false, false);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(probed).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(probed).toHaveLength(1); // failed once
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(probed).toHaveLength(3); // answered, then failed once more: still one in a row
+    expect(tunnels).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(probed).toHaveLength(4); // the second failure in a row
+    expect(tunnels[0].stops).toBe(1);
+    expect(retries).toEqual([{ reason: 'the public URL https://tunnel-0.trycloudflare.com stopped answering', failures: 1, delayMs: 1000 }]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(tunnels).toHaveLength(2);
+    expect(probed.every((url) => url === tunnels[0].publicUrl)).toBe(true);
+  });
+
+  it('probes at once when the clock jumped (the machine slept), not at the next interval', async () => {
+    const probed: number[] = [];
+    supervise({
+      probe: () => {
+        probed.push(Date.now());
+        return Promise.resolve(true);
+      },
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(probed).toHaveLength(0);
+    vi.setSystemTime(Date.now() + 3_600_000); // an hour asleep: timers did not run
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(probed).toHaveLength(1);
   });
 });

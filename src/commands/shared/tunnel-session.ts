@@ -54,6 +54,19 @@ export interface TunnelSessionOptions {
   onEvent?: (event: TunnelEvent) => void;
   /** Abort (e.g. on Ctrl+C) while cloudflared starts: it is stopped and CancelledError thrown. */
   signal?: AbortSignal;
+  /** Shorter timers, for tests in this process (each default is tested on its own). */
+  knobs?: TunnelKnobs;
+}
+
+/** The session's timers (defaults: core/tunnel's), and where probes really go. */
+export interface TunnelKnobs {
+  readyTimeoutMs?: number;
+  graceMs?: number;
+  backoffMs?: number;
+  probeIntervalMs?: number;
+  probeTimeoutMs?: number;
+  /** Send a probe of the public URL here instead (the fake cloudflared's loopback address). */
+  probeMap?: (url: string) => string;
 }
 
 export type TunnelEvent =
@@ -86,17 +99,17 @@ export interface TunnelSession {
   hook?: { name: string; id: number | null; repository?: string; app?: number };
 }
 
-/** Hidden knobs for tests (like HOOKCTL_TEST_BACKOFF_MS): faster probes and restarts, and where the fake tunnel really listens. */
-function testKnobs(env: NodeJS.ProcessEnv) {
-  const ms = (name: string) => (/^\d+$/.test(env[name] ?? '') ? Number(env[name]) : undefined);
+/**
+ * Where a probe of the public URL really goes when HOOKCTL_TEST_TUNNEL_MAP (hidden) names the
+ * fake cloudflared's state file: a spawned hookctl's tests cannot resolve trycloudflare.com.
+ */
+function probeMapFromEnv(env: NodeJS.ProcessEnv): ((url: string) => string) | undefined {
   const mapFile = env.HOOKCTL_TEST_TUNNEL_MAP;
-  const map = mapFile
-    ? (url: string) => {
-        const state = JSON.parse(readFileSync(mapFile, 'utf8')) as { publicUrl?: string; localUrl?: string };
-        return state.publicUrl && state.localUrl && url.startsWith(state.publicUrl) ? state.localUrl + url.slice(state.publicUrl.length) : url;
-      }
-    : undefined;
-  return { probeMs: ms('HOOKCTL_TUNNEL_PROBE_MS'), backoffMs: ms('HOOKCTL_TUNNEL_BACKOFF_MS'), map };
+  if (!mapFile) return undefined;
+  return (url: string) => {
+    const state = JSON.parse(readFileSync(mapFile, 'utf8')) as { publicUrl?: string; localUrl?: string };
+    return state.publicUrl && state.localUrl && url.startsWith(state.publicUrl) ? state.localUrl + url.slice(state.publicUrl.length) : url;
+  };
 }
 
 export async function openTunnelSession(ctx: AppContext, options: TunnelSessionOptions): Promise<TunnelSession> {
@@ -113,7 +126,8 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
   }
   io.err(c.dim(`Starting a cloudflared quick tunnel to ${target} (cloudflared from ${bin.source}: ${bin.path}) …`));
 
-  const start = startFor(ctx, bin.path, target, options.signal);
+  const knobs = options.knobs ?? {};
+  const start = startFor(ctx, bin.path, target, options.signal, knobs);
   const first = await start();
   const describe = (t: QuickTunnel) => `${t.publicUrl} → ${target}${t.connection.location ? c.dim(` (Cloudflare ${t.connection.location}, ${t.connection.protocol || 'quic'})`) : ''}`;
   io.err(`${c.green('✓')} Tunnel ready: ${describe(first)}`);
@@ -154,12 +168,12 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
     });
   };
 
-  const knobs = testKnobs(ctx.env);
+  const probeMap = knobs.probeMap ?? probeMapFromEnv(ctx.env);
   const token = randomBytes(16).toString('hex');
   const supervisor = new TunnelSupervisor(first, {
     start,
-    probe: (t) => probeTunnel(payloadUrlFor(t.publicUrl, options.path), { token: options.receiver ? token : undefined, timeoutMs: knobs.probeMs ? Math.max(500, knobs.probeMs) : 10_000, map: knobs.map }),
-    probeIntervalMs: knobs.probeMs,
+    probe: (t) => probeTunnel(payloadUrlFor(t.publicUrl, options.path), { token: options.receiver ? token : undefined, timeoutMs: knobs.probeTimeoutMs, map: probeMap }),
+    probeIntervalMs: knobs.probeIntervalMs,
     backoffMs: knobs.backoffMs,
     onRetry: (reason, failures, delay) => io.warn(`the tunnel is down (${reason}); starting a new one in ${Math.round(delay / 100) / 10} s (attempt ${failures} of 5)`),
     onRestarted: async (t, reason) => {
@@ -224,7 +238,7 @@ export async function openTunnelSession(ctx: AppContext, options: TunnelSessionO
 }
 
 /** How to start cloudflared (again): its log's errors said once each, after it is ready. */
-function startFor(ctx: AppContext, bin: string, target: string, signal: AbortSignal | undefined): () => Promise<QuickTunnel> {
+function startFor(ctx: AppContext, bin: string, target: string, signal: AbortSignal | undefined, knobs: TunnelKnobs): () => Promise<QuickTunnel> {
   const { io } = ctx;
   const debug = Boolean(ctx.env.HOOKCTL_DEBUG);
   return async () => {
@@ -236,6 +250,8 @@ function startFor(ctx: AppContext, bin: string, target: string, signal: AbortSig
       target,
       env: ctx.env,
       signal,
+      readyTimeoutMs: knobs.readyTimeoutMs,
+      graceMs: knobs.graceMs,
       onLine: (line) => {
         if (debug) io.err(io.errColor.dim(`cloudflared: ${line}`));
         else if (ready && parseLogLine(line).kind === 'error') {

@@ -2,6 +2,10 @@
  * Running cloudflared for a quick tunnel: spawn `cloudflared tunnel --url … --no-autoupdate`,
  * read the public URL from its log, declare it ready once a connection to Cloudflare's edge is
  * registered, and own the child's life (it never outlives hookctl). Never prints.
+ *
+ * One hidden knob, read in gracePeriods() only: HOOKCTL_TEST_TUNNEL_GRACE_MS, for the tests that
+ * signal a spawned hookctl (where no option can reach), shortens both waits between SIGTERM and
+ * SIGKILL: stop()'s 3 s and the watchdog's 1 s. Tests in this process pass graceMs instead.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
@@ -71,7 +75,7 @@ export interface StartTunnelOptions {
   env: NodeJS.ProcessEnv;
   /** No URL and registered connection within this → fail. Default 30 s. */
   readyTimeoutMs?: number;
-  /** SIGTERM, then SIGKILL after this. Default 3 s. */
+  /** SIGTERM, then SIGKILL after this. Default 3 s (GRACE_MS). */
   graceMs?: number;
   /** Every log line cloudflared prints (for --verbose style output). */
   onLine?: (line: string) => void;
@@ -107,6 +111,18 @@ export interface QuickTunnel {
 
 const LAST_LINES = 20;
 
+/** stop(): SIGTERM, then SIGKILL this long after. */
+export const GRACE_MS = 3000;
+/** The watchdog, once hookctl is gone: SIGTERM, then SIGKILL this long after. */
+export const WATCHDOG_GRACE_MS = 1000;
+
+/** The two grace periods: the defaults above, unless the hidden test knob shortens both. */
+export function gracePeriods(env: NodeJS.ProcessEnv): { graceMs: number; watchdogGraceMs: number } {
+  const knob = env.HOOKCTL_TEST_TUNNEL_GRACE_MS;
+  if (knob && /^\d+$/.test(knob)) return { graceMs: Number(knob), watchdogGraceMs: Number(knob) };
+  return { graceMs: GRACE_MS, watchdogGraceMs: WATCHDOG_GRACE_MS };
+}
+
 export function defaultReadyTimeoutMs(env: NodeJS.ProcessEnv): number {
   const s = Number(env.HOOKCTL_TUNNEL_TIMEOUT);
   return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
@@ -125,15 +141,18 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null, watche
  * The watchdog between hookctl and cloudflared (POSIX sh, so Linux and macOS alike): it runs
  * cloudflared in its process group and reads its stdin, a pipe whose other end only hookctl
  * holds. When hookctl is gone, even SIGKILLed, the pipe closes, the read ends, and cloudflared
- * is stopped: SIGTERM, then SIGKILL a second later. The shell exits with cloudflared's status.
+ * is stopped: SIGTERM, then SIGKILL a grace period later ($1, in seconds). The shell exits with
+ * cloudflared's status.
  */
 const WATCHDOG = [
+  'grace=$1',
+  'shift',
   // fd 3 keeps the pipe: a background list's own stdin would be /dev/null.
   'exec 3<&0',
   '"$@" </dev/null 3<&- &',
   'child=$!',
   'echo "hookctl-watchdog: pid $child" >&2',
-  '( while read -r _; do :; done <&3; kill -TERM "$child" 2>/dev/null; sleep 1; kill -KILL "$child" 2>/dev/null ) &',
+  '( while read -r _; do :; done <&3; kill -TERM "$child" 2>/dev/null; sleep "$grace"; kill -KILL "$child" 2>/dev/null ) &',
   'watcher=$!',
   "trap '' TERM INT HUP",
   'while :; do wait "$child"; status=$?; kill -0 "$child" 2>/dev/null || break; done',
@@ -141,11 +160,11 @@ const WATCHDOG = [
   'exit "$status"',
 ].join('\n');
 
-function spawnWatched(bin: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; watched: boolean } {
+function spawnWatched(bin: string, args: string[], env: NodeJS.ProcessEnv, graceMs: number): { child: ChildProcess; watched: boolean } {
   if (process.platform === 'win32') {
     return { child: spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true }), watched: false };
   }
-  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'hookctl-watchdog', bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'hookctl-watchdog', String(graceMs / 1000), bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   // Nothing is ever written: the pipe is there to close when hookctl ends.
   child.stdin?.on('error', () => undefined);
   return { child, watched: true };
@@ -158,14 +177,15 @@ function spawnWatched(bin: string, args: string[], env: NodeJS.ProcessEnv): { ch
 export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunnel> {
   installExitHook();
   const readyTimeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs(options.env);
-  const graceMs = options.graceMs ?? 3000;
+  const grace = gracePeriods(options.env);
+  const graceMs = options.graceMs ?? grace.graceMs;
   const args = ['tunnel', '--url', options.target, '--no-autoupdate'];
 
   return new Promise<QuickTunnel>((resolve, reject) => {
     let child: ChildProcess;
     let watched = false;
     try {
-      ({ child, watched } = spawnWatched(options.bin, args, childEnv(options.env)));
+      ({ child, watched } = spawnWatched(options.bin, args, childEnv(options.env), grace.watchdogGraceMs));
     } catch (err) {
       reject(new TargetError(`could not run ${options.bin}: ${(err as Error).message}`));
       return;
