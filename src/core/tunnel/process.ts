@@ -1,7 +1,9 @@
 /**
  * Running cloudflared for a quick tunnel: spawn `cloudflared tunnel --url … --no-autoupdate`,
  * read the public URL from its log, declare it ready once a connection to Cloudflare's edge is
- * registered, and own the child's life (it never outlives hookctl). Never prints.
+ * registered, and own the child's life (it never outlives hookctl: a watchdog stops it when
+ * hookctl is gone, even SIGKILLed, and process.exit kills it). Signals are not handled here:
+ * the command's signal policy stops the tunnel. Never prints.
  *
  * One hidden knob, read in gracePeriods() only: HOOKCTL_TEST_TUNNEL_GRACE_MS, for the tests that
  * signal a spawned hookctl (where no option can reach), shortens both waits between SIGTERM and
@@ -19,28 +21,11 @@ const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const child of liveChildren) killGroup(child, 'SIGKILL');
-    });
-  }
-  // A closed terminal (SIGHUP) ends node without 'exit'; when no command handles SIGHUP,
-  // stop cloudflared (it runs in its own process group, so the hangup does not reach it)
-  // and then let the signal do what it would have done.
-  if (!process.listeners('SIGHUP').includes(onHangup)) process.on('SIGHUP', onHangup);
-}
-
-function onHangup(): void {
-  if (process.listenerCount('SIGHUP') > 1) return; // the command handles it (and closes the tunnel)
-  for (const child of liveChildren) killGroup(child, 'SIGTERM');
-  process.off('SIGHUP', onHangup);
-  process.kill(process.pid, 'SIGHUP');
-}
-
-function forget(child: ChildProcess): void {
-  liveChildren.delete(child);
-  if (liveChildren.size === 0) process.off('SIGHUP', onHangup);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of liveChildren) killGroup(child, 'SIGKILL');
+  });
 }
 
 function signalPid(pid: number, signal: NodeJS.Signals): void {
@@ -128,15 +113,6 @@ export function defaultReadyTimeoutMs(env: NodeJS.ProcessEnv): number {
   return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
 }
 
-function describeExit(code: number | null, signal: NodeJS.Signals | null, watched: boolean): string {
-  // Behind the watchdog, a signal death arrives as the shell's status 128+N.
-  if (!signal && watched && code !== null && code > 128) {
-    const name = Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0];
-    if (name) return `was killed by ${name}`;
-  }
-  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
-}
-
 /**
  * The watchdog between hookctl and cloudflared (POSIX sh, so Linux and macOS alike): it runs
  * cloudflared in its process group and reads its stdin, a pipe whose other end only hookctl
@@ -170,72 +146,167 @@ function spawnWatched(bin: string, args: string[], env: NodeJS.ProcessEnv, grace
   return { child, watched: true };
 }
 
+/** How a child ended: an exit, or a spawn error (no exit follows one). */
+type ChildExit = { code: number | null; signal: NodeJS.Signals | null } | { error: NodeJS.ErrnoException };
+
+/**
+ * One cloudflared child (behind its watchdog): its log lines, its exit, and stopping it.
+ * Whoever waits for the tunnel to be ready listens through onLine/onExit.
+ */
+class CloudflaredChild {
+  /** The last LAST_LINES lines it printed. */
+  readonly lines: string[] = [];
+  /** cloudflared's own pid (behind the watchdog: the one the watchdog reports). */
+  pid: number;
+  exited = false;
+  /** stop() was asked: an exit from now on is not a death. */
+  stopping = false;
+  onLine: (line: string) => void = () => undefined;
+  /** After the exit (a tick later, so the streams gave their last lines), or a spawn error. */
+  onExit: (exit: ChildExit) => void = () => undefined;
+  private readonly exitWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly watched: boolean,
+    private readonly graceMs: number,
+  ) {
+    this.pid = child.pid!;
+    liveChildren.add(child);
+    this.readLines(child.stderr);
+    this.readLines(child.stdout);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // spawn failures (ENOENT, EACCES): no 'exit' follows.
+      this.ended();
+      this.onExit({ error });
+      this.exitWaiters.splice(0).forEach((w) => w());
+    });
+    child.on('exit', (code, signal) => {
+      this.ended();
+      setImmediate(() => {
+        this.onExit({ code, signal });
+        this.exitWaiters.splice(0).forEach((w) => w());
+      });
+    });
+  }
+
+  /** "exited with code 1", "was killed by SIGKILL" (behind the watchdog, a signal death is its shell's 128+N). */
+  describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+    if (!signal && this.watched && code !== null && code > 128) {
+      const name = Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0];
+      if (name) return `was killed by ${name}`;
+    }
+    return signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
+  stop(): Promise<StopResult> {
+    if (this.exited) return Promise.resolve({ forced: false, alreadyExited: !this.stopping });
+    const wasStopping = this.stopping;
+    this.stopping = true;
+    return new Promise<StopResult>((done) => {
+      let forced = false;
+      const kill = wasStopping
+        ? undefined
+        : setTimeout(() => {
+            forced = true;
+            this.kill();
+          }, this.graceMs);
+      this.exitWaiters.push(() => {
+        if (kill) clearTimeout(kill);
+        done({ forced, alreadyExited: false });
+      });
+      if (!wasStopping) killGroup(this.child, 'SIGTERM');
+    });
+  }
+
+  private kill(): void {
+    // cloudflared first, so the watchdog shell reaps it (a killed shell would leave it a
+    // zombie for init); the whole group a second later if anything is left.
+    if (this.watched && this.pid !== this.child.pid) {
+      signalPid(this.pid, 'SIGKILL');
+      setTimeout(() => killGroup(this.child, 'SIGKILL'), 1000).unref();
+    } else killGroup(this.child, 'SIGKILL');
+  }
+
+  private ended(): void {
+    this.exited = true;
+    liveChildren.delete(this.child);
+  }
+
+  private line(line: string): void {
+    if (!line.trim()) return;
+    const watchdog = this.watched ? /^hookctl-watchdog: pid (\d+)$/.exec(line) : null;
+    if (watchdog) {
+      this.pid = Number(watchdog[1]);
+      return;
+    }
+    this.lines.push(line);
+    if (this.lines.length > LAST_LINES) this.lines.shift();
+    this.onLine(line);
+  }
+
+  private readLines(stream: NodeJS.ReadableStream | null): void {
+    if (!stream) return;
+    let buffered = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        this.line(buffered.slice(0, nl).replace(/\r$/, ''));
+        buffered = buffered.slice(nl + 1);
+      }
+    });
+    stream.on('end', () => {
+      if (buffered) this.line(buffered);
+      buffered = '';
+    });
+  }
+}
+
 /**
  * Start a quick tunnel to `target`. Resolves once cloudflared printed the URL and registered a
  * connection; rejects (with the child gone) when it exits, errors or times out first.
  */
 export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunnel> {
   installExitHook();
-  const readyTimeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs(options.env);
   const grace = gracePeriods(options.env);
-  const graceMs = options.graceMs ?? grace.graceMs;
   const args = ['tunnel', '--url', options.target, '--no-autoupdate'];
+  let cloudflared: CloudflaredChild;
+  try {
+    const { child, watched } = spawnWatched(options.bin, args, childEnv(options.env), grace.watchdogGraceMs);
+    cloudflared = new CloudflaredChild(child, watched, options.graceMs ?? grace.graceMs);
+  } catch (err) {
+    return Promise.reject(new TargetError(`could not run ${options.bin}: ${(err as Error).message}`));
+  }
+  return untilReady(cloudflared, options);
+}
 
+/** Wait for the URL and a registered connection; then the child's later exit is a death. */
+function untilReady(cloudflared: CloudflaredChild, options: StartTunnelOptions): Promise<QuickTunnel> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs(options.env);
+  let diedResolve!: (reason: string) => void;
+  const died = new Promise<string>((r) => (diedResolve = r));
   return new Promise<QuickTunnel>((resolve, reject) => {
-    let child: ChildProcess;
-    let watched = false;
-    try {
-      ({ child, watched } = spawnWatched(options.bin, args, childEnv(options.env), grace.watchdogGraceMs));
-    } catch (err) {
-      reject(new TargetError(`could not run ${options.bin}: ${(err as Error).message}`));
-      return;
-    }
-    liveChildren.add(child);
-
-    const lines: string[] = [];
     let publicUrl: string | undefined;
     let connection: EdgeConnection | undefined;
     let settled = false;
-    let stopping = false;
-    let exited = false;
-    let diedResolve: (reason: string) => void = () => {};
-    const died = new Promise<string>((r) => (diedResolve = r));
-    const exitWaiters: Array<() => void> = [];
-
-    const lastLines = () => lines.slice();
-    const configs = () => findCloudflaredConfigs(options.env);
-
-    const fail = (message: string, extra: string[] = []) => {
-      const tail = lastLines();
-      const details = [
-        ...extra,
-        ...(tail.length ? ['cloudflared said:', ...tail.slice(-10).map((l) => `  ${l}`)] : ['cloudflared printed nothing.']),
-        ...configExplanation(configs()),
-      ];
-      failWith(new TargetError(message, details));
-    };
-    const failWith = (error: HookctlError) => {
-      if (settled) return;
+    const settle = (): boolean => {
+      if (settled) return false;
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (exited) reject(error);
-      else {
-        // Never leave the child behind when the start failed.
-        void stopChild().then(() => reject(error));
-      }
+      return true;
+    };
+    const failWith = (error: HookctlError) => {
+      if (!settle()) return;
+      // Never leave the child behind when the start failed.
+      if (cloudflared.exited) reject(error);
+      else void cloudflared.stop().then(() => reject(error));
     };
 
-    let pid = child.pid!;
-    const onLine = (line: string) => {
-      if (!line.trim()) return;
-      const watchdog = watched ? /^hookctl-watchdog: pid (\d+)$/.exec(line) : null;
-      if (watchdog) {
-        pid = Number(watchdog[1]);
-        return;
-      }
-      lines.push(line);
-      if (lines.length > LAST_LINES) lines.shift();
+    cloudflared.onLine = (line) => {
       options.onLine?.(line);
       const event = parseLogLine(line);
       if (event.kind === 'url' && !publicUrl) publicUrl = event.url;
@@ -243,107 +314,24 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
         if (!connection) connection = event.connection;
         else options.onConnection?.(event.connection);
       }
-      if (!settled && publicUrl && connection) {
-        settled = true;
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
+      if (publicUrl && connection && settle()) {
         resolve({
           publicUrl,
-          target: options.target,
-          pid,
-          bin: options.bin,
           connection,
+          target: options.target,
+          pid: cloudflared.pid,
+          bin: options.bin,
           died,
-          lastLines,
-          stop: stopChild,
+          lastLines: () => cloudflared.lines.slice(),
+          stop: () => cloudflared.stop(),
         });
       }
     };
-
-    const readLines = (stream: NodeJS.ReadableStream | null) => {
-      if (!stream) return;
-      let buffered = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          onLine(buffered.slice(0, nl).replace(/\r$/, ''));
-          buffered = buffered.slice(nl + 1);
-        }
-      });
-      stream.on('end', () => {
-        if (buffered) onLine(buffered);
-        buffered = '';
-      });
+    cloudflared.onExit = (exit) => {
+      if (!settled) failWith(startExitError(cloudflared, exit, options));
+      else if (!cloudflared.stopping && !('error' in exit)) diedResolve(deathReason(cloudflared, exit));
     };
-    readLines(child.stderr);
-    readLines(child.stdout);
-
-    function stopChild(): Promise<StopResult> {
-      if (exited) return Promise.resolve({ forced: false, alreadyExited: !stopping });
-      const wasStopping = stopping;
-      stopping = true;
-      return new Promise<StopResult>((done) => {
-        let forced = false;
-        const kill = wasStopping
-          ? undefined
-          : setTimeout(() => {
-              forced = true;
-              // cloudflared first, so the watchdog shell reaps it (a killed shell would leave
-              // it a zombie for init); the whole group a second later if anything is left.
-              if (watched && pid !== child.pid) {
-                signalPid(pid, 'SIGKILL');
-                setTimeout(() => killGroup(child, 'SIGKILL'), 1000).unref();
-              } else killGroup(child, 'SIGKILL');
-            }, graceMs);
-        exitWaiters.push(() => {
-          if (kill) clearTimeout(kill);
-          done({ forced, alreadyExited: false });
-        });
-        if (!wasStopping) killGroup(child, 'SIGTERM');
-      });
-    }
-
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      // spawn failures (ENOENT, EACCES): no 'exit' follows.
-      exited = true;
-      forget(child);
-      if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        reject(new TargetError(`could not run ${options.bin}: ${err.code ?? err.message}`, ['Check the path, or pass --cloudflared PATH.']));
-      }
-      exitWaiters.splice(0).forEach((w) => w());
-    });
-
-    child.on('exit', (code, signal) => {
-      exited = true;
-      forget(child);
-      // The reading streams may still hold the last lines; give them a tick.
-      setImmediate(() => {
-        if (!settled && watched && (code === 126 || code === 127)) {
-          failWith(new TargetError(`could not run ${options.bin}: ${code === 127 ? 'not found' : 'not executable'}`, ['Check the path, or pass --cloudflared PATH.']));
-        } else if (!settled) {
-          fail(`cloudflared ${describeExit(code, signal, watched)} before the tunnel was ready`);
-        } else if (!stopping) {
-          const lastError = [...lines].reverse().map(parseLogLine).find((e) => e.kind === 'error') as { message: string } | undefined;
-          diedResolve(`cloudflared ${describeExit(code, signal, watched)}${lastError ? `: ${lastError.message}` : ''}`);
-        }
-        exitWaiters.splice(0).forEach((w) => w());
-      });
-    });
-
-    const timer = setTimeout(() => {
-      const seconds = Math.round(readyTimeoutMs / 1000);
-      if (publicUrl) {
-        fail(`cloudflared created ${publicUrl} but registered no connection to Cloudflare within ${seconds} s`, [
-          'Outbound connections to Cloudflare\'s edge (port 7844, UDP for QUIC) may be blocked here.',
-        ]);
-      } else {
-        fail(`no tunnel URL from cloudflared within ${seconds} s`);
-      }
-    }, readyTimeoutMs);
+    const timer = setTimeout(() => failWith(readyTimeoutError(publicUrl, readyTimeoutMs, cloudflared.lines, options.env)), readyTimeoutMs);
 
     function onAbort() {
       failWith(new CancelledError('cancelled while cloudflared was starting'));
@@ -351,6 +339,38 @@ export function startQuickTunnel(options: StartTunnelOptions): Promise<QuickTunn
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Why a start failed, for the error's details: what cloudflared said last, and a config that stops quick tunnels. */
+function startFailureDetails(lines: string[], extra: string[], env: NodeJS.ProcessEnv): string[] {
+  return [
+    ...extra,
+    ...(lines.length ? ['cloudflared said:', ...lines.slice(-10).map((l) => `  ${l}`)] : ['cloudflared printed nothing.']),
+    ...configExplanation(findCloudflaredConfigs(env)),
+  ];
+}
+
+/** cloudflared could not run, or ended before the tunnel was ready. */
+function startExitError(cloudflared: CloudflaredChild, exit: ChildExit, options: StartTunnelOptions): TargetError {
+  const hint = ['Check the path, or pass --cloudflared PATH.'];
+  if ('error' in exit) return new TargetError(`could not run ${options.bin}: ${exit.error.code ?? exit.error.message}`, hint);
+  if (cloudflared.watched && (exit.code === 126 || exit.code === 127)) return new TargetError(`could not run ${options.bin}: ${exit.code === 127 ? 'not found' : 'not executable'}`, hint);
+  return new TargetError(`cloudflared ${cloudflared.describeExit(exit.code, exit.signal)} before the tunnel was ready`, startFailureDetails(cloudflared.lines, [], options.env));
+}
+
+/** Why an open tunnel's cloudflared ended: how, and the last error it logged. */
+function deathReason(cloudflared: CloudflaredChild, exit: { code: number | null; signal: NodeJS.Signals | null }): string {
+  const lastError = [...cloudflared.lines].reverse().map(parseLogLine).find((e) => e.kind === 'error') as { message: string } | undefined;
+  return `cloudflared ${cloudflared.describeExit(exit.code, exit.signal)}${lastError ? `: ${lastError.message}` : ''}`;
+}
+
+function readyTimeoutError(publicUrl: string | undefined, readyTimeoutMs: number, lines: string[], env: NodeJS.ProcessEnv): TargetError {
+  const seconds = Math.round(readyTimeoutMs / 1000);
+  if (!publicUrl) return new TargetError(`no tunnel URL from cloudflared within ${seconds} s`, startFailureDetails(lines, [], env));
+  return new TargetError(
+    `cloudflared created ${publicUrl} but registered no connection to Cloudflare within ${seconds} s`,
+    startFailureDetails(lines, ["Outbound connections to Cloudflare's edge (port 7844, UDP for QUIC) may be blocked here."], env),
+  );
 }
 
 /** True when something accepts TCP connections on host:port (within timeoutMs). */
