@@ -52,6 +52,13 @@ export class ApiError extends HookctlError {
 /** A target (receiver, app, tunnel) failed or could not be reached. Exit 1. */
 export class TargetError extends HookctlError {}
 
+/**
+ * Something hookctl was running on went away and could not be brought back: the tunnel died
+ * (cloudflared failed to restart five times in a row). Exit 1, like a failed target; a server
+ * would answer 503.
+ */
+export class UnavailableError extends HookctlError {}
+
 /** The user stopped a running command at once (a second Ctrl+C). Exit 130, said plainly. */
 export class InterruptedError extends HookctlError {
   override readonly exitCode: number = ExitCode.interrupted;

@@ -44,7 +44,7 @@ export async function run(ctx: AppContext, options: InspectOptions): Promise<num
     if (options.open) await openBrowser(ctx, inspector.url);
     ctx.io.err(ctx.io.errColor.dim(`Showing ${storeFile(ctx, options.store)}. Press Ctrl+C to stop.`));
     await signals.stopped;
-    await Promise.race([inspector.close(), signals.forced]);
+    await signals.stop(() => inspector.close());
     return 0;
   } finally {
     signals.dispose();

@@ -12,7 +12,8 @@ import { relaySummary, relayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
 import { startInspectorFor, type RunningInspector } from './shared/inspector.js';
 import { stopSignals } from './shared/signals.js';
-import type { TunnelEvent, TunnelKnobs, TunnelSession } from './shared/tunnel-session.js';
+import type { TunnelKnobs, TunnelSession } from '../core/tunnel/session.js';
+import type { TunnelRecord } from '../ui/tunnel-view.js';
 
 export interface ListenOptions {
   port?: number;
@@ -114,7 +115,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
         }, options.inspectPort === undefined);
       }
       if (options.tunnel) {
-        tunnel = await startTunnel(ctx, options, { relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onEvent: (e) => view.record(e), knobs: control.tunnel });
+        tunnel = await startTunnel(ctx, options, { relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onRecord: (r) => view.record(r), knobs: control.tunnel });
       }
     } catch (err) {
       await inspector?.close();
@@ -134,13 +135,8 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     });
     control.onReady?.({ port: address.port, host, url });
 
-    const died = tunnel ? tunnel.died.then((reason) => ({ died: reason })) : new Promise<never>(() => undefined);
-    const outcome = await Promise.race([signals.stopped.then((sig) => ({ sig })), died]);
-    let exitCode = 0;
-    if ('died' in outcome) {
-      io.err(`${ec.red('error:')} the tunnel stopped: ${outcome.died}`);
-      exitCode = 1;
-    } else if (outcome.sig !== 'abort') {
+    const outcome = await signals.until(tunnel?.died);
+    if ('signal' in outcome && outcome.signal !== 'abort') {
       // The terminal echoed ^C on the current line: start a fresh one.
       if (io.isStderrTTY) io.err('');
       io.err(ec.dim('Stopping: finishing deliveries in flight… (Ctrl+C again to stop now)'));
@@ -149,21 +145,20 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     // the running tunnel), so a second Ctrl+C never leaves it pointing at a dead tunnel.
     void tunnel?.releaseHook();
     // Graceful stop: no new connections, answer what is in flight, finish forwards, close.
-    await Promise.race([
-      (async () => {
+    // Stopped at once: only the hook's release (one API call, already under way) is waited for, briefly.
+    await signals.stop(
+      async () => {
         await relay.stop();
         await inspector?.close();
         if (tunnel) await tunnel.close().catch((err) => io.warn(`closing the tunnel: ${(err as Error).message}`));
-      })(),
-      signals.forced.catch(async (err: unknown) => {
-        // Stopped at once: only the hook's release (one API call, already under way) is waited for, briefly.
-        await tunnel?.releaseHook(true);
-        throw err;
-      }),
-    ]);
+      },
+      async () => tunnel?.releaseHook(),
+    );
     view.flush();
     io.err(`${relaySummary(relay.totals, Date.now() - started, routes.length > 0)} Stored in ${relay.storeFile}`);
-    return exitCode;
+    // A tunnel that died ends the run with its error (exit 1), after the summary.
+    if ('value' in outcome) throw outcome.value;
+    return 0;
   } finally {
     signals.dispose();
   }
@@ -197,7 +192,7 @@ interface TunnelWiring {
   port: number;
   abort: AbortSignal;
   onSecret: (secret: string) => void;
-  onEvent: (event: TunnelEvent) => void;
+  onRecord: (record: TunnelRecord) => void;
   knobs?: TunnelKnobs;
 }
 
@@ -206,6 +201,7 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
   const ec = io.errColor;
   const { relay, host, port, abort, onSecret } = wiring;
   const { openTunnelSession } = await import('./shared/tunnel-session.js');
+  const { storeCatchUpReader } = await import('../core/tunnel/catch-up.js');
   // App credentials are checked before cloudflared starts.
   const registerApp = options.registerApp ? (await import('./shared/app.js')).appCredentials(ctx, options) : undefined;
   const tunnel = await openTunnelSession(ctx, {
@@ -213,8 +209,8 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
     port,
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
     receiver: true,
-    catchUpStore: options.catchUp === false ? undefined : relay.storeFile,
-    onEvent: wiring.onEvent,
+    catchUp: options.catchUp === false ? undefined : () => storeCatchUpReader(relay.storeFile),
+    onRecord: wiring.onRecord,
     path: options.path,
     register: options.register,
     events: options.events,

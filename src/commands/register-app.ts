@@ -12,7 +12,7 @@ import { forgetBorrowed, rememberHook, rememberedHook, targetKey } from '../core
 import { confirm } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
 import { appCredentials, connectApp } from './shared/app.js';
-import { restorable } from './shared/hook-binding.js';
+import { restorable } from '../core/tunnel/hook-binding.js';
 import type { RegisterOptions } from './shared/options.js';
 
 function changes(current: AppHookConfig, want: { url: string; content_type: string; insecure_ssl: string }, secretKnown: boolean | null): HookChange[] {

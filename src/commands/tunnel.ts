@@ -4,11 +4,12 @@
  * scripts; stderr: the human view) and runs until Ctrl+C.
  */
 import type { AppContext } from '../context.js';
-import { TargetError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { hookStatePath } from '../core/github/hookstate.js';
 import { probePort } from '../core/tunnel/process.js';
+import { originUrl, type TunnelKnobs } from '../core/tunnel/session.js';
 import { stopSignals } from './shared/signals.js';
-import { openTunnelSession, originUrl, type TunnelKnobs } from './shared/tunnel-session.js';
+import { openTunnelSession } from './shared/tunnel-session.js';
 
 export interface TunnelOptions {
   port?: number;
@@ -26,8 +27,6 @@ export interface TunnelControl {
   signal?: AbortSignal;
   knobs?: TunnelKnobs;
 }
-
-type Outcome = { kind: 'signal' } | { kind: 'died'; reason: string };
 
 export async function tunnel(ctx: AppContext, options: TunnelOptions, control: TunnelControl = {}): Promise<number> {
   const port = options.port ?? ctx.defaults.port;
@@ -56,13 +55,12 @@ export async function tunnel(ctx: AppContext, options: TunnelOptions, control: T
       apiUrl: options.apiUrl,
       signal: signals.abort,
       knobs: control.knobs,
-      onSecret: (secret) => {
+      onSecret: () => {
         // The user's own server must verify with the secret GitHub signs with.
         if (secrets.length === 0) {
           io.err(c.yellow(`  Your server must verify signatures with the secret hookctl generated for ${options.register}:`));
           io.err(c.yellow(`  it is the "generatedSecret" of that repository in ${hookStatePath(ctx.paths.home)} (or pass your own with --secret).`));
         }
-        void secret;
       },
     });
     io.err('');
@@ -70,22 +68,14 @@ export async function tunnel(ctx: AppContext, options: TunnelOptions, control: T
     io.err('');
     io.out(session.payloadUrl);
     io.err(c.dim('Forwarding requests to your server. Press Ctrl+C to stop.'));
-    const outcome = await Promise.race<Outcome>([
-      signals.stopped.then(() => ({ kind: 'signal' }) as Outcome),
-      session.died.then((reason) => ({ kind: 'died', reason }) as Outcome),
-    ]);
-    if (outcome.kind === 'signal') io.err('');
-    await Promise.race([
-      session.close(),
-      // Stopped at once: the hook's release (the first thing close() does) may finish, briefly.
-      signals.forced.catch(async (err: unknown) => {
-        await session.releaseHook(true);
-        throw err;
-      }),
-    ]);
-    if (outcome.kind === 'died') {
-      throw new TargetError(`the tunnel died: ${outcome.reason}`, ['Quick tunnels have no uptime guarantee; run the command again for a new URL.']);
-    }
+    const outcome = await signals.until(session.died);
+    if ('signal' in outcome) io.err('');
+    // The hook's release is the first thing close() does: stopped at once, it may still finish, briefly.
+    await signals.stop(
+      () => session.close(),
+      () => session.releaseHook(),
+    );
+    if ('value' in outcome) throw outcome.value;
     return 0;
   } finally {
     signals.dispose();

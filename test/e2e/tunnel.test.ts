@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { list as deliveriesList } from '../../src/commands/deliveries.js';
 import { listen, type ListenOptions } from '../../src/commands/listen.js';
-import type { TunnelKnobs } from '../../src/commands/shared/tunnel-session.js';
+import type { TunnelKnobs } from '../../src/core/tunnel/session.js';
 import { tunnel, type TunnelOptions } from '../../src/commands/tunnel.js';
 import { openStore } from '../../src/core/store/store.js';
 import { isHookctlError } from '../../src/errors.js';

@@ -6,7 +6,7 @@ import { cloudflaredMissingError, configExplanation, downloadedBinPath, findClou
 import { parseLogLine } from '../../src/core/tunnel/log.js';
 import { defaultReadyTimeoutMs, gracePeriods, type QuickTunnel, type StopResult } from '../../src/core/tunnel/process.js';
 import { MAX_FAILURES, TunnelSupervisor, type SupervisorOptions } from '../../src/core/tunnel/supervisor.js';
-import { originUrl, payloadUrlFor } from '../../src/commands/shared/tunnel-session.js';
+import { originUrl, payloadUrlFor } from '../../src/core/tunnel/session.js';
 
 // Lines as the real cloudflared prints them (2024/2025 releases).
 const BOX_URL = '2024-07-09T08:18:41Z INF |  https://symantec-transferred-lock-revenues.trycloudflare.com                              |';

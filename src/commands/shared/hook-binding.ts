@@ -1,187 +1,44 @@
 /**
- * The webhook a tunnel session points at its public URL: a repository's hook (--register), or
- * a GitHub App's webhook (--register-app). The session points it, re-points it after a
- * tunnel restart, reads its delivery log for catch-up, and lets it go on exit.
+ * The command's half of the webhook a tunnel session points at its URL: the flags checked
+ * before anything starts, and the GitHub client made here (its token, and any prompt for one,
+ * are the command's; the token is asked for on the first call). The binding itself is
+ * core/tunnel/hook-binding.ts.
  */
 import type { AppContext } from '../../context.js';
 import { parseEventList } from '../../core/catalog/events.js';
-import type { GithubClient } from '../../core/github/client.js';
-import { getApp, getAppHookConfig, updateAppHookConfig, type AppCredentials } from '../../core/github/app.js';
-import { getDelivery, listDeliveries, redeliver, type LoggedDelivery } from '../../core/github/delivery-log.js';
-import type { AskedRedelivery } from '../../core/github/catch-up.js';
-import { ensureHook, pingHook, secretFingerprint, setHookActive, type DesiredHook } from '../../core/github/hooks.js';
-import { askedRedeliveries, forgetBorrowed, hookStatePath, rememberAsked, rememberHook, rememberedHook, targetKey, tunnelSecret } from '../../core/github/hookstate.js';
-import { describeTarget, parseRepo, type HookTarget } from '../../core/github/targets.js';
+import type { AppCredentials } from '../../core/github/app.js';
+import { parseRepo } from '../../core/github/targets.js';
+import { bindAppHook, bindRepoHook, type HookBinder } from '../../core/tunnel/hook-binding.js';
 import { connectApp } from './app.js';
 import { connect } from './github.js';
 
-export interface HookBinding {
-  /** "webhook 512034 of octo-org/octo-repo" */
-  readonly name: string;
-  /** The hook's id (X-GitHub-Hook-ID), when known: deliveries in the store from it are found by it. */
-  readonly hookId: number | null;
-  /** Point it at `url` (active, with the session's secret); says what was done. */
-  point(url: string): Promise<string>;
-  /** Ask GitHub for a ping (false: this kind of hook cannot be pinged through the API). */
-  ping(): Promise<boolean>;
-  /** On exit: deactivate (a repository hook) or restore (an App's webhook); says what was done. */
-  release(keepActive: boolean): Promise<string>;
-  /** Its delivery log, newest first, and how to redeliver from it. */
-  log(): AsyncIterable<LoggedDelivery>;
-  redeliver(d: LoggedDelivery): Promise<void>;
-  /** What catch-up asked for or left for later (remembered in HOOKCTL_HOME), and remembering more. */
-  asked(): Map<string, AskedRedelivery>;
-  remember(guid: string, entry: AskedRedelivery): void;
-  /** How to fetch payloads from its log that can no longer be redelivered. */
-  readonly pullCommand: string;
-  /** Find out the hook id when it is not known yet (an App's: from its delivery log). */
-  learnHookId?(): Promise<number | null>;
-}
-
-export interface BindingOptions {
-  register: string;
+export interface HookFlags {
+  /** --register OWNER/REPO */
+  register?: string;
+  /** --register-app, with the App's credentials. */
+  registerApp?: AppCredentials;
+  /** --events (a,b or *). */
   events?: string;
+  /** Secrets given by the user (the first is the hook's). */
   secrets?: string[];
   apiUrl?: string;
-  /** Told the secret before GitHub is asked for anything, so the listener verifies with it. */
+  /** Told the secret the hook gets before GitHub is asked for anything. */
   onSecret?: (secret: string) => void;
-  /** Lines to show (progress, the secret's origin). */
-  say: (line: string) => void;
 }
 
-/** A repository's webhook: the remembered one is re-pointed, so restarts never add hooks. */
-export async function bindRepoHook(ctx: AppContext, options: BindingOptions, url: string): Promise<HookBinding> {
-  const target: HookTarget = parseRepo(options.register, '--register OWNER/REPO');
-  const client: GithubClient = connect(ctx, { apiUrl: options.apiUrl });
-  const key = targetKey(client.baseUrl, target);
-  const { secret, generated } = tunnelSecret(ctx.paths.home, key, options.secrets ?? []);
-  options.onSecret?.(secret);
-  const events = options.events !== undefined ? parseEventList(options.events, { flag: '--events', emptyMeansAll: true }) : null;
-  const repo = describeTarget(target);
-  let hookId = 0;
-  const point = async (to: string): Promise<string> => {
-    const remembered = rememberedHook(ctx.paths.home, key);
-    const desired: DesiredHook = { url: to, events: events ?? ['*'], contentType: 'json', insecureSsl: false, active: true, secret };
-    const result = await ensureHook(client, target, desired, {
-      rememberedHookId: remembered?.hookId,
-      secretMatches: (id) => remembered?.secretFingerprint === secretFingerprint(client.baseUrl, id, secret),
-    });
-    hookId = result.hook.id;
-    rememberHook(ctx.paths.home, key, { hookId, url: to, secretFingerprint: secretFingerprint(client.baseUrl, hookId, secret) });
-    const verb = result.outcome === 'created' ? 'Created' : result.outcome === 'updated' ? 'Re-pointed' : 'Reused';
-    return `${verb} webhook ${hookId} of ${repo} → ${to} (events: ${(result.hook.events ?? desired.events).join(',') || '*'}, active)`;
-  };
-  options.say(await point(url));
-  options.say(generated ? `  secret: generated by hookctl, kept in ${hookStatePath(ctx.paths.home)} for ${repo}` : '  secret: yours (from --secret or the environment)');
-  return {
-    get name() {
-      return `webhook ${hookId} of ${repo}`;
-    },
-    get hookId() {
-      return hookId;
-    },
-    get pullCommand() {
-      return `hookctl deliveries pull ${repo} --hook-id ${hookId}`;
-    },
-    point,
-    ping: () => pingHook(client, target, hookId).then(() => true),
-    release: async (keepActive) => {
-      if (keepActive) return `Left webhook ${hookId} of ${repo} active (--keep-active): GitHub keeps logging what it sends, and the next run catches it up (for 3 days)`;
-      await setHookActive(client, target, hookId, false);
-      return `Deactivated webhook ${hookId} of ${repo}: while it is inactive GitHub sends (and logs) nothing, so nothing can be caught up later; --keep-active keeps it on`;
-    },
-    log: () => listDeliveries(client, target, hookId),
-    redeliver: (d) => redeliver(client, target, hookId, d.id),
-    asked: () => askedRedeliveries(ctx.paths.home, key),
-    remember: (guid, entry) => rememberAsked(ctx.paths.home, key, guid, entry),
-  };
-}
-
-export interface AppBindingOptions {
-  credentials: AppCredentials;
-  secrets?: string[];
-  apiUrl?: string;
-  onSecret?: (secret: string) => void;
-  say: (line: string) => void;
-  warn: (line: string) => void;
-}
-
-/** What an App's webhook was before hookctl borrowed it (kept in HOOKCTL_HOME until it is put back). */
-interface Borrowed {
-  prior: { url?: string; content_type?: string; insecure_ssl?: string };
-  pid: number;
-  at: string;
-}
-
-/**
- * A GitHub App's one webhook, borrowed: pointed at the tunnel with the listener's secret, and
- * on exit put back to the URL, content type and TLS check it had (remembered in HOOKCTL_HOME
- * first, so a run that dies leaves the next one able to put it back).
- */
-export async function bindAppHook(ctx: AppContext, options: AppBindingOptions, url: string): Promise<HookBinding> {
-  const client = connectApp(ctx, options.credentials, { apiUrl: options.apiUrl });
-  const target: HookTarget = { kind: 'app', appId: options.credentials.appId };
-  const key = targetKey(client.baseUrl, target);
-  const app = await getApp(client);
-  const name = `the webhook of App ${app.name} (${app.id})`;
-  const leftover = rememberedHook(ctx.paths.home, key)?.borrowed as Borrowed | undefined;
-  let prior: Borrowed['prior'];
-  if (leftover) {
-    prior = leftover.prior;
-    options.warn(`${name} still points at a tunnel of a run that ended without putting it back (pid ${leftover.pid}, ${leftover.at}); its earlier URL (${leftover.prior.url ?? 'none'}) is remembered and is put back when this run stops (or now: hookctl register --app --restore)`);
-  } else {
-    const current = await getAppHookConfig(client);
-    prior = { url: current.url, content_type: current.content_type, insecure_ssl: current.insecure_ssl === undefined ? undefined : String(current.insecure_ssl) };
-    rememberHook(ctx.paths.home, key, { borrowed: { prior, pid: process.pid, at: ctx.now().toISOString() } });
+/** The binder for --register or --register-app (undefined: neither); a bad OWNER/REPO or event is a usage error now. */
+export function hookBinder(ctx: AppContext, flags: HookFlags): HookBinder | undefined {
+  const base = { home: ctx.paths.home, secrets: flags.secrets ?? [], onSecret: flags.onSecret };
+  if (flags.register) {
+    const target = parseRepo(flags.register, '--register OWNER/REPO');
+    const events = flags.events !== undefined ? parseEventList(flags.events, { flag: '--events', emptyMeansAll: true }) : null;
+    const client = connect(ctx, { apiUrl: flags.apiUrl });
+    return (url, report) => bindRepoHook({ ...base, client, target, events }, url, report);
   }
-  const { secret, generated } = tunnelSecret(ctx.paths.home, key, options.secrets ?? []);
-  options.onSecret?.(secret);
-  options.warn(
-    `borrowing ${name}: it has one webhook, so every installation's deliveries come here until this run stops and puts its URL back. Use a development App. ` +
-      (generated ? 'Its secret becomes one hookctl generated (GitHub never shows the old one, so it cannot be put back): pass the App\'s own secret with --secret to keep it.' : 'Its secret is set to yours (--secret or the environment).'),
-  );
-  const point = async (to: string): Promise<string> => {
-    await updateAppHookConfig(client, { url: to, content_type: 'json', insecure_ssl: '0', secret });
-    return `Pointed ${name} → ${to}`;
-  };
-  options.say(await point(url));
-  let hookId: number | null | undefined;
-  return {
-    name,
-    get hookId() {
-      return hookId ?? null;
-    },
-    pullCommand: 'hookctl deliveries pull --app',
-    point,
-    ping: async () => false,
-    release: async () => {
-      await updateAppHookConfig(client, restorable(prior));
-      forgetBorrowed(ctx.paths.home, key);
-      return `Put back ${name}: ${prior.url ?? '(no URL)'} (${prior.content_type ?? 'form'})`;
-    },
-    log: () => listDeliveries(client, target, 0),
-    redeliver: (d) => redeliver(client, target, 0, d.id),
-    asked: () => askedRedeliveries(ctx.paths.home, key),
-    remember: (guid, entry) => rememberAsked(ctx.paths.home, key, guid, entry),
-    learnHookId: async () => (hookId ??= await appHookId(client, target)),
-  };
-}
-
-/** The fields of a remembered config PATCH can set back (a missing URL cannot be "unset"). */
-export function restorable(prior: Borrowed['prior']): { url?: string; content_type?: string; insecure_ssl?: string } {
-  return {
-    ...(prior.url ? { url: prior.url } : {}),
-    ...(prior.content_type ? { content_type: prior.content_type } : {}),
-    ...(prior.insecure_ssl !== undefined ? { insecure_ssl: prior.insecure_ssl } : {}),
-  };
-}
-
-/** The App's hook id, read from the newest delivery in its log (null when the log is empty). */
-async function appHookId(client: GithubClient, target: HookTarget): Promise<number | null> {
-  for await (const d of listDeliveries(client, target, 0, { limit: 1 })) {
-    const headers = (await getDelivery(client, target, 0, d.id)).request?.headers ?? {};
-    const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'x-github-hook-id')?.[1];
-    return value && /^\d+$/.test(String(value)) ? Number(value) : null;
+  if (flags.registerApp) {
+    const client = connectApp(ctx, flags.registerApp, { apiUrl: flags.apiUrl });
+    const appId = flags.registerApp.appId;
+    return (url, report) => bindAppHook({ ...base, client, appId, pid: process.pid, now: () => ctx.now() }, url, report);
   }
-  return null;
+  return undefined;
 }

@@ -22,6 +22,8 @@ export interface SupervisorOptions {
   onRestarted?: (tunnel: QuickTunnel, reason: string) => void | Promise<void>;
   /** Waiting before the next start. */
   onRetry?: (reason: string, failures: number, delayMs: number) => void;
+  /** A probe failed (`inARow`: the second in a row replaces the tunnel). */
+  onProbeFailed?: (tunnel: QuickTunnel, inARow: number) => void;
 }
 
 export const MAX_FAILURES = 5;
@@ -96,7 +98,9 @@ export class TunnelSupervisor {
       this.probeFailures = 0;
       return;
     }
-    if (++this.probeFailures >= 2) {
+    this.probeFailures++;
+    this.options.onProbeFailed?.(tunnel, this.probeFailures);
+    if (this.probeFailures >= 2) {
       this.probeFailures = 0;
       await tunnel.stop();
       if (!this.stopped) void this.restart(`the public URL ${tunnel.publicUrl} stopped answering`);
