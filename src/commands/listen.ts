@@ -11,7 +11,7 @@ import { ListenError, Relay } from '../core/relay/engine.js';
 import { relaySummary, relayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
 import { startInspectorFor, type RunningInspector } from './shared/inspector.js';
-import { stopSignals } from './shared/signals.js';
+import { stopSignals, type StopSignals } from './shared/signals.js';
 import type { TunnelKnobs, TunnelSession } from '../core/tunnel/session.js';
 import type { TunnelRecord } from '../ui/tunnel-view.js';
 
@@ -135,33 +135,44 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     });
     control.onReady?.({ port: address.port, host, url });
 
-    const outcome = await signals.until(tunnel?.died);
-    if ('signal' in outcome && outcome.signal !== 'abort') {
-      // The terminal echoed ^C on the current line: start a fresh one.
-      if (io.isStderrTTY) io.err('');
-      io.err(ec.dim('Stopping: finishing deliveries in flight… (Ctrl+C again to stop now)'));
-    }
-    // The hook is let go first (GitHub stops sending; what is in flight still arrives through
-    // the running tunnel), so a second Ctrl+C never leaves it pointing at a dead tunnel.
-    void tunnel?.releaseHook();
-    // Graceful stop: no new connections, answer what is in flight, finish forwards, close.
-    // Stopped at once: only the hook's release (one API call, already under way) is waited for, briefly.
-    await signals.stop(
-      async () => {
-        await relay.stop();
-        await inspector?.close();
-        if (tunnel) await tunnel.close().catch((err) => io.warn(`closing the tunnel: ${(err as Error).message}`));
-      },
-      async () => tunnel?.releaseHook(),
-    );
+    const died = await runUntilStopped(ctx, signals, { relay, inspector, tunnel });
     view.flush();
     io.err(`${relaySummary(relay.totals, Date.now() - started, routes.length > 0)} Stored in ${relay.storeFile}`);
     // A tunnel that died ends the run with its error (exit 1), after the summary.
-    if ('value' in outcome) throw outcome.value;
+    if (died) throw died;
     return 0;
   } finally {
     signals.dispose();
   }
+}
+
+/**
+ * Run until the first signal (or the tunnel dying), then stop through the signal policy: the
+ * hook let go first, then no new connections, what is in flight answered, forwards finished,
+ * everything closed. Resolves with the tunnel's error when it died.
+ */
+async function runUntilStopped(ctx: AppContext, signals: StopSignals, running: { relay: Relay; inspector?: RunningInspector; tunnel?: TunnelSession }): Promise<Error | undefined> {
+  const { io } = ctx;
+  const { relay, inspector, tunnel } = running;
+  const outcome = await signals.until(tunnel?.died);
+  if ('signal' in outcome && outcome.signal !== 'abort') {
+    // The terminal echoed ^C on the current line: start a fresh one.
+    if (io.isStderrTTY) io.err('');
+    io.err(io.errColor.dim('Stopping: finishing deliveries in flight… (Ctrl+C again to stop now)'));
+  }
+  // The hook is let go first (GitHub stops sending; what is in flight still arrives through
+  // the running tunnel), so a second Ctrl+C never leaves it pointing at a dead tunnel.
+  void tunnel?.releaseHook();
+  // Stopped at once: only the hook's release (one API call, already under way) is waited for, briefly.
+  await signals.stop(
+    async () => {
+      await relay.stop();
+      await inspector?.close();
+      if (tunnel) await tunnel.close().catch((err) => io.warn(`closing the tunnel: ${(err as Error).message}`));
+    },
+    async () => tunnel?.releaseHook(),
+  );
+  return 'value' in outcome ? outcome.value : undefined;
 }
 
 function warnAtStart(

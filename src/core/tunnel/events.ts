@@ -40,8 +40,8 @@ export type TunnelEvent =
   | { type: 'log'; line: string }
   /** An error cloudflared logged once its tunnel was up (a failed request: told once, not once per line). */
   | { type: 'cloudflared-error'; message: string }
-  /** The first tunnel is up: its public URL reaches `target`. */
-  | { type: 'ready'; publicUrl: string; payloadUrl: string; target: string; connection: EdgeConnection }
+  /** The first tunnel is up: its public URL reaches `target`. `pid`: cloudflared's. */
+  | { type: 'ready'; publicUrl: string; payloadUrl: string; target: string; connection: EdgeConnection; pid: number }
   /** GitHub was asked to ping the hook (the ping comes through the tunnel). */
   | { type: 'hook-pinged'; hook: string }
   | { type: 'ping-failed'; hook: string; message: string }
@@ -53,7 +53,7 @@ export type TunnelEvent =
    * A new tunnel took over after `reason`. `hook`: the webhook that is re-pointed at it next
    * (a hook-repointed event follows), or null.
    */
-  | { type: 'restarted'; publicUrl: string; payloadUrl: string; target: string; connection: EdgeConnection; reason: string; hook: string | null }
+  | { type: 'restarted'; publicUrl: string; payloadUrl: string; target: string; connection: EdgeConnection; pid: number; reason: string; hook: string | null }
   /** The webhook was re-pointed at the new tunnel (`error`: it could not be). */
   | { type: 'hook-repointed'; hook: string; url: string; error: string | null }
   /** Catch-up from the hook's delivery log: what GitHub was asked to redeliver, what is too old, what failed. */

@@ -113,10 +113,11 @@ export class TunnelSession {
     this.emit({ type: 'starting', target: options.target, bin: options.bin });
     const start = this.starter();
     const first = await start();
-    this.emit({ type: 'ready', publicUrl: first.publicUrl, payloadUrl: payloadUrlFor(first.publicUrl, options.path), target: options.target, connection: first.connection });
+    const payloadUrl = payloadUrlFor(first.publicUrl, options.path);
+    this.emit({ type: 'ready', publicUrl: first.publicUrl, payloadUrl, target: options.target, connection: first.connection, pid: first.pid });
     if (options.hook) {
       try {
-        this.binding = await options.hook(payloadUrlFor(first.publicUrl, options.path), (event) => this.emit(event));
+        this.binding = await options.hook(payloadUrl, (event) => this.emit(event));
         await this.askForPing(this.binding);
       } catch (err) {
         await first.stop();
@@ -202,7 +203,8 @@ export class TunnelSession {
   private async restarted(tunnel: QuickTunnel, reason: string): Promise<void> {
     const payloadUrl = payloadUrlFor(tunnel.publicUrl, this.options.path);
     const binding = this.binding;
-    this.emit({ type: 'restarted', publicUrl: tunnel.publicUrl, payloadUrl, target: this.options.target, connection: tunnel.connection, reason, hook: binding?.name ?? null });
+    const { publicUrl, connection, pid } = tunnel;
+    this.emit({ type: 'restarted', publicUrl, payloadUrl, target: this.options.target, connection, pid, reason, hook: binding?.name ?? null });
     if (binding) {
       const error = await binding.point(payloadUrl).then(
         () => null,
