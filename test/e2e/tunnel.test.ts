@@ -407,8 +407,11 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
       expect(r.details).toContain('A default config (meant for a named tunnel) stops quick tunnels');
     });
 
-    it('cloudflared keeps dying: restarted with backoff, and exit 1 after 5 failed restarts in a row, with its last lines', async () => {
-      const run = runTunnel({ port: originPort }, {}, { backoffMs: 1 });
+    it.each([
+      ['tunnel', () => runTunnel({ port: originPort }, {}, { backoffMs: 1 })],
+      ['listen --tunnel', () => runListen({ secret: ['s'] }, {}, { backoffMs: 1 })],
+    ])('%s: cloudflared keeps dying: restarted with backoff, and exit 1 after 5 failed restarts in a row, with its last lines', async (name, start) => {
+      const run = start();
       // Each cloudflared dies (as the real one does when its connections fail) once it is up:
       // the first one, then each that a restart brought up.
       for (let n = 1; n <= 6; n++) {
@@ -422,6 +425,9 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
       expect(r.message).toMatch(/^the tunnel died: cloudflared exited with code 1: no more connections active and exiting \(gave up after 5 restarts in a row\)/);
       expect(r.message).toContain('cloudflared said:');
       expect(r.details).toContain('Quick tunnels have no uptime guarantee');
+      // listen stops as on Ctrl+C first (deliveries in flight, its summary), then ends on the same error.
+      if (name === 'listen --tunnel') expect(run.stderr()).toMatch(/Stopped after .*: 0 accepted/);
+      expect(run.stderr()).not.toContain('error:');
       expect(state().start).toBe(6);
       expect(await gone(state().pid)).toBe(true);
     });
