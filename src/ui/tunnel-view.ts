@@ -8,7 +8,7 @@ import type { HookPointOutcome, HookRelease, TunnelEvent } from '../core/tunnel/
 import { count } from './format.js';
 import type { Colors, IO } from './io.js';
 
-export interface TunnelViewOptions {
+interface TunnelViewOptions {
   /** HOOKCTL_DEBUG: every line cloudflared prints (instead of its errors once each), and failed probes. */
   debug?: boolean;
   /** --json: where a record goes (listen's relay view, which orders it after the ready record). */
@@ -78,7 +78,7 @@ function drawCatchUp(io: IO, event: Extract<TunnelEvent, { type: 'catch-up' }>):
 }
 
 /** One event on stderr (some are shown only with `debug`, `died` never: the command ends with its error). */
-export function drawTunnelEvent(io: IO, event: TunnelEvent, debug: boolean): void {
+function drawTunnelEvent(io: IO, event: TunnelEvent, debug: boolean): void {
   const c = io.errColor;
   const ok = (mark: string, line: string) => io.err(`${c.green(mark)} ${line}`);
   switch (event.type) {
@@ -132,7 +132,7 @@ export function drawTunnelEvent(io: IO, event: TunnelEvent, debug: boolean): voi
  * The `listen --json` records of a session: `tunnel-restarted` once the hook was re-pointed
  * (or at once without a hook), `catch-up` with each result.
  */
-export function tunnelRecords(record: (record: TunnelRecord) => void): (event: TunnelEvent) => void {
+function tunnelRecords(record: (record: TunnelRecord) => void): (event: TunnelEvent) => void {
   let restart: Extract<TunnelEvent, { type: 'restarted' }> | undefined;
   const restarted = (event: Extract<TunnelEvent, { type: 'restarted' }>, hook: { name: string; repointed: boolean } | null) =>
     record({ type: 'tunnel-restarted', publicUrl: event.publicUrl, payloadUrl: event.payloadUrl, reason: event.reason, hook });

@@ -12,7 +12,7 @@ import { bindAppHook, bindRepoHook, type HookBinder } from '../../core/tunnel/ho
 import { connectApp } from './app.js';
 import { connect } from './github.js';
 
-export interface HookFlags {
+interface HookFlags {
   /** --register OWNER/REPO */
   register?: string;
   /** --register-app, with the App's credentials. */

@@ -11,7 +11,7 @@ import { InterruptedError } from '../../errors.js';
 export type StopReason = NodeJS.Signals | 'abort';
 
 /** Where the signals come from: the process, or a test's emitter. */
-export interface SignalSource {
+interface SignalSource {
   on(signal: NodeJS.Signals, listener: () => void): unknown;
   off(signal: NodeJS.Signals, listener: () => void): unknown;
 }
@@ -40,7 +40,7 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** After a second Ctrl+C, how long what must still happen (one API call, already under way) may take. */
 export const AT_ONCE_MS = 3000;
 
-export interface StopSignalOptions {
+interface StopSignalOptions {
   /** Aborting it counts as a first signal (tests, and callers that stop without a signal). */
   control?: AbortSignal;
   onFirst?: (reason: StopReason) => void;

@@ -13,7 +13,7 @@ import { confirm } from '../../ui/prompt.js';
 import { tunnelView, type TunnelRecord } from '../../ui/tunnel-view.js';
 import { hookBinder } from './hook-binding.js';
 
-export interface OpenTunnelOptions {
+interface OpenTunnelOptions {
   /** Local port the tunnel points at. */
   port: number;
   /** Local host the tunnel points at (127.0.0.1 unless listen binds elsewhere). */

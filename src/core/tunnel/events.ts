@@ -1,7 +1,7 @@
 /**
  * What a tunnel session tells its subscribers (ui/tunnel-view.ts draws them for the terminal
- * and turns some into `listen --json` records), and how it tells them: each subscriber in its
- * own try, a failing one reported once to the others, the session going on regardless.
+ * and turns some into `listen --json` records). Each subscriber is called in its own try
+ * (core/subscribers.ts): a failing one is reported once to the others as a `failure` event.
  */
 import type { CloudflaredBinary } from './find.js';
 import type { EdgeConnection } from './log.js';
@@ -79,36 +79,3 @@ export type TunnelEvent =
   | { type: 'failure'; message: string };
 
 export type TunnelListener = (event: TunnelEvent) => void;
-
-/** The session's subscribers: each called in its own try; a failing one is told about once. */
-export class TunnelSubscribers {
-  private readonly listeners = new Map<TunnelListener, { failed: boolean }>();
-
-  add(listener: TunnelListener): () => void {
-    this.listeners.set(listener, { failed: false });
-    return () => this.listeners.delete(listener);
-  }
-
-  emit(event: TunnelEvent): void {
-    for (const [listener, state] of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        if (state.failed) continue;
-        state.failed = true;
-        this.tellOthers(listener, { type: 'failure', message: `a subscriber failed on a ${event.type} event: ${err instanceof Error ? err.message : String(err)}` });
-      }
-    }
-  }
-
-  private tellOthers(failed: TunnelListener, event: TunnelEvent): void {
-    for (const listener of this.listeners.keys()) {
-      if (listener === failed) continue;
-      try {
-        listener(event);
-      } catch {
-        // Its own failure is told when it fails on an event of the session's.
-      }
-    }
-  }
-}

@@ -1,9 +1,7 @@
 /**
  * Finding cloudflared (flag, CLOUDFLARED_BIN, the npm package's binary, a copy hookctl
  * downloaded, PATH), downloading it on request, and the config files that stop quick tunnels.
- *
- *   find.ts  the binary and its configs   log.ts  reading cloudflared's log
- *   process.ts  running it: a quick tunnel that never outlives hookctl
+ * (The folder's engine, and the map of its files: session.ts.)
  */
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';

@@ -42,7 +42,7 @@ export interface HookBinding {
 /** Binds the session's webhook once the tunnel has a URL: points it there, reporting what it did. */
 export type HookBinder = (url: string, report: (event: HookEvent) => void) => Promise<HookBinding>;
 
-export interface RepoHookOptions {
+interface RepoHookOptions {
   client: GithubClient;
   /** HOOKCTL_HOME: the remembered hook, its generated secret, what catch-up asked for. */
   home: string;
@@ -108,7 +108,7 @@ export async function bindRepoHook(options: RepoHookOptions, url: string, report
   };
 }
 
-export interface AppHookOptions {
+interface AppHookOptions {
   client: GithubClient;
   home: string;
   appId: number;

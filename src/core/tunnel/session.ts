@@ -8,14 +8,17 @@
  * command's context: the command finds cloudflared (and offers a download), makes the GitHub
  * client, and subscribes a view (ui/tunnel-view.ts) before start().
  *
- *   process.ts     one cloudflared: ready, died, stop      supervisor.ts  restarts and probes
- *   hook-binding.ts  the webhook pointed at the tunnel     catch-up.ts    redeliveries missed
+ *   find.ts        the binary, its download, its configs    log.ts         reading its log
+ *   process.ts     one cloudflared: ready, died, stop       supervisor.ts  restarts and probes
+ *   probe.ts       is the public URL still a way in         events.ts      the events, the subscribers
+ *   hook-binding.ts  the webhook pointed at the tunnel      catch-up.ts    redeliveries missed
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UnavailableError } from '../../errors.js';
 import { CatchUpRunner, type CatchUpReader } from './catch-up.js';
-import { TunnelSubscribers, type TunnelEvent, type TunnelListener } from './events.js';
+import { Subscribers } from '../subscribers.js';
+import type { TunnelEvent, TunnelListener } from './events.js';
 import { findCloudflaredConfigs, type CloudflaredBinary } from './find.js';
 import type { HookBinder, HookBinding } from './hook-binding.js';
 import { parseLogLine } from './log.js';
@@ -65,7 +68,7 @@ function tunnelDied(reason: string): UnavailableError {
 export class TunnelSession {
   /** Resolves with the error to end on once the tunnel cannot be brought back (5 restarts in a row failed). */
   readonly died: Promise<UnavailableError>;
-  private readonly subscribers = new TunnelSubscribers();
+  private readonly subscribers = new Subscribers<TunnelEvent>((message) => ({ type: 'failure', message }));
   private supervisor: TunnelSupervisor | undefined;
   private binding: HookBinding | undefined;
   private catchUp: CatchUpRunner | undefined;
