@@ -12,6 +12,7 @@ import { eventMatches } from '../catalog/events.js';
 import { isSuccess } from '../deliver/post.js';
 import { openDeliveryWriter, type DeliveryWriter } from '../store/store.js';
 import type { AttemptRecord, SchemaVerdict, StoredDelivery } from '../store/types.js';
+import { Subscribers } from '../subscribers.js';
 import { DriftChecker } from './drift.js';
 import { Forwarder, type ForwardRoute } from './forward.js';
 import { createReceiver, type ReceivedDelivery, type Receiver, type RefusedRequest } from './receiver.js';
@@ -67,8 +68,7 @@ const STOP_GRACE_MS = 11_000;
 
 export class Relay {
   readonly totals: RelayTotals = { accepted: 0, redeliveries: 0, rejected: 0, refused: 0, forwarded: 0, forwardFailed: 0, drift: 0 };
-  /** Each subscriber, and whether its failure was told already (once is enough). */
-  private readonly listeners = new Map<(event: RelayEvent) => void, { failed: boolean }>();
+  private readonly listeners = new Subscribers<RelayEvent>((message, event) => ({ type: 'failure', stage: 'subscriber', id: idOf(event), message }));
   private readonly writer: DeliveryWriter;
   private readonly receiver: Receiver;
   private readonly forwarder: Forwarder;
@@ -100,8 +100,7 @@ export class Relay {
 
   /** Receive every event; returns the unsubscribe function. */
   subscribe(listener: (event: RelayEvent) => void): () => void {
-    this.listeners.set(listener, { failed: false });
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -129,29 +128,9 @@ export class Relay {
     this.writer.close();
   }
 
-  /** Every subscriber in its own try: one that throws is told about once and the rest go on. */
+  /** Every subscriber in its own try (core/subscribers.ts): one that throws is told about once and the rest go on. */
   private emit(event: RelayEvent): void {
-    for (const [listener, state] of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        if (state.failed) continue;
-        state.failed = true;
-        const id = 'id' in event && typeof event.id === 'string' ? event.id : 'delivery' in event ? event.delivery.id : null;
-        this.emitExcept(listener, { type: 'failure', stage: 'subscriber', id, message: `a subscriber failed on a ${event.type} event: ${errorMessage(err)}` });
-      }
-    }
-  }
-
-  private emitExcept(failed: (event: RelayEvent) => void, event: RelayEvent): void {
-    for (const listener of this.listeners.keys()) {
-      if (listener === failed) continue;
-      try {
-        listener(event);
-      } catch {
-        // Its own failure is told when it fails on an event of the relay's.
-      }
-    }
+    this.listeners.emit(event);
   }
 
   private answered(received: ReceivedDelivery, stored: StoredDelivery): void {
@@ -212,4 +191,10 @@ export class Relay {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The delivery an event is about, if any. */
+function idOf(event: RelayEvent): string | null {
+  if ('id' in event && typeof event.id === 'string') return event.id;
+  return 'delivery' in event ? event.delivery.id : null;
 }
