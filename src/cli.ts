@@ -4,12 +4,15 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { AppContext } from './context.js';
+import { setNoticeListener } from './core/notices.js';
 import { ExitCode } from './errors.js';
+import { safe } from './ui/sanitize.js';
 import {
   apiUrlOption,
   cloudflaredOption,
   collect,
   contentTypeOption,
+  duration,
   examples,
   int,
   jsonOption,
@@ -27,6 +30,8 @@ import {
 type Runner = (ctx: AppContext, ...args: any[]) => Promise<number | void>;
 
 export function buildProgram(ctx: AppContext, setResult: (code: number) => void): Command {
+  // What core noticed (e.g. a state file entry it ignores) is a warning on stderr.
+  setNoticeListener((message) => ctx.io.warn(safe(message)));
   const program = new Command('hookctl');
   const lazy =
     (load: () => Promise<{ run: Runner }>) =>
@@ -69,6 +74,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--path <path>', 'accept deliveries only on this path (default: every path)')
     .addOption(secretOption())
     .option('-f, --forward-to <[event=]url>', 'forward each delivery to URL (repeatable; EVENT=URL routes one event)', collect)
+    .option('--forward-timeout <duration>', 'total deadline of each forward, answer included (default: 10s, GitHub\'s)', duration('--forward-timeout'))
     .option('--events <list>', 'only show and forward these events (all are still stored)')
     .addOption(storeOption())
     .option('--tunnel', 'expose the listener through a cloudflared quick tunnel')
@@ -114,6 +120,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('-n, --count <n>', 'send N deliveries', int('--count', 1), 1)
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 8)
     .option('--validate', 'check the payload against GitHub\'s schema before sending')
+    .option('--timeout <duration>', 'total deadline of each delivery, answer included (default: 10s)', duration('--timeout'))
     .option('--dry-run', 'print the exact request and send nothing')
     .addOption(verboseOption())
     .option('--list', 'list every event and action in the catalog')
@@ -145,7 +152,9 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--event <event>', 'replay deliveries of this event (event or event.action)')
     .option('--since <when>', 'replay deliveries received since WHEN (10m, 2h, 1d or ISO 8601)')
     .option('--last <n>', 'replay the last N deliveries', int('--last', 1))
+    .option('--not-forwarded', 'deliveries whose forward listen never attempted (its app was not keeping up, or it stopped first): each goes to its forward target and counts as that forward')
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 4)
+    .option('--timeout <duration>', 'total deadline of each delivery, answer included (default: 10s)', duration('--timeout'))
     .addOption(storeOption())
     .option('--from-github [owner/repo]', 'fetch the delivery from GitHub\'s delivery log (a repository\'s hook, or with --app the App\'s)')
     .option('--app', 'with --from-github: your GitHub App\'s webhook log (--app-id, --private-key)')
@@ -163,6 +172,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl replay 3f2a --set pull_request.title="Retitled" --secret "$SECRET"',
         'hookctl replay 3f2a --to http://localhost:3000/webhooks --secret "$SECRET"',
         'hookctl replay --event pull_request --since 1h',
+        'hookctl replay --not-forwarded --since 1h',
         'hookctl replay 6c1a0f00-c9a1-11ef-8d6e-5b1f2d3e4a01 --from-github octo-org/octo-repo --redeliver',
       ]),
     )

@@ -8,8 +8,9 @@ import { TargetError, UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { parseForwardRoutes } from '../core/relay/forward.js';
 import { ListenError, Relay } from '../core/relay/engine.js';
-import { relaySummary, relayView } from '../ui/relay-view.js';
+import { notForwardedHint, relaySummary, relayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
+import { verifyDataFolder } from './shared/data-folder.js';
 import { startInspectorFor, type RunningInspector } from './shared/inspector.js';
 import { stopSignals, type StopSignals } from './shared/signals.js';
 import type { TunnelKnobs, TunnelSession } from '../core/tunnel/session.js';
@@ -36,6 +37,8 @@ export interface ListenOptions {
   inspect?: boolean;
   /** false: --no-catch-up. */
   catchUp?: boolean;
+  /** --forward-timeout, in ms (each forward's total deadline). */
+  forwardTimeout?: number;
   json?: boolean;
 }
 
@@ -81,8 +84,11 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const events = options.events !== undefined ? parseEventList(options.events, { flag: '--events', emptyMeansAll: true }) : null;
   const secrets = ctx.secrets(options.secret);
   const started = Date.now();
-  const relay = new Relay({ store: options.store ?? ctx.paths.store, secrets, path: options.path, routes, events, version: ctx.version });
-  const view = relayView(io, { json: options.json });
+  if (!options.store) verifyDataFolder(ctx);
+  const relay = new Relay({ store: options.store ?? ctx.paths.store, secrets, path: options.path, routes, events, forwardTimeoutMs: options.forwardTimeout });
+  // What this run does not forward is sent later by this (everything it received came after `started`).
+  const replayCommand = `hookctl replay --not-forwarded --since ${new Date(started).toISOString()}${options.store ? ` --store ${shellWord(options.store)}` : ''}`;
+  const view = relayView(io, { json: options.json, replayCommand });
   relay.subscribe(view.onEvent);
 
   // Handlers first: a Ctrl+C while the tunnel starts must still stop it.
@@ -138,6 +144,8 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     const died = await runUntilStopped(ctx, signals, { relay, inspector, tunnel });
     view.flush();
     io.err(`${relaySummary(relay.totals, Date.now() - started, routes.length > 0)} Stored in ${relay.storeFile}`);
+    const hint = notForwardedHint(relay.totals, replayCommand);
+    if (hint) io.warn(hint);
     // A tunnel that died ends the run with its error (exit 1), after the summary.
     if (died) throw died;
     return 0;
@@ -239,6 +247,11 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
   io.err(`${ec.green('●')} Public payload URL: ${ec.bold(tunnel.payloadUrl)}`);
   if (relay.secretCount() === 0) io.warn('no secret: anyone who learns the tunnel URL can send deliveries. Pass --secret or set HOOKCTL_SECRET.');
   return tunnel;
+}
+
+/** A path as one shell word (quoted when it needs to be). */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 export async function run(ctx: AppContext, options: ListenOptions): Promise<number> {

@@ -10,13 +10,15 @@ import { applyEdits } from '../core/catalog/edits.js';
 import type { DeliveryResult } from '../core/deliver/post.js';
 import { EditError, notReplayable, payloadText, planReplay, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
+import { tooDeepToEdit } from '../core/webhook/payload.js';
 import { openStore, type Store } from '../core/store/store.js';
-import type { DeliveryFilter, DeliverySummary, NewAttempt, ReplayableDelivery, StoredDelivery } from '../core/store/types.js';
+import { isNotForwarded, type DeliveryFilter, type DeliverySummary, type NewAttempt, type ReplayableDelivery, type StoredDelivery } from '../core/store/types.js';
 import { eventName, timeAgo } from '../ui/format.js';
 import { resultLine } from '../ui/lines.js';
 import { editText, select } from '../ui/prompt.js';
 import { safe } from '../ui/sanitize.js';
 import { runBatch } from './shared/batch.js';
+import { verifyDataFolder } from './shared/data-folder.js';
 import { readInput, sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
 import type { ReplayGithubOptions } from './replay-github.js';
@@ -28,7 +30,11 @@ export interface ReplayOptions extends ReplayGithubOptions {
   event?: string;
   since?: string;
   last?: number;
+  /** Deliveries with a forward listen never attempted: sent to that forward's URL, recorded as the forward. */
+  notForwarded?: boolean;
   concurrency: number;
+  /** --timeout, in ms: each delivery's total deadline. */
+  timeout?: number;
   store?: string;
   set?: string[];
   payload?: string;
@@ -38,9 +44,13 @@ export interface ReplayOptions extends ReplayGithubOptions {
 
 const ATTEMPT_BATCH = 250;
 
+function isBatch(options: ReplayOptions): boolean {
+  return Boolean(options.all || options.event || options.since || options.last !== undefined || options.notForwarded);
+}
+
 function checkOptions(options: ReplayOptions, ids: string[]): void {
-  const batch = options.all || options.event || options.since || options.last !== undefined;
-  if (ids.length > 0 && batch) throw new UsageError('give delivery ids, or a batch (--all, --event, --since, --last), not both');
+  const batch = isBatch(options);
+  if (ids.length > 0 && batch) throw new UsageError('give delivery ids, or a batch (--all, --event, --since, --last, --not-forwarded), not both');
   const whole = [options.payload !== undefined && '--payload', options.edit && '--edit'].filter(Boolean);
   if (whole.length > 1) throw new UsageError('give --payload or --edit, not both');
   if (whole.length && options.set?.length) throw new UsageError(`${whole[0]} replaces the whole payload; --set edits one field: give one of them`);
@@ -64,7 +74,8 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
   }
   checkOptions(options, ids);
   const since = sinceOption(ctx, options.since);
-  const batch = options.all || options.event || options.since || options.last !== undefined;
+  const batch = isBatch(options);
+  if (!options.store) verifyDataFolder(ctx);
   const store = openStore(options.store ?? ctx.paths.store);
   try {
     let source: Iterable<ReplayableDelivery>;
@@ -73,10 +84,10 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
       source = ids.map((ref) => resolveDelivery(store, ref));
       total = ids.length;
     } else if (batch) {
-      const filter: DeliveryFilter = { event: options.event, since, last: options.last };
+      const filter: DeliveryFilter = { event: options.event, since, last: options.last, notForwarded: options.notForwarded };
       total = store.count(filter);
       if (total === 0) {
-        ctx.io.err(`No stored deliveries match in ${store.file}; see \`hookctl deliveries list\`.`);
+        ctx.io.err(options.notForwarded ? `Nothing waits to be forwarded in ${store.file}.` : `No stored deliveries match in ${store.file}; see \`hookctl deliveries list\`.`);
         return 0;
       }
       // Take exactly the rows that matched at the start: replaying to a listener on the
@@ -109,6 +120,8 @@ async function wholeEdit(ctx: AppContext, options: ReplayOptions, source: Iterab
   const [d] = [...source];
   const text = payloadText(d);
   if (text === null) throw new UsageError(`${d.id} has no JSON payload to edit`);
+  const deep = tooDeepToEdit(text);
+  if (deep) throw new UsageError(`${d.id}'s payload cannot be edited: ${deep}`, ['Replayed without --edit, it is sent byte for byte.']);
   let pretty = text;
   try {
     pretty = `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
@@ -129,6 +142,8 @@ function setEdit(d: ReplayableDelivery, set: string[], say: (note: string) => vo
   } catch {
     throw new UsageError(`${d.id}'s payload is not JSON; --set cannot edit it`);
   }
+  const deep = tooDeepToEdit(text!);
+  if (deep) throw new UsageError(`${d.id}'s payload cannot be edited with --set: ${deep}`, ['Replayed without --set, it is sent byte for byte.']);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new UsageError(`${d.id}'s payload is not a JSON object; --set cannot edit it`);
   try {
     for (const note of applyEdits(payload as never, { set }).notes) say(note);
@@ -168,6 +183,29 @@ function plan(ctx: AppContext, d: ReplayableDelivery, options: ReplayOptions, se
   }
 }
 
+/** One request of a run: a delivery, and (--not-forwarded) the forward target it is owed to. */
+interface ReplayItem {
+  d: ReplayableDelivery;
+  /** Sent to this forward target and recorded as that forward (not as a replay). */
+  forwardTo?: string;
+}
+
+/** The forward targets a delivery is still owed (a forward never attempted, none to that URL since). */
+function pendingForwards(store: Store, id: string): string[] {
+  const latest = new Map<string, boolean>();
+  for (const a of store.attempts(id)) if (a.kind === 'forward') latest.set(a.url, isNotForwarded(a));
+  return [...latest].filter(([, pending]) => pending).map(([url]) => url);
+}
+
+/** The run's requests: one per delivery, or with --not-forwarded (as the stored bytes, to no other URL) one per forward owed. */
+function* replayItems(store: Store, source: Iterable<ReplayableDelivery>, options: ReplayOptions): Generator<ReplayItem> {
+  const asForward = options.notForwarded && !options.to && !options.set?.length && !options.newDeliveryId;
+  for (const d of source) {
+    if (!asForward) yield { d };
+    else for (const url of pendingForwards(store, d.id)) yield { d, forwardTo: url };
+  }
+}
+
 async function replayAll(
   ctx: AppContext,
   store: Store,
@@ -179,7 +217,7 @@ async function replayAll(
   const { io } = ctx;
   const secret = ctx.secrets(options.secret)[0];
   const c = io.color;
-  const plans = new Map<ReplayableDelivery, ReplayPlan>();
+  const plans = new Map<ReplayItem, ReplayPlan>();
   const pending: Promise<unknown>[] = [];
   let attempts: { id: string; attempt: NewAttempt }[] = [];
   const flushAttempts = () => {
@@ -191,27 +229,28 @@ async function replayAll(
   // Rejected deliveries kept only in part are passed over, each said, and make the exit 1.
   let skipped = 0;
   const replayable = (function* () {
-    for (const d of source) {
-      const refused = notReplayable(d, edit);
-      if (!refused) yield d;
+    for (const item of replayItems(store, source, options)) {
+      const refused = notReplayable(item.d, edit);
+      if (!refused) yield item;
       else {
         skipped++;
-        io.warn(`skipped ${d.id}: ${refused}`);
+        io.warn(`skipped ${item.d.id}: ${refused}`);
       }
     }
   })();
-  const onResult = (result: DeliveryResult, d: ReplayableDelivery) => {
-    const p = plans.get(d)!;
-    plans.delete(d);
+  const onResult = (result: DeliveryResult, item: ReplayItem) => {
+    const { d } = item;
+    const p = plans.get(item)!;
+    plans.delete(item);
     if (p.unsigned) unsigned++;
     // Attempts are written in batches of ATTEMPT_BATCH, one transaction (one sync) each.
-    const attempt: NewAttempt = { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: p.deliveryId, body: p.editedBody, bytes: p.request.body.length, resigned: p.resigned, response: result.responseSnippet ?? null };
+    const attempt: NewAttempt = { kind: item.forwardTo ? 'forward' : 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: p.deliveryId, body: p.editedBody, bytes: p.request.body.length, resigned: p.resigned, response: result.responseSnippet ?? null };
     attempts.push({ id: d.id, attempt });
     if (attempts.length >= ATTEMPT_BATCH) flushAttempts();
     let line = resultLine(c, d, result);
     if (p.deliveryId) line += `\n  ${c.dim(`new X-GitHub-Delivery: ${p.deliveryId}`)}`;
     if (p.editedBody) line += `\n  ${c.dim(`edited: ${p.editedBody.length} bytes${p.resigned ? ', signed anew' : ', unsigned (no secret)'}; the stored original is unchanged`)}`;
-    const record = { id: d.id, deliveryId: d.deliveryId, event: d.event, action: d.action, url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, bytes: p.request.body.length, resigned: p.resigned, newDeliveryId: p.deliveryId, edited: p.editedBody !== null };
+    const record = { id: d.id, deliveryId: d.deliveryId, event: d.event, action: d.action, url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, bytes: p.request.body.length, resigned: p.resigned, newDeliveryId: p.deliveryId, edited: p.editedBody !== null, ...(item.forwardTo ? { forward: true } : {}) };
     return { line, record };
   };
   let tally;
@@ -221,11 +260,13 @@ async function replayAll(
       concurrency: options.concurrency,
       json: options.json,
       verbose: options.verbose,
-      verb: 'Replayed',
+      verb: options.notForwarded && !options.to ? 'Forwarded' : 'Replayed',
+      timeoutMs: options.timeout,
       source: replayable,
-      build: (d) => {
-        const p = plan(ctx, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
-        plans.set(d, p);
+      build: (item) => {
+        const { d } = item;
+        const p = plan(ctx, d, { ...options, to: item.forwardTo ?? options.to }, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
+        plans.set(item, p);
         return p.request;
       },
       onResult,

@@ -38,6 +38,8 @@ export interface SendOptions {
   count: number;
   concurrency: number;
   validate?: boolean;
+  /** --timeout, in ms: each delivery's total deadline. */
+  timeout?: number;
   dryRun?: boolean;
   verbose?: boolean;
   list?: boolean;
@@ -149,11 +151,11 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
   let failed: number;
   if (options.count > 1) {
     const ids = deliveryIds(options.count, options.deliveryId);
-    const tally = await runBatch(ctx, { total: options.count, concurrency: options.concurrency, json: options.json, verbose: options.verbose, verb: 'Sent', source: ids, build, onResult: report });
+    const tally = await runBatch(ctx, { total: options.count, concurrency: options.concurrency, json: options.json, verbose: options.verbose, verb: 'Sent', timeoutMs: options.timeout, source: ids, build, onResult: report });
     failed = tally.non2xx + tally.failed;
   } else {
     const deliveryId = p.headers['X-GitHub-Delivery'];
-    const result = await post(build(deliveryId));
+    const result = await post(build(deliveryId), { timeoutMs: options.timeout });
     const { record } = report(result, deliveryId);
     if (options.json) printJson(io, record);
     else io.out(`${resultLine(c, p, result)}\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`);

@@ -2,7 +2,7 @@
  * Stored deliveries for a person: the list's table and one delivery's detail (`deliveries
  * list` and `show`). Every request-derived piece goes through sanitize.
  */
-import type { AttemptRecord, DeliverySummary, StoredDelivery } from '../core/store/types.js';
+import { isNotForwarded, type AttemptRecord, type DeliverySummary, type StoredDelivery } from '../core/store/types.js';
 import { headerPairs } from '../core/webhook/headers.js';
 import { count, eventName, formatBytes, formatDuration, formatStatus, timeAgo } from './format.js';
 import type { Colors } from './io.js';
@@ -23,7 +23,7 @@ export function signatureCell(c: Colors, d: Pick<DeliverySummary, 'signature' | 
 
 function forwardCell(c: Colors, f: AttemptRecord | null): string {
   if (!f) return c.dim('-');
-  return f.status === null ? c.red('failed') : formatStatus(c, f.status);
+  return f.status === null ? (isNotForwarded(f) ? c.yellow('not forwarded') : c.red('failed')) : formatStatus(c, f.status);
 }
 
 export const LIST_HEADER = ['ID', 'EVENT', 'REPOSITORY', 'SENDER', 'SIGNATURE', 'STATUS', 'FORWARD', 'RECEIVED'];

@@ -5,8 +5,9 @@
  * written once per turn of the event loop: one write for a burst, not one each.
  */
 import type { RelayEvent, RelayTotals } from '../core/relay/engine.js';
+import { isNotForwarded } from '../core/store/types.js';
 import type { IO } from './io.js';
-import { count, formatDuration } from './format.js';
+import { count, formatBytes, formatDuration } from './format.js';
 import { Columns, driftLine, forwardLine, receivedLine, refusedLine } from './lines.js';
 import { toRecord } from './records.js';
 import { safe } from './sanitize.js';
@@ -27,7 +28,13 @@ function shown(event: { matches: boolean; delivery: { status: number; event: str
   return event.matches || event.delivery.status !== 200 || event.delivery.event === 'ping';
 }
 
-export function relayView(io: IO, options: { json?: boolean }): RelayView {
+export interface RelayViewOptions {
+  json?: boolean;
+  /** The command that sends what this run did not forward (`hookctl replay --not-forwarded --since …`). */
+  replayCommand?: string;
+}
+
+export function relayView(io: IO, options: RelayViewOptions): RelayView {
   const c = io.color;
   const columns = new Columns([8, 20, 22, 12, 7, 10, 3]);
   let lines: string[] = [];
@@ -54,6 +61,18 @@ export function relayView(io: IO, options: { json?: boolean }): RelayView {
       else io.err(`${ec.yellow('!')} Carrying on in a fresh store at ${event.file}.`);
       return;
     }
+    if (event.type === 'backlog') {
+      // Once per burst, on stderr in every mode: each skipped forward is in its delivery's record.
+      flush();
+      const ec = io.errColor;
+      const later = options.replayCommand ? `: ${ec.bold(options.replayCommand)}` : '';
+      if (event.state === 'full') {
+        io.warn(`your app is not keeping up: forwards are skipped until it does (${count(event.deliveries, 'delivery', 'deliveries')}, ${formatBytes(event.bytes)} waiting). Every delivery is still stored and answered; send the skipped ones later${later}`);
+      } else {
+        io.err(`${ec.green('✓')} Forwarding again; ${count(event.skipped, 'forward was', 'forwards were')} skipped meanwhile${later ? ` (send them${later})` : ''}.`);
+      }
+      return;
+    }
     if (event.type === 'failure') {
       // On stderr in every mode: the delivery itself was kept and answered.
       const what = event.stage === 'subscriber' ? '' : `${event.stage} of ${event.id ?? '?'}: `;
@@ -71,7 +90,8 @@ export function relayView(io: IO, options: { json?: boolean }): RelayView {
         show(receivedLine(c, columns, { ...event.delivery, receivedAt: event.received.receivedAt }));
         return;
       case 'forward':
-        if (visible.has(event.id)) show(forwardLine(c, event.id, event.attempt));
+        // A forward not attempted is told once per burst (backlog) or in the summary (stop).
+        if (visible.has(event.id) && !isNotForwarded(event.attempt)) show(forwardLine(c, event.id, event.attempt));
         return;
       case 'schema':
         if (visible.has(event.id) && event.schema.status === 'invalid') show(driftLine(c, event.id, event.schema.violations));
@@ -103,9 +123,17 @@ export function relaySummary(totals: RelayTotals, elapsedMs: number, forwarding:
   const parts = [
     `${totals.accepted} accepted${totals.redeliveries ? ` (${count(totals.redeliveries, 'redelivery', 'redeliveries')})` : ''}`,
     `${totals.rejected} rejected`,
-    ...(totals.refused ? [`${totals.refused} refused`] : []),
-    ...(forwarding ? [`${totals.forwarded} forwarded${totals.forwardFailed ? `, ${count(totals.forwardFailed, 'forward')} failed` : ''}`] : []),
+    ...(totals.refused ? [`${totals.refused} refused${totals.browser ? ` (${totals.browser} from web browsers)` : ''}`] : []),
+    ...(forwarding
+      ? [`${totals.forwarded} forwarded${totals.forwardFailed ? `, ${count(totals.forwardFailed, 'forward')} failed` : ''}${totals.notForwarded ? `, ${totals.notForwarded} not forwarded` : ''}`]
+      : []),
     ...(totals.drift ? [`${totals.drift} with schema drift`] : []),
   ];
   return `Stopped after ${formatDuration(elapsedMs)}: ${parts.join(', ')}.`;
+}
+
+/** After the summary: how to send what was not forwarded, when something was not. */
+export function notForwardedHint(totals: RelayTotals, command: string): string | null {
+  if (!totals.notForwarded) return null;
+  return `${count(totals.notForwarded, 'forward was', 'forwards were')} not attempted (each is recorded on its delivery as "not forwarded"); send them with: ${command}`;
 }

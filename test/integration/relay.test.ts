@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 async function startRelay(): Promise<string> {
-  relay = new Relay({ store: join(dir, 'd.db'), secrets: [], routes: [{ events: null, url: app.url }], events: null, version: 'test' });
+  relay = new Relay({ store: join(dir, 'd.db'), secrets: [], routes: [{ events: null, url: app.url }], events: null });
   const address = await relay.listen(0, '127.0.0.1');
   return `http://127.0.0.1:${address.port}/`;
 }

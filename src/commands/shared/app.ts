@@ -3,8 +3,8 @@
  * GITHUB_APP_ID) and its private key (--private-key FILE, GITHUB_APP_PRIVATE_KEY_PATH, or the
  * PEM text in GITHUB_APP_PRIVATE_KEY). Never printed or stored; the JWT is made here per run.
  */
-import { readFileSync } from 'node:fs';
 import type { AppContext } from '../../context.js';
+import { FileError, readRegularFileSync } from '../../core/files.js';
 import { AuthError, UsageError } from '../../errors.js';
 import { appJwt, parsePrivateKey, type AppCredentials } from '../../core/github/app.js';
 import { GithubClient, type ResolvedToken } from '../../core/github/client.js';
@@ -16,12 +16,23 @@ export interface AppFlags {
   privateKey?: string;
 }
 
-function readKeyFile(path: string, source: string): string {
+/** A PEM private key is a few KiB. */
+const KEY_MAX_BYTES = 64 * 1024;
+
+/** The key file's text; a warning when others can read it (SSH refuses such keys; we say so). */
+function readKeyFile(ctx: AppContext, path: string, source: string): string {
+  let read;
   try {
-    return readFileSync(path, 'utf8');
+    read = readRegularFileSync(path, { limit: KEY_MAX_BYTES, what: 'a private key' });
   } catch (err) {
+    if (err instanceof FileError) throw new UsageError(`cannot use the private key ${path} (from ${source}): ${err.message}`);
     throw new UsageError(`cannot read the private key ${path} (from ${source}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const mode = read.stats.mode & 0o777;
+  if (mode & 0o077) {
+    ctx.io.warn(`the private key ${path} can be read by ${mode & 0o007 ? 'every user of this machine' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}); protect it: chmod 600 ${path}`);
+  }
+  return read.bytes.toString('utf8');
 }
 
 export function appCredentials(ctx: AppContext, flags: AppFlags): AppCredentials {
@@ -31,8 +42,8 @@ export function appCredentials(ctx: AppContext, flags: AppFlags): AppCredentials
   if (!idText?.trim()) missing.push('an App ID: pass --app-id N or set GITHUB_APP_ID');
   let pem: string | undefined;
   let keySource = '';
-  if (flags.privateKey) [pem, keySource] = [readKeyFile(flags.privateKey, '--private-key'), `--private-key (${flags.privateKey})`];
-  else if (env.GITHUB_APP_PRIVATE_KEY_PATH) [pem, keySource] = [readKeyFile(env.GITHUB_APP_PRIVATE_KEY_PATH, 'GITHUB_APP_PRIVATE_KEY_PATH'), `GITHUB_APP_PRIVATE_KEY_PATH (${env.GITHUB_APP_PRIVATE_KEY_PATH})`];
+  if (flags.privateKey) [pem, keySource] = [readKeyFile(ctx, flags.privateKey, '--private-key'), `--private-key (${flags.privateKey})`];
+  else if (env.GITHUB_APP_PRIVATE_KEY_PATH) [pem, keySource] = [readKeyFile(ctx, env.GITHUB_APP_PRIVATE_KEY_PATH, 'GITHUB_APP_PRIVATE_KEY_PATH'), `GITHUB_APP_PRIVATE_KEY_PATH (${env.GITHUB_APP_PRIVATE_KEY_PATH})`];
   // An env file often holds the PEM on one line with \n escapes.
   else if (env.GITHUB_APP_PRIVATE_KEY) [pem, keySource] = [env.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n'), 'GITHUB_APP_PRIVATE_KEY'];
   else missing.push("the App's private key: pass --private-key FILE, or set GITHUB_APP_PRIVATE_KEY_PATH (a file) or GITHUB_APP_PRIVATE_KEY (the PEM text)");

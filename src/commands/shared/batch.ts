@@ -24,6 +24,8 @@ export interface BatchOptions<T> {
   verbose?: boolean;
   /** "Sent", "Replayed". */
   verb: string;
+  /** Each delivery's total deadline (--timeout). */
+  timeoutMs?: number;
   source: Iterable<T> | AsyncIterable<T>;
   build: (item: T, index: number) => OutgoingDelivery;
   /** Record the result; return the line to print (or the JSON record with --json). */
@@ -58,6 +60,7 @@ export async function runBatch<T>(ctx: AppContext, options: BatchOptions<T>): Pr
         concurrency: Math.min(options.concurrency, Math.max(1, options.total)),
         dispatcher,
         signal: signals.abort,
+        timeoutMs: options.timeoutMs,
         onResult: (result, item) => {
           done++;
           const success = isSuccess(result);

@@ -1,20 +1,34 @@
 /** Reading a user's FILE or `-` (stdin) as exact bytes, and `--since WHEN`, with readable errors. */
-import { readFile } from 'node:fs/promises';
 import type { AppContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
+import { FileError, readRegularFile } from '../../core/files.js';
+import { MAX_BODY_BYTES } from '../../core/webhook/types.js';
 
-export async function readInput(ctx: AppContext, file: string, what = 'input'): Promise<Buffer> {
+/**
+ * The exact bytes of FILE (a regular file) or of stdin (`-`), at most `limit` (a webhook body's
+ * 25 MiB): a FIFO, a device or anything bigger is a usage error that says what it is.
+ */
+export async function readInput(ctx: AppContext, file: string, what = 'input', limit = MAX_BODY_BYTES): Promise<Buffer> {
   if (file === '-') {
     if (ctx.io.isStdinTTY) {
       throw new UsageError(`no ${what} given: pass a FILE, or pipe it on stdin`);
     }
     const chunks: Buffer[] = [];
-    for await (const chunk of ctx.io.streams.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    let size = 0;
+    for await (const chunk of ctx.io.streams.stdin) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      size += bytes.length;
+      if (size > limit) throw new UsageError(`the ${what} on stdin is over ${limit / 1024 / 1024} MiB, the most a webhook body can be`);
+      chunks.push(bytes);
+    }
     return Buffer.concat(chunks);
   }
   try {
-    return await readFile(file);
+    return (await readRegularFile(file, { limit, what: `the ${what}` })).bytes;
   } catch (err) {
+    if (err instanceof FileError) {
+      throw new UsageError(err.message, /FIFO/.test(err.message) ? ['To read from a pipe, give - instead of a file and pipe it into hookctl.'] : []);
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UsageError(`${file}: no such file`);
     if (code === 'EISDIR') throw new UsageError(`${file}: is a directory`);

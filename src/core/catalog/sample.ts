@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../../errors.js';
 import { formBody, githubHeaders } from '../webhook/headers.js';
-import { describeJsonError } from '../webhook/payload.js';
+import { describeJsonError, tooDeepToEdit } from '../webhook/payload.js';
 import type { BodyKind } from '../webhook/types.js';
 import { entryName, loadPayloadBytes, resolve } from './catalog.js';
 import { applyEdits, hasEdits, installationTarget } from './edits.js';
@@ -103,6 +103,9 @@ export function buildSample(request: SampleRequest): Sample {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('a webhook payload must be a JSON object', [], 'payload');
   const payload = parsed as JsonObject;
   const edits = { repo: request.repo, sender: request.sender, set: request.set };
+  // Edits walk and re-serialize the payload: refused past a depth (sent unedited, any depth goes).
+  const deep = hasEdits(edits) || request.appId !== undefined ? tooDeepToEdit(json) : null;
+  if (deep) throw new UsageError(`${request.payloadSource ?? 'the payload'} cannot be edited: ${deep}`, ['Without --set, --repo, --sender or --app-id it is sent as it is, byte for byte.'], 'payload');
   let edited = false;
   if (hasEdits(edits)) {
     try {

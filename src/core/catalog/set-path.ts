@@ -6,6 +6,7 @@
  * What it did beyond a plain change (a new key, a new type, the URLs that follow a number) is
  * returned as notes for the command to print.
  */
+import { tooDeepToEdit } from '../webhook/payload.js';
 import { closestMatches } from './catalog.js';
 import { renumber } from './renumber.js';
 import { formatPath, isObject, type Json, type JsonObject, type PathSegment } from './json.js';
@@ -39,6 +40,8 @@ export function parseAssignment(assignment: string): { path: PathSegment[]; valu
   } catch {
     value = raw;
   }
+  const deep = typeof value === 'object' && value !== null ? tooDeepToEdit(raw, 'the value') : null;
+  if (deep) throw new TypeError(`--set ${assignment.slice(0, eq)}: ${deep}`);
   return { path: parsePath(assignment.slice(0, eq)), value };
 }
 

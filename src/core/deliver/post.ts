@@ -16,8 +16,18 @@ function undici(): typeof import('undici') {
   return (undiciModule ??= require('undici') as typeof import('undici'));
 }
 
-/** GitHub's own delivery timeout; we use it for forwards and sends. */
+/** GitHub's own delivery timeout: the default total deadline of a forward, a send and a replay. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
+
+/**
+ * At most this much of an answer is read: enough for the usual short answer to be drained, so
+ * its keep-alive connection is used again. A longer answer's connection is closed instead of
+ * read to its end (an endless or huge body costs neither time nor memory).
+ */
+export const RESPONSE_READ_BYTES = 64 * 1024;
+
+/** The first bytes of a non-2xx answer kept and shown (the response snippet). */
+export const SNIPPET_BYTES = 300;
 
 export interface OutgoingDelivery {
   url: string;
@@ -50,8 +60,8 @@ export function createDispatcher(connections = 32): Agent {
   });
 }
 
-/** Why a request got no answer, in words a user can act on. */
-export function describeNetworkError(err: unknown, url: string): string {
+/** Why a request got no answer, in words a user can act on (`timeoutMs`: the deadline it had). */
+export function describeNetworkError(err: unknown, url: string, timeoutMs = DELIVERY_TIMEOUT_MS): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e?.cause?.code ?? e?.code ?? '';
   let host = url;
@@ -70,7 +80,8 @@ export function describeNetworkError(err: unknown, url: string): string {
     case 'UND_ERR_BODY_TIMEOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
-      return `no answer from ${host} within ${DELIVERY_TIMEOUT_MS / 1000} s`;
+    case DEADLINE:
+      return `no answer from ${host} within ${formatSeconds(timeoutMs)}`;
     case 'ECONNRESET':
     case 'EPIPE':
     case 'UND_ERR_SOCKET':
@@ -94,20 +105,72 @@ export function describeNetworkError(err: unknown, url: string): string {
   return `request to ${url} failed: ${e?.cause?.message ?? e?.message ?? String(err)}`;
 }
 
-const SNIPPET_BYTES = 300;
+/** The code of the error a request is aborted with when its total deadline passes. */
+const DEADLINE = 'HOOKCTL_DEADLINE';
+
+function deadlineError(): Error {
+  return Object.assign(new Error('deadline passed'), { code: DEADLINE });
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** The snippet of an answer: its first SNIPPET_BYTES as one line of text. */
+function snippetOf(chunks: Buffer[]): string {
+  return Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Reads an answer's body up to RESPONSE_READ_BYTES, keeping the snippet's bytes when asked.
+ * `add` says whether to go on reading.
+ */
+class BodyReader {
+  private readonly kept: Buffer[] = [];
+  private keptBytes = 0;
+  private read = 0;
+
+  constructor(private readonly keep: boolean) {}
+
+  add(chunk: Buffer): boolean {
+    this.read += chunk.length;
+    if (this.keep && this.keptBytes < SNIPPET_BYTES) {
+      this.kept.push(chunk);
+      this.keptBytes += chunk.length;
+    }
+    return this.read <= RESPONSE_READ_BYTES;
+  }
+
+  snippet(): string | undefined {
+    return this.keep ? snippetOf(this.kept) : undefined;
+  }
+}
 
 /**
  * POST the delivery. Never throws for network trouble: the result says what happened.
  * With a dispatcher (a pool from createDispatcher) it goes through undici; without one,
- * as a single request over node:http(s).
+ * as a single request over node:http(s). `timeoutMs` is a total deadline (connecting,
+ * sending, the answer's headers and the part of its body that is read); an answer whose
+ * status came in time keeps that status when its body does not.
  */
 export async function post(
   delivery: OutgoingDelivery,
   options: { dispatcher?: Dispatcher; timeoutMs?: number } = {},
 ): Promise<DeliveryResult> {
-  if (!options.dispatcher) return postOnce(delivery, options.timeoutMs ?? DELIVERY_TIMEOUT_MS);
-  const started = performance.now();
   const timeout = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  if (!options.dispatcher) return postOnce(delivery, timeout);
+  const started = performance.now();
+  const result = (status: number | null, error: string | null, responseSnippet?: string): DeliveryResult => ({
+    url: delivery.url,
+    status,
+    durationMs: Math.round(performance.now() - started),
+    error,
+    ...(responseSnippet !== undefined ? { responseSnippet } : {}),
+  });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(deadlineError()), timeout);
+  let status: number | null = null;
+  let reader: BodyReader | undefined;
   try {
     const { origin, path } = originAndPath(delivery.url);
     const res = await options.dispatcher.request({
@@ -118,34 +181,21 @@ export async function post(
       headers: delivery.headers,
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      signal: controller.signal,
     });
-    const ok = res.statusCode >= 200 && res.statusCode < 300;
-    let responseSnippet: string | undefined;
-    if (ok) {
-      await res.body.dump();
-    } else {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        if (size < SNIPPET_BYTES) chunks.push(chunk as Buffer);
-        size += (chunk as Buffer).length;
-      }
-      responseSnippet = Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+    status = res.statusCode;
+    reader = new BodyReader(!(status >= 200 && status < 300));
+    for await (const chunk of res.body) {
+      // Leaving the loop destroys the body: undici closes that connection instead of reading on.
+      if (!reader.add(chunk as Buffer)) break;
     }
-    return {
-      url: delivery.url,
-      status: res.statusCode,
-      durationMs: Math.round(performance.now() - started),
-      error: null,
-      ...(responseSnippet !== undefined ? { responseSnippet } : {}),
-    };
+    return result(status, null, reader.snippet());
   } catch (err) {
-    return {
-      url: delivery.url,
-      status: null,
-      durationMs: Math.round(performance.now() - started),
-      error: describeNetworkError(err, delivery.url),
-    };
+    // The status came in time: it is the answer, whatever became of the body after it.
+    if (status !== null) return result(status, null, reader?.snippet());
+    return result(null, describeNetworkError(controller.signal.aborted ? deadlineError() : err, delivery.url, timeout));
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -180,27 +230,35 @@ async function postOnce(delivery: OutgoingDelivery, timeout: number): Promise<De
   }
   const requestFn = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise<DeliveryResult>((resolve) => {
+    let settled = false;
+    const finish = (result: DeliveryResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Whatever is left of the answer is not read: the connection is not kept (agent: false).
+      req.destroy();
+      resolve(result);
+    };
     const req = requestFn(url, {
       method: 'POST',
       headers: { ...delivery.headers, 'Content-Length': String(delivery.body.length) },
       agent: false,
     });
-    req.setTimeout(timeout, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err) => resolve(done(null, describeNetworkError(err, delivery.url))));
+    let status: number | null = null;
+    let reader: BodyReader | undefined;
+    const timer = setTimeout(() => {
+      if (status !== null) finish(done(status, null, reader?.snippet()));
+      else finish(done(null, describeNetworkError(deadlineError(), delivery.url, timeout)));
+    }, timeout);
+    req.on('error', (err) => finish(status !== null ? done(status, null, reader?.snippet()) : done(null, describeNetworkError(err, delivery.url, timeout))));
     req.on('response', (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      const ok = status >= 200 && status < 300;
-      const chunks: Buffer[] = [];
-      let size = 0;
+      status = res.statusCode ?? 0;
+      const body = (reader = new BodyReader(!(status >= 200 && status < 300)));
       res.on('data', (chunk: Buffer) => {
-        if (!ok && size < SNIPPET_BYTES) chunks.push(chunk);
-        size += chunk.length;
+        if (!body.add(chunk)) finish(done(status, null, body.snippet()));
       });
-      res.on('end', () => {
-        const snippet = ok ? undefined : Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
-        resolve(done(status, null, snippet));
-      });
-      res.on('error', (err) => resolve(done(status, describeNetworkError(err, delivery.url))));
+      res.on('end', () => finish(done(status, null, body.snippet())));
+      res.on('error', () => finish(done(status, null, body.snippet())));
     });
     req.end(delivery.body);
   });
@@ -224,6 +282,8 @@ export async function postAll<T>(
     dispatcher?: Dispatcher | null;
     /** Stop taking new items (those in flight finish). */
     signal?: AbortSignal;
+    /** Each post's total deadline (default DELIVERY_TIMEOUT_MS). */
+    timeoutMs?: number;
     onResult: (result: DeliveryResult, item: T, index: number) => void | Promise<void>;
   },
 ): Promise<void> {
@@ -244,7 +304,7 @@ export async function postAll<T>(
   };
   const worker = async () => {
     for (let n = await next(); n; n = await next()) {
-      const result = await post(build(n.item, n.index), { dispatcher });
+      const result = await post(build(n.item, n.index), { dispatcher, timeoutMs: options.timeoutMs });
       await options.onResult(result, n.item, n.index);
     }
   };

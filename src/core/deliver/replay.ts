@@ -5,7 +5,7 @@
  * is known. What it made is returned so the attempt can be recorded with its own body.
  */
 import { randomUUID } from 'node:crypto';
-import { describeJsonError, jsonBytes } from '../webhook/payload.js';
+import { describeJsonError, jsonBytes, tooDeepToEdit } from '../webhook/payload.js';
 import { bodyKindOf, formBody, forwardableHeaders, rawHeader } from '../webhook/headers.js';
 import { signatureHeaders } from '../webhook/signing.js';
 import type { OutgoingDelivery } from './post.js';
@@ -58,6 +58,18 @@ export function payloadText(source: ReplaySource): string | null {
   return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
+/**
+ * Edited JSON text in GitHub's compact form (no spaces), for replay and the inspector's editor
+ * alike. Throws EditError when it is not JSON, or nests too deep to be re-serialized.
+ */
+export function compactJson(text: string): Buffer {
+  const problem = describeJsonError(text);
+  if (problem) throw new EditError(`the edited payload is not JSON: ${problem}`);
+  const deep = tooDeepToEdit(text);
+  if (deep) throw new EditError(`the edited payload cannot be sent: ${deep}`);
+  return Buffer.from(JSON.stringify(JSON.parse(text)), 'utf8');
+}
+
 /** The new body of an edit, encoded as the original was (JSON, or a form's payload field). */
 function editedBody(source: ReplaySource, edit: PayloadEdit): Buffer {
   let json: Buffer;
@@ -65,11 +77,7 @@ function editedBody(source: ReplaySource, edit: PayloadEdit): Buffer {
     json = Buffer.from(edit.exact.buffer, edit.exact.byteOffset, edit.exact.byteLength);
     const problem = describeJsonError(json);
     if (problem) throw new EditError(`the edited payload is not JSON: ${problem}`);
-  } else {
-    const problem = describeJsonError(edit.json);
-    if (problem) throw new EditError(`the edited payload is not JSON: ${problem}`);
-    json = Buffer.from(JSON.stringify(JSON.parse(edit.json)), 'utf8');
-  }
+  } else json = compactJson(edit.json);
   const kind = bodyKindOf(rawHeader(source.rawHeaders, 'content-type')) ?? 'json';
   return kind === 'form' ? formBody(json.toString('utf8')) : json;
 }

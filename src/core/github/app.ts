@@ -19,8 +19,17 @@ export interface AppCredentials {
   keySource: string;
 }
 
+/** A PEM whose key is encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional PEM with `Proc-Type: 4,ENCRYPTED`). */
+const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type:\s*4,\s*ENCRYPTED/m;
+
 /** Read a PEM private key; a usage error names where it came from when it is not one. */
 export function parsePrivateKey(pem: string, source: string): KeyObject {
+  // OpenSSL would ask for a passphrase (and, without one, say "interrupted or cancelled").
+  if (ENCRYPTED_PEM.test(pem)) {
+    throw new UsageError(`the private key from ${source} is encrypted (it needs a passphrase); GitHub's App keys are not, and hookctl never asks for one`, [
+      "Use the .pem file GitHub gave you (the App's settings page: Private keys → Generate a private key), or decrypt this one: openssl pkey -in KEY.pem -out decrypted.pem",
+    ]);
+  }
   try {
     const key = createPrivateKey(pem);
     if (key.asymmetricKeyType !== 'rsa') throw new Error(`a ${key.asymmetricKeyType} key`);

@@ -5,12 +5,17 @@
  * secret), and — only for `--tunnel --register` without a user secret — the secret hookctl
  * generated, so both sides keep using it across restarts.
  *
- * One JSON file, $HOOKCTL_HOME/hooks.json, written atomically with mode 0600.
+ * One JSON file, $HOOKCTL_HOME/hooks.json, in a folder verified to be private (core/files),
+ * read only when it is a regular file of at most a few MiB, written atomically with mode 0600
+ * through an exclusive temp file. An entry that is not what hookctl writes is named (a
+ * notice), ignored, and written back as it was, never "repaired".
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HookctlError } from '../../errors.js';
+import { FileError, privateFolder, readRegularFileSync, writePrivateFile } from '../files.js';
+import { notice } from '../notices.js';
 import type { AskedRedelivery } from './catch-up.js';
 import type { HookTarget } from './targets.js';
 
@@ -37,6 +42,16 @@ interface HookStateFile {
   targets: Record<string, RememberedHook>;
 }
 
+/** The file as read: the entries hookctl can use, and the others, kept as they were. */
+interface LoadedState {
+  state: HookStateFile;
+  /** Entries that are not what hookctl writes, by key, exactly as read (written back as they are). */
+  ignored: Record<string, unknown>;
+}
+
+/** A hooks.json is a few KiB; more than this is not one. */
+export const HOOKSTATE_MAX_BYTES = 4 * 1024 * 1024;
+
 export const HOOKSTATE_FILE = 'hooks.json';
 
 export function hookStatePath(home: string): string {
@@ -49,64 +64,113 @@ export function targetKey(apiUrl: string, target: HookTarget): string {
   return `${apiUrl.replace(/\/+$/, '')} ${name.toLowerCase()}`;
 }
 
-function load(home: string): HookStateFile {
-  let text: string;
-  try {
-    text = readFileSync(hookStatePath(home), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, targets: {} };
-    throw new HookctlError(`cannot read ${hookStatePath(home)}: ${(err as Error).message}`);
-  }
-  try {
-    const parsed = JSON.parse(text) as HookStateFile;
-    if (parsed && typeof parsed === 'object' && parsed.targets && typeof parsed.targets === 'object') return parsed;
-  } catch {
-    /* fall through */
-  }
-  throw new HookctlError(`${hookStatePath(home)} is not a hookctl hook state file`, ['Move it away; hookctl will start a new one.']);
+const FOLDER_FIX = 'Set HOOKCTL_HOME to a folder of your own (hookctl creates it with mode 0700).';
+
+/** Verify the data folder is private (core/files): before anything in it is read or written. */
+function verifyFolder(home: string): void {
+  privateFolder(home, FOLDER_FIX);
 }
 
-function save(home: string, state: HookStateFile): void {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+function load(home: string): LoadedState {
   const file = hookStatePath(home);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600); // in case the umask or an old file widened it
-  renameSync(tmp, file);
+  if (!existsSync(home)) return empty();
+  verifyFolder(home);
+  let text: string;
+  try {
+    text = readRegularFileSync(file, { limit: HOOKSTATE_MAX_BYTES, what: 'a hook state file' }).bytes.toString('utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return empty();
+    if (err instanceof FileError) throw new HookctlError(err.message, ['Move it away; hookctl will start a new one.']);
+    throw new HookctlError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* said below */
+  }
+  const targets = (parsed as { targets?: unknown } | undefined)?.targets;
+  if (!isRecord(parsed) || !isRecord(targets)) throw new HookctlError(`${file} is not a hookctl hook state file`, ['Move it away; hookctl will start a new one.']);
+  const loaded: LoadedState = { state: { version: 1, targets: Object.create(null) as Record<string, RememberedHook> }, ignored: Object.create(null) as Record<string, unknown> };
+  for (const [key, entry] of Object.entries(targets)) {
+    const problem = entryProblem(entry);
+    if (problem === null) loaded.state.targets[key] = entry as RememberedHook;
+    else {
+      loaded.ignored[key] = entry;
+      notice(`${file}: the entry ${JSON.stringify(key)} is ignored: ${problem} (it is left in the file as it is)`);
+    }
+  }
+  return loaded;
+}
+
+function empty(): LoadedState {
+  return { state: { version: 1, targets: {} }, ignored: {} };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isString = (v: unknown) => typeof v === 'string';
+const isIso = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+
+/** What is wrong with an entry (as hookctl writes them), or null. */
+function entryProblem(entry: unknown): string | null {
+  if (!isRecord(entry)) return `it is ${entry === null ? 'null' : Array.isArray(entry) ? 'an array' : `a ${typeof entry}`}, not an object`;
+  const fields: [keyof RememberedHook, (v: unknown) => boolean, string][] = [
+    ['hookId', (v) => Number.isSafeInteger(v) && (v as number) > 0, 'a hook id (a positive whole number)'],
+    ['url', isString, 'a URL'],
+    ['secretFingerprint', isString, 'a fingerprint (text)'],
+    ['generatedSecret', (v) => typeof v === 'string' && v.length > 0, 'a secret (text)'],
+    ['updatedAt', isIso, 'a date'],
+    ['asked', (v) => isRecord(v) && Object.values(v).every((e) => isIso(e) || (isRecord(e) && isIso(e.at) && Number.isInteger(e.times) && (e.deliveredAt === null || isIso(e.deliveredAt)))), 'redeliveries asked for, by GUID'],
+    ['borrowed', (v) => isRecord(v) && isRecord(v.prior) && Number.isInteger(v.pid) && isIso(v.at), "an App webhook's borrowed settings"],
+  ];
+  for (const [name, valid, what] of fields) {
+    if (entry[name] !== undefined && !valid(entry[name])) return `its ${name} is not ${what}`;
+  }
+  return null;
+}
+
+function save(home: string, loaded: LoadedState): void {
+  verifyFolder(home);
+  // Entries hookctl could not use go back exactly as they were read (unless one was replaced).
+  const targets = { ...loaded.ignored, ...loaded.state.targets };
+  writePrivateFile(hookStatePath(home), JSON.stringify({ ...loaded.state, targets }, null, 2) + '\n');
 }
 
 export function rememberedHook(home: string, key: string): RememberedHook | undefined {
-  return load(home).targets[key];
+  return load(home).state.targets[key];
 }
 
 /** Merge `info` into what is remembered for `key`. */
 export function rememberHook(home: string, key: string, info: Partial<RememberedHook>): RememberedHook {
-  const state = load(home);
-  const next: RememberedHook = { ...state.targets[key], ...info, updatedAt: new Date().toISOString() };
-  state.targets[key] = next;
-  save(home, state);
+  const loaded = load(home);
+  const next: RememberedHook = { ...loaded.state.targets[key], ...info, updatedAt: new Date().toISOString() };
+  loaded.state.targets[key] = next;
+  save(home, loaded);
   return next;
 }
 
 /** Forget the hook id (e.g. after `hooks delete`), keeping a generated secret. */
 export function forgetHook(home: string, key: string, hookId: number): void {
-  const state = load(home);
-  const entry = state.targets[key];
+  const loaded = load(home);
+  const entry = loaded.state.targets[key];
   if (!entry || entry.hookId !== hookId) return;
   delete entry.hookId;
   delete entry.url;
   delete entry.secretFingerprint;
-  if (Object.keys(entry).filter((k) => k !== 'updatedAt').length === 0) delete state.targets[key];
-  save(home, state);
+  if (Object.keys(entry).filter((k) => k !== 'updatedAt').length === 0) delete loaded.state.targets[key];
+  save(home, loaded);
 }
 
 /** An App's webhook was put back: forget what it was. */
 export function forgetBorrowed(home: string, key: string): void {
-  const state = load(home);
-  const entry = state.targets[key];
+  const loaded = load(home);
+  const entry = loaded.state.targets[key];
   if (!entry?.borrowed) return;
   delete entry.borrowed;
-  save(home, state);
+  save(home, loaded);
 }
 
 const ASKED_KEEP_MS = 4 * 24 * 3600 * 1000;

@@ -10,7 +10,7 @@ import { buildSample } from '../catalog/sample.js';
 import { UsageError } from '../../errors.js';
 import { curlCommand, fixture } from '../deliver/export.js';
 import { post } from '../deliver/post.js';
-import { EditError, payloadText, planReplay, TruncatedBodyError } from '../deliver/replay.js';
+import { compactJson, EditError, payloadText, planReplay, TruncatedBodyError } from '../deliver/replay.js';
 import { parseTargetUrl } from '../deliver/url.js';
 import type { RelayEvent } from '../relay/engine.js';
 import { toRecord } from '../store/records.js';
@@ -266,10 +266,13 @@ export class StoreBackend implements InspectorBackend {
     checkUrl(to);
     let payload: Buffer | undefined;
     if (request.payload !== undefined) {
-      const problem = describeJsonError(request.payload);
-      if (problem) throw new InspectorError(400, `the payload is not JSON: ${problem}`);
-      // Edited in the page: new bytes, in GitHub's compact form.
-      payload = Buffer.from(JSON.stringify(JSON.parse(request.payload)), 'utf8');
+      // Edited in the page: new bytes, in GitHub's compact form (refused when not JSON or too deep).
+      try {
+        payload = compactJson(request.payload);
+      } catch (err) {
+        if (err instanceof EditError) throw new InspectorError(400, err.message.replace('the edited payload', 'the payload'));
+        throw err;
+      }
     }
     const secret = this.options.secret?.();
     const sign = request.sign ?? Boolean(secret);

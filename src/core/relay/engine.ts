@@ -9,22 +9,24 @@
  */
 import type { AddressInfo } from 'node:net';
 import { eventMatches } from '../catalog/events.js';
-import { isSuccess } from '../deliver/post.js';
+import { DELIVERY_TIMEOUT_MS, isSuccess } from '../deliver/post.js';
 import { openDeliveryWriter, type DeliveryWriter } from '../store/store.js';
-import type { AttemptRecord, SchemaVerdict, StoredDelivery } from '../store/types.js';
+import { NOT_FORWARDED, type AttemptRecord, type NewAttempt, type SchemaVerdict, type StoredDelivery } from '../store/types.js';
 import { Subscribers } from '../subscribers.js';
 import { DriftChecker } from './drift.js';
-import { Forwarder, type ForwardRoute } from './forward.js';
+import { Forwarder, type BacklogChange, type ForwardLimits, type ForwardOutcome, type ForwardRoute, type NotForwarded } from './forward.js';
 import { createReceiver, type ReceivedDelivery, type Receiver, type RefusedRequest } from './receiver.js';
 
-export type { ForwardRoute, ReceivedDelivery, RefusedRequest };
+export type { BacklogChange, ForwardRoute, ReceivedDelivery, RefusedRequest };
 export { ListenError } from './receiver.js';
 
 export type RelayEvent =
   /** A delivery was kept and answered (200, 400 or 401). `matches`: it passes --events. */
   | { type: 'delivery'; delivery: StoredDelivery; received: ReceivedDelivery; matches: boolean }
-  /** A forward of a kept delivery came back (or failed) and was recorded. */
+  /** A forward of a kept delivery came back (or failed, or was not attempted) and was recorded. */
   | { type: 'forward'; id: string; attempt: AttemptRecord }
+  /** The app stopped keeping up: forwards are skipped (stored, answered, not forwarded) until it catches up again. */
+  | ({ type: 'backlog' } & BacklogChange)
   /** The schema check of a kept delivery gave a verdict. */
   | { type: 'schema'; id: string; schema: SchemaVerdict }
   /** Everything after the answer is done: forwards and the schema check. */
@@ -49,8 +51,10 @@ export interface RelayOptions {
   routes: ForwardRoute[];
   /** --events: forward (and, for renderers, show) only these; null = all. Everything is stored. */
   events: string[] | null;
-  /** For `GET /`. */
-  version: string;
+  /** Each forward's total deadline (--forward-timeout; default 10 s, GitHub's). */
+  forwardTimeoutMs?: number;
+  /** Bounds of the forwards in flight and waiting (tests make them small). */
+  forwardLimits?: Partial<ForwardLimits>;
 }
 
 export interface RelayTotals {
@@ -58,16 +62,23 @@ export interface RelayTotals {
   redeliveries: number;
   rejected: number;
   refused: number;
+  /** Requests refused as a browser's (403): a web page is never a webhook sender. */
+  browser: number;
   forwarded: number;
   forwardFailed: number;
+  /** Forwards never attempted: the app was not keeping up, or listen stopped first. */
+  notForwarded: number;
   drift: number;
 }
 
-/** How long stopping waits for forwards still running (GitHub's timeout is 10 s). */
-const STOP_GRACE_MS = 11_000;
+/** What a forward that was not attempted is recorded as (store/types NOT_FORWARDED). */
+const NOT_FORWARDED_REASON: Record<NotForwarded, string> = {
+  backlog: `${NOT_FORWARDED}: the app was not keeping up`,
+  stopped: `${NOT_FORWARDED}: listen stopped before it was sent`,
+};
 
 export class Relay {
-  readonly totals: RelayTotals = { accepted: 0, redeliveries: 0, rejected: 0, refused: 0, forwarded: 0, forwardFailed: 0, drift: 0 };
+  readonly totals: RelayTotals = { accepted: 0, redeliveries: 0, rejected: 0, refused: 0, browser: 0, forwarded: 0, forwardFailed: 0, notForwarded: 0, drift: 0 };
   private readonly listeners = new Subscribers<RelayEvent>((message, event) => ({ type: 'failure', stage: 'subscriber', id: idOf(event), message }));
   private readonly writer: DeliveryWriter;
   private readonly receiver: Receiver;
@@ -79,15 +90,19 @@ export class Relay {
     this.writer = openDeliveryWriter(options.store, {
       onReplaced: (reason, error) => this.emit({ type: 'store-lost', file: this.writer.file, reason, error: error?.message ?? null }),
     });
-    this.forwarder = new Forwarder(options.routes);
+    this.forwarder = new Forwarder(options.routes, {
+      timeoutMs: options.forwardTimeoutMs,
+      limits: options.forwardLimits,
+      onBacklog: (change) => this.emit({ type: 'backlog', ...change }),
+    });
     this.receiver = createReceiver<StoredDelivery>({
       secrets: options.secrets,
       path: options.path,
       sink: (delivery) => this.writer.receive(delivery),
-      status: () => ({ version: options.version, deliveries: this.writer.count(), secrets: this.receiver.secretCount() > 0 }),
       onDelivery: (received, stored) => this.answered(received, stored),
       onRefused: (refused) => {
         this.totals.refused++;
+        if (refused.browser) this.totals.browser++;
         this.emit({ type: 'refused', refused });
       },
     });
@@ -115,10 +130,17 @@ export class Relay {
     return this.receiver.secretCount();
   }
 
-  /** Stop accepting, answer what is in flight, finish forwards (bounded), close the store. */
+  /**
+   * Stop accepting and answer what is in flight; forwards still waiting are recorded as not
+   * forwarded, those in flight finish within their deadline; then close the store.
+   */
   async stop(): Promise<void> {
     await this.receiver.close();
-    await Promise.race([Promise.allSettled([...this.pending]), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
+    this.forwarder.stop();
+    const grace = (this.options.forwardTimeoutMs ?? DELIVERY_TIMEOUT_MS) + 1000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.pending]), new Promise((r) => (timer = setTimeout(r, grace)))]);
+    clearTimeout(timer);
     await this.forwarder.close();
     this.writer.close();
   }
@@ -164,15 +186,16 @@ export class Relay {
   }
 
   private async forward(received: ReceivedDelivery, stored: StoredDelivery): Promise<AttemptRecord[]> {
-    const results = await this.forwarder.forward({ event: received.event!, action: received.action, rawHeaders: received.rawHeaders, body: received.body });
+    const outcomes = await this.forwarder.forward({ event: received.event!, action: received.action, rawHeaders: received.rawHeaders, body: received.body });
     const records: AttemptRecord[] = [];
-    for (const r of results) {
-      const attempt = { kind: 'forward' as const, url: r.url, status: r.status, durationMs: r.durationMs, error: r.error, response: r.responseSnippet ?? null };
+    for (const outcome of outcomes) {
+      const attempt = attemptOf(outcome);
       const record = await this.writer.recordAttempt(stored.id, attempt).catch(
-        (): AttemptRecord => ({ ...attempt, n: 0, at: new Date().toISOString(), deliveryId: null, edited: false, resigned: false, bytes: received.body.length }),
+        (): AttemptRecord => ({ ...attempt, response: attempt.response ?? null, n: 0, at: new Date().toISOString(), deliveryId: null, edited: false, resigned: false, bytes: received.body.length }),
       );
       records.push(record);
-      if (isSuccess(r)) this.totals.forwarded++;
+      if ('notForwarded' in outcome) this.totals.notForwarded++;
+      else if (isSuccess(outcome)) this.totals.forwarded++;
       else this.totals.forwardFailed++;
       this.emit({ type: 'forward', id: stored.id, attempt: record });
     }
@@ -187,6 +210,12 @@ export class Relay {
     this.emit({ type: 'schema', id: stored.id, schema: verdict });
     return verdict;
   }
+}
+
+/** The attempt a forward's outcome is recorded as. */
+function attemptOf(outcome: ForwardOutcome): NewAttempt & { kind: 'forward'; status: number | null; durationMs: number; error: string | null } {
+  if ('notForwarded' in outcome) return { kind: 'forward', url: outcome.url, status: null, durationMs: 0, error: NOT_FORWARDED_REASON[outcome.notForwarded], response: null };
+  return { kind: 'forward', url: outcome.url, status: outcome.status, durationMs: outcome.durationMs, error: outcome.error, response: outcome.responseSnippet ?? null };
 }
 
 function errorMessage(err: unknown): string {

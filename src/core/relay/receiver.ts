@@ -4,8 +4,10 @@
  * sink (the store) and answers only once the sink says it is kept. It knows no store, tunnel
  * or terminal: it reports what happened through callbacks.
  *
- * Order of checks for a POST (first failure wins; CONTRACT "What listen answers"):
- *   path (404 with --path) → size from Content-Length (413) → content type (415)
+ * Order of checks (first failure wins; CONTRACT "What listen answers"):
+ *   a browser's request, any method (403, body never read: see browserRequest)
+ *   → GET / (says only that hookctl listens) → POST only (405)
+ *   → path (404 with --path) → size from Content-Length (413) → content type (415)
  *   → read body, capped while streaming (413) → signature over the raw bytes (401, stored)
  *   → X-GitHub-Event, readable JSON (400, stored) → sink → 200, or 503 if it could not be kept.
  *   A redelivery (same X-GitHub-Delivery) is just another 200.
@@ -58,10 +60,12 @@ export interface SinkResult {
   attempt: number;
 }
 
-/** A request answered without being stored (404, 405, 413, 415, 503). */
+/** A request answered without being stored (403, 404, 405, 413, 415, 503). */
 export interface RefusedRequest {
   status: number;
   reason: string;
+  /** Refused as a browser's request (403). */
+  browser?: boolean;
   method: string;
   path: string;
   remoteAddress: string | null;
@@ -75,8 +79,6 @@ export interface ReceiverOptions<S extends SinkResult = SinkResult> {
   maxBodyBytes?: number;
   /** Keep the delivery; resolve once it is on disk. A rejection means 503. */
   sink: (delivery: ReceivedDelivery) => Promise<S>;
-  /** Body of `GET /`. */
-  status?: () => Record<string, unknown>;
   /** Called after the answer for a kept delivery (accepted or rejected) was sent. */
   onDelivery?: (delivery: ReceivedDelivery, stored: S) => void;
   /** Called for requests refused without being stored. */
@@ -122,6 +124,27 @@ function header(req: IncomingMessage, name: string): string | null {
   const v = req.headers[name];
   if (v === undefined) return null;
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** What `GET /` says: that hookctl listens here, and nothing about what it keeps. */
+export const STATUS_BODY = { name: 'hookctl', message: 'hookctl listens here for webhooks (POST)' } as const;
+
+/**
+ * Why a request comes from a web browser, or null. No webhook sender is a browser (GitHub,
+ * curl, hookctl, an app's HTTP client), and a web page must neither write deliveries nor read
+ * the receiver (CSRF, DNS rebinding). Browsers send `Origin` on every cross-origin request and
+ * every POST, and the `Sec-Fetch-*` headers together (Site with Mode) on requests to loopback
+ * and https origins; a page cannot set or remove any of them. Node's fetch sends
+ * `Sec-Fetch-Mode: cors` alone on every request, so Mode counts only beside a Site.
+ */
+export function browserRequest(req: IncomingMessage): string | null {
+  const origin = header(req, 'origin');
+  if (origin !== null) return `Origin: ${origin}`;
+  const site = header(req, 'sec-fetch-site');
+  if (site === null) return null;
+  if (site !== 'none' && site !== 'same-origin') return `Sec-Fetch-Site: ${site}`;
+  const mode = header(req, 'sec-fetch-mode');
+  return mode !== null ? `Sec-Fetch-Mode: ${mode}` : null;
 }
 
 interface ReadBody {
@@ -228,7 +251,7 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
   let inFlight = 0;
   let drained: (() => void) | null = null;
 
-  const refuse = (req: IncomingMessage, res: ServerResponse, status: number, reason: string, path: string) => {
+  const refuse = (req: IncomingMessage, res: ServerResponse, status: number, reason: string, path: string, browser = false) => {
     // Close the connection when the body was not read, so a client still sending stops.
     send(res, status, { error: reason }, !req.complete);
     if (!req.complete) {
@@ -238,17 +261,22 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
       timer.unref();
       res.on('close', () => clearTimeout(timer));
     }
-    options.onRefused?.({ status, reason, method: req.method ?? '', path, remoteAddress: req.socket.remoteAddress ?? null, at: new Date() });
+    options.onRefused?.({ status, reason, method: req.method ?? '', path, remoteAddress: req.socket.remoteAddress ?? null, at: new Date(), ...(browser ? { browser } : {}) });
   };
 
   /** The checks before the body is read; returns the body kind, or null when refused. */
   function precheck(req: IncomingMessage, res: ServerResponse, rawPath: string, method: string): BodyKind | null {
     const pathname = rawPath.split('?')[0];
+    const browser = browserRequest(req);
+    if (browser) {
+      refuse(req, res, 403, `refused a web browser's request (${browser}): webhooks do not come from web pages`, rawPath, true);
+      return null;
+    }
     if (method === 'GET' || method === 'HEAD') {
       if (pathname === '/' || (options.path && pathname === options.path)) {
         // A tunnel probe (core/tunnel/probe) proves the way in by getting its token back.
         const probe = header(req, 'x-hookctl-probe');
-        send(res, 200, { name: 'hookctl', ...(options.status?.() ?? {}), ...(probe && /^[0-9a-f]{16,64}$/.test(probe) ? { probe } : {}) });
+        send(res, 200, { ...STATUS_BODY, ...(probe && /^[0-9a-f]{16,64}$/.test(probe) ? { probe } : {}) });
       }
       else send(res, 404, { error: 'not found: webhooks are POSTed' });
       return null;

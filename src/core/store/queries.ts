@@ -5,12 +5,16 @@
  */
 import type Database from 'better-sqlite3';
 import { FULL_COLUMNS, FULL_FROM, SUMMARY_COLUMNS, toSummary } from './fields.js';
-import type { AttemptRecord, DeliveryFilter, DeliverySummary, ReplayableDelivery, ResolveResult, StoredDelivery } from './types.js';
+import { NOT_FORWARDED, type AttemptRecord, type DeliveryFilter, type DeliverySummary, type ReplayableDelivery, type ResolveResult, type StoredDelivery } from './types.js';
 
 const PAGE_SIZE = 100;
 const REPLAY_COLUMNS = 'd.seq AS seq, d.id AS id, d.delivery_guid AS deliveryId, d.event AS event, d.action AS action, d.url AS url, d.headers AS headers, b.body AS body, d.truncated AS truncated, d.body_bytes AS bodyBytes';
 const ATTEMPT_COLUMNS = `a.kind AS kind, a.url AS url, a.status AS status, a.duration_ms AS durationMs, a.error AS error, a.at AS at,
   a.delivery_guid AS deliveryId, (a.body IS NOT NULL) AS edited, a.resigned AS resigned, COALESCE(a.bytes, 0) AS bytes, a.response AS response`;
+
+/** A forward attempt never made, with no later forward to its URL (types.ts NOT_FORWARDED). */
+const NOT_FORWARDED_SQL = `EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_seq = d.seq AND a.kind = 'forward' AND a.status IS NULL AND a.error LIKE ?
+  AND NOT EXISTS (SELECT 1 FROM attempts b WHERE b.delivery_seq = a.delivery_seq AND b.kind = 'forward' AND b.url = a.url AND b.seq > a.seq))`;
 
 /** Split "event" or "event.action". */
 export function parseEventFilter(value: string): { event: string; action: string | null } {
@@ -46,6 +50,7 @@ export function whereClause(filter: DeliveryFilter): { sql: string; params: unkn
   if (filter.beforeSeq !== undefined) add('d.seq < ?', filter.beforeSeq);
   if (filter.afterSeq !== undefined) add('d.seq > ?', filter.afterSeq);
   if (filter.deliveryId !== undefined) add('d.delivery_guid = ?', filter.deliveryId);
+  if (filter.notForwarded) add(NOT_FORWARDED_SQL, `${NOT_FORWARDED}:%`);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 

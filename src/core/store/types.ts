@@ -111,6 +111,17 @@ export type ReplayableDelivery = Pick<StoredDelivery, 'seq' | 'id' | 'deliveryId
 
 export type AttemptKind = 'forward' | 'replay';
 
+/**
+ * A forward that was never attempted (listen's app was not keeping up, or listen stopped
+ * first) is kept as a forward attempt with no status and an error that starts with this;
+ * `replay --not-forwarded` finds and sends them.
+ */
+export const NOT_FORWARDED = 'not forwarded';
+
+export function isNotForwarded(attempt: { status: number | null; error: string | null }): boolean {
+  return attempt.status === null && (attempt.error?.startsWith(`${NOT_FORWARDED}:`) ?? false);
+}
+
 export interface NewAttempt {
   kind: AttemptKind;
   url: string;
@@ -172,6 +183,8 @@ export interface DeliveryFilter {
   afterSeq?: number;
   /** Only attempts of this X-GitHub-Delivery. */
   deliveryId?: string;
+  /** Only deliveries with a forward not attempted yet (no later forward to that URL). */
+  notForwarded?: boolean;
 }
 
 export type ResolveResult =

@@ -341,6 +341,18 @@ function untilReady(cloudflared: CloudflaredChild, options: StartTunnelOptions):
   });
 }
 
+/** A cloudflared that ended (or never got ready) before its tunnel was: with what it printed. */
+export class TunnelStartError extends TargetError {
+  constructor(
+    message: string,
+    details: string[],
+    /** The last lines that cloudflared printed. */
+    readonly lines: string[],
+  ) {
+    super(message, details);
+  }
+}
+
 /** Why a start failed, for the error's details: what cloudflared said last, and a config that stops quick tunnels. */
 function startFailureDetails(lines: string[], extra: string[], env: NodeJS.ProcessEnv): string[] {
   return [
@@ -355,7 +367,7 @@ function startExitError(cloudflared: CloudflaredChild, exit: ChildExit, options:
   const hint = ['Check the path, or pass --cloudflared PATH.'];
   if ('error' in exit) return new TargetError(`could not run ${options.bin}: ${exit.error.code ?? exit.error.message}`, hint);
   if (cloudflared.watched && (exit.code === 126 || exit.code === 127)) return new TargetError(`could not run ${options.bin}: ${exit.code === 127 ? 'not found' : 'not executable'}`, hint);
-  return new TargetError(`cloudflared ${cloudflared.describeExit(exit.code, exit.signal)} before the tunnel was ready`, startFailureDetails(cloudflared.lines, [], options.env));
+  return new TunnelStartError(`cloudflared ${cloudflared.describeExit(exit.code, exit.signal)} before the tunnel was ready`, startFailureDetails(cloudflared.lines, [], options.env), cloudflared.lines.slice());
 }
 
 /** Why an open tunnel's cloudflared ended: how, and the last error it logged. */
@@ -366,10 +378,11 @@ function deathReason(cloudflared: CloudflaredChild, exit: { code: number | null;
 
 function readyTimeoutError(publicUrl: string | undefined, readyTimeoutMs: number, lines: string[], env: NodeJS.ProcessEnv): TargetError {
   const seconds = Math.round(readyTimeoutMs / 1000);
-  if (!publicUrl) return new TargetError(`no tunnel URL from cloudflared within ${seconds} s`, startFailureDetails(lines, [], env));
-  return new TargetError(
+  if (!publicUrl) return new TunnelStartError(`no tunnel URL from cloudflared within ${seconds} s`, startFailureDetails(lines, [], env), lines.slice());
+  return new TunnelStartError(
     `cloudflared created ${publicUrl} but registered no connection to Cloudflare within ${seconds} s`,
     startFailureDetails(lines, ["Outbound connections to Cloudflare's edge (port 7844, UDP for QUIC) may be blocked here."], env),
+    lines.slice(),
   );
 }
 

@@ -23,7 +23,7 @@ import { findCloudflaredConfigs, type CloudflaredBinary } from './find.js';
 import type { HookBinder, HookBinding } from './hook-binding.js';
 import { parseLogLine } from './log.js';
 import { probeTunnel } from './probe.js';
-import { startQuickTunnel, type QuickTunnel } from './process.js';
+import { startQuickTunnel, TunnelStartError, type QuickTunnel } from './process.js';
 import { MAX_FAILURES, TunnelSupervisor } from './supervisor.js';
 
 export interface TunnelSessionOptions {
@@ -196,7 +196,9 @@ export class TunnelSession {
     });
     this.supervisor = supervisor;
     void supervisor.gaveUp.then((why) => {
-      const tail = supervisor.tunnel.lastLines().slice(-10);
+      // What the last attempt printed: a failed start's own lines, else the last tunnel's.
+      const failed = supervisor.lastStartError;
+      const tail = (failed instanceof TunnelStartError ? failed.lines : supervisor.tunnel.lastLines()).slice(-10);
       const reason = tail.length ? `${why}\ncloudflared said:\n${tail.map((l) => `  ${l}`).join('\n')}` : why;
       this.emit({ type: 'died', reason });
       this.resolveDied(tunnelDied(reason));

@@ -40,6 +40,8 @@ export class TunnelSupervisor {
   private timer: NodeJS.Timeout | undefined;
   private lastTick = Date.now();
   private giveUp!: (reason: string) => void;
+  /** Why the last start failed, while no start succeeded since (its error says what cloudflared printed). */
+  private failedStart: unknown = null;
   /** Resolves with the reason once it gave up (never when stopped). */
   readonly gaveUp = new Promise<string>((resolve) => (this.giveUp = resolve));
 
@@ -55,6 +57,11 @@ export class TunnelSupervisor {
 
   get tunnel(): QuickTunnel {
     return this.current;
+  }
+
+  /** The error of the last start, when it failed (and none succeeded since); null otherwise. */
+  get lastStartError(): unknown {
+    return this.failedStart;
   }
 
   /** Stop watching and stop cloudflared. */
@@ -132,6 +139,7 @@ export class TunnelSupervisor {
             return;
           }
           this.dead.delete(this.current);
+          this.failedStart = null;
           this.current = tunnel;
           this.lastStart = Date.now();
           this.probeFailures = 0;
@@ -142,6 +150,7 @@ export class TunnelSupervisor {
           if (died === undefined || this.stopped) return;
           why = died;
         } catch (err) {
+          this.failedStart = err;
           why = (err as Error).message;
         }
       }

@@ -63,6 +63,30 @@ export function describeJsonError(text: Uint8Array | string): string | null {
   return scanner.scan() ? null : scanner.describeFailure();
 }
 
+/**
+ * How deep JSON text nests (0 for a scalar, 1 for `{}`), counted without recursion; for text
+ * that is not JSON, how deep it got before it broke.
+ */
+export function jsonDepth(text: Uint8Array | string): number {
+  const scanner = new Scanner(view(typeof text === 'string' ? Buffer.from(text, 'utf8') : text));
+  scanner.scan();
+  return scanner.deepest;
+}
+
+/**
+ * Edits parse a payload into objects, change them and serialize them again, and both walk the
+ * payload recursively: deeper than this, a payload is sent and replayed byte for byte but not
+ * edited (GitHub's own payloads nest about ten levels).
+ */
+export const MAX_EDIT_DEPTH = 512;
+
+/** Why JSON text cannot be edited (`what` nests deeper than MAX_EDIT_DEPTH), or null. */
+export function tooDeepToEdit(text: Uint8Array | string, what = 'it'): string | null {
+  const depth = jsonDepth(text);
+  if (depth <= MAX_EDIT_DEPTH) return null;
+  return `${what} nests ${depth.toLocaleString('en-US')} levels deep, and hookctl edits JSON up to ${MAX_EDIT_DEPTH} levels deep`;
+}
+
 /** A plain Uint8Array view: element reads on it are faster than on a Buffer in V8. */
 function view(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -111,6 +135,8 @@ STRING_STOP[QUOTE] = 1;
 STRING_STOP[BACKSLASH] = 1;
 
 class Scanner {
+  /** The deepest nesting seen. */
+  deepest = 0;
   private failAt = 0;
   private failWhat = '';
   private readonly fields: Fields = { action: null, repository: null, sender: null };
@@ -138,7 +164,7 @@ class Scanner {
       if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
         const isObject = c === OPEN_OBJECT;
         if (depth === 0) topIsObject = isObject;
-        stack.push(isObject);
+        if (stack.push(isObject) > this.deepest) this.deepest = stack.length;
         i = this.skipWhitespace(i + 1);
         if (b[i] === (isObject ? CLOSE_OBJECT : CLOSE_ARRAY)) {
           stack.pop();

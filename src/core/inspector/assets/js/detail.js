@@ -116,7 +116,7 @@ export class DetailView {
       field('Sender', filterLink('sender', detail.sender)),
       field('Listen answered', `${detail.status}`, detail.rejectReason ? ` · ${detail.rejectReason}` : ''),
       field('Signature', `${VERDICTS[detail.signature]?.label ?? detail.signature}${detail.signatureAlgorithm ? ` (${detail.signatureAlgorithm})` : ''}`),
-      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? 'failed'} · ${forward.url}` }) : '—'),
+      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? (forward.error?.startsWith('not forwarded:') ? 'not forwarded' : 'failed')} · ${forward.url}` }) : '—'),
       field('Received at', h('span', { class: 'mono', text: detail.url ?? detail.path, title: detail.url ?? detail.path })),
       field('Size', bytes(detail.bodyBytes)),
       field('Content type', detail.contentType ?? '—'),

@@ -7,7 +7,7 @@ function forwardCell(record) {
   const forward = record.forward;
   if (!forward) return h('span', { class: 'fwd', text: '' });
   if (forward.error || !isOk(forward.status)) {
-    return h('span', { class: 'fwd err', title: `forward to ${forward.url}: ${forward.error ?? forward.status}` }, `→ ${forward.status ?? 'failed'}`);
+    return h('span', { class: 'fwd err', title: `forward to ${forward.url}: ${forward.error ?? forward.status}` }, `→ ${forward.status ?? (forward.error?.startsWith('not forwarded:') ? 'not forwarded' : 'failed')}`);
   }
   return h('span', { class: 'fwd ok', title: `forwarded to ${forward.url}` }, `→ ${forward.status} · ${duration(forward.durationMs)}`);
 }
