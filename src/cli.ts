@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { AppContext } from './context.js';
-import { ExitCode } from './errors.js';
+import { ExitCode, UsageError } from './errors.js';
 import {
   apiUrlOption,
   cloudflaredOption,
@@ -67,7 +67,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('-p, --port <port>', 'port to listen on (default: 5000)', port())
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--path <path>', 'accept deliveries only on this path (default: every path)')
-    .addOption(secretOption())
+    .addOption(secretOption('webhook secret', { rotation: true }))
     .option('-f, --forward-to <[event=]url>', 'forward each delivery to URL (repeatable; EVENT=URL routes one event)', collect)
     .option('--events <list>', 'only show and forward these events (all are still stored)')
     .addOption(storeOption())
@@ -348,7 +348,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('verify')
     .description('check a signature offline and explain a mismatch')
     .argument('[file]', 'body file, or - for stdin', '-')
-    .addOption(secretOption())
+    .addOption(secretOption('webhook secret', { rotation: true }))
     .addOption(new Option('--signature <sig>', 'the X-Hub-Signature-256 (sha256=…) or X-Hub-Signature (sha1=…) value').argParser(once('--signature')).makeOptionMandatory())
     .addHelpText(
       'after',
@@ -395,6 +395,10 @@ export async function runCli(ctx: AppContext, argv: string[]): Promise<number> {
   if (argv.length === 0) {
     program.outputHelp();
     return ExitCode.ok;
+  }
+  // What people type for the version (commander would suggest "verify" for "version").
+  if (argv.length === 1 && (argv[0] === '-v' || argv[0] === 'version')) {
+    throw new UsageError(`unknown ${argv[0] === 'version' ? 'command' : 'option'} "${argv[0]}"`, ['Did you mean: hookctl --version (or -V)?']);
   }
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -256,6 +256,22 @@ describe('messages that say what to do', () => {
     expect(twice.stderr).toMatch(/--signature was given twice/);
   });
 
+  it('help: -v and "version" point at --version; --secret twice is refused where one secret is used; --cloudflared names every place searched', async () => {
+    for (const argv of [['-v'], ['version']]) {
+      const r = await runInProcess(argv, { env: box.env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('Did you mean: hookctl --version (or -V)?');
+      expect(r.stderr).not.toMatch(/verify/);
+    }
+    const twice = await runInProcess(['sign', '--secret', 'a', '--secret', 'b'], { env: box.env, input: 'x' });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--secret was given twice; give it once');
+    const rotation = await runInProcess(['verify', '--secret', 'a', '--secret', 'b', '--signature', 'sha256=8c1bd0d3bb8bb5bba73b36e6d7dc6e81dda7b8d9c5c4a2a7c5c3a4b7e8f5c9d1'], { env: box.env, input: 'x' });
+    expect(rotation.stderr).not.toContain('given twice');
+    const help = await runInProcess(['listen', '--help'], { env: box.env });
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('cloudflared binary (default $CLOUDFLARED_BIN, then the cloudflared npm package\'s, then one hookctl downloaded to $HOOKCTL_HOME/bin, then PATH)');
+  });
+
   it('verify: an empty body says so, the generic mismatch is said once, a pasted header line is read as its value', async () => {
     const { sign } = await import('../../src/core/webhook/signing.js');
     const file = join(box.dir, 'body');
