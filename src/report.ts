@@ -8,6 +8,8 @@ import type { IO } from './ui/io.js';
 
 export function reportError(io: IO, err: unknown): number {
   if (err instanceof InterruptedError) {
+    // The terminal echoed ^C where the cursor was: start a line of our own.
+    if (io.isStderrTTY) io.err('');
     io.err(err.message);
     return err.exitCode;
   }
