@@ -1,17 +1,20 @@
 /**
  * One delivery in a real headless Chromium: headers, the JSON tree and its copyable paths,
  * drift, replay (the backend sees it, the timeline shows it), edit and replay with validation
- * as you type, compare, send a sample, and request text that must stay text (XSS).
+ * as you type, compare, send a sample, and request text that must stay text (XSS). One browser
+ * for the file and one page for the tests, each starting over with a reset backend and a
+ * navigation.
  */
 import { describe, expect, it } from 'vitest';
-import { typeOver, useChromium, type InspectorSession } from '../helpers/browser.js';
+import { typeOver, useChromium, waitLive, type InspectorSession } from '../helpers/browser.js';
 import type { DeliveryRecord } from '../../src/core/inspector/backend.js';
 
 const chromium = useChromium();
+const view = chromium.inspectorView();
 let session: InspectorSession | null = null;
 
 async function openDelivery(pick: (records: DeliveryRecord[]) => DeliveryRecord = (records) => records.find((d) => d.event === 'pull_request' && d.signature === 'valid')!): Promise<InspectorSession & { record: DeliveryRecord }> {
-  session = await chromium.open();
+  session = await view.open();
   const record = pick(session.backend.all());
   await session.page.goto(`${session.inspector.url}?id=${record.id}`);
   await session.page.locator(`.detail[data-id="${record.id}"]`).waitFor();
@@ -54,6 +57,7 @@ describe('the detail', () => {
     const { page } = await openDelivery((records) => records.find((d) => d.signature === 'invalid')!);
     expect(await page.locator('[data-notice="signature"]').innerText()).toMatch(/Signature invalid[\s\S]*signed with another secret/);
 
+    await waitLive(page);
     session!.backend.addDelivery({ event: 'issues', action: 'opened', drift: true });
     const drifted = session!.backend.all()[0];
     await page.locator(`.row[data-id="${drifted.id}"]`).click();
@@ -65,7 +69,7 @@ describe('the detail', () => {
   });
 
   it('renders markup in a payload as text, never as HTML', async () => {
-    session = await chromium.open();
+    session = await view.open();
     const evil = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b>bold</b>';
     const body = Buffer.from(JSON.stringify({ action: 'opened', issue: { title: evil }, repository: { full_name: `<i>${evil}</i>` }, sender: { login: '<svg onload="window.__xss=3">' } }));
     const record = session.backend.addDelivery({ event: 'issues', action: 'opened', body });
@@ -83,7 +87,8 @@ describe('the detail', () => {
 
   it('takes a forward that answers later without leaving the tab the user reads', async () => {
     const { page, backend, record } = await openDelivery((records) => records.find((d) => d.event === 'pull_request' && d.forward?.status === 200)!);
-    await expect.poll(() => backend.listenerCount).toBe(1);
+    await waitLive(page);
+    expect(backend.listenerCount).toBe(1);
     const attempt = backend.addAttempt(record.id, { kind: 'forward', url: 'http://127.0.0.1:3001/second', status: 503, durationMs: 40, error: null, at: new Date().toISOString(), deliveryId: null, edited: false, resigned: false, bytes: record.bytes, response: 'Service Unavailable' });
     await expect.poll(() => page.locator('.tab[data-tab="timeline"] .badge').innerText()).toBe('3');
     expect(await page.locator('.tab.on').getAttribute('data-tab')).toBe('payload');
@@ -152,7 +157,7 @@ describe('replay', () => {
 
 describe('compare, curl and samples', () => {
   it('compares two shift-clicked deliveries as a JSON diff at paths', async () => {
-    session = await chromium.open();
+    session = await view.open();
     const { page, backend } = session;
     const a = backend.addDelivery({ event: 'issues', action: 'opened', repository: 'acme/web', sender: 'octocat' });
     const b = backend.addDelivery({ event: 'issues', action: 'opened', repository: 'acme/api', sender: 'hubot' });
@@ -172,7 +177,7 @@ describe('compare, curl and samples', () => {
   });
 
   it('links redeliveries and compares one with the original in one click', async () => {
-    session = await chromium.open();
+    session = await view.open();
     const { page, backend } = session;
     const original = backend.addDelivery({ event: 'push', action: null });
     const again = backend.addDelivery({ event: 'push', action: null, deliveryId: original.deliveryId! });
@@ -192,7 +197,7 @@ describe('compare, curl and samples', () => {
   });
 
   it('sends a catalog sample, edited, to the listener; it appears in the list', async () => {
-    session = await chromium.open();
+    session = await view.open();
     const { page, backend } = session;
     await page.goto(session.inspector.url);
     await page.locator('.row').first().waitFor();
