@@ -101,10 +101,11 @@ export async function waitLive(page: Page): Promise<void> {
 
 /**
  * One Chromium for a test file (launched in beforeAll, closed in afterAll). `inspectorView()`,
- * called in a describe, gives that describe one inspector over a fake backend and one page,
- * which each test resets with `open()` and a navigation, not a new browser context. After each
- * test the origin's storage and the clipboard are cleared, and the test fails if the page
- * logged an error, broke its CSP or asked anything off its origin.
+ * called at the top of the file or in a describe, gives its tests one inspector over a fake
+ * backend and one page (one browser context), which each test resets with `open()` and a
+ * navigation. After each test the origin's storage and the clipboard are cleared, and the test
+ * fails if the page logged an error, broke its CSP or asked anything off its origin (what a
+ * page does after that, until the next test navigates it, counts against the next test).
  */
 export function useChromium(): { browser(): Browser; inspectorView(defaults?: ViewOptions): InspectorView } {
   let browser: Browser | undefined;
