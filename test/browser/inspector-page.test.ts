@@ -604,7 +604,9 @@ describe('screenshots', () => {
       }
 
       // The picture: the viewport, light or dark, with the page's colours where the page has them.
-      const image = decodePng(readFileSync(file));
+      const png = readFileSync(file);
+      expect(png.length, name).toBeGreaterThan(20_000);
+      const image = decodePng(png);
       expect([image.width, image.height], name).toEqual([1440, 900]);
       const overall = brightness(image.mean({ x: 0, y: 0, width: image.width, height: image.height }));
       if (dark) expect(overall, name).toBeLessThan(70);
