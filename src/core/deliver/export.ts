@@ -29,6 +29,7 @@ const UNSAFE_TEXT = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]
 
 const UNSAFE_TEXT_ALL = new RegExp(UNSAFE_TEXT.source, 'g');
 /** C0 controls (but tab) and DEL, besides UNSAFE_TEXT: what an .http file never holds raw. */
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 const octal = (byte: number) => `\\${byte.toString(8).padStart(3, '0')}`;
