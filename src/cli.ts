@@ -115,6 +115,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 8)
     .option('--validate', 'check the payload against GitHub\'s schema before sending')
     .option('--dry-run', 'print the exact request and send nothing')
+    .addOption(new Option('--format <format>', 'with --dry-run: write the request as an HTTP message file (.http, for REST Client and JetBrains\' HTTP Client) or as JSON ({method, url, headers, body})').choices(['http', 'json']))
     .addOption(verboseOption())
     .option('--list', 'list every event and action in the catalog')
     .addOption(jsonOption('print JSON results'))
@@ -126,6 +127,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl send issues.opened --repo octo-org/api --sender monalisa --set issue.title="Crash on start"',
         'hookctl send pull_request.opened --payload delivery.json --secret "$SECRET"',
         'hookctl send push --header "X-Request-Id: 42" --dry-run',
+        'hookctl send pull_request.opened --secret "$SECRET" --dry-run --format http > pr-opened.http',
         'hookctl send --list',
       ]),
     )
@@ -205,10 +207,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).show })));
   deliveries
     .command('export')
-    .description('export a delivery as a curl command or a test fixture')
+    .description('export a delivery as a curl command, a test fixture, or a request file (.http or JSON)')
     .argument('<id>', 'delivery GUID, local id, or a unique prefix')
-    .addOption(new Option('--format <format>', 'output format').choices(['curl', 'fixture']).default('curl'))
-    .option('-t, --to <url>', 'with --format curl: send it here instead of where it was received')
+    .addOption(new Option('--format <format>', 'output format').choices(['curl', 'fixture', 'http', 'json']).default('curl'))
+    .option('-t, --to <url>', 'with --format curl, http or json: send it here instead of where it was received')
     .addOption(storeOption())
     .addHelpText(
       'after',
@@ -216,6 +218,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl deliveries export 0b1d --format curl',
         'hookctl deliveries export 0b1d --format curl --to http://localhost:3000/webhooks | sh',
         'hookctl deliveries export 7b61 --format fixture > issues.opened.json',
+        'hookctl deliveries export 7b61 --format http --to http://localhost:3000/webhooks > issues.opened.http',
       ]),
     )
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).exportDelivery })));
