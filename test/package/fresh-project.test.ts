@@ -35,7 +35,13 @@ const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 let dir: string;
 let packed: { filename: string; files: { path: string }[] };
 let project: ProjectRun;
-const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', npm_config_update_notifier: 'false' };
+// The user's environment as a shell in a fresh project would see it: the machine's own settings
+// (PATH, HOME, the CA bundle npm needs to reach its registry: NODE_EXTRA_CA_CERTS, proxies), not
+// this run's (vitest's workers, hookctl's test knobs, the npm script that started it).
+const env: NodeJS.ProcessEnv = { NO_COLOR: '1', npm_config_update_notifier: 'false' };
+for (const [key, value] of Object.entries(process.env)) {
+  if (!/^(VITEST|TINYPOOL|HOOKCTL_|npm_|NODE_OPTIONS$|NODE_ENV$|FORCE_COLOR$)/i.test(key)) env[key] ??= value;
+}
 
 beforeAll(async () => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'hookctl-fresh-')));
