@@ -46,6 +46,32 @@ export interface DeliveryResult {
   error: string | null;
   /** The first bytes of the response body (decoded as UTF-8), for a non-2xx. */
   responseSnippet?: string;
+  /** The answer itself, when asked for (`keepResponse`). */
+  response?: KeptResponse;
+}
+
+/** What came back, read up to a bound. */
+export interface KeptResponse {
+  /** Lower-case names; repeated headers joined with ", " (set-cookie with "\n"). */
+  headers: Record<string, string>;
+  /** At most `maxBytes` of the body. */
+  body: Buffer;
+  /** The body was longer than `maxBytes`; the rest was not read. */
+  truncated: boolean;
+}
+
+export interface PostOptions {
+  /** A pool (createDispatcher): the request goes through undici. Without one, over node:http. */
+  dispatcher?: Dispatcher;
+  /**
+   * The total deadline (default DELIVERY_TIMEOUT_MS): connecting, sending, the answer's headers
+   * and the part of its body that is read. A status that came in time is kept.
+   */
+  timeoutMs?: number;
+  /** Single requests only: the whole exchange (connect, send, answer) must end within this, or no status is kept. */
+  deadlineMs?: number;
+  /** Single requests only: keep the answer's headers and up to `maxBytes` of its body. */
+  keepResponse?: { maxBytes: number };
 }
 
 /** A keep-alive connection pool for many deliveries (send --count, replay batches, forwards). */
@@ -153,12 +179,9 @@ class BodyReader {
  * sending, the answer's headers and the part of its body that is read); an answer whose
  * status came in time keeps that status when its body does not.
  */
-export async function post(
-  delivery: OutgoingDelivery,
-  options: { dispatcher?: Dispatcher; timeoutMs?: number } = {},
-): Promise<DeliveryResult> {
+export async function post(delivery: OutgoingDelivery, options: PostOptions = {}): Promise<DeliveryResult> {
   const timeout = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-  if (!options.dispatcher) return postOnce(delivery, timeout);
+  if (!options.dispatcher) return postOnce(delivery, timeout, options);
   const started = performance.now();
   const result = (status: number | null, error: string | null, responseSnippet?: string): DeliveryResult => ({
     url: delivery.url,
@@ -212,15 +235,27 @@ function originAndPath(url: string): { origin: string; path: string } {
   return parsed;
 }
 
+/** Response headers as one string each (node gives arrays for repeated ones). */
+function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(name === 'set-cookie' ? '\n' : ', ') : value;
+  }
+  return out;
+}
+
 /** One request over node:http(s), for the one-shot path. */
-async function postOnce(delivery: OutgoingDelivery, timeout: number): Promise<DeliveryResult> {
+async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pick<PostOptions, 'deadlineMs' | 'keepResponse'> = {}): Promise<DeliveryResult> {
   const started = performance.now();
+  const keep = options.keepResponse;
+  let kept: KeptResponse | undefined;
   const done = (status: number | null, error: string | null, responseSnippet?: string): DeliveryResult => ({
     url: delivery.url,
     status,
     durationMs: Math.round(performance.now() - started),
     error,
     ...(responseSnippet !== undefined ? { responseSnippet } : {}),
+    ...(kept ? { response: kept } : {}),
   });
   let url: URL;
   try {
@@ -246,14 +281,37 @@ async function postOnce(delivery: OutgoingDelivery, timeout: number): Promise<De
     });
     let status: number | null = null;
     let reader: BodyReader | undefined;
+    const strict = options.deadlineMs;
     const timer = setTimeout(() => {
-      if (status !== null) finish(done(status, null, reader?.snippet()));
+      // deadlineMs (the library's deliver): the whole answer or nothing.
+      if (strict !== undefined) finish(done(null, `no complete answer from ${url.host} within ${strict < 1000 ? `${strict} ms` : `${strict / 1000} s`}`));
+      else if (status !== null) finish(done(status, null, reader?.snippet()));
       else finish(done(null, describeNetworkError(deadlineError(), delivery.url, timeout)));
-    }, timeout);
-    req.on('error', (err) => finish(status !== null ? done(status, null, reader?.snippet()) : done(null, describeNetworkError(err, delivery.url, timeout))));
+    }, strict ?? timeout);
+    req.on('error', (err) => finish(status !== null && !keep ? done(status, null, reader?.snippet()) : done(null, describeNetworkError(err, delivery.url, timeout))));
     req.on('response', (res: IncomingMessage) => {
       status = res.statusCode ?? 0;
-      const body = (reader = new BodyReader(!(status >= 200 && status < 300)));
+      const ok = status >= 200 && status < 300;
+      if (keep) {
+        // A kept answer is read up to its bound, never further.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const settle = (truncated: boolean) => {
+          const body = Buffer.concat(chunks).subarray(0, keep.maxBytes);
+          kept = { headers: flatHeaders(res.headers), body, truncated };
+          const snippet = ok ? undefined : body.subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+          finish(done(status, null, snippet));
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (size < keep.maxBytes) chunks.push(chunk);
+          size += chunk.length;
+          if (size > keep.maxBytes) settle(true);
+        });
+        res.on('end', () => settle(false));
+        res.on('error', (err) => finish(done(status, describeNetworkError(err, delivery.url, timeout))));
+        return;
+      }
+      const body = (reader = new BodyReader(!ok));
       res.on('data', (chunk: Buffer) => {
         if (!body.add(chunk)) finish(done(status, null, body.snippet()));
       });
