@@ -4,7 +4,7 @@
  * the events of a start, a restart and a death, in order; a subscriber that throws; and that
  * the engine itself never writes to the terminal.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -163,6 +163,26 @@ describe('TunnelSession (fake cloudflared)', () => {
     expect(told()[7]).toEqual({ type: 'hook-repointed', hook: 'webhook 7 of o/r', url: session.payloadUrl, error: null });
     expect(calls).toContain(`point ${session.payloadUrl}`);
     for (const write of writes) expect(write).not.toHaveBeenCalled();
+  });
+
+  it('death after restarts that never start: the error quotes what the LAST attempt printed, not the first instance', async () => {
+    const session = open();
+    // The tunnel worked, then died; from then on cloudflared refuses to start (here: a config
+    // file that stops quick tunnels), and says why each time.
+    session.subscribe((event) => {
+      if (event.type !== 'ready') return;
+      mkdirSync(join(dir, '.cloudflared'));
+      writeFileSync(join(dir, '.cloudflared', 'config.yml'), 'tunnel: mine\n');
+      process.kill(event.pid, 'SIGUSR2');
+    });
+    await session.start();
+    const err = await session.died;
+    const died = told().at(-1) as Extract<TunnelEvent, { type: 'died' }>;
+    expect(died.type).toBe('died');
+    const said = died.reason.split('\ncloudflared said:\n')[1];
+    expect(said, died.reason).toMatch(/error parsing tunnel ID: Error locating origin cert/);
+    expect(said).not.toMatch(/no more connections active/);
+    expect(err.message).toBe(`the tunnel died: ${died.reason}`);
   });
 
   it('death: five restarts that die too, then died, and `died` resolves with the error the commands end on', async () => {
