@@ -51,7 +51,7 @@ export interface ForwardLimits {
   bytes: number;
 }
 
-export const FORWARD_LIMITS: ForwardLimits = { inFlight: 32, deliveries: 1000, bytes: 16 * 1024 * 1024 };
+export const FORWARD_LIMITS: ForwardLimits = { inFlight: 32, deliveries: 1000, bytes: 8 * 1024 * 1024 };
 
 /** Why a forward was not attempted: the app was not keeping up, or listen stopped first. */
 export type NotForwarded = 'backlog' | 'stopped';
