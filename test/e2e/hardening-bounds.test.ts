@@ -234,7 +234,7 @@ describe('the forwards of an app that does not keep up are bounded', () => {
     const again = await runInProcess(['replay', '--not-forwarded'], { env: box.env });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/Nothing waits to be forwarded/);
-  });
+  }, 120_000);
 
   it('on stop, forwards still waiting are recorded as "not forwarded" (not "no forward configured"), counted, with the command that sends them', async () => {
     let hang = true;
