@@ -3,10 +3,12 @@
  * subscriber; with --tunnel, a tunnel session. The relay answers only after the store
  * committed the row; forwarding and the schema check happen after the answer.
  */
+import type { AddressInfo } from 'node:net';
 import type { AppContext } from '../context.js';
 import { TargetError, UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { parseForwardRoutes } from '../core/relay/forward.js';
+import { recordListener } from '../core/listeners.js';
 import { ListenError, Relay } from '../core/relay/engine.js';
 import { relaySummary, relayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
@@ -61,14 +63,43 @@ function checkOptions(options: ListenOptions): void {
   if (options.path !== undefined && !options.path.startsWith('/')) throw new UsageError(`--path must start with /, got "${options.path}"`);
 }
 
-function listenError(err: unknown, host: string, port: number): unknown {
+async function listenError(err: unknown, host: string, port: number, tried: number): Promise<unknown> {
   if (!(err instanceof ListenError)) return err;
-  if (err.code === 'EADDRINUSE') return new TargetError(`port ${port} is already in use on ${host}`, [`Pick another one with --port, e.g. hookctl listen --port ${port + 1}`]);
+  if (err.code === 'EADDRINUSE') {
+    const { freePortNear } = await import('../core/ports.js');
+    const free = await freePortNear(host, port + tried - 1);
+    const what = tried > 1 ? `ports ${port}–${port + tried - 1} are all in use` : `port ${port} is already in use`;
+    return new TargetError(`${what} on ${host}`, [`Pick another one with --port: ${free} is free, e.g. hookctl listen --port ${free}`]);
+  }
   if (err.code === 'EACCES') return new TargetError(`not allowed to listen on port ${port}`, ['Ports below 1024 need privileges; pick another one with --port, e.g. --port 5000']);
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
     return new TargetError(`cannot listen on ${host}: no such local address`, ['Use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface).']);
   }
   return new TargetError(`cannot listen on ${host}:${port}: ${err.message}`);
+}
+
+/**
+ * Bind the receiver: an explicit --port, or the default and (when it is taken) the next free
+ * one of NEXT_PORTS. Resolves with the address; on failure the store is closed.
+ */
+async function bind(relay: Relay, host: string, port: number, explicit: boolean): Promise<AddressInfo> {
+  const { NEXT_PORTS } = await import('../core/ports.js');
+  const last = explicit || port === 0 ? port : Math.min(port + NEXT_PORTS, 65535);
+  for (let candidate = port; ; candidate++) {
+    try {
+      return await relay.listen(candidate, host);
+    } catch (err) {
+      if (candidate < last && err instanceof ListenError && err.code === 'EADDRINUSE') continue;
+      relay.closeStore();
+      throw await listenError(err, host, port, candidate - port + 1);
+    }
+  }
+}
+
+/** The URL a client on this machine opens: loopback when bound to every interface (0.0.0.0 and :: are not addresses to send to). */
+function localUrl(address: AddressInfo, path: string | undefined): string {
+  const shownHost = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}${path ?? '/'}`;
 }
 
 export async function listen(ctx: AppContext, options: ListenOptions, control: ListenControl = {}): Promise<number> {
@@ -89,17 +120,19 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const signals = stopSignals({ control: control.signal });
   let tunnel: TunnelSession | undefined;
   let inspector: RunningInspector | undefined;
+  // The record send and replay find this listener by (core/listeners.ts), removed however listen ends.
+  let unrecord: (() => void) | undefined;
   try {
-    let address;
+    const address = await bind(relay, host, port, options.port !== undefined);
+    const url = localUrl(address, options.path);
+    const everywhere = host === '0.0.0.0' || host === '::';
+    if (address.port !== port && port !== 0) io.err(ec.yellow(`Port ${port} is taken: listening on ${address.port} instead (send and replay find it; --port N to choose).`));
+    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}${everywhere ? ` on every interface (${host})` : ''}  ${ec.dim(`(store: ${relay.storeFile})`)}`);
     try {
-      address = await relay.listen(port, host);
+      unrecord = recordListener(ctx.paths.home, { url, path: options.path ?? null, pid: process.pid, port: address.port, host, store: relay.storeFile, startedAt: new Date().toISOString() });
     } catch (err) {
-      relay.closeStore();
-      throw listenError(err, host, port);
+      io.warn(`send and replay will not find this listener without --to: cannot record it in ${ctx.paths.home} (${(err as Error).message})`);
     }
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${shownHost}:${address.port}${options.path ?? '/'}`;
-    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}  ${ec.dim(`(store: ${relay.storeFile})`)}`);
     warnAtStart(ctx, options, host, secrets.length, routes, events);
     let secret = secrets[0];
     try {
@@ -142,6 +175,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     if (died) throw died;
     return 0;
   } finally {
+    unrecord?.();
     signals.dispose();
   }
 }

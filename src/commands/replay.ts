@@ -19,6 +19,7 @@ import { safe } from '../ui/sanitize.js';
 import { runBatch } from './shared/batch.js';
 import { readInput, sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
+import { replayUrl, resolveTarget, type Target } from './shared/target.js';
 import type { ReplayGithubOptions } from './replay-github.js';
 
 /** --to, --secret, --json and the --from-github options are declared once, in replay-github's options. */
@@ -158,10 +159,10 @@ async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelive
   return store.get(id)!;
 }
 
-function plan(ctx: AppContext, d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void): ReplayPlan {
+function plan(target: Target, d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void): ReplayPlan {
   try {
     const thisEdit = options.set?.length ? setEdit(d, options.set, say) : edit;
-    return planReplay(d, options.to ?? d.url ?? ctx.defaults.target, { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
+    return planReplay(d, replayUrl(target, d.url), { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
   } catch (err) {
     if (err instanceof EditError) throw new UsageError(err.message);
     throw err;
@@ -178,6 +179,7 @@ async function replayAll(
 ): Promise<number> {
   const { io } = ctx;
   const secret = ctx.secrets(options.secret)[0];
+  const target = resolveTarget(ctx, options.to, { replay: true });
   const c = io.color;
   const plans = new Map<ReplayableDelivery, ReplayPlan>();
   const pending: Promise<unknown>[] = [];
@@ -224,7 +226,7 @@ async function replayAll(
       verb: 'Replayed',
       source: replayable,
       build: (d) => {
-        const p = plan(ctx, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
+        const p = plan(target, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
         plans.set(d, p);
         return p.request;
       },

@@ -19,10 +19,11 @@ import { printJson } from '../ui/records.js';
 import { safe } from '../ui/sanitize.js';
 import { table } from '../ui/table.js';
 import { runBatch } from './shared/batch.js';
+import { resolveTarget } from './shared/target.js';
 import { readInput } from './shared/input.js';
 
 export interface SendOptions {
-  /** Default: the contract's default target (ctx.defaults.target). */
+  /** Default: the running listener, then $HOOKCTL_URL, then ctx.defaults.target (shared/target.ts). */
   to?: string;
   secret?: string[];
   payload?: string;
@@ -49,11 +50,13 @@ export interface SendOptions {
 /** Headers GitHub sets that --header may not replace: they are what makes the request verifiable. */
 const FIXED_HEADERS = new Set(['content-length', 'host', 'x-hub-signature', 'x-hub-signature-256', 'transfer-encoding']);
 
-function checkOptions(options: SendOptions & { to: string }): Record<string, string> {
-  try {
-    parseTargetUrl(options.to);
-  } catch (err) {
-    throw new UsageError(`--to: ${(err as Error).message}`);
+function checkOptions(options: SendOptions): Record<string, string> {
+  if (options.to !== undefined) {
+    try {
+      parseTargetUrl(options.to);
+    } catch (err) {
+      throw new UsageError(`--to: ${(err as Error).message}`);
+    }
   }
   const extra: Record<string, string> = {};
   for (const h of options.header ?? []) {
@@ -109,8 +112,7 @@ async function validates(ctx: AppContext, p: Sample, quiet: boolean): Promise<bo
   return true;
 }
 
-export async function run(ctx: AppContext, given: SendOptions, eventArg?: string): Promise<number> {
-  const options = { ...given, to: given.to ?? ctx.defaults.target };
+export async function run(ctx: AppContext, options: SendOptions, eventArg?: string): Promise<number> {
   if (options.list) return list(ctx, options);
   const { io } = ctx;
   let name = eventArg;
@@ -125,11 +127,12 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
   const secret = ctx.secrets(options.secret)[0];
   const p = await loadSample(ctx, options, name, secret);
   if (options.validate && !(await validates(ctx, p, Boolean(options.json)))) return 1;
+  const to = resolveTarget(ctx, options.to).url;
 
   // The request, exactly as GitHub sends it (plus --header); each of --count gets its own GUID.
   const body = p.body;
   const base = { ...p.headers, ...extraHeaders };
-  const build = (deliveryId: string) => ({ url: options.to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } });
+  const build = (deliveryId: string) => ({ url: to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } });
 
   if (options.dryRun) {
     const request = build(p.headers['X-GitHub-Delivery']);

@@ -1,0 +1,204 @@
+/**
+ * The first hour's loop (issue 23): `listen` in one terminal and `send`/`replay` in another with
+ * no flags; the default port that moves when taken; explicit ports that are errors; hints that
+ * name ports that are really free. In this process, every port from port 0.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/in-process.js';
+import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { sandbox, type Sandbox } from '../helpers/run-cli.js';
+
+let box: Sandbox;
+let running: InProcessRunning[] = [];
+let servers: Server[] = [];
+let captures: CaptureServer[] = [];
+
+beforeEach(() => {
+  box = sandbox();
+});
+afterEach(async () => {
+  // One signal stops every in-process command (the signal policy listens on process).
+  if (running.length > 0) await running[0].stop('SIGINT');
+  for (const s of servers) await new Promise((r) => s.close(r));
+  for (const c of captures) await c.close();
+  running = [];
+  servers = [];
+  captures = [];
+  box.cleanup();
+});
+
+function start(args: string[], env: NodeJS.ProcessEnv = box.env): InProcessRunning {
+  const cli = startInProcess(args, { env });
+  running.push(cli);
+  return cli;
+}
+
+async function listenOn(args: string[] = ['--port', '0'], env?: NodeJS.ProcessEnv): Promise<{ cli: InProcessRunning; url: string; port: number }> {
+  const cli = start(['listen', '--no-inspect', ...args], env);
+  const m = await cli.waitFor(/Listening on (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
+  return { cli, url: m[1], port: Number(m[2]) };
+}
+
+/** A port held by this test (bound on port 0): taken for whoever tries it. */
+async function hold(port = 0): Promise<number | null> {
+  const server = createServer();
+  const bound = await new Promise<number | null>((resolve) => {
+    server.once('error', () => resolve(null));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve((server.address() as AddressInfo).port));
+  });
+  if (bound !== null) servers.push(server);
+  return bound;
+}
+
+/** Two adjacent ports, both held (tries a bounded number of pairs). */
+async function holdPair(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const first = (await hold())!;
+    if (first < 65535 && (await hold(first + 1)) !== null) return first;
+  }
+  throw new Error('no two adjacent free ports in 20 tries');
+}
+
+async function bindable(port: number): Promise<boolean> {
+  const server = createServer();
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
+  });
+  if (ok) await new Promise((r) => server.close(r));
+  return ok;
+}
+
+describe('send and replay find the running listener (issue 23, item 1)', () => {
+  it('send without --to goes to the running listener and says so', async () => {
+    const { cli, url } = await listenOn(['--port', '0', '--path', '/webhooks']);
+    const sent = await runInProcess(['send', 'pull_request.opened'], { env: box.env });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).toContain(`To the running listener: ${url} (pid ${process.pid}`);
+    expect(sent.stdout).toContain(`→ ${url} 200`);
+    await cli.waitFor(/pull_request\.opened/);
+  });
+
+  it('the record is private while listen runs and gone when it stops', async () => {
+    const { cli, port } = await listenOn();
+    const folder = join(box.env.HOOKCTL_HOME!, 'listeners');
+    const files = readdirSync(folder);
+    expect(files).toEqual([`${process.pid}-${port}.json`]);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(statSync(join(folder, files[0])).mode & 0o777).toBe(0o600);
+    expect(await cli.stop('SIGINT')).toEqual({ code: 0 });
+    running = [];
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('with several listeners, the newest, naming the others', async () => {
+    const older = await listenOn();
+    const newer = await listenOn();
+    const sent = await runInProcess(['send', 'push'], { env: box.env });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).toMatch(/2 listeners are running; to the newest: /);
+    expect(sent.stderr).toContain(`to the newest: ${newer.url}`);
+    expect(sent.stderr).toContain(`also running: ${older.url}`);
+    expect(sent.stdout).toContain(`→ ${newer.url} 200`);
+  });
+
+  it('a stale record (its process is gone) is ignored; then $HOOKCTL_URL, said as such', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+    const folder = join(box.env.HOOKCTL_HOME!, 'listeners');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `${dead}-1.json`), JSON.stringify({ url: 'http://127.0.0.1:1/', path: null, pid: dead, port: 1, host: '127.0.0.1', store: '', startedAt: new Date().toISOString() }));
+    const capture = await startCaptureServer();
+    captures.push(capture);
+    const sent = await runInProcess(['send', 'ping'], { env: { ...box.env, HOOKCTL_URL: capture.url } });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).toContain(`No listener is running: to $HOOKCTL_URL, ${capture.url}`);
+    expect(capture.requests).toHaveLength(1);
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('with no listener and no $HOOKCTL_URL, the default, said as such', async () => {
+    const sent = await runInProcess(['send', 'ping', '--dry-run'], { env: { ...box.env, HOOKCTL_DEFAULT_PORT: '5999' } });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).toContain('No listener is running and $HOOKCTL_URL is not set: to the default, http://127.0.0.1:5999/');
+    expect(sent.stdout).toContain('Host: 127.0.0.1:5999');
+  });
+
+  it('replay without --to goes to the running listener, keeping the delivery\'s path', async () => {
+    const first = await listenOn(['--port', '0', '--store', join(box.dir, 'a.db')]);
+    const sent = await runInProcess(['send', 'issues.opened', '--to', `${first.url}hooks/github`], { env: box.env });
+    expect(sent.code, sent.stderr).toBe(0);
+    const guid = /X-GitHub-Delivery: (\S+)/.exec(sent.stdout)![1];
+    const capture = await startCaptureServer();
+    captures.push(capture);
+    // A second listener (newer) on its own store: the replay goes there, to the same path.
+    const second = await listenOn(['--port', '0', '--store', join(box.dir, 'b.db')]);
+    const replayed = await runInProcess(['replay', guid, '--store', join(box.dir, 'a.db')], { env: box.env });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stderr).toContain(`to the newest: ${second.url}`);
+    expect(replayed.stdout).toContain(`→ ${second.url}hooks/github 200`);
+  });
+});
+
+describe('ports (issue 23, items 2 and 4)', () => {
+  it('the default port taken: listen takes the next free one, says so, and send finds it', async () => {
+    const taken = (await hold())!;
+    const env = { ...box.env, HOOKCTL_DEFAULT_PORT: String(taken) };
+    const cli = start(['listen', '--no-inspect'], env);
+    const m = await cli.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+    const port = Number(m[1]);
+    expect(port).not.toBe(taken);
+    expect(cli.stderr()).toContain(`Port ${taken} is taken: listening on ${port} instead`);
+    const sent = await runInProcess(['send', 'push'], { env });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toContain(`→ http://127.0.0.1:${port}/ 200`);
+  });
+
+  it('an explicit --port that is taken is an error whose hint names a port that is free', async () => {
+    const taken = await holdPair();
+    const r = await runInProcess(['listen', '--no-inspect', '--port', String(taken)], { env: box.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`port ${taken} is already in use`);
+    const suggested = Number(/hookctl listen --port (\d+)/.exec(r.stderr)![1]);
+    expect(suggested).not.toBe(taken);
+    expect(suggested).not.toBe(taken + 1);
+    expect(await bindable(suggested)).toBe(true);
+  });
+});
+
+describe('an explicit inspector port (issue 23, items 3 and 4)', () => {
+  it('listen --inspect-port N taken: an error naming a port that is free, not a silent move', async () => {
+    const taken = await holdPair();
+    const r = await runInProcess(['listen', '--port', '0', '--inspect-port', String(taken)], { env: box.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: cannot start the inspector on 127.0.0.1:${taken}: that port is taken`);
+    expect(r.stderr).not.toMatch(/Inspector: http/);
+    const suggested = Number(/--inspect-port (\d+)/.exec(r.stderr)![1]);
+    expect([taken, taken + 1]).not.toContain(suggested);
+    expect(await bindable(suggested)).toBe(true);
+  });
+
+  it('inspect --port N taken: the same, with inspect\'s flag', async () => {
+    const taken = (await hold())!;
+    const r = await runInProcess(['inspect', '--port', String(taken)], { env: box.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: cannot start the inspector on 127.0.0.1:${taken}: that port is taken`);
+    const suggested = Number(/e\.g\. --port (\d+)/.exec(r.stderr)![1]);
+    expect(suggested).not.toBe(taken);
+    expect(await bindable(suggested)).toBe(true);
+  });
+});
+
+describe('--host 0.0.0.0 (issue 23, item 16)', () => {
+  it('prints a URL one can open (loopback) and says it listens on every interface', async () => {
+    const cli = start(['listen', '--no-inspect', '--port', '0', '--host', '0.0.0.0']);
+    const m = await cli.waitFor(/Listening on (http:\/\/\S+)( on every interface \(0\.0\.0\.0\))?/);
+    expect(m[1]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(m[2]).toBeDefined();
+    expect(cli.stderr()).not.toContain('0.0.0.0:');
+  });
+});
