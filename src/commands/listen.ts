@@ -16,6 +16,7 @@ import { startInspectorFor, type RunningInspector } from './shared/inspector.js'
 import { stopSignals, type StopSignals } from './shared/signals.js';
 import type { TunnelKnobs, TunnelSession } from '../core/tunnel/session.js';
 import type { TunnelRecord } from '../ui/tunnel-view.js';
+import type { TunnelReady } from './shared/tunnel-preflight.js';
 
 export interface ListenOptions {
   port?: number;
@@ -111,6 +112,8 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const routes = parseForwardRoutes(options.forwardTo ?? []);
   const events = options.events !== undefined ? parseEventList(options.events, { flag: '--events', emptyMeansAll: true }) : null;
   const secrets = ctx.secrets(options.secret);
+  // Credentials and cloudflared before anything starts (nothing bound, nothing written).
+  const tunnelReady = options.tunnel ? await (await import('./shared/tunnel-preflight.js')).preflightTunnel(ctx, options) : undefined;
   const started = Date.now();
   const relay = new Relay({ store: options.store ?? ctx.paths.store, secrets, path: options.path, routes, events, version: ctx.version });
   const view = relayView(io, { json: options.json });
@@ -148,7 +151,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
         }, options.inspectPort === undefined);
       }
       if (options.tunnel) {
-        tunnel = await startTunnel(ctx, options, { relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onRecord: (r) => view.record(r), knobs: control.tunnel });
+        tunnel = await startTunnel(ctx, options, { ready: tunnelReady ?? {}, relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onRecord: (r) => view.record(r), knobs: control.tunnel });
       }
     } catch (err) {
       await inspector?.close();
@@ -232,6 +235,7 @@ function warnAtStart(
 }
 
 interface TunnelWiring {
+  ready: TunnelReady;
   relay: Relay;
   host: string;
   port: number;
@@ -247,10 +251,9 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
   const { relay, host, port, abort, onSecret } = wiring;
   const { openTunnelSession } = await import('./shared/tunnel-session.js');
   const { storeCatchUpReader } = await import('../core/tunnel/catch-up.js');
-  // App credentials are checked before cloudflared starts.
-  const registerApp = options.registerApp ? (await import('./shared/app.js')).appCredentials(ctx, options) : undefined;
   const tunnel = await openTunnelSession(ctx, {
-    registerApp,
+    registerApp: wiring.ready.registerApp,
+    token: wiring.ready.token,
     port,
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
     receiver: true,

@@ -4,7 +4,7 @@
  * name ports that are really free. In this process, every port from port 0.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -190,6 +190,29 @@ describe('an explicit inspector port (issue 23, items 3 and 4)', () => {
     const suggested = Number(/e\.g\. --port (\d+)/.exec(r.stderr)![1]);
     expect(suggested).not.toBe(taken);
     expect(await bindable(suggested)).toBe(true);
+  });
+});
+
+describe('listen --tunnel checks before it starts (issue 23, item 5)', () => {
+  // No token anywhere (a sandbox: no GITHUB_TOKEN/GH_TOKEN, and a HOME where gh is logged out), no prompt.
+  const noGh = () => ({ ...box.env, PATH: join(box.dir, 'empty-bin') });
+
+  it('--register with no token and no cloudflared: both said at once, exit 4, nothing started or written', async () => {
+    const r = await runInProcess(['listen', '--port', '0', '--tunnel', '--register', 'o/r', '--cloudflared', join(box.dir, 'no-cloudflared')], { env: noGh() });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('--tunnel cannot start: 2 things are missing (nothing was started)');
+    expect(r.stderr).toMatch(/1\. no GitHub token/);
+    expect(r.stderr).toMatch(/2\. cloudflared not found at .*no-cloudflared/);
+    expect(r.stderr).not.toMatch(/Listening on|Inspector:/);
+    expect(existsSync(join(box.env.HOOKCTL_HOME!, 'hooks.json'))).toBe(false);
+  });
+
+  it('--register-app with no App credentials and no cloudflared: both, exit 4, nothing started', async () => {
+    const r = await runInProcess(['listen', '--port', '0', '--tunnel', '--register-app', '--cloudflared', join(box.dir, 'no-cloudflared')], { env: noGh() });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/1\. no GitHub App credentials/);
+    expect(r.stderr).toMatch(/2\. cloudflared not found at .*no-cloudflared/);
+    expect(r.stderr).not.toMatch(/Listening on|Inspector:/);
   });
 });
 

@@ -65,9 +65,9 @@ export function describeWait(info: WaitInfo): string {
 }
 
 /** A client for this run: base URL from --api-url/GITHUB_API_URL, token resolved on first use, waits said on stderr. */
-export function connect(ctx: AppContext, options: { apiUrl?: string; org?: boolean; onWait?: (info: WaitInfo) => void } = {}): GithubClient {
+export function connect(ctx: AppContext, options: { apiUrl?: string; org?: boolean; onWait?: (info: WaitInfo) => void; token?: ResolvedToken } = {}): GithubClient {
   const baseUrl = ctx.apiUrl(options.apiUrl);
-  let token: Promise<ResolvedToken> | undefined;
+  let token: Promise<ResolvedToken> | undefined = options.token ? Promise.resolve(options.token) : undefined;
   return new GithubClient({
     baseUrl,
     token: () => (token ??= resolveToken(ctx, { apiUrl: baseUrl, org: options.org })),

@@ -6,6 +6,7 @@
  */
 import type { AppContext } from '../../context.js';
 import type { AppCredentials } from '../../core/github/app.js';
+import type { ResolvedToken } from '../../core/github/client.js';
 import type { CatchUpReader } from '../../core/tunnel/catch-up.js';
 import { cloudflaredMissingError, downloadCloudflared, downloadedBinPath, findCloudflared, type CloudflaredBinary } from '../../core/tunnel/find.js';
 import { originUrl, TunnelSession, type TunnelKnobs } from '../../core/tunnel/session.js';
@@ -24,6 +25,8 @@ interface OpenTunnelOptions {
   register?: string;
   /** Or a GitHub App whose webhook is borrowed (and put back on exit). */
   registerApp?: AppCredentials;
+  /** --register's token when the command resolved it already (tunnel-preflight.ts). */
+  token?: ResolvedToken;
   /** Events for the registered hook (a,b or *). */
   events?: string;
   /** Secrets given by the user (first one is used for the hook). */
