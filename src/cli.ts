@@ -170,11 +170,16 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     )
     .action(lazy(() => import('./commands/replay.js')));
 
-  const deliveries = program.command('deliveries').description('inspect stored deliveries');
+  // list takes no arguments: the catch-all only turns a stray word into a useful error, so help leaves it out.
+  const deliveries = program
+    .command('deliveries')
+    .description('inspect stored deliveries')
+    .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()}${cmd.options.length ? ' [options]' : ''}${cmd.registeredArguments.filter((a) => a.name() !== 'unexpected').map((a) => ` ${a.required ? '<' : '['}${a.name()}${a.variadic ? '...' : ''}${a.required ? '>' : ']'}`).join('')}` });
   deliveries
     .command('list', { isDefault: true })
     .description('list stored deliveries, newest first')
     .argument('[unexpected...]')
+    .usage('[options]')
     .option('--event <event>', 'only this event (event or event.action)')
     .option('--since <when>', 'received since WHEN (10m, 2h, 1d or ISO 8601)')
     .option('--status <code>', 'only what listen answered with this status (401) or class (4xx)')
@@ -226,11 +231,11 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('rm')
     .description('delete stored deliveries (a full GUID deletes every attempt of it)')
     .argument('<ids...>', 'delivery GUIDs, local ids, or unique prefixes')
-    .addOption(yesOption())
+    .addOption(yesOption('do not ask first (required when there is no terminal to ask on)'))
     .addOption(storeOption())
     .addHelpText(
       'after',
-      examples(['hookctl deliveries rm b5da', 'hookctl deliveries rm 5a18b196-4c29-42fd-83f4-e75cb9c40b56 --yes   # every attempt of that delivery']),
+      examples(['hookctl deliveries rm b5da --yes', 'hookctl deliveries rm 5a18b196-4c29-42fd-83f4-e75cb9c40b56 --yes   # every attempt of that delivery']),
     )
     .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).rm })));
   deliveries
@@ -238,9 +243,9 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('delete old deliveries and give the space back')
     .option('--older-than <age>', 'received longer ago than this (30d, 12h, or an ISO 8601 date)')
     .option('--keep <n>', 'keep the newest N (with --older-than: keep them even when older)', int('--keep'))
-    .addOption(yesOption())
+    .addOption(yesOption('do not ask first (required when there is no terminal to ask on)'))
     .addOption(storeOption())
-    .addHelpText('after', examples(['hookctl deliveries prune --older-than 30d', 'hookctl deliveries prune --keep 1000 --yes']))
+    .addHelpText('after', examples(['hookctl deliveries prune --older-than 30d --yes', 'hookctl deliveries prune --keep 1000 --yes']))
     .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).prune })));
   deliveries
     .command('pull')

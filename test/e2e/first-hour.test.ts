@@ -9,6 +9,8 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/core/store/store.js';
+import { newDelivery } from '../helpers/deliveries.js';
 import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/in-process.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { sandbox, type Sandbox } from '../helpers/run-cli.js';
@@ -213,6 +215,63 @@ describe('listen --tunnel checks before it starts (issue 23, item 5)', () => {
     expect(r.stderr).toMatch(/1\. no GitHub App credentials/);
     expect(r.stderr).toMatch(/2\. cloudflared not found at .*no-cloudflared/);
     expect(r.stderr).not.toMatch(/Listening on|Inspector:/);
+  });
+});
+
+describe('deliveries: a stray word, and deleting without a terminal (issue 23, items 7 and 14)', () => {
+  const storeFile = () => join(box.env.HOOKCTL_HOME!, 'deliveries.db');
+  function seed(guids: string[]): string[] {
+    mkdirSync(box.env.HOOKCTL_HOME!, { recursive: true });
+    const store = openStore(storeFile());
+    try {
+      return guids.map((deliveryId) => store.insertDelivery(newDelivery({ deliveryId })).id);
+    } finally {
+      store.close();
+    }
+  }
+  const stored = async () => (JSON.parse((await runInProcess(['deliveries', 'list', '--json'], { env: box.env })).stdout) as unknown[]).length;
+
+  it.each([[['deliveries', 'list', 'push']], [['deliveries', 'push']], [['deliveries', 'list', 'pull_request.opened']]])('%j suggests --event, not a subcommand', async (args) => {
+    const r = await runInProcess(args, { env: box.env });
+    expect(r.code).toBe(2);
+    const word = args[args.length - 1];
+    expect(r.stderr).toContain(`Did you mean: hookctl deliveries list --event ${word}?`);
+    expect(r.stderr).not.toMatch(/deliveries pull/);
+  });
+
+  it('a mistyped subcommand still gets the closest subcommands', async () => {
+    const r = await runInProcess(['deliveries', 'pul'], { env: box.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "deliveries pul"[\s\S]*Did you mean: deliveries pull/);
+  });
+
+  it('deliveries --help shows list without its catch-all argument', async () => {
+    const help = await runInProcess(['deliveries', '--help'], { env: box.env });
+    expect(help.stdout).toMatch(/^ {2}list \[options\] +list stored deliveries/m);
+    expect(help.stdout).not.toContain('unexpected');
+    const listHelp = await runInProcess(['deliveries', 'list', '--help'], { env: box.env });
+    expect(listHelp.stdout).toContain('Usage: hookctl deliveries list [options]\n');
+  });
+
+  it('rm without a terminal and without --yes deletes nothing and names what it would delete', async () => {
+    const ids = seed(['g-1', 'g-2']);
+    const r = await runInProcess(['deliveries', 'rm', ids[0], ids[1]], { env: box.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`this would delete 2 deliveries (${ids[0]}, ${ids[1]}) from ${storeFile()}; without a terminal to ask, pass --yes`);
+    expect(r.stderr).toContain(`hookctl deliveries rm ${ids[0]} ${ids[1]} --yes`);
+    expect(await stored()).toBe(2);
+    const yes = await runInProcess(['deliveries', 'rm', ids[0], '--yes'], { env: box.env });
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(await stored()).toBe(1);
+  });
+
+  it('prune without a terminal and without --yes deletes nothing', async () => {
+    seed(['g-1', 'g-2', 'g-3']);
+    const r = await runInProcess(['deliveries', 'prune', '--keep', '1'], { env: box.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`this would delete up to 2 deliveries of 3 from ${storeFile()}; without a terminal to ask, pass --yes`);
+    expect(r.stderr).toContain('hookctl deliveries prune --keep 1 --yes');
+    expect(await stored()).toBe(3);
   });
 });
 
