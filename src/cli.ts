@@ -142,7 +142,8 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--new-delivery-id', 'send a fresh X-GitHub-Delivery GUID (printed, and kept with the attempt)')
     .addOption(setOption())
     .option('--payload <file|->', 'send this JSON instead of the stored payload (signed anew; the original is kept)')
-    .option('--edit', 'edit the payload in $VISUAL/$EDITOR first (on a terminal)')
+    .option('--edit', 'edit the payload in $VISUAL/$EDITOR first (on a terminal; a JSON mistake reopens it)')
+    .option('--dry-run', 'print the exact requests and send nothing (a batch: how many, and the first 3)')
     .option('--all', 'replay every stored delivery')
     .option('--event <event>', 'replay deliveries of this event (event or event.action)')
     .option('--since <when>', 'replay deliveries received since WHEN (10m, 2h, 1d or ISO 8601)')
@@ -165,6 +166,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl replay 3f2a --set pull_request.title="Retitled" --secret "$SECRET"',
         'hookctl replay 3f2a --to http://localhost:3000/webhooks --secret "$SECRET"',
         'hookctl replay --event pull_request --since 1h',
+        'hookctl replay --all --dry-run',
         'hookctl replay 6c1a0f00-c9a1-11ef-8d6e-5b1f2d3e4a01 --from-github octo-org/octo-repo --redeliver',
       ]),
     )

@@ -12,9 +12,10 @@ import { EditError, notReplayable, payloadText, planReplay, type PayloadEdit, ty
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { openStore, type Store } from '../core/store/store.js';
 import type { DeliveryFilter, DeliverySummary, NewAttempt, ReplayableDelivery, StoredDelivery } from '../core/store/types.js';
-import { eventName, timeAgo } from '../ui/format.js';
-import { resultLine } from '../ui/lines.js';
-import { editText, select } from '../ui/prompt.js';
+import { count, eventName, timeAgo } from '../ui/format.js';
+import { requestJson } from '../core/deliver/export.js';
+import { requestText, resultLine } from '../ui/lines.js';
+import { select } from '../ui/prompt.js';
 import { safe } from '../ui/sanitize.js';
 import { runBatch } from './shared/batch.js';
 import { readInput, sinceOption } from './shared/input.js';
@@ -34,8 +35,13 @@ export interface ReplayOptions extends ReplayGithubOptions {
   set?: string[];
   payload?: string;
   edit?: boolean;
+  /** Print the exact requests (a batch: how many, and the first few) and send nothing. */
+  dryRun?: boolean;
   verbose?: boolean;
 }
+
+/** How many requests a batch's --dry-run prints. */
+const DRY_RUN_SHOWN = 3;
 
 const ATTEMPT_BATCH = 250;
 
@@ -96,6 +102,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
       const refused = notReplayable(only, edit);
       if (refused) throw new TargetError(`cannot replay ${only.id}: ${refused}`, ['Send a whole body instead with --payload FILE.']);
     }
+    if (options.dryRun) return dryRun(ctx, source, total, options, edit);
     return await replayAll(ctx, store, source, total, options, edit);
   } finally {
     store.close();
@@ -116,9 +123,8 @@ async function wholeEdit(ctx: AppContext, options: ReplayOptions, source: Iterab
   } catch {
     // not JSON: edit it as it is
   }
-  const edited = await editText(ctx.io, pretty, `${d.id}.json`);
-  if (edited.trim() === pretty.trim()) throw new UsageError('the payload was not changed; nothing was sent (replay without --edit sends the original)');
-  return { json: edited };
+  const { editPayload } = await import('./shared/edit-payload.js');
+  return { json: await editPayload(ctx, pretty, `${d.id}.json`, `hookctl replay ${d.id}`) };
 }
 
 /** --set PATH=VALUE on one stored payload: the edited JSON (and what the edits noted). */
@@ -167,6 +173,33 @@ function plan(target: Target, d: ReplayableDelivery, options: ReplayOptions, sec
     if (err instanceof EditError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** --dry-run: the requests exactly as replay would send them (the first few of a batch), nothing sent or recorded. */
+function dryRun(ctx: AppContext, source: Iterable<ReplayableDelivery>, total: number, options: ReplayOptions, edit: PayloadEdit | undefined): number {
+  const { io } = ctx;
+  const secret = ctx.secrets(options.secret)[0];
+  const target = resolveTarget(ctx, options.to, { replay: true });
+  let shown = 0;
+  let skipped = 0;
+  for (const d of source) {
+    const refused = notReplayable(d, edit);
+    if (refused) {
+      skipped++;
+      io.warn(`would skip ${d.id}: ${refused}`);
+      continue;
+    }
+    if (shown === DRY_RUN_SHOWN) continue;
+    const p = plan(target, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
+    const message = { method: 'POST', ...p.request };
+    if (options.json) io.out(requestJson(message).trimEnd());
+    else io.out(`${shown > 0 ? '\n' : ''}${io.color.dim(`# ${d.id} ${safe(eventName(d.event ?? '?', d.action))}${p.resigned ? ', signed anew' : secret ? '' : ', original signatures'}`)}\n${requestText(p.request)}`);
+    shown++;
+  }
+  const would = total - skipped;
+  const rest = would > shown ? `; the first ${shown} shown` : '';
+  io.err(io.errColor.dim(`Nothing was sent (--dry-run): ${count(would, 'delivery', 'deliveries')} would be replayed${rest}.`));
+  return 0;
 }
 
 async function replayAll(

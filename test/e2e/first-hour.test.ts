@@ -4,7 +4,7 @@
  * name ports that are really free. In this process, every port from port 0.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { openStore } from '../../src/core/store/store.js';
 import { newDelivery } from '../helpers/deliveries.js';
 import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/in-process.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { inPty } from '../helpers/pty.js';
 import { sandbox, type Sandbox } from '../helpers/run-cli.js';
 
 let box: Sandbox;
@@ -272,6 +273,89 @@ describe('deliveries: a stray word, and deleting without a terminal (issue 23, i
     expect(r.stderr).toContain(`this would delete up to 2 deliveries of 3 from ${storeFile()}; without a terminal to ask, pass --yes`);
     expect(r.stderr).toContain('hookctl deliveries prune --keep 1 --yes');
     expect(await stored()).toBe(3);
+  });
+});
+
+describe('replay --dry-run and --edit (issue 23, item 6)', () => {
+  const storeFile = () => join(box.env.HOOKCTL_HOME!, 'deliveries.db');
+  function seed(n: number): string[] {
+    mkdirSync(box.env.HOOKCTL_HOME!, { recursive: true });
+    const store = openStore(storeFile());
+    try {
+      return Array.from({ length: n }, (_, i) => store.insertDelivery(newDelivery({ deliveryId: `g-${i}`, body: Buffer.from(`{"action":"opened","n":${i}}`) })).id);
+    } finally {
+      store.close();
+    }
+  }
+  const attempts = async (id: string) => (JSON.parse((await runInProcess(['deliveries', 'show', id, '--json'], { env: box.env })).stdout) as { attempts: unknown[] }).attempts.length;
+
+  it('one delivery: the exact request, re-signed with --secret; nothing sent or recorded', async () => {
+    const [id] = seed(1);
+    const capture = await startCaptureServer();
+    captures.push(capture);
+    const r = await runInProcess(['replay', id, '--dry-run', '--to', `${capture.url}hooks`, '--secret', 's3cret'], { env: box.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('POST /hooks HTTP/1.1');
+    expect(r.stdout).toMatch(/X-Hub-Signature-256: sha256=[0-9a-f]{64}/);
+    expect(r.stdout).toContain('{"action":"opened","n":0}');
+    expect(r.stderr).toContain('Nothing was sent (--dry-run): 1 delivery would be replayed.');
+    expect(capture.requests).toHaveLength(0);
+    expect(await attempts(id)).toBe(0);
+  });
+
+  it('a batch: how many, and the first three', async () => {
+    seed(5);
+    const capture = await startCaptureServer();
+    captures.push(capture);
+    const r = await runInProcess(['replay', '--all', '--dry-run', '--to', capture.url], { env: box.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/^POST \/ HTTP\/1\.1$/gm)).toHaveLength(3);
+    expect(r.stderr).toContain('Nothing was sent (--dry-run): 5 deliveries would be replayed; the first 3 shown.');
+    expect(capture.requests).toHaveLength(0);
+  });
+
+  /** An $EDITOR that writes broken JSON first, then (second call) fixed JSON; it keeps what it was shown. */
+  function editorScript(): string {
+    const script = join(box.dir, 'editor.sh');
+    writeFileSync(
+      script,
+      `#!/bin/sh
+n=$(cat "${box.dir}/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${box.dir}/count"
+cp "$1" "${box.dir}/seen-$n"; echo "$1" > "${box.dir}/path-$n"
+if [ $n = 1 ]; then printf '{"action": oops}\n' > "$1"; else printf '{"action":"edited"}\n' > "$1"; fi
+`,
+    );
+    chmodSync(script, 0o755);
+    return script;
+  }
+
+  it('--edit with a JSON mistake: on a terminal, the same file again with the error at its top; then sent', async () => {
+    const [id] = seed(1);
+    const capture = await startCaptureServer();
+    captures.push(capture);
+    const r = await inPty(['replay', id, '--edit', '--to', capture.url], [['Open the editor again', 'y\r']], { ...box.env, EDITOR: editorScript() });
+    expect(r.code, r.transcript).toBe(0);
+    expect(r.transcript).toMatch(/the edited payload is not JSON: .*line 1/);
+    expect(readFileSync(join(box.dir, 'path-2'), 'utf8')).toBe(readFileSync(join(box.dir, 'path-1'), 'utf8'));
+    const second = readFileSync(join(box.dir, 'seen-2'), 'utf8');
+    expect(second).toMatch(/^\/\/ hookctl: not JSON: /);
+    expect(second).toContain('{"action": oops}');
+    expect(capture.requests.map((q) => q.body.toString())).toEqual(['{"action":"edited"}']);
+  });
+
+  it('--edit with a JSON mistake, not fixed: nothing sent, the file kept and named with the command to send it', async () => {
+    const [id] = seed(1);
+    const capture = await startCaptureServer();
+    captures.push(capture);
+    const r = await inPty(['replay', id, '--edit', '--to', capture.url], [['Open the editor again', 'n\r']], { ...box.env, EDITOR: editorScript() });
+    expect(r.code, r.transcript).toBe(2);
+    const kept = readFileSync(join(box.dir, 'path-1'), 'utf8').trim();
+    const said = r.transcript.replace(/\r?\n\s*/g, ' ');
+    expect(said).toContain(`Your edit is kept in ${kept}`);
+    expect(said).toContain(`hookctl replay ${id} --payload ${kept}`);
+    expect(readFileSync(kept, 'utf8')).toBe('{"action": oops}\n');
+    expect(statSync(kept).mode & 0o777).toBe(0o600);
+    expect(capture.requests).toHaveLength(0);
   });
 });
 
