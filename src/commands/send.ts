@@ -152,6 +152,8 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   }
 
   const c = io.color;
+  // A catalog variant is said by its name (pull_request.closed:merged), not only its event.action.
+  const label = p.name.includes(':') ? { event: p.name, action: null } : p;
   let refused = false;
   const report = (result: DeliveryResult, deliveryId: string) => {
     if (result.error?.startsWith('nothing is listening')) refused = true;
@@ -167,7 +169,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
       signed: Boolean(secret),
       ...(result.responseSnippet !== undefined ? { response: result.responseSnippet } : {}),
     };
-    return { line: `${resultLine(c, p, result)} ${c.dim(deliveryId)}`, record };
+    return { line: `${resultLine(c, label, result)} ${c.dim(deliveryId)}`, record };
   };
   let failed: number;
   if (options.count > 1) {
@@ -179,7 +181,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
     const result = await post(build(deliveryId));
     const { record } = report(result, deliveryId);
     if (options.json) printJson(io, record);
-    else io.out(`${resultLine(c, p, result)}\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`);
+    else io.out(`${resultLine(c, label, result)}\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`);
     failed = isSuccess(result) ? 0 : 1;
   }
   if (refused && !options.json) io.err(io.errColor.dim('Start a receiver with `hookctl listen`, or point --to at your app.'));

@@ -359,6 +359,33 @@ if [ $n = 1 ]; then printf '{"action": oops}\n' > "$1"; else printf '{"action":"
   });
 });
 
+describe('what is said is what happened (issue 23, item 16)', () => {
+  it('send pull_request.closed:merged reports the variant it sent', async () => {
+    const capture = await startCaptureServer();
+    captures.push(capture);
+    const r = await runInProcess(['send', 'pull_request.closed:merged', '--to', capture.url], { env: box.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`pull_request.closed:merged → ${capture.url} 200`);
+    expect(JSON.parse(capture.requests[0].body.toString()).pull_request.merged).toBe(true);
+  });
+
+  it('deliveries show of a cut body does not offer its --raw as the exact bytes', async () => {
+    mkdirSync(box.env.HOOKCTL_HOME!, { recursive: true });
+    const store = openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db'));
+    let id: string;
+    try {
+      id = store.insertDelivery(newDelivery({ status: 401, signature: 'invalid', body: Buffer.from('{"action":"op'), bodyBytes: 5_000_000, bodySha256: 'ab'.repeat(32) })).id;
+    } finally {
+      store.close();
+    }
+    const r = await runInProcess(['deliveries', 'show', id], { env: box.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Rejected body: only the first/);
+    expect(r.stdout).not.toContain('exact bytes');
+    expect(r.stdout).toContain(`the kept part: hookctl deliveries show ${id} --raw`);
+  });
+});
+
 describe('--host 0.0.0.0 (issue 23, item 16)', () => {
   it('prints a URL one can open (loopback) and says it listens on every interface', async () => {
     const cli = start(['listen', '--no-inspect', '--port', '0', '--host', '0.0.0.0']);
