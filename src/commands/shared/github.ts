@@ -47,6 +47,8 @@ export async function resolveToken(ctx: AppContext, options: { apiUrl: string; o
   const fromGh = await tokenFromGh(env, options.apiUrl);
   if (fromGh) return { token: fromGh, source: '`gh auth token`' };
   if (ctx.io.canPrompt()) {
+    // Say what the token needs before it is pasted, not after GitHub refused it.
+    ctx.io.err(ctx.io.errColor.dim(scopeHint(options.org)));
     const token = await password(ctx.io, `GitHub token for ${ghHostname(options.apiUrl)} (input hidden):`, 'a token is required');
     return { token, source: 'the prompt' };
   }
