@@ -69,7 +69,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   program
     .command('listen')
     .description('receive, verify and store webhook deliveries; forward them to your app')
-    .option('-p, --port <port>', 'port to listen on (default: 5000)', port())
+    .option('-p, --port <port>', 'port to listen on (default: 5000, or the next free one when taken; send and replay find it)', port())
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--path <path>', 'accept deliveries only on this path (default: every path)')
     .addOption(secretOption('webhook secret', { rotation: true }))
@@ -86,7 +86,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--no-catch-up', 'with --register or --register-app: do not ask GitHub to redeliver what it logged while hookctl was not listening')
     .addOption(cloudflaredOption())
     .addOption(apiUrlOption())
-    .option('--inspect-port <port>', 'the inspector\'s port on 127.0.0.1 (default 4141, the next free one when taken)', port('--inspect-port'))
+    .option('--inspect-port <port>', 'the inspector\'s port on 127.0.0.1 (default 4141, the next free one when taken; a port given here must be free)', port('--inspect-port'))
     .option('--no-inspect', 'do not serve the inspector')
     .addOption(jsonOption('print one JSON record per delivery (NDJSON)'))
     .addHelpText(
@@ -106,7 +106,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('send')
     .description('send a realistic, correctly signed sample delivery')
     .argument('[event]', 'event or event.action, e.g. pull_request.opened (see --list)')
-    .option('-t, --to <url>', 'target URL (default: "http://127.0.0.1:5000/")')
+    .option('-t, --to <url>', 'target URL (default: the running hookctl listen, then $HOOKCTL_URL, then http://127.0.0.1:5000/)')
     .addOption(secretOption())
     .option('--payload <file|->', 'send your own JSON (signed over its exact bytes)')
     .addOption(setOption())
@@ -144,12 +144,13 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('replay')
     .description('replay stored deliveries byte for byte')
     .argument('[ids...]', 'delivery GUIDs, local ids, or unique prefixes of either')
-    .option('-t, --to <url>', 'target URL (default: where the delivery was first received)')
+    .option('-t, --to <url>', 'target URL (default: the running hookctl listen, then $HOOKCTL_URL, then where the delivery was first received)')
     .addOption(secretOption('re-sign for the target with this secret'))
     .option('--new-delivery-id', 'send a fresh X-GitHub-Delivery GUID (printed, and kept with the attempt)')
     .addOption(setOption())
     .option('--payload <file|->', 'send this JSON instead of the stored payload (signed anew; the original is kept)')
-    .option('--edit', 'edit the payload in $VISUAL/$EDITOR first (on a terminal)')
+    .option('--edit', 'edit the payload in $VISUAL/$EDITOR first (on a terminal; a JSON mistake reopens it)')
+    .option('--dry-run', 'print the exact requests and send nothing (a batch: how many, and the first 3)')
     .option('--all', 'replay every stored delivery')
     .option('--event <event>', 'replay deliveries of this event (event or event.action)')
     .option('--since <when>', 'replay deliveries received since WHEN (10m, 2h, 1d or ISO 8601)')
@@ -175,16 +176,22 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl replay 3f2a --to http://localhost:3000/webhooks --secret "$SECRET"',
         'hookctl replay --event pull_request --since 1h',
         'hookctl replay --not-forwarded --since 1h',
+        'hookctl replay --all --dry-run',
         'hookctl replay 6c1a0f00-c9a1-11ef-8d6e-5b1f2d3e4a01 --from-github octo-org/octo-repo --redeliver',
       ]),
     )
     .action(lazy(() => import('./commands/replay.js')));
 
-  const deliveries = program.command('deliveries').description('inspect stored deliveries');
+  // list takes no arguments: the catch-all only turns a stray word into a useful error, so help leaves it out.
+  const deliveries = program
+    .command('deliveries')
+    .description('inspect stored deliveries')
+    .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()}${cmd.options.length ? ' [options]' : ''}${cmd.registeredArguments.filter((a) => a.name() !== 'unexpected').map((a) => ` ${a.required ? '<' : '['}${a.name()}${a.variadic ? '...' : ''}${a.required ? '>' : ']'}`).join('')}` });
   deliveries
     .command('list', { isDefault: true })
     .description('list stored deliveries, newest first')
     .argument('[unexpected...]')
+    .usage('[options]')
     .option('--event <event>', 'only this event (event or event.action)')
     .option('--since <when>', 'received since WHEN (10m, 2h, 1d or ISO 8601)')
     .option('--status <code>', 'only what listen answered with this status (401) or class (4xx)')
@@ -236,11 +243,11 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('rm')
     .description('delete stored deliveries (a full GUID deletes every attempt of it)')
     .argument('<ids...>', 'delivery GUIDs, local ids, or unique prefixes')
-    .addOption(yesOption())
+    .addOption(yesOption('do not ask first (required when there is no terminal to ask on)'))
     .addOption(storeOption())
     .addHelpText(
       'after',
-      examples(['hookctl deliveries rm b5da', 'hookctl deliveries rm 5a18b196-4c29-42fd-83f4-e75cb9c40b56 --yes   # every attempt of that delivery']),
+      examples(['hookctl deliveries rm b5da --yes', 'hookctl deliveries rm 5a18b196-4c29-42fd-83f4-e75cb9c40b56 --yes   # every attempt of that delivery']),
     )
     .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).rm })));
   deliveries
@@ -248,9 +255,9 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('delete old deliveries and give the space back')
     .option('--older-than <age>', 'received longer ago than this (30d, 12h, or an ISO 8601 date)')
     .option('--keep <n>', 'keep the newest N (with --older-than: keep them even when older)', int('--keep'))
-    .addOption(yesOption())
+    .addOption(yesOption('do not ask first (required when there is no terminal to ask on)'))
     .addOption(storeOption())
-    .addHelpText('after', examples(['hookctl deliveries prune --older-than 30d', 'hookctl deliveries prune --keep 1000 --yes']))
+    .addHelpText('after', examples(['hookctl deliveries prune --older-than 30d --yes', 'hookctl deliveries prune --keep 1000 --yes']))
     .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).prune })));
   deliveries
     .command('pull')
@@ -351,7 +358,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('inspect')
     .description('the web inspector over a store, without a receiver')
     .addOption(storeOption())
-    .option('-p, --port <port>', 'port on 127.0.0.1 (default 4141, the next free one when taken)', port())
+    .option('-p, --port <port>', 'port on 127.0.0.1 (default 4141, the next free one when taken; a port given here must be free)', port())
     .option('--open', 'open it in the default browser')
     .addOption(secretOption('sign replays and samples with this secret'))
     .addHelpText('after', examples(['hookctl inspect', 'hookctl inspect --store ./deliveries.db --port 4242']))

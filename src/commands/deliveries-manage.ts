@@ -1,7 +1,8 @@
 /**
  * `hookctl deliveries rm <id|prefix>...` and `hookctl deliveries prune --older-than 30d | --keep N`:
  * delete stored deliveries (their bodies and attempts with them) and give the space back.
- * On a terminal they ask first; --yes skips the question.
+ * On a terminal they ask first, naming what goes; --yes skips the question, and without a
+ * terminal --yes is required.
  */
 import { statSync } from 'node:fs';
 import type { AppContext } from '../context.js';
@@ -35,10 +36,22 @@ function fileSize(file: string): number {
   return size;
 }
 
-/** Ask on a terminal (unless --yes); without one, go on: the command line said what to do. */
-async function approved(ctx: AppContext, options: RmOptions, question: string): Promise<boolean> {
-  if (options.yes || !ctx.io.canPrompt()) return true;
-  return confirm(ctx.io, question, false);
+/**
+ * --yes, or a yes on a terminal to a question naming what goes. Without a terminal there is no
+ * one to ask, so deleting needs --yes (as `gh repo delete` does): a script says so explicitly.
+ */
+async function approved(ctx: AppContext, options: RmOptions, what: string, command: string): Promise<boolean> {
+  if (options.yes) return true;
+  if (!ctx.io.canPrompt()) {
+    throw new UsageError(`this would delete ${what}; without a terminal to ask, pass --yes`, [`Use: hookctl ${command} --yes`]);
+  }
+  return confirm(ctx.io, `Delete ${what}?`, false);
+}
+
+/** "2 deliveries (b5da260, 7b61d9b)", at most 10 ids named. */
+function named(ids: string[]): string {
+  const shown = ids.slice(0, 10).join(', ');
+  return `${count(ids.length, 'delivery', 'deliveries')} (${shown}${ids.length > 10 ? `, and ${ids.length - 10} more` : ''})`;
 }
 
 export async function rm(ctx: AppContext, options: RmOptions, refs: string[] = []): Promise<number> {
@@ -52,7 +65,7 @@ export async function rm(ctx: AppContext, options: RmOptions, refs: string[] = [
       const byGuid = d.deliveryId && d.deliveryId.toLowerCase() === ref.trim().toLowerCase();
       for (const row of byGuid ? store.list({ deliveryId: d.deliveryId!, limit: 10_000 }) : [d]) ids.add(row.id);
     }
-    if (!(await approved(ctx, options, `Delete ${count(ids.size, 'delivery', 'deliveries')} from ${store.file}?`))) {
+    if (!(await approved(ctx, options, `${named([...ids])} from ${store.file}`, `deliveries rm ${refs.join(' ')}${options.store ? ` --store ${options.store}` : ''}`))) {
       ctx.io.err('Nothing was deleted.');
       return 0;
     }
@@ -80,7 +93,8 @@ export async function prune(ctx: AppContext, options: PruneOptions): Promise<num
       ctx.io.err(`Nothing to prune in ${store.file} (${count(total, 'delivery', 'deliveries')} kept).`);
       return 0;
     }
-    if (!(await approved(ctx, options, `Delete up to ${count(candidates, 'delivery', 'deliveries')} of ${total} from ${store.file}?`))) {
+    const flags = [options.olderThan !== undefined && `--older-than ${options.olderThan}`, options.keep !== undefined && `--keep ${options.keep}`, options.store && `--store ${options.store}`].filter(Boolean).join(' ');
+    if (!(await approved(ctx, options, `up to ${count(candidates, 'delivery', 'deliveries')} of ${total} from ${store.file}`, `deliveries prune ${flags}`))) {
       ctx.io.err('Nothing was deleted.');
       return 0;
     }

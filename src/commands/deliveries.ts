@@ -62,10 +62,7 @@ function listFilter(ctx: AppContext, options: ListOptions): DeliveryFilter {
 const SUBCOMMANDS = ['list', 'show', 'export', 'pull', 'rm', 'prune'];
 
 export async function list(ctx: AppContext, options: ListOptions, unexpected: string[] = []): Promise<number> {
-  if (unexpected.length > 0) {
-    const { closestMatches } = await import('../core/catalog/catalog.js');
-    throw new UsageError(`unknown command "deliveries ${unexpected[0]}"`, [`Did you mean: ${closestMatches(unexpected[0], SUBCOMMANDS, 3).map((s) => `deliveries ${s}`).join(', ')}?`, 'See hookctl deliveries --help.']);
-  }
+  if (unexpected.length > 0) throw (await import('./shared/unexpected.js')).unexpectedWord(unexpected[0], SUBCOMMANDS);
   const { io } = ctx;
   const file = storeFile(ctx, options.store);
   const filter = listFilter(ctx, options);

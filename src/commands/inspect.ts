@@ -40,7 +40,7 @@ export async function run(ctx: AppContext, options: InspectOptions): Promise<num
       version: ctx.version,
       secret: () => ctx.secrets(options.secret)[0],
       defaultTarget: ctx.defaults.target,
-    });
+    }, false, '--port');
     if (options.open) await openBrowser(ctx, inspector.url);
     ctx.io.err(ctx.io.errColor.dim(`Showing ${storeFile(ctx, options.store)}. Press Ctrl+C to stop.`));
     await signals.stopped;

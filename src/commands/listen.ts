@@ -3,10 +3,12 @@
  * subscriber; with --tunnel, a tunnel session. The relay answers only after the store
  * committed the row; forwarding and the schema check happen after the answer.
  */
+import type { AddressInfo } from 'node:net';
 import type { AppContext } from '../context.js';
 import { TargetError, UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { parseForwardRoutes } from '../core/relay/forward.js';
+import { recordListener } from '../core/listeners.js';
 import { ListenError, Relay } from '../core/relay/engine.js';
 import { notForwardedHint, relaySummary, relayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
@@ -15,6 +17,7 @@ import { startInspectorFor, type RunningInspector } from './shared/inspector.js'
 import { stopSignals, type StopSignals } from './shared/signals.js';
 import type { TunnelKnobs, TunnelSession } from '../core/tunnel/session.js';
 import type { TunnelRecord } from '../ui/tunnel-view.js';
+import type { TunnelReady } from './shared/tunnel-preflight.js';
 
 export interface ListenOptions {
   port?: number;
@@ -64,14 +67,43 @@ function checkOptions(options: ListenOptions): void {
   if (options.path !== undefined && !options.path.startsWith('/')) throw new UsageError(`--path must start with /, got "${options.path}"`);
 }
 
-function listenError(err: unknown, host: string, port: number): unknown {
+async function listenError(err: unknown, host: string, port: number, tried: number): Promise<unknown> {
   if (!(err instanceof ListenError)) return err;
-  if (err.code === 'EADDRINUSE') return new TargetError(`port ${port} is already in use on ${host}`, [`Pick another one with --port, e.g. hookctl listen --port ${port + 1}`]);
+  if (err.code === 'EADDRINUSE') {
+    const { freePortNear } = await import('../core/ports.js');
+    const free = await freePortNear(host, port + tried - 1);
+    const what = tried > 1 ? `ports ${port}–${port + tried - 1} are all in use` : `port ${port} is already in use`;
+    return new TargetError(`${what} on ${host}`, [`Pick another one with --port: ${free} is free, e.g. hookctl listen --port ${free}`]);
+  }
   if (err.code === 'EACCES') return new TargetError(`not allowed to listen on port ${port}`, ['Ports below 1024 need privileges; pick another one with --port, e.g. --port 5000']);
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
     return new TargetError(`cannot listen on ${host}: no such local address`, ['Use --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface).']);
   }
   return new TargetError(`cannot listen on ${host}:${port}: ${err.message}`);
+}
+
+/**
+ * Bind the receiver: an explicit --port, or the default and (when it is taken) the next free
+ * one of NEXT_PORTS. Resolves with the address; on failure the store is closed.
+ */
+async function bind(relay: Relay, host: string, port: number, explicit: boolean): Promise<AddressInfo> {
+  const { NEXT_PORTS } = await import('../core/ports.js');
+  const last = explicit || port === 0 ? port : Math.min(port + NEXT_PORTS, 65535);
+  for (let candidate = port; ; candidate++) {
+    try {
+      return await relay.listen(candidate, host);
+    } catch (err) {
+      if (candidate < last && err instanceof ListenError && err.code === 'EADDRINUSE') continue;
+      relay.closeStore();
+      throw await listenError(err, host, port, candidate - port + 1);
+    }
+  }
+}
+
+/** The URL a client on this machine opens: loopback when bound to every interface (0.0.0.0 and :: are not addresses to send to). */
+function localUrl(address: AddressInfo, path: string | undefined): string {
+  const shownHost = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}${path ?? '/'}`;
 }
 
 export async function listen(ctx: AppContext, options: ListenOptions, control: ListenControl = {}): Promise<number> {
@@ -83,6 +115,8 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const routes = parseForwardRoutes(options.forwardTo ?? []);
   const events = options.events !== undefined ? parseEventList(options.events, { flag: '--events', emptyMeansAll: true }) : null;
   const secrets = ctx.secrets(options.secret);
+  // Credentials and cloudflared before anything starts (nothing bound, nothing written).
+  const tunnelReady = options.tunnel ? await (await import('./shared/tunnel-preflight.js')).preflightTunnel(ctx, options) : undefined;
   const started = Date.now();
   if (!options.store) verifyDataFolder(ctx);
   const relay = new Relay({ store: options.store ?? ctx.paths.store, secrets, path: options.path, routes, events, forwardTimeoutMs: options.forwardTimeout });
@@ -95,17 +129,19 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const signals = stopSignals({ control: control.signal });
   let tunnel: TunnelSession | undefined;
   let inspector: RunningInspector | undefined;
+  // The record send and replay find this listener by (core/listeners.ts), removed however listen ends.
+  let unrecord: (() => void) | undefined;
   try {
-    let address;
+    const address = await bind(relay, host, port, options.port !== undefined);
+    const url = localUrl(address, options.path);
+    const everywhere = host === '0.0.0.0' || host === '::';
+    if (address.port !== port && port !== 0) io.err(ec.yellow(`Port ${port} is taken: listening on ${address.port} instead (send and replay find it; --port N to choose).`));
+    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}${everywhere ? ` on every interface (${host})` : ''}  ${ec.dim(`(store: ${relay.storeFile})`)}`);
     try {
-      address = await relay.listen(port, host);
+      unrecord = recordListener(ctx.paths.home, { url, path: options.path ?? null, pid: process.pid, port: address.port, host, store: relay.storeFile, startedAt: new Date().toISOString() });
     } catch (err) {
-      relay.closeStore();
-      throw listenError(err, host, port);
+      io.warn(`send and replay will not find this listener without --to: cannot record it in ${ctx.paths.home} (${(err as Error).message})`);
     }
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${shownHost}:${address.port}${options.path ?? '/'}`;
-    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}  ${ec.dim(`(store: ${relay.storeFile})`)}`);
     warnAtStart(ctx, options, host, secrets.length, routes, events);
     let secret = secrets[0];
     try {
@@ -121,7 +157,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
         }, options.inspectPort === undefined);
       }
       if (options.tunnel) {
-        tunnel = await startTunnel(ctx, options, { relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onRecord: (r) => view.record(r), knobs: control.tunnel });
+        tunnel = await startTunnel(ctx, options, { ready: tunnelReady ?? {}, relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onRecord: (r) => view.record(r), knobs: control.tunnel });
       }
     } catch (err) {
       await inspector?.close();
@@ -150,6 +186,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     if (died) throw died;
     return 0;
   } finally {
+    unrecord?.();
     signals.dispose();
   }
 }
@@ -206,6 +243,7 @@ function warnAtStart(
 }
 
 interface TunnelWiring {
+  ready: TunnelReady;
   relay: Relay;
   host: string;
   port: number;
@@ -221,10 +259,9 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
   const { relay, host, port, abort, onSecret } = wiring;
   const { openTunnelSession } = await import('./shared/tunnel-session.js');
   const { storeCatchUpReader } = await import('../core/tunnel/catch-up.js');
-  // App credentials are checked before cloudflared starts.
-  const registerApp = options.registerApp ? (await import('./shared/app.js')).appCredentials(ctx, options) : undefined;
   const tunnel = await openTunnelSession(ctx, {
-    registerApp,
+    registerApp: wiring.ready.registerApp,
+    token: wiring.ready.token,
     port,
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
     receiver: true,

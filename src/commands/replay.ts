@@ -13,14 +13,16 @@ import { parseTargetUrl } from '../core/deliver/url.js';
 import { tooDeepToEdit } from '../core/webhook/payload.js';
 import { openStore, type Store } from '../core/store/store.js';
 import { isNotForwarded, type DeliveryFilter, type DeliverySummary, type NewAttempt, type ReplayableDelivery, type StoredDelivery } from '../core/store/types.js';
-import { eventName, timeAgo } from '../ui/format.js';
-import { resultLine } from '../ui/lines.js';
-import { editText, select } from '../ui/prompt.js';
+import { count, eventName, timeAgo } from '../ui/format.js';
+import { requestJson } from '../core/deliver/export.js';
+import { requestText, resultLine } from '../ui/lines.js';
+import { select } from '../ui/prompt.js';
 import { safe } from '../ui/sanitize.js';
 import { runBatch } from './shared/batch.js';
 import { verifyDataFolder } from './shared/data-folder.js';
 import { readInput, sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
+import { replayUrl, resolveTarget, type Target } from './shared/target.js';
 import type { ReplayGithubOptions } from './replay-github.js';
 
 /** --to, --secret, --json and the --from-github options are declared once, in replay-github's options. */
@@ -39,8 +41,13 @@ export interface ReplayOptions extends ReplayGithubOptions {
   set?: string[];
   payload?: string;
   edit?: boolean;
+  /** Print the exact requests (a batch: how many, and the first few) and send nothing. */
+  dryRun?: boolean;
   verbose?: boolean;
 }
+
+/** How many requests a batch's --dry-run prints. */
+const DRY_RUN_SHOWN = 3;
 
 const ATTEMPT_BATCH = 250;
 
@@ -106,6 +113,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
       const refused = notReplayable(only, edit);
       if (refused) throw new TargetError(`cannot replay ${only.id}: ${refused}`, ['Send a whole body instead with --payload FILE.']);
     }
+    if (options.dryRun) return dryRun(ctx, source, total, options, edit);
     return await replayAll(ctx, store, source, total, options, edit);
   } finally {
     store.close();
@@ -128,9 +136,8 @@ async function wholeEdit(ctx: AppContext, options: ReplayOptions, source: Iterab
   } catch {
     // not JSON: edit it as it is
   }
-  const edited = await editText(ctx.io, pretty, `${d.id}.json`);
-  if (edited.trim() === pretty.trim()) throw new UsageError('the payload was not changed; nothing was sent (replay without --edit sends the original)');
-  return { json: edited };
+  const { editPayload } = await import('./shared/edit-payload.js');
+  return { json: await editPayload(ctx, pretty, `${d.id}.json`, `hookctl replay ${d.id}`) };
 }
 
 /** --set PATH=VALUE on one stored payload: the edited JSON (and what the edits noted). */
@@ -173,10 +180,10 @@ async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelive
   return store.get(id)!;
 }
 
-function plan(ctx: AppContext, d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void): ReplayPlan {
+function plan(target: Target, d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void): ReplayPlan {
   try {
     const thisEdit = options.set?.length ? setEdit(d, options.set, say) : edit;
-    return planReplay(d, options.to ?? d.url ?? ctx.defaults.target, { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
+    return planReplay(d, replayUrl(target, d.url), { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
   } catch (err) {
     if (err instanceof EditError) throw new UsageError(err.message);
     throw err;
@@ -198,12 +205,44 @@ function pendingForwards(store: Store, id: string): string[] {
 }
 
 /** The run's requests: one per delivery, or with --not-forwarded (as the stored bytes, to no other URL) one per forward owed. */
+/** --not-forwarded with nothing that changes the request or its target: sent as the forwards they are owed. */
+function asForwards(options: ReplayOptions): boolean {
+  return Boolean(options.notForwarded && !options.to && !options.set?.length && !options.newDeliveryId);
+}
+
 function* replayItems(store: Store, source: Iterable<ReplayableDelivery>, options: ReplayOptions): Generator<ReplayItem> {
-  const asForward = options.notForwarded && !options.to && !options.set?.length && !options.newDeliveryId;
+  const asForward = asForwards(options);
   for (const d of source) {
     if (!asForward) yield { d };
     else for (const url of pendingForwards(store, d.id)) yield { d, forwardTo: url };
   }
+}
+
+/** --dry-run: the requests exactly as replay would send them (the first few of a batch), nothing sent or recorded. */
+function dryRun(ctx: AppContext, source: Iterable<ReplayableDelivery>, total: number, options: ReplayOptions, edit: PayloadEdit | undefined): number {
+  const { io } = ctx;
+  const secret = ctx.secrets(options.secret)[0];
+  const target = resolveTarget(ctx, options.to, { replay: true });
+  let shown = 0;
+  let skipped = 0;
+  for (const d of source) {
+    const refused = notReplayable(d, edit);
+    if (refused) {
+      skipped++;
+      io.warn(`would skip ${d.id}: ${refused}`);
+      continue;
+    }
+    if (shown === DRY_RUN_SHOWN) continue;
+    const p = plan(target, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
+    const message = { method: 'POST', ...p.request };
+    if (options.json) io.out(requestJson(message).trimEnd());
+    else io.out(`${shown > 0 ? '\n' : ''}${io.color.dim(`# ${d.id} ${safe(eventName(d.event ?? '?', d.action))}${p.resigned ? ', signed anew' : secret ? '' : ', original signatures'}`)}\n${requestText(p.request)}`);
+    shown++;
+  }
+  const would = total - skipped;
+  const rest = would > shown ? `; the first ${shown} shown` : '';
+  io.err(io.errColor.dim(`Nothing was sent (--dry-run): ${count(would, 'delivery', 'deliveries')} would be replayed${rest}.`));
+  return 0;
 }
 
 async function replayAll(
@@ -216,6 +255,8 @@ async function replayAll(
 ): Promise<number> {
   const { io } = ctx;
   const secret = ctx.secrets(options.secret)[0];
+  // --not-forwarded alone goes to each delivery's own forward targets: no other target to find or say.
+  const target: Target = asForwards(options) ? { source: 'flag', url: '' } : resolveTarget(ctx, options.to, { replay: true });
   const c = io.color;
   const plans = new Map<ReplayItem, ReplayPlan>();
   const pending: Promise<unknown>[] = [];
@@ -265,7 +306,7 @@ async function replayAll(
       source: replayable,
       build: (item) => {
         const { d } = item;
-        const p = plan(ctx, d, { ...options, to: item.forwardTo ?? options.to }, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
+        const p = plan(item.forwardTo ? { source: 'flag', url: item.forwardTo } : target, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
         plans.set(item, p);
         return p.request;
       },

@@ -19,10 +19,11 @@ import { printJson } from '../ui/records.js';
 import { safe } from '../ui/sanitize.js';
 import { table } from '../ui/table.js';
 import { runBatch } from './shared/batch.js';
+import { resolveTarget } from './shared/target.js';
 import { readInput } from './shared/input.js';
 
 export interface SendOptions {
-  /** Default: the contract's default target (ctx.defaults.target). */
+  /** Default: the running listener, then $HOOKCTL_URL, then ctx.defaults.target (shared/target.ts). */
   to?: string;
   secret?: string[];
   payload?: string;
@@ -51,11 +52,13 @@ export interface SendOptions {
 /** Headers GitHub sets that --header may not replace: they are what makes the request verifiable. */
 const FIXED_HEADERS = new Set(['content-length', 'host', 'x-hub-signature', 'x-hub-signature-256', 'transfer-encoding']);
 
-function checkOptions(options: SendOptions & { to: string }): Record<string, string> {
-  try {
-    parseTargetUrl(options.to);
-  } catch (err) {
-    throw new UsageError(`--to: ${(err as Error).message}`);
+function checkOptions(options: SendOptions): Record<string, string> {
+  if (options.to !== undefined) {
+    try {
+      parseTargetUrl(options.to);
+    } catch (err) {
+      throw new UsageError(`--to: ${(err as Error).message}`);
+    }
   }
   const extra: Record<string, string> = {};
   for (const h of options.header ?? []) {
@@ -111,8 +114,7 @@ async function validates(ctx: AppContext, p: Sample, quiet: boolean): Promise<bo
   return true;
 }
 
-export async function run(ctx: AppContext, given: SendOptions, eventArg?: string): Promise<number> {
-  const options = { ...given, to: given.to ?? ctx.defaults.target };
+export async function run(ctx: AppContext, options: SendOptions, eventArg?: string): Promise<number> {
   if (options.list) return list(ctx, options);
   const { io } = ctx;
   let name = eventArg;
@@ -127,11 +129,12 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
   const secret = ctx.secrets(options.secret)[0];
   const p = await loadSample(ctx, options, name, secret);
   if (options.validate && !(await validates(ctx, p, Boolean(options.json)))) return 1;
+  const to = resolveTarget(ctx, options.to).url;
 
   // The request, exactly as GitHub sends it (plus --header); each of --count gets its own GUID.
   const body = p.body;
   const base = { ...p.headers, ...extraHeaders };
-  const build = (deliveryId: string) => ({ url: options.to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } });
+  const build = (deliveryId: string) => ({ url: to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } });
 
   if (options.dryRun) {
     const request = build(p.headers['X-GitHub-Delivery']);
@@ -151,6 +154,8 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
   }
 
   const c = io.color;
+  // A catalog variant is said by its name (pull_request.closed:merged), not only its event.action.
+  const label = p.name.includes(':') ? { event: p.name, action: null } : p;
   let refused = false;
   const report = (result: DeliveryResult, deliveryId: string) => {
     if (result.error?.startsWith('nothing is listening')) refused = true;
@@ -166,7 +171,7 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
       signed: Boolean(secret),
       ...(result.responseSnippet !== undefined ? { response: result.responseSnippet } : {}),
     };
-    return { line: `${resultLine(c, p, result)} ${c.dim(deliveryId)}`, record };
+    return { line: `${resultLine(c, label, result)} ${c.dim(deliveryId)}`, record };
   };
   let failed: number;
   if (options.count > 1) {
@@ -178,7 +183,7 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
     const result = await post(build(deliveryId), { timeoutMs: options.timeout });
     const { record } = report(result, deliveryId);
     if (options.json) printJson(io, record);
-    else io.out(`${resultLine(c, p, result)}\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`);
+    else io.out(`${resultLine(c, label, result)}\n  ${c.dim(`X-GitHub-Delivery: ${deliveryId}`)}`);
     failed = isSuccess(result) ? 0 : 1;
   }
   if (refused && !options.json) io.err(io.errColor.dim('Start a receiver with `hookctl listen`, or point --to at your app.'));

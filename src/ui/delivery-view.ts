@@ -97,7 +97,9 @@ export function deliveryDetail(c: Colors, d: StoredDelivery, attempts: AttemptRe
     const of = attempts.filter((a) => a.kind === kind);
     if (of.length) lines.push('', c.bold(title), ...of.map((a) => attemptLine(c, a)));
   }
-  lines.push('', `${c.bold('Payload')} ${c.dim(`(${formatBytes(d.bytes)}${d.contentType ? `, ${safe(d.contentType)}` : ''}; exact bytes: hookctl deliveries show ${d.id} --raw)`)}`);
+  // A cut body's bytes are not the body that was sent: --raw writes only the part kept.
+  const raw = d.truncated ? `the kept part: hookctl deliveries show ${d.id} --raw` : `exact bytes: hookctl deliveries show ${d.id} --raw`;
+  lines.push('', `${c.bold('Payload')} ${c.dim(`(${formatBytes(d.bytes)}${d.contentType ? `, ${safe(d.contentType)}` : ''}; ${raw})`)}`);
   if (d.truncated) lines.push(c.yellow(`Rejected body: only the first ${formatBytes(d.bytes)} of ${formatBytes(d.bodyBytes)} were kept (sha256 of the whole body: ${d.bodySha256 ?? 'unknown'})`));
   if (options.payload !== false) lines.push(safeBlock(prettyPayload(d)));
   return lines.join('\n');

@@ -50,11 +50,18 @@ export async function search<T>(io: IO, message: string, source: (term: string) 
   return (await prompts()).search<T>({ message, source: (term) => source(term ?? '') }, streams(io));
 }
 
-/**
- * Open $VISUAL or $EDITOR (else vi; notepad on Windows) on `text` in a private temporary file
- * and return what was saved. The file is 0600 in a 0700 folder and removed afterwards.
- */
-export async function editText(io: IO, text: string, name: string): Promise<string> {
+/** A private temporary file to edit, possibly several times (the same path each time). */
+export interface EditFile {
+  /** Where the text is: 0600 in a 0700 folder of its own. */
+  readonly path: string;
+  /** Write `text`, open the editor on it, return what was saved. */
+  edit(text: string): Promise<string>;
+  /** Remove the file and its folder (unless kept). */
+  remove(): void;
+}
+
+/** Open $VISUAL or $EDITOR (else vi; notepad on Windows) on a private temporary file named `name`. */
+export async function editFile(io: IO, name: string): Promise<EditFile> {
   const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -62,18 +69,33 @@ export async function editText(io: IO, text: string, name: string): Promise<stri
   const editor = io.env.VISUAL || io.env.EDITOR || (process.platform === 'win32' ? 'notepad' : 'vi');
   const dir = mkdtempSync(join(tmpdir(), 'hookctl-edit-'));
   const file = join(dir, name);
+  return {
+    path: file,
+    async edit(text) {
+      writeFileSync(file, text, { mode: 0o600 });
+      // The editor command may carry arguments ("code --wait"): a shell splits it.
+      const result =
+        process.platform === 'win32'
+          ? spawnSync(`${editor} "${file}"`, { stdio: 'inherit', shell: true, env: childEnv(io.env) })
+          : spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'hookctl-edit', file], { stdio: 'inherit', env: childEnv(io.env) });
+      if (result.error || result.status !== 0) {
+        throw new HookctlError(`the editor (${editor}) ${result.error ? `could not run: ${result.error.message}` : `exited with ${result.status}`}; nothing was sent`);
+      }
+      return readFileSync(file, 'utf8');
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Open the editor on `text` in a private temporary file and return what was saved. The file
+ * is 0600 in a 0700 folder and removed afterwards.
+ */
+export async function editText(io: IO, text: string, name: string): Promise<string> {
+  const file = await editFile(io, name);
   try {
-    writeFileSync(file, text, { mode: 0o600 });
-    // The editor command may carry arguments ("code --wait"): a shell splits it.
-    const result =
-      process.platform === 'win32'
-        ? spawnSync(`${editor} "${file}"`, { stdio: 'inherit', shell: true, env: childEnv(io.env) })
-        : spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'hookctl-edit', file], { stdio: 'inherit', env: childEnv(io.env) });
-    if (result.error || result.status !== 0) {
-      throw new HookctlError(`the editor (${editor}) ${result.error ? `could not run: ${result.error.message}` : `exited with ${result.status}`}; nothing was sent`);
-    }
-    return readFileSync(file, 'utf8');
+    return await file.edit(text);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    file.remove();
   }
 }

@@ -530,10 +530,12 @@ describe('where the inspector is (and is not) reachable', () => {
     expect(next.inspector.port).toBe(first + 2);
     expect(next.cli.stderr()).toContain(`Inspector: http://127.0.0.1:${first + 2}/`);
     expect((await next.inspector.get('/api/info')).status).toBe(200);
-    // --inspect-port starts the search at its port in the same way.
+    expect(next.cli.stderr()).toContain(`Inspector port ${first} is taken: on ${first + 2} instead`);
+    // An explicit --inspect-port is that port or an error: only the default moves.
     await next.cli.stop('SIGTERM');
-    const given = await listen(['--inspect-port', String(first)], box.env);
-    expect(given.inspector.port).toBe(first + 2);
+    const given = await runInProcess(['listen', '--port', '0', '--secret', SECRET, '--inspect-port', String(first)], { env: box.env });
+    expect(given.code).toBe(1);
+    expect(given.stderr).toContain(`error: cannot start the inspector on 127.0.0.1:${first}: that port is taken`);
   });
 
   it('every port from the default taken: listen warns and receives without an inspector; with --inspect-port it is an error', async () => {
@@ -551,7 +553,7 @@ describe('where the inspector is (and is not) reachable', () => {
 
     const r = await runInProcess(['listen', '--port', '0', '--secret', SECRET, '--inspect-port', String(first)], { env: box.env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: cannot start the inspector on 127.0.0.1:${first}: that port and the next 20 are taken`);
+    expect(r.stderr).toContain(`error: cannot start the inspector on 127.0.0.1:${first}: that port is taken`);
     expect(r.stderr).not.toMatch(/Listening on[\s\S]*Inspector:/);
   });
 });

@@ -73,7 +73,7 @@ describe('hookctl listen (built CLI)', () => {
   it('warns about --host 0.0.0.0 and about running without a secret, and still receives', async () => {
     const cli = startInProcess(['listen', '--port', '0', '--host', '0.0.0.0'], { env: box.env });
     inProcess.push(cli);
-    const port = Number((await cli.waitFor(/Listening on http:\/\/0\.0\.0\.0:(\d+)\//))[1]);
+    const port = Number((await cli.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)\/ on every interface \(0\.0\.0\.0\)/))[1]);
     expect(cli.stderr()).toMatch(/! listening on every network interface \(0\.0\.0\.0\): anyone who can reach this machine can send deliveries/);
     expect(cli.stderr()).toMatch(/! no secret: deliveries are accepted without checking their signature \(marked unchecked\)/);
     const answer = await postDelivery(`http://127.0.0.1:${port}/`, samplePayload(), {});

@@ -184,16 +184,16 @@ describe('managing what is stored', () => {
       { deliveryId: 'g-c', receivedAt: new Date() },
       { deliveryId: 'g-d', receivedAt: new Date() },
     ]);
-    const rm = await runInProcess(['deliveries', 'rm', ids[2]], { env: box.env });
+    const rm = await runInProcess(['deliveries', 'rm', ids[2], '--yes'], { env: box.env });
     expect(rm.code, rm.stderr).toBe(0);
     expect(rm.stderr).toContain('Deleted 1 delivery');
-    const byGuid = await runInProcess(['deliveries', 'rm', 'g-a'], { env: box.env });
+    const byGuid = await runInProcess(['deliveries', 'rm', 'g-a', '--yes'], { env: box.env });
     expect(byGuid.stderr).toContain('Deleted 2 deliveries');
     seed([{ deliveryId: 'g-e', receivedAt: old, body: Buffer.alloc(300_000, 0x20) }]);
-    const pruned = await runInProcess(['deliveries', 'prune', '--older-than', '30d'], { env: box.env });
+    const pruned = await runInProcess(['deliveries', 'prune', '--older-than', '30d', '--yes'], { env: box.env });
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stderr).toMatch(/Deleted 1 delivery from .*; 2 kept; .* given back/);
-    const kept = await runInProcess(['deliveries', 'prune', '--keep', '1'], { env: box.env });
+    const kept = await runInProcess(['deliveries', 'prune', '--keep', '1', '--yes'], { env: box.env });
     expect(kept.stderr).toMatch(/Deleted 1 delivery/);
     const list = await runInProcess(['deliveries', 'list', '--json'], { env: box.env });
     expect((JSON.parse(list.stdout) as { deliveryId: string }[]).map((d) => d.deliveryId)).toEqual(['g-d']);

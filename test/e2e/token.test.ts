@@ -93,6 +93,8 @@ describe('prompts in a pseudo-terminal', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.transcript).toContain('GitHub token for');
+    // What the token needs is said before it is asked for.
+    expect(r.transcript).toMatch(/admin:repo_hook[\s\S]*GitHub token for/);
     expect(r.transcript).toMatch(/31\s+https:\/\/a\.example\.com\//);
     expect(r.transcript).not.toContain('tok-typed-secretly');
     expect(bearer()).toEqual(['Bearer tok-typed-secretly']);

@@ -2,7 +2,7 @@
  * The download offer when cloudflared is nowhere: only on a TTY, and declining (or having no
  * TTY) ends in the error that lists every way to provide it.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -84,7 +84,23 @@ describe('resolveBinary: the download offer', () => {
       throw new Error('must not download');
     });
     answerWhenAsked(stdin, 'n');
-    await expect(pending).rejects.toThrow('cloudflared is not installed; hookctl needs it for --tunnel');
+    const err = (await pending.catch((e: unknown) => e)) as { message: string; details: string[] };
+    expect(err.message).toBe('cloudflared is not installed; hookctl needs it for --tunnel');
+    // The user is in a terminal and just said No: not "run hookctl in a terminal".
+    expect(err.details.join('\n')).not.toContain('run hookctl in a terminal');
+    expect(err.details.join('\n')).toContain(`run the command again and accept the offer to download it into ${join(dir, 'home', 'bin')}`);
+  });
+
+  it('on a TTY, a failed download leaves no empty HOOKCTL_HOME/bin behind', async () => {
+    const stdin = new PassThrough();
+    const ctx = ctxWith(env(), stdin, true);
+    const pending = resolveBinary(ctx, undefined, async (to: string) => {
+      mkdirSync(join(to, '..'), { recursive: true });
+      throw new Error('could not download cloudflared: getaddrinfo ENOTFOUND github.com');
+    });
+    answerWhenAsked(stdin, 'y');
+    await expect(pending).rejects.toThrow('could not download cloudflared');
+    expect(existsSync(join(dir, 'home', 'bin'))).toBe(false);
   });
 
   it('without a TTY it never asks', async () => {

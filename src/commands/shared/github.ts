@@ -47,6 +47,8 @@ export async function resolveToken(ctx: AppContext, options: { apiUrl: string; o
   const fromGh = await tokenFromGh(env, options.apiUrl);
   if (fromGh) return { token: fromGh, source: '`gh auth token`' };
   if (ctx.io.canPrompt()) {
+    // Say what the token needs before it is pasted, not after GitHub refused it.
+    ctx.io.err(ctx.io.errColor.dim(scopeHint(options.org)));
     const token = await password(ctx.io, `GitHub token for ${ghHostname(options.apiUrl)} (input hidden):`, 'a token is required');
     return { token, source: 'the prompt' };
   }
@@ -65,9 +67,9 @@ export function describeWait(info: WaitInfo): string {
 }
 
 /** A client for this run: base URL from --api-url/GITHUB_API_URL, token resolved on first use, waits said on stderr. */
-export function connect(ctx: AppContext, options: { apiUrl?: string; org?: boolean; onWait?: (info: WaitInfo) => void } = {}): GithubClient {
+export function connect(ctx: AppContext, options: { apiUrl?: string; org?: boolean; onWait?: (info: WaitInfo) => void; token?: ResolvedToken } = {}): GithubClient {
   const baseUrl = ctx.apiUrl(options.apiUrl);
-  let token: Promise<ResolvedToken> | undefined;
+  let token: Promise<ResolvedToken> | undefined = options.token ? Promise.resolve(options.token) : undefined;
   return new GithubClient({
     baseUrl,
     token: () => (token ??= resolveToken(ctx, { apiUrl: baseUrl, org: options.org })),

@@ -7,6 +7,7 @@
 import type { AppContext } from '../../context.js';
 import { parseEventList } from '../../core/catalog/events.js';
 import type { AppCredentials } from '../../core/github/app.js';
+import type { ResolvedToken } from '../../core/github/client.js';
 import { parseRepo } from '../../core/github/targets.js';
 import { bindAppHook, bindRepoHook, type HookBinder } from '../../core/tunnel/hook-binding.js';
 import { connectApp } from './app.js';
@@ -15,6 +16,8 @@ import { connect } from './github.js';
 interface HookFlags {
   /** --register OWNER/REPO */
   register?: string;
+  /** --register's token, when resolved already (else asked for on the first call). */
+  token?: ResolvedToken;
   /** --register-app, with the App's credentials. */
   registerApp?: AppCredentials;
   /** --events (a,b or *). */
@@ -32,7 +35,7 @@ export function hookBinder(ctx: AppContext, flags: HookFlags): HookBinder | unde
   if (flags.register) {
     const target = parseRepo(flags.register, '--register OWNER/REPO');
     const events = flags.events !== undefined ? parseEventList(flags.events, { flag: '--events', emptyMeansAll: true }) : null;
-    const client = connect(ctx, { apiUrl: flags.apiUrl });
+    const client = connect(ctx, { apiUrl: flags.apiUrl, token: flags.token });
     return (url, report) => bindRepoHook({ ...base, client, target, events }, url, report);
   }
   if (flags.registerApp) {

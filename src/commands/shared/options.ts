@@ -66,7 +66,7 @@ export const cloudflaredOption = () =>
   new Option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then the cloudflared npm package\'s, then one hookctl downloaded to $HOOKCTL_HOME/bin, then PATH)');
 export const contentTypeOption = () => new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json');
 export const jsonOption = (what = 'print JSON') => new Option('--json', what);
-export const yesOption = () => new Option('-y, --yes', 'do not ask first');
+export const yesOption = (help = 'do not ask first') => new Option('-y, --yes', help);
 export const verboseOption = () => new Option('-v, --verbose', 'print a line for every delivery, not only the failures');
 export const setOption = () => new Option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true').argParser(collect);
 export const appIdOption = () => new Option('--app-id <id>', 'the GitHub App\'s ID (default $GITHUB_APP_ID)');

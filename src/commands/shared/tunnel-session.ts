@@ -6,6 +6,7 @@
  */
 import type { AppContext } from '../../context.js';
 import type { AppCredentials } from '../../core/github/app.js';
+import type { ResolvedToken } from '../../core/github/client.js';
 import type { CatchUpReader } from '../../core/tunnel/catch-up.js';
 import { cloudflaredMissingError, downloadCloudflared, downloadedBinPath, findCloudflared, type CloudflaredBinary } from '../../core/tunnel/find.js';
 import { originUrl, TunnelSession, type TunnelKnobs } from '../../core/tunnel/session.js';
@@ -24,6 +25,8 @@ interface OpenTunnelOptions {
   register?: string;
   /** Or a GitHub App whose webhook is borrowed (and put back on exit). */
   registerApp?: AppCredentials;
+  /** --register's token when the command resolved it already (tunnel-preflight.ts). */
+  token?: ResolvedToken;
   /** Events for the registered hook (a,b or *). */
   events?: string;
   /** Secrets given by the user (first one is used for the hook). */
@@ -71,6 +74,20 @@ export async function openTunnelSession(ctx: AppContext, options: OpenTunnelOpti
   return session;
 }
 
+/** Download to `to`; a failed download removes the folder it made (an empty $HOOKCTL_HOME/bin helps nobody). */
+async function downloadLeavingNothing(to: string, download: (to: string) => Promise<string>): Promise<string> {
+  const { existsSync, rmSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const folder = dirname(to);
+  const existed = existsSync(folder);
+  try {
+    return await download(to);
+  } catch (err) {
+    rmSync(existed ? to : folder, { recursive: true, force: true });
+    throw err;
+  }
+}
+
 /** Find cloudflared; on a TTY offer to download it (with the npm package's installer) when it is nowhere. */
 export async function resolveBinary(
   ctx: AppContext,
@@ -82,9 +99,9 @@ export async function resolveBinary(
   const to = downloadedBinPath(ctx.paths.home);
   if (!ctx.io.canPrompt()) throw cloudflaredMissingError(ctx.paths.home);
   const yes = await confirm(ctx.io, `cloudflared is not installed. Download it from github.com/cloudflare/cloudflared releases into ${to}?`);
-  if (!yes) throw cloudflaredMissingError(ctx.paths.home);
+  if (!yes) throw cloudflaredMissingError(ctx.paths.home, { declined: true });
   ctx.io.err(`Downloading cloudflared to ${to} …`);
-  const path = await download(to);
+  const path = await downloadLeavingNothing(to, download);
   ctx.io.success(`Downloaded cloudflared to ${path}`);
   return { path, source: 'HOOKCTL_HOME' };
 }

@@ -59,6 +59,8 @@ export interface InspectorOptions {
   backend: InspectorBackend;
   /** Default 4141; 0 = an ephemeral port (tests). */
   port?: number;
+  /** The user chose this port: taken is an error (EADDRINUSE), never the next one. */
+  exactPort?: boolean;
   /** Keep-alive comment interval on /api/stream (default 15 s). */
   heartbeatMs?: number;
   /** Unsent bytes beyond which a stream client is dropped (default 1 MiB). */
@@ -102,8 +104,8 @@ function listenOn(server: Server, port: number): Promise<number> {
 }
 
 /** Bind 127.0.0.1:port, or the next free port up to port+PORT_TRIES. */
-async function bindLoopback(server: Server, port: number): Promise<number> {
-  const last = port === 0 ? 0 : Math.min(port + PORT_TRIES, 65535);
+async function bindLoopback(server: Server, port: number, exact = false): Promise<number> {
+  const last = port === 0 || exact ? port : Math.min(port + PORT_TRIES, 65535);
   for (let candidate = port; ; candidate += 1) {
     try {
       return await listenOn(server, candidate);
@@ -125,7 +127,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   const state: ServerState = { backend: options.backend, token: Buffer.from(token, 'utf8'), port: 0, assets, hub };
   const server = createServer((req, res) => void handle(state, req, res));
   server.keepAliveTimeout = 5_000;
-  state.port = await bindLoopback(server, options.port ?? DEFAULT_INSPECTOR_PORT);
+  state.port = await bindLoopback(server, options.port ?? DEFAULT_INSPECTOR_PORT, options.exactPort);
   return {
     url: `http://127.0.0.1:${state.port}/`,
     port: state.port,

@@ -90,14 +90,18 @@ export async function findCloudflared(options: FindCloudflaredOptions): Promise<
 }
 
 /** The error when cloudflared is nowhere to be found: lists every way to provide it. */
-export function cloudflaredMissingError(home: string): HookctlError {
+export function cloudflaredMissingError(home: string, options: { declined?: boolean } = {}): HookctlError {
+  // Whoever just said No to the download was in a terminal: point at the next run's offer instead.
+  const offer = options.declined
+    ? `  • run the command again and accept the offer to download it into ${join(home, 'bin')}`
+    : `  • run hookctl in a terminal and accept the offer to download it into ${join(home, 'bin')}`;
   return new HookctlError('cloudflared is not installed; hookctl needs it for --tunnel', [
     'Provide it in one of these ways:',
     '  • install it: https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/',
     '    (macOS: brew install cloudflared; Debian/Ubuntu: the pkg.cloudflare.com apt repository)',
     '  • point hookctl at it: --cloudflared /path/to/cloudflared, or CLOUDFLARED_BIN=/path/to/cloudflared',
     '  • put it on your PATH',
-    `  • run hookctl in a terminal and accept the offer to download it into ${join(home, 'bin')}`,
+    offer,
   ]);
 }
 
