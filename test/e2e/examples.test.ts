@@ -20,7 +20,6 @@
  * | what | where |
  * | --- | --- |
  * | working folder | delivery.json (the README's pull_request payload with 3 schema violations), body.json (a ping body), body.txt (`Hello, World!`), ./my-app.private-key.pem and ./dev-bot.private-key.pem (the key of App 123456), ./other-app.pem (another App's key), ./deliveries.db (a copy of the store), payloads → the repository's payloads/ (the README's `validate payloads/…` runs from a checkout) |
- * | cwd = the repository | `./bin/hookctl.js listen` (Quick start) |
  * | HOME | a fresh folder; the store is at the default ~/.local/share/hookctl/deliveries.db |
  * | the store | deliveries received by a real `hookctl listen` (the receiver below) from real `hookctl send`s and replays (recorded once, below), renamed to the ids the docs use: 0b1d7c3 ping, aa96de5 pull_request.opened, b5da260 push (401), 7b61d9b issues.opened (forwarded, replayed edited and with a new GUID), 3f2a9e1 pull_request.opened. Help examples get all five; README sections the subset their transcripts show (SECTIONS) |
  * | environment | HOOKCTL_SECRET=s3cret (the README's `export`), SECRET=s3cret, BODY (the ping body), SIGNATURE (its sha256 signature), GITHUB_TOKEN, GITHUB_API_URL → a strict fake GitHub stubbed for exactly what the example does, the fake cloudflared first on PATH |
@@ -42,7 +41,7 @@
  *
  * | README section | its world (SECTIONS) |
  * | --- | --- |
- * | Quick start | no store yet; run from the repository (`./bin/hookctl.js`), `npm ci` excluded |
+ * | Quick start | no store yet; `listen` runs while `send` uses it (the section's default port is its port), then Ctrl+C |
  * | The loop in one minute | no store yet; terminal 1's `listen` runs while terminal 2's commands use it (the section's default port is its port), then Ctrl+C; what they send gets the ids aa96de5 and b5da260 |
  * | `hookctl deliveries` | 0b1d7c3, aa96de5, b5da260, 7b61d9b |
  * | `hookctl replay` | aa96de5, b5da260, 7b61d9b (`--all` replays three) |
@@ -118,7 +117,15 @@ interface Exclusion {
 
 /** What is not run, and why (each must still match an example, so none goes stale). */
 const EXCLUDED: Exclusion[] = [
-  { command: /^npm ci && /, reason: '`npm ci` is not run (CI runs it); the rest of the line is', runInstead: (c) => c.replace(/^npm ci && /, '') },
+  ...[/^npm install -g hookctl /, /^npm install -g \.\/hookctl-\S+\.tgz /, /^npx -p \.\/hookctl-\S+\.tgz hookctl /].map((command) => ({
+    command,
+    reason: 'installing from the registry or a tarball: test/package/global-install.test.ts installs the packed tarball both ways and runs it (npm run test:package, once per CI run)',
+    check: () => {
+      const test = readFileSync(join(ROOT, 'test/package/global-install.test.ts'), 'utf8');
+      expect(test).toContain("['install', '-g', '--prefix'");
+      expect(test).toContain("[npx, ['--yes', '-p', `./${packed.filename}`, 'hookctl']]");
+    },
+  })),
   { command: /^node scripts\/generate-catalog\.mjs +# rewrite them$/, reason: 'it rewrites the repository; `npm test` runs the same generation with --check, into a temp folder' },
   {
     command: /^node scripts\/generate-catalog\.mjs --check\b/,
@@ -521,17 +528,13 @@ const SECTIONS: Record<string, SectionSpec> = {
   'Quick start': {
     world: 'empty',
     examples: {
-      // The checkout's own bin; the prose: a second terminal sends a sample.
-      'npm ci && ./bin/hookctl.js listen   # install, build, and start the receiver on 127.0.0.1:5000': {
-        cwd: 'repo',
-        after: (_s, r) => expect(r.stderr).toMatch(/Stopped after \S+: 1 accepted, 0 rejected\./),
-        longRunning: {
-          ready: /Inspector: http/,
-          exercise: async ({ s, p, port }) => {
-            await send(s.env, port, 'pull_request.opened');
-            await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
-          },
+      // Terminal 1 runs while terminal 2 sends to it, then Ctrl+C.
+      'hookctl listen                     # the receiver on 127.0.0.1:5000, the inspector beside it': {
+        after: (_s, r) => {
+          expect(r.stdout).toMatch(/pull_request\.opened .*✓ signed\s+200/);
+          expect(r.stderr).toMatch(/Stopped after \S+: 1 accepted, 0 rejected\./);
         },
+        longRunning: { ready: /Inspector: http/, untilSectionEnd: true },
       },
     },
   },
