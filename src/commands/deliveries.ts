@@ -13,6 +13,7 @@ import { openStore, type Store } from '../core/store/store.js';
 import type { DeliveryFilter, DeliverySummary, SignatureVerdict, StoredDelivery } from '../core/store/types.js';
 import { headerPairs } from '../core/webhook/headers.js';
 import { LIST_HEADER, deliveryDetail, deliveryTable, listRow } from '../ui/delivery-view.js';
+import { LIST_FIT, streamColumns } from '../ui/fit.js';
 import { page } from '../ui/pager.js';
 import { printJson, printJsonLine, toRecord } from '../ui/records.js';
 import { Columns } from '../ui/lines.js';
@@ -88,7 +89,7 @@ export async function list(ctx: AppContext, options: ListOptions, unexpected: st
       io.err(filtered ? `No deliveries in ${file} match.` : `No deliveries stored yet in ${file}. Run hookctl listen, then: hookctl send pull_request.opened`);
       return 0;
     }
-    io.out(deliveryTable(io.color, rows, ctx.now()));
+    io.out(deliveryTable(io.color, rows, ctx.now(), io.width));
     const total = rows.length < limit ? rows.length : store.count(filter);
     if (total > rows.length && io.isStdoutTTY) io.err(io.errColor.dim(`showing ${rows.length} of ${total} (--limit N for more)`));
     else if (total > rows.length) io.err(`showing ${rows.length} of ${total} (--limit N for more)`);
@@ -105,7 +106,8 @@ async function follow(ctx: AppContext, store: Store, filter: DeliveryFilter, rec
   // The header and the recent rows line up as in `deliveries list`; later rows widen a column
   // only when they must. Oldest first, so the newest is always the last line (tail -f).
   const cells = recent.map((d) => listRow(c, d, ctx.now()));
-  const columns = new Columns(LIST_HEADER.map((h, i) => Math.max(h.length, ...cells.map((row) => visibleWidth(row[i])))));
+  const expected = LIST_HEADER.map((h, i) => Math.max(h.length, ...cells.map((row) => visibleWidth(row[i]))));
+  const columns = new Columns(expected, 40, streamColumns(io.width, expected, LIST_FIT));
   const print = (d: DeliverySummary) => (options.json ? printJsonLine(io, toRecord(d)) : io.out(columns.line(listRow(c, d, ctx.now()))));
   if (!options.json) {
     io.err(io.errColor.dim(`Following ${store.file} (Ctrl+C to stop)`));

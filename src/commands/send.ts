@@ -15,6 +15,7 @@ import type { BodyKind } from '../core/webhook/types.js';
 import { eventName } from '../ui/format.js';
 import { requestText, resultLine, violationLines } from '../ui/lines.js';
 import { search } from '../ui/prompt.js';
+import { SAMPLES_FIT } from '../ui/fit.js';
 import { printJson } from '../ui/records.js';
 import { safe } from '../ui/sanitize.js';
 import { table } from '../ui/table.js';
@@ -208,7 +209,7 @@ function list(ctx: AppContext, options: SendOptions): number {
     e.appOnly ? c.cyan('App') : '',
     e.description,
   ]);
-  ctx.io.out(table(c, ['EVENT', 'SAMPLE', 'FOR', 'DESCRIPTION'], rows));
+  ctx.io.out(table(c, ['EVENT', 'SAMPLE', 'FOR', 'DESCRIPTION'], rows, { columns: SAMPLES_FIT, width: ctx.io.width }));
   // The footer belongs to the table a person reads, not to a pipe (`send --list | head`).
   if (ctx.io.isStdoutTTY) ctx.io.err(c.dim(`${entries.length} payloads; * = sent when only the event is given; App = only a GitHub App's webhook receives it (send --app-id N)`));
   return 0;

@@ -4,6 +4,7 @@
  */
 import { isNotForwarded, type AttemptRecord, type DeliverySummary, type StoredDelivery } from '../core/store/types.js';
 import { headerPairs } from '../core/webhook/headers.js';
+import { LIST_FIT } from './fit.js';
 import { count, eventName, formatBytes, formatDuration, formatStatus, timeAgo } from './format.js';
 import type { Colors } from './io.js';
 import { violationLines } from './lines.js';
@@ -41,8 +42,8 @@ export function listRow(c: Colors, d: DeliverySummary, now: Date): string[] {
   ];
 }
 
-export function deliveryTable(c: Colors, rows: DeliverySummary[], now: Date): string {
-  return table(c, LIST_HEADER, rows.map((d) => listRow(c, d, now)));
+export function deliveryTable(c: Colors, rows: DeliverySummary[], now: Date, width?: number): string {
+  return table(c, LIST_HEADER, rows.map((d) => listRow(c, d, now)), { columns: LIST_FIT, width });
 }
 
 function attemptLine(c: Colors, a: AttemptRecord): string {

@@ -115,6 +115,10 @@ export class IO {
   get isStderrTTY(): boolean {
     return Boolean(this.streams.stderr.isTTY);
   }
+  /** stdout's width when it is a terminal; none otherwise (output is then not fitted: src/ui/fit.ts). */
+  get width(): number | undefined {
+    return this.isStdoutTTY ? this.streams.stdout.columns || undefined : undefined;
+  }
   get columns(): number {
     return this.streams.stderr.columns ?? this.streams.stdout.columns ?? 100;
   }

@@ -3,6 +3,7 @@
  * it, a refused request, and a sent delivery (send, replay, replay --from-github). Every piece
  * of request-derived text goes through sanitize.
  */
+import type { FittedColumns } from './fit.js';
 import type { Colors } from './io.js';
 import { clockTime, eventName, formatDuration, formatStatus, truncate } from './format.js';
 import { safe, safeBlock } from './sanitize.js';
@@ -28,11 +29,14 @@ export class Columns {
   constructor(
     minimum: number[],
     private readonly maximum = 40,
+    /** The terminal's width is known: lines fitted to it (src/ui/fit.ts). */
+    private readonly fitted?: FittedColumns,
   ) {
     this.widths = [...minimum];
   }
   /** Pad each cell but the last to its column's width. */
   line(cells: string[]): string {
+    if (this.fitted) return this.fitted.line(cells);
     return cells
       .map((cell, i) => {
         if (i === cells.length - 1) return cell;

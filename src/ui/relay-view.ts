@@ -7,6 +7,7 @@
 import type { RelayEvent, RelayTotals } from '../core/relay/engine.js';
 import { isNotForwarded } from '../core/store/types.js';
 import type { IO } from './io.js';
+import { LISTEN_EXPECTED, LISTEN_FIT, streamColumns } from './fit.js';
 import { count, formatBytes, formatDuration } from './format.js';
 import { Columns, driftLine, forwardLine, receivedLine, refusedLine } from './lines.js';
 import { toRecord } from './records.js';
@@ -36,7 +37,7 @@ export interface RelayViewOptions {
 
 export function relayView(io: IO, options: RelayViewOptions): RelayView {
   const c = io.color;
-  const columns = new Columns([8, 20, 22, 12, 7, 10, 3]);
+  const columns = new Columns([8, 20, 22, 12, 7, 10, 3], 40, streamColumns(io.width, LISTEN_EXPECTED, LISTEN_FIT));
   let lines: string[] = [];
   // --json: nothing before the ready record (a ping can arrive while the tunnel starts).
   let held = Boolean(options.json);

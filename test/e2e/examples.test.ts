@@ -119,6 +119,15 @@ interface Exclusion {
 /** What is not run, and why (each must still match an example, so none goes stale). */
 const EXCLUDED: Exclusion[] = [
   { command: /^npm ci && /, reason: '`npm ci` is not run (CI runs it); the rest of the line is', runInstead: (c) => c.replace(/^npm ci && /, '') },
+  ...[/^npm install -g hookctl /, /^npm install -g \.\/hookctl-\S+\.tgz /, /^npx -p \.\/hookctl-\S+\.tgz hookctl /].map((command) => ({
+    command,
+    reason: 'installing from the registry or a tarball: test/package/global-install.test.ts installs the packed tarball both ways and runs it (npm run test:package, once per CI run)',
+    check: () => {
+      const test = readFileSync(join(ROOT, 'test/package/global-install.test.ts'), 'utf8');
+      expect(test).toContain("['install', '-g', '--prefix'");
+      expect(test).toContain("[npx, ['--yes', '-p', `./${packed.filename}`, 'hookctl']]");
+    },
+  })),
   { command: /^node scripts\/generate-catalog\.mjs +# rewrite them$/, reason: 'it rewrites the repository; `npm test` runs the same generation with --check, into a temp folder' },
   {
     command: /^node scripts\/generate-catalog\.mjs --check\b/,

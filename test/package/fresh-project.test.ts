@@ -16,37 +16,28 @@
  * `send` never load: that they work without it is part of what this shows. The whole file
  * takes about 30 s.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredTests, extractExamples, runProject, writeExamples, type DocExamples, type ProjectRun } from '../helpers/docs-examples.js';
+import { npm, pack, run, userEnv, type Packed } from '../helpers/packed.js';
 import { ROOT } from '../helpers/run-cli.js';
 
-const run = promisify(execFile);
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const docs = extractExamples(readFileSync(join(ROOT, 'docs/testing.md'), 'utf8'), 'docs/testing.md', { scripts: true });
 const readme = extractExamples(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'README.md', { scripts: false });
 const examples: DocExamples = { ...docs, files: [...docs.files, ...readme.files] };
 const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
 
 let dir: string;
-let packed: { filename: string; files: { path: string }[] };
+let packed: Packed;
 let project: ProjectRun;
-// The user's environment as a shell in a fresh project would see it: the machine's own settings
-// (PATH, HOME, the CA bundle npm needs to reach its registry: NODE_EXTRA_CA_CERTS, proxies), not
-// this run's (vitest's workers, hookctl's test knobs, the npm script that started it).
-const env: NodeJS.ProcessEnv = { NO_COLOR: '1', npm_config_update_notifier: 'false' };
-for (const [key, value] of Object.entries(process.env)) {
-  if (!/^(VITEST|TINYPOOL|HOOKCTL_|npm_|NODE_OPTIONS$|NODE_ENV$|FORCE_COLOR$)/i.test(key)) env[key] ??= value;
-}
+// The machine's environment, not this run's (test/helpers/packed.ts).
+const env = userEnv();
 
 beforeAll(async () => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'hookctl-fresh-')));
-  const pack = await run(npm, ['pack', '--ignore-scripts', '--pack-destination', dir, '--json'], { cwd: ROOT, env });
-  [packed] = JSON.parse(pack.stdout) as (typeof packed)[];
+  packed = await pack(dir, env);
   const devDependencies: Record<string, string> = { hookctl: `file:./${packed.filename}` };
   for (const name of new Set(examples.packages)) if (name !== 'hookctl') devDependencies[name] = rootPackage.devDependencies[name];
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'fresh-project', private: true, type: 'module', devDependencies }, null, 2)}\n`);
@@ -59,10 +50,11 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a fresh project installs the packed package', () => {
-  it('the tarball holds the CLI, the library with its declarations, the catalog and the schemas, and no sources or tests', () => {
+  it("the tarball holds the CLI, the library with its declarations, the catalog, the schemas, the licence and the README with its images, and no sources or tests", () => {
     const paths = packed.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'bin/hookctl.js', 'dist/main.js', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/payload-types.d.ts', 'payloads/index.json', 'schemas/webhooks/pull_request.json']));
-    expect(paths.filter((p) => /^(src|test|bench|scripts|docs)\//.test(p))).toEqual([]);
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'bin/hookctl.js', 'dist/main.js', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/payload-types.d.ts', 'payloads/index.json', 'schemas/webhooks/pull_request.json', 'LICENSE', 'README.md', 'docs/inspector-list.png']));
+    // docs/ only for the README's images (a package page shows them from the tarball).
+    expect(paths.filter((p) => /^(src|test|bench|scripts)\//.test(p) || (p.startsWith('docs/') && !p.endsWith('.png')))).toEqual([]);
     expect(packed.filename).toBe(`hookctl-${rootPackage.version}.tgz`);
   });
 
