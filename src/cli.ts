@@ -387,6 +387,21 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     )
     .action(lazy(() => import('./commands/validate.js')));
 
+  // The project file (src/config): before any command runs, it fills the options no flag or environment variable set.
+  program
+    .option('--config <file>', 'project file (default $HOOKCTL_CONFIG, then hookctl.json or package.json\'s "hookctl" key, from here up to the repository root)')
+    .option('--no-config', 'ignore the project file')
+    .hook('preAction', async (root, command) => (await import('./config/apply.js')).applyProjectFile(ctx, root.opts(), command));
+  program
+    .command('config')
+    .description('show the settings a command would use and where each comes from (flag, env, project file, default); --init writes a project file')
+    .argument('[command-and-flags...]', 'a command and its flags, e.g. listen --port 3000')
+    .option('--init', 'write hookctl.json from the flags given (e.g. config --init listen --port 3000)')
+    .option('--force', 'with --init: replace an existing file')
+    .allowUnknownOption()
+    .addHelpText('after', examples(['hookctl config listen', 'hookctl config --init listen --port 3000 --forward-to push=http://localhost:3000/push']))
+    .action(lazy(() => import('./commands/config.js')));
+
   return program;
 }
 

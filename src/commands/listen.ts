@@ -99,7 +99,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     }
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${shownHost}:${address.port}${options.path ?? '/'}`;
-    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}  ${ec.dim(`(store: ${relay.storeFile})`)}`);
+    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}  ${ec.dim(`(store: ${relay.storeFile}${ctx.projectFile ? `; settings from ${ctx.projectFile}` : ''})`)}`);
     warnAtStart(ctx, options, host, secrets.length, routes, events);
     let secret = secrets[0];
     try {
