@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
 import { findProjectFile } from './discover.js';
-import { keysFor, SETTINGS, toOption } from './keys.js';
+import { keysFor, SETTINGS, SHARED, toOption } from './keys.js';
 
 /** Where an option's value came from, for `hookctl config`. */
 export type Origin = { kind: 'flag' } | { kind: 'env'; name: string } | { kind: 'file'; where: string; note?: string } | { kind: 'default' };
@@ -76,7 +76,7 @@ export async function applyProjectFile(ctx: AppContext, rootOptions: Record<stri
     if (!project) continue;
     const own = section ? (project.settings[section] as Record<string, unknown> | undefined)?.[key] : undefined;
     const pointer = own !== undefined ? `/${section}/${key}` : `/${key}`;
-    const value = own ?? project.settings[key];
+    const value = own ?? (SHARED.includes(key) ? project.settings[key] : undefined);
     if (value === undefined) continue;
     if (kind === 'secretEnv') {
       const secret = ctx.env[value as string];
