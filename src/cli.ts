@@ -396,10 +396,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('config')
     .description('show the settings a command would use and where each comes from (flag, env, project file, default); --init writes a project file')
     .argument('[command-and-flags...]', 'a command and its flags, e.g. listen --port 3000')
-    .option('--init', 'write hookctl.json from the flags given (e.g. config --init listen --port 3000)')
+    .option('--init', 'write hookctl.json (or --config FILE) from the flags given')
     .option('--force', 'with --init: replace an existing file')
     .allowUnknownOption()
-    .addHelpText('after', examples(['hookctl config listen', 'hookctl config --init listen --port 3000 --forward-to push=http://localhost:3000/push']))
+    .addHelpText('after', examples(['hookctl config listen', 'hookctl config --init listen --path /webhooks --forward-to push=http://localhost:3000/push']))
     .action(lazy(() => import('./commands/config.js')));
 
   return program;
