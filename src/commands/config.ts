@@ -23,8 +23,7 @@ export interface ConfigOptions {
 
 const SCHEMA_REF = './node_modules/hookctl/schemas/hookctl-config.schema.json';
 
-export async function run(ctx: AppContext, options: ConfigOptions, args: string[] = [], ...rest: unknown[]): Promise<number> {
-  void rest;
+export async function run(ctx: AppContext, options: ConfigOptions, args: string[] = []): Promise<number> {
   const rootFlag = configFlagOf(ctx);
   if (options.init) return init(ctx, options, args, rootFlag);
   const found = findProjectFile(ctx.cwd, ctx.env, rootFlag);
@@ -43,12 +42,14 @@ export async function run(ctx: AppContext, options: ConfigOptions, args: string[
 async function parseAs(ctx: AppContext, argv: string[], rootFlag: string | false | undefined): Promise<Command> {
   const program = buildProgram(ctx, () => {});
   quietly(program);
-  const names = argv.slice(0, argv.findIndex((a) => a.startsWith('-')) >>> 0);
   let target: Command = program;
-  for (const name of names) {
+  for (const name of argv) {
     const sub = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
     if (!sub) break;
     target = sub;
+  }
+  if (target.commands.length > 0 && target !== program) {
+    throw new UsageError(`name one of hookctl ${commandPath(target)}'s commands: ${target.commands.map((c) => c.name()).join(', ')}`, [`e.g. hookctl config ${commandPath(target)} ${target.commands[0].name()}`]);
   }
   if (target === program || commandPath(target) === 'config') throw new UsageError(`no command "${argv[0]}" to show settings for`, [`Commands with settings: ${Object.keys(SECTIONS).join(', ')} (and any command with --store or --secret).`]);
   let parsed: Command | undefined;
@@ -147,7 +148,7 @@ async function init(ctx: AppContext, options: ConfigOptions, args: string[], roo
     if (left.length > 0) ctx.io.warn(`not kept in the project file (give ${left.length === 1 ? 'it' : 'them'} on the command line): ${left.join(', ')}`);
     if (section) out[section] = settings;
     else Object.assign(out, settings);
-  } else out.listen = { port: ctx.defaults.port || 5000 };
+  } else out.listen = {};
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`, { flag: options.force ? 'w' : 'wx' });
   ctx.io.err(`Wrote ${shown}. See what a command gets from it with: hookctl config ${args[0] ?? 'listen'}`);
   return 0;

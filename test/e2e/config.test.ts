@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verify } from '../../src/core/webhook/signing.js';
 import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/in-process.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
+import { makeHook, startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { sandbox, type Sandbox } from '../helpers/run-cli.js';
 import { postDelivery, samplePayload } from '../helpers/webhook-apps.js';
 
@@ -243,6 +244,30 @@ describe('commands run with what the file says', () => {
     expect(existsSync(join(repo, 'deliveries.db'))).toBe(true);
   });
 
+  it('register: events, content type, payload URL and secret from the file; the API URL from the environment over the file', async () => {
+    const gh: FakeGithub = await startFakeGithub();
+    try {
+      write(join(repo, 'hookctl.json'), {
+        apiUrl: 'http://127.0.0.1:1/never',
+        register: { events: ['push', 'issues'], contentType: 'form', secretEnv: 'MY_APP_WEBHOOK_SECRET', url: 'https://hooks.example.com/github' },
+      });
+      const hooks = '/repos/octo-org/octo-repo/hooks';
+      gh.stub({ method: 'GET', path: hooks }, { body: [] });
+      gh.stub({ method: 'POST', path: hooks }, { status: 201, body: makeHook({ id: 7, url: 'https://hooks.example.com/github', events: ['push', 'issues'], secret: true }) });
+      const r = await hookctl(['register', 'octo-org/octo-repo'], { env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: gh.url, MY_APP_WEBHOOK_SECRET: SECRET } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(gh.requestsTo('POST', hooks)[0].body).toEqual({
+        name: 'web',
+        active: true,
+        events: ['push', 'issues'],
+        config: { url: 'https://hooks.example.com/github', content_type: 'form', insecure_ssl: '0', secret: SECRET },
+      });
+      gh.assertDone();
+    } finally {
+      await gh.close();
+    }
+  });
+
   it('listen: a port from the file is explicit, so a taken one is an error (not the next free one)', async () => {
     const busy = createServer();
     servers.push(busy);
@@ -369,6 +394,9 @@ describe('hookctl config --init', () => {
     expect(secret.code).toBe(2);
     expect(secret.stderr).toContain('"secretEnv": "MY_APP_WEBHOOK_SECRET"');
     expect(existsSync(join(repo, 'hookctl.json'))).toBe(false);
+    const starter = await hookctl(['config', '--init'], { cwd: repo });
+    expect(starter.code, starter.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo, 'hookctl.json'), 'utf8'))).toEqual({ $schema: './node_modules/hookctl/schemas/hookctl-config.schema.json', listen: {} });
   });
 });
 
@@ -379,6 +407,11 @@ describe('hookctl config', () => {
     for (const name of ['listen', 'send', 'replay', 'register', 'tunnel']) expect(stdout).toContain(`\nhookctl ${name}\n`);
     expect(stdout).toMatch(/hookctl register\n(.*\n)* {2}--events {2,}push {2,}\S+hookctl\.json:4\n/);
     expect(rows.get('--store')?.value).toBe(join(repo, 'd.db'));
+    const deliveries = await settingsOf(['deliveries', 'list']);
+    expect(deliveries.rows.get('--store')).toEqual({ value: join(repo, 'd.db'), from: `${join(repo, 'hookctl.json')}:2` });
+    const group = await hookctl(['config', 'deliveries']);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toContain("error: name one of hookctl deliveries's commands: list, show, export, rm, prune, pull");
     const bad = await hookctl(['config', 'listen', '--prot', '3000']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("error: hookctl listen --prot 3000: unknown option '--prot'");
