@@ -394,7 +394,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .hook('preAction', async (root, command) => (await import('./config/apply.js')).applyProjectFile(ctx, root.opts(), command));
   program
     .command('config')
-    .description('show the settings a command would use and where each comes from (flag, env, project file, default); --init writes a project file')
+    .description('the settings a command would run with and where each comes from; --init writes hookctl.json')
     .argument('[command-and-flags...]', 'a command and its flags, e.g. listen --port 3000')
     .option('--init', 'write hookctl.json (or --config FILE) from the flags given')
     .option('--force', 'with --init: replace an existing file')
