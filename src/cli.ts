@@ -391,7 +391,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   program
     .option('--config <file>', 'project file (default $HOOKCTL_CONFIG, then hookctl.json or package.json\'s "hookctl" key, from here up to the repository root)')
     .option('--no-config', 'ignore the project file')
-    .hook('preAction', async (root, command) => (await import('./config/apply.js')).applyProjectFile(ctx, root.opts(), command));
+    .hook('preAction', async (root, command) => (await import('./config/discover.js')).beforeCommand(ctx, root.opts(), command));
   program
     .command('config')
     .description('the settings a command would run with and where each comes from; --init writes hookctl.json')

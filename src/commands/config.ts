@@ -82,10 +82,17 @@ function rowsFor(ctx: AppContext, command: Command): string[][] {
   return attributes.map((attribute) => {
     const option = optionOf(command, attribute)!;
     const value = command.getOptionValue(attribute) as unknown;
-    const origin = origins.get(attribute) ?? (command.getOptionValueSource(attribute) === 'cli' ? { kind: 'flag' as const } : { kind: 'default' as const });
+    const origin = origins.get(attribute) ?? originWithoutFile(ctx, command, attribute);
     const flag = option.negate ? option.long!.replace(/^--no-/, '--') : option.long!;
     return [flag, shownValue(ctx, attribute, value, origin), shownOrigin(origin)];
   });
+}
+
+/** Where a value came from when no project file was read: the flag, a variable that sets it, or the default. */
+function originWithoutFile(ctx: AppContext, command: Command, attribute: string): Origin {
+  if (command.getOptionValueSource(attribute) === 'cli') return { kind: 'flag' };
+  const name = Object.values(SETTINGS).find((s) => s.option === attribute)?.env?.find((n) => ctx.env[n]);
+  return name ? { kind: 'env', name } : { kind: 'default' };
 }
 
 function shownValue(ctx: AppContext, attribute: string, value: unknown, origin: Origin): string {

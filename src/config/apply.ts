@@ -7,7 +7,8 @@
  */
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
-import { findProjectFile } from './discover.js';
+import type { FoundFile } from './discover.js';
+import { loadProjectFile } from './load.js';
 import { keysFor, SETTINGS, SHARED, toOption } from './keys.js';
 
 /** Where an option's value came from, for `hookctl config`. */
@@ -26,12 +27,6 @@ export function commandPath(command: Command): string {
   return names.join(' ');
 }
 
-/** `config`: --config FILE (string), --no-config (false), or neither (true/undefined: commander's default for the pair). */
-export function configFlag(rootOptions: Record<string, unknown>): string | false | undefined {
-  const value = rootOptions.config;
-  return typeof value === 'string' ? value : value === false ? false : undefined;
-}
-
 const quiet = new WeakSet<Command>();
 
 /** No warnings from this program's runs (`hookctl config` shows the same facts in its table). */
@@ -46,21 +41,18 @@ export function configFlagOf(ctx: AppContext): string | false | undefined {
   return configFlags.get(ctx);
 }
 
-export async function applyProjectFile(ctx: AppContext, rootOptions: Record<string, unknown>, command: Command): Promise<void> {
+/** Called by discover.ts's hook when there is a project file (`found`), and for `hookctl config`. */
+export async function applyProjectFile(ctx: AppContext, flag: string | false | undefined, command: Command, found: FoundFile | undefined): Promise<void> {
   const path = commandPath(command);
-  configFlags.set(ctx, configFlag(rootOptions));
-  if (path === 'config') return; // it reads the file for the command it is asked about
+  configFlags.set(ctx, flag);
+  if (path === 'config' || !found) return; // config reads the file for the command it is asked about
   const { section, keys } = keysFor(path);
   const present = keys.filter((key) => command.options.some((o) => o.attributeName() === SETTINGS[key].option));
   if (present.length === 0) return;
-  const found = findProjectFile(ctx.cwd, ctx.env, configFlag(rootOptions));
   const seen = new Map<string, Origin>();
   origins.set(command, seen);
-  let project;
-  if (found) {
-    project = await (await import('./load.js')).loadProjectFile(found, ctx.cwd);
-    ctx.projectFile = project.shown;
-  }
+  const project = await loadProjectFile(found, ctx.cwd);
+  ctx.projectFile = project.shown;
   for (const key of present) {
     const { option, kind, env } = SETTINGS[key];
     const source = command.getOptionValueSource(option);
@@ -73,7 +65,6 @@ export async function applyProjectFile(ctx: AppContext, rootOptions: Record<stri
       seen.set(option, { kind: 'env', name: fromEnv ?? '' });
       continue;
     }
-    if (!project) continue;
     const own = section ? (project.settings[section] as Record<string, unknown> | undefined)?.[key] : undefined;
     const pointer = own !== undefined ? `/${section}/${key}` : `/${key}`;
     const value = own ?? (SHARED.includes(key) ? project.settings[key] : undefined);

@@ -6,7 +6,26 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
+
+/**
+ * commander's preAction hook: find the project file; only when there is one (or for `hookctl
+ * config` itself) load the rest of src/config, which fills the command's options from it.
+ */
+export async function beforeCommand(ctx: AppContext, rootOptions: Record<string, unknown>, command: Command): Promise<void> {
+  const flag = configFlag(rootOptions);
+  const isConfig = command.name() === 'config' && !command.parent?.parent;
+  const found = isConfig ? undefined : findProjectFile(ctx.cwd, ctx.env, flag);
+  if (found || isConfig) await (await import('./apply.js')).applyProjectFile(ctx, flag, command, found);
+}
+
+/** --config FILE (a string), --no-config (false), or neither (undefined). */
+export function configFlag(rootOptions: Record<string, unknown>): string | false | undefined {
+  const value = rootOptions.config;
+  return typeof value === 'string' ? value : value === false ? false : undefined;
+}
 
 export interface FoundFile {
   /** Absolute path of hookctl.json, or of the package.json holding the "hookctl" key. */
