@@ -404,6 +404,21 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     )
     .action(lazy(() => import('./commands/validate.js')));
 
+  // The project file (src/config): before any command runs, it fills the options no flag or environment variable set.
+  program
+    .option('--config <file>', 'project file (default $HOOKCTL_CONFIG, then hookctl.json or package.json\'s "hookctl" key, from here up to the repository root)')
+    .option('--no-config', 'ignore the project file')
+    .hook('preAction', async (root, command) => (await import('./config/discover.js')).beforeCommand(ctx, root.opts(), command));
+  program
+    .command('config')
+    .description('the settings a command would run with and where each comes from; --init writes hookctl.json')
+    .argument('[command-and-flags...]', 'a command and its flags, e.g. listen --port 3000')
+    .option('--init', 'write hookctl.json (or --config FILE) from the flags given')
+    .option('--force', 'with --init: replace an existing file')
+    .allowUnknownOption()
+    .addHelpText('after', examples(['hookctl config listen', 'hookctl config --init listen --path /webhooks --forward-to push=http://localhost:3000/push']))
+    .action(lazy(() => import('./commands/config.js')));
+
   return program;
 }
 

@@ -47,6 +47,10 @@ export interface AppContext {
   readonly paths: Paths;
   now(): Date;
   version: string;
+  /** The folder the project file is searched from (the process's current folder). */
+  cwd: string;
+  /** The project file the command's options were filled from, as shown to the user (src/config). */
+  projectFile?: string;
   /** Webhook secrets: --secret flags win, then HOOKCTL_SECRET, then GITHUB_WEBHOOK_SECRET. */
   secrets(flag?: string | string[]): string[];
   /** REST base URL without a trailing slash: --api-url, GITHUB_API_URL, api.github.com. */
@@ -91,6 +95,7 @@ export function createContext(io: IO, version: string, overrides: Partial<AppCon
     },
     now: () => new Date(),
     version,
+    cwd: process.cwd(),
     secrets: (flag) => secretsFrom(env, flag),
     apiUrl: (flag) => (flag || env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
     cloudflaredFlag: (flag) => flag || env.CLOUDFLARED_BIN || undefined,

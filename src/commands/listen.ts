@@ -136,7 +136,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     const url = localUrl(address, options.path);
     const everywhere = host === '0.0.0.0' || host === '::';
     if (address.port !== port && port !== 0) io.err(ec.yellow(`Port ${port} is taken: listening on ${address.port} instead (send and replay find it; --port N to choose).`));
-    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}${everywhere ? ` on every interface (${host})` : ''}  ${ec.dim(`(store: ${relay.storeFile})`)}`);
+    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}${everywhere ? ` on every interface (${host})` : ''}  ${ec.dim(`(store: ${relay.storeFile}${ctx.projectFile ? `; settings from ${ctx.projectFile}` : ''})`)}`);
     try {
       unrecord = recordListener(ctx.paths.home, { url, path: options.path ?? null, pid: process.pid, port: address.port, host, store: relay.storeFile, startedAt: new Date().toISOString() });
     } catch (err) {

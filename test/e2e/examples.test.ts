@@ -48,6 +48,7 @@
  * | `hookctl replay` | aa96de5, b5da260, 7b61d9b (`--all` replays three) |
  * | register/hooks, the delivery log, GitHub Apps | the fake GitHub answers each command as GitHub would after the commands before it |
  * | Tunnels | no secret in the environment; $HOOKCTL_HOME remembers webhook 512034 and its generated secret from an earlier run; cloudflared dies once |
+ * | The project file | no store; the section's hookctl.json (its json block, ports placed) in the working folder; the secret in MY_APP_WEBHOOK_SECRET, none in HOOKCTL_SECRET |
  * | send, validate, sign/verify | no store (a section not in SECTIONS gets all five deliveries, like the help examples) |
  *
  * Long-running examples (listen, tunnel, inspect, --follow) are started, exercised (a delivery
@@ -563,6 +564,31 @@ const SECTIONS: Record<string, SectionSpec> = {
       },
     },
   },
+  'The project file: `hookctl.json`': {
+    world: 'empty',
+    // The secret is where the file says ($MY_APP_WEBHOOK_SECRET): HOOKCTL_SECRET would win over the file.
+    env: { HOOKCTL_SECRET: undefined, MY_APP_WEBHOOK_SECRET: SECRET },
+    // The section's hookctl.json, as shown, in the folder its commands run in.
+    before: (s) => writeFileSync(join(s.world.work, 'hookctl.json'), placePorts(projectFileShown(), s)),
+    examples: {
+      'hookctl listen': {
+        longRunning: {
+          ready: /Inspector: http/,
+          exercise: async ({ s, p, port }) => {
+            const to = `http://127.0.0.1:${port}/webhooks`;
+            const push = await send(s.env, undefined, 'push', '--to', to, '--secret', SECRET);
+            const pr = await send(s.env, undefined, 'pull_request.opened', '--to', to, '--secret', SECRET);
+            await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
+            await until(() => s.app.requests.some((r) => r.url === '/github/push' && r.headers['x-github-delivery'] === push), 'the push at /github/push');
+            await until(() => s.app.requests.some((r) => r.url === '/github/webhooks' && r.headers['x-github-delivery'] === pr), 'the pull_request at /github/webhooks');
+            expect(existsSync(join(s.world.work, '.hookctl', 'deliveries.db'))).toBe(true);
+          },
+        },
+      },
+      'hookctl send push --config leaky.json': { exit: 2, why: 'a secret in the project file' },
+      'hookctl listen --config typo.json': { exit: 2, why: 'an unknown setting in the project file' },
+    },
+  },
   '`hookctl deliveries`: what was received': { world: 'story' },
   '`hookctl send`: signed sample deliveries': {
     world: 'empty',
@@ -711,6 +737,15 @@ const SECTIONS: Record<string, SectionSpec> = {
     },
   },
 };
+
+/** The project file the README's section shows (its first json block). */
+function projectFileShown(): string {
+  const readmeText = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readmeText.slice(readmeText.indexOf('## The project file: `hookctl.json`'));
+  const m = /```json\n([^]*?)```/.exec(section);
+  if (!m) throw new Error('no json block in the README\'s project file section');
+  return m[1];
+}
 
 const TUNNEL_SECRET = 'b7c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1';
 

@@ -38,6 +38,13 @@ describe('start-up loads only what a command needs', () => {
     expect(await packagesLoaded(['send', 'pull_request.opened', '--to', capture.url])).toEqual(['commander']);
   });
 
+  it('a project file is checked with ajv, loaded only then: without one, send loads commander only (above)', async () => {
+    const file = join(box.dir, 'hookctl.json');
+    writeFileSync(file, JSON.stringify({ send: { to: capture.url } }));
+    expect(await packagesLoaded(['send', 'pull_request.opened', '--config', file])).toEqual(['ajv', 'commander', 'fast-deep-equal', 'fast-uri', 'json-schema-traverse']);
+    expect(capture.requests).toHaveLength(1);
+  });
+
   it('a pooled send (--count) loads undici, so the tracer sees CommonJS loads too', async () => {
     expect(await packagesLoaded(['send', 'push', '--count', '2', '--to', capture.url])).toEqual(['commander', 'undici']);
   });

@@ -51,6 +51,8 @@ export interface InProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Bytes on stdin; without them stdin is closed at once. */
   input?: string | Buffer;
+  /** The command's current folder (where the project file is searched from); default this process's. */
+  cwd?: string;
 }
 
 async function runArgv(run: InProcess, args: string[]): Promise<number> {
@@ -66,6 +68,7 @@ async function runArgv(run: InProcess, args: string[]): Promise<number> {
 /** `hookctl ARGS…` in this process: exit code and output, like runCli's (no signal, no child). */
 export async function runInProcess(args: string[], options: InProcessOptions = {}): Promise<InProcessResult> {
   const run = inProcess(options.env, options.input);
+  if (options.cwd) run.ctx.cwd = options.cwd;
   const code = await runArgv(run, args);
   return { code, stdout: run.stdout(), stderr: run.stderr(), stdoutBytes: run.stdoutBytes() };
 }
@@ -89,6 +92,7 @@ export interface InProcessRunning {
 /** A long-running command (listen, inspect, deliveries list --follow) in this process; always stop() it in afterEach. */
 export function startInProcess(args: string[], options: InProcessOptions = {}): InProcessRunning {
   const run = inProcess(options.env, options.input);
+  if (options.cwd) run.ctx.cwd = options.cwd;
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((l) => l());
   // Registered after inProcess's own listeners: the text is already captured when these run.

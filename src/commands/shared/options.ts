@@ -37,11 +37,16 @@ export function port(flag = '--port') {
 /** A duration: `10s`, `500ms`, `2m`, or seconds (`10`); in milliseconds, at most an hour. */
 export function duration(flag: string) {
   return (value: string): number => {
-    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/i.exec(value.trim());
-    const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm'] : NaN;
+    const ms = parseDuration(value);
     if (!(ms >= 1 && ms <= 3_600_000)) throw new UsageError(`${flag} must be a duration from 1ms to 60m (e.g. 10s, 500ms, 2m), got "${value}"`);
-    return Math.round(ms);
+    return ms;
   };
+}
+
+/** `10s`, `500ms`, `2m` or seconds (`10`) → milliseconds (rounded); NaN when it is none of those. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/i.exec(value.trim());
+  return m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm']) : NaN;
 }
 
 export function examples(lines: string[]): string {
