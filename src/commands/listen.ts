@@ -105,7 +105,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     try {
       if (options.inspect !== false) {
         inspector = await startInspectorFor(ctx, options.inspectPort, {
-          store: relay.storeFile,
+          store: relay.store,
           version: ctx.version,
           secret: () => secret,
           listener: url,
@@ -212,7 +212,7 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
   const ec = io.errColor;
   const { relay, host, port, abort, onSecret } = wiring;
   const { openTunnelSession } = await import('./shared/tunnel-session.js');
-  const { storeCatchUpReader } = await import('../core/tunnel/catch-up.js');
+  const { catchUpLookups } = await import('../core/store/store.js');
   // App credentials are checked before cloudflared starts.
   const registerApp = options.registerApp ? (await import('./shared/app.js')).appCredentials(ctx, options) : undefined;
   const tunnel = await openTunnelSession(ctx, {
@@ -220,7 +220,7 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
     port,
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
     receiver: true,
-    catchUp: options.catchUp === false ? undefined : () => storeCatchUpReader(relay.storeFile),
+    catchUp: options.catchUp === false ? undefined : () => catchUpLookups(relay.store),
     onRecord: wiring.onRecord,
     path: options.path,
     register: options.register,

@@ -10,7 +10,7 @@ import { applyEdits } from '../core/catalog/edits.js';
 import type { DeliveryResult } from '../core/deliver/post.js';
 import { EditError, notReplayable, payloadText, planReplay, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
-import { openStore, type Store } from '../core/store/store.js';
+import type { Store } from '../core/store/store.js';
 import type { DeliveryFilter, DeliverySummary, NewAttempt, ReplayableDelivery, StoredDelivery } from '../core/store/types.js';
 import { eventName, timeAgo } from '../ui/format.js';
 import { resultLine } from '../ui/lines.js';
@@ -19,6 +19,7 @@ import { safe } from '../ui/sanitize.js';
 import { runBatch } from './shared/batch.js';
 import { readInput, sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
+import { openStoreFor } from './shared/store.js';
 import type { ReplayGithubOptions } from './replay-github.js';
 
 /** --to, --secret, --json and the --from-github options are declared once, in replay-github's options. */
@@ -65,7 +66,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
   checkOptions(options, ids);
   const since = sinceOption(ctx, options.since);
   const batch = options.all || options.event || options.since || options.last !== undefined;
-  const store = openStore(options.store ?? ctx.paths.store);
+  const store = openStoreFor(ctx, options.store, { mustExist: true });
   try {
     let source: Iterable<ReplayableDelivery>;
     let total: number;

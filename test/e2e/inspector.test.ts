@@ -9,7 +9,7 @@
  * process writing the store): run `npm run build` first.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,8 @@ import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/
 import { signatureHeaders } from '../../src/core/webhook/signing.js';
 import { PORT_TRIES } from '../../src/core/inspector/server.js';
 import { postDelivery, startOctokitApp, type OctokitApp, type PostResult } from '../helpers/webhook-apps.js';
+import { openStore } from '../../src/core/store/store.js';
+import { newDelivery } from '../helpers/deliveries.js';
 import { httpCall, InspectorClient, listeningPorts, openEventStream, startInspect, startListen, type EventStream, type RunningListen } from '../helpers/real-inspector.js';
 
 const SECRET = 'inspector-e2e-secret';
@@ -612,6 +614,8 @@ describe('hookctl inspect', () => {
     chmodSync(join(bin, 'xdg-open'), 0o755);
     // The opener (like $PAGER and $EDITOR) gets no credentials.
     const env = { ...box.env, PATH: `${bin}:${box.env.PATH}`, GITHUB_TOKEN: 'ghp_never_passed_on', HOOKCTL_SECRET: 'never-passed-on' };
+    // inspect shows a store that exists (a listener made it before).
+    openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db')).close();
     // The built CLI: inspect's smoke test as a process, and the opener is its child.
     const { cli, inspector } = await startInspect(env, ['--port', '0', '--open']);
     children.push(cli);
@@ -653,3 +657,71 @@ describe('the live stream inside listen', () => {
     expect(new Set(told)).toEqual(new Set(ids));
   });
 });
+
+/** How many SQLite connections this process has open on `file` (read-write descriptors of it). */
+function connectionsTo(file: string): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== file) continue;
+      const flags = Number.parseInt(/^flags:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
+      if ((flags & 3) === 2) count += 1;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return count;
+}
+
+describe('one store, one connection, one feed', () => {
+  it('inside listen the inspector reads through the relay\'s connection: one connection to the store', async () => {
+    const store = join(box.dir, 'one.db');
+    const { listenUrl, inspector } = await listen(['--inspect-port', '0', '--store', store]);
+    const events = await stream(inspector);
+    const { id } = await deliver(listenUrl, sample('issues.opened'), { secret: SECRET, event: 'issues' });
+    await events.waitFor((e) => e.type === 'delivery' && e.data.delivery.id === id);
+    expect((await inspector.get('/api/deliveries?q=opened')).json.deliveries.map((d: { id: string }) => d.id)).toEqual([id]);
+    expect((await inspector.get(`/api/deliveries/${id}`)).status).toBe(200);
+    expect(connectionsTo(store)).toBe(1);
+  });
+
+  it('hookctl inspect: deliveries rm and prune in another shell reach the stream once each; nothing is told again', async () => {
+    const store = join(box.dir, 'shared.db');
+    const seeded = openStore(store);
+    const ids = await seeded.enqueue(() => Array.from({ length: 10 }, (_, i) => seeded.insertDelivery(newDelivery({ deliveryId: randomUUID(), receivedAt: new Date(Date.now() - (10 - i) * 1000) })).id));
+    seeded.close();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { inspector } = await inspect(['--store', store, '--port', '0']);
+    const events = await stream(inspector);
+    const removed = (id: string) => (e: { type: string; data: any }) => e.type === 'removed' && e.data.id === id;
+
+    // The newest, from another shell.
+    expect((await runInProcess(['deliveries', 'rm', ids[9], '--store', store, '--yes'], { env: box.env })).code).toBe(0);
+    await turnsUntil(events, removed(ids[9]));
+    expect((await runInProcess(['deliveries', 'prune', '--keep', '2', '--store', store, '--yes'], { env: box.env })).code).toBe(0);
+    await turnsUntil(events, removed(ids[0]));
+    await vi.advanceTimersByTimeAsync(2 * FOLLOW_MS);
+    expect(events.events.filter((e) => e.type === 'delivery')).toEqual([]);
+    expect(events.events.filter((e) => e.type === 'removed').map((e) => e.data.id).sort()).toEqual([...ids.slice(0, 7), ids[9]].sort());
+    expect((await inspector.listAll()).deliveries.map((d) => d.id)).toEqual([ids[8], ids[7]]);
+  });
+
+  it('the stream sends only what the filters it was opened with match, as the list does (repository and sender in any case)', async () => {
+    const { listenUrl, inspector } = await listen(['--inspect-port', '0']);
+    const filtered = await openEventStream(inspector, '?repository=octo-org/x&sender=MONA');
+    streams.push(filtered);
+    const all = await stream(inspector);
+    const other = await deliver(listenUrl, sample('issues.opened', owned('octo-org/y', 'mona')), { secret: SECRET, event: 'issues' });
+    const matching = await deliver(listenUrl, sample('issues.opened', owned('Octo-Org/x', 'mona')), { secret: SECRET, event: 'issues' });
+    await all.waitFor((e) => e.type === 'delivery' && e.data.delivery.id === matching.id);
+    // In order on one socket: what came before the match has come.
+    await filtered.waitFor((e) => e.type === 'delivery' && e.data.delivery.id === matching.id);
+    expect(filtered.events.filter((e) => e.type === 'delivery').map((e) => e.data.delivery.id)).toEqual([matching.id]);
+    expect((await inspector.listAll('repository=octo-org/x&sender=MONA')).deliveries.map((d) => d.id)).toEqual([matching.id]);
+    expect(all.events.filter((e) => e.type === 'delivery').map((e) => e.data.delivery.id)).toEqual([other.id, matching.id]);
+    const refused = await inspector.get('/api/stream?status=6xx');
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatch(/status/);
+  });
+});
+

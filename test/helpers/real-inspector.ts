@@ -141,12 +141,12 @@ export interface EventStream {
   close(): void;
 }
 
-/** Open GET /api/stream and parse its Server-Sent Events; resolves once the stream is open. */
-export function openEventStream(inspector: InspectorClient): Promise<EventStream> {
+/** Open GET /api/stream[?filters] and parse its Server-Sent Events; resolves once the stream is open. */
+export function openEventStream(inspector: InspectorClient, query = ''): Promise<EventStream> {
   return new Promise((resolve, reject) => {
     const events: StreamEvent[] = [];
     const waiters = new Set<() => void>();
-    const req = httpRequest({ host: '127.0.0.1', port: inspector.port, path: '/api/stream', headers: { Host: `127.0.0.1:${inspector.port}` }, agent: false }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port: inspector.port, path: `/api/stream${query}`, headers: { Host: `127.0.0.1:${inspector.port}` }, agent: false }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`GET /api/stream → ${res.statusCode}`));
         res.resume();

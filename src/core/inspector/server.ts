@@ -36,8 +36,10 @@
  *   GET    /api/catalog                       → {"catalog": [CatalogItem…]}
  *   GET    /api/catalog/:name                 → {event, action, payload} (the sample's JSON text)
  *   POST   /api/send                          {name, payload?, to?, sign?} → SendOutcome
- *   GET    /api/stream                        → text/event-stream: `event: delivery|updated|
- *          attempt|removed` + `data: <InspectorEvent JSON>`; a `: heartbeat` comment every 15 s.
+ *   GET    /api/stream?event=&repository=&…&q= → text/event-stream: `event: delivery|updated|
+ *          attempt|removed|reset` + `data: <InspectorEvent JSON>`; a `: heartbeat` comment every
+ *          15 s. With the list's filters (not cursor or limit), `delivery` and `updated` come
+ *          only for deliveries the list would show under them; `reset`: load the list again.
  *
  * Everything else: GET / (the page), GET /<asset path> (its files), 404.
  */
@@ -47,7 +49,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { InspectorError, type InspectorBackend } from './backend.js';
 import { loadAssets, type Asset } from './assets.js';
 import { HttpError, sendError, setSecurityHeaders } from './http.js';
-import { findRoute } from './routes.js';
+import { findRoute, parseStreamQuery } from './routes.js';
 import { EventHub } from './stream.js';
 
 export const DEFAULT_INSPECTOR_PORT = 4141;
@@ -192,7 +194,7 @@ async function handleApi(state: ServerState, req: IncomingMessage, res: ServerRe
   }
   if (segments.length === 1 && segments[0] === 'stream') {
     if (method !== 'GET') throw new HttpError(405, 'use GET', { Allow: 'GET' });
-    state.hub.open(req, res);
+    state.hub.open(req, res, parseStreamQuery(url.searchParams));
     return;
   }
   const found = findRoute(method, segments);

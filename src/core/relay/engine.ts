@@ -10,7 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import { eventMatches } from '../catalog/events.js';
 import { isSuccess } from '../deliver/post.js';
-import { openDeliveryWriter, type DeliveryWriter } from '../store/store.js';
+import { openDeliveryWriter, type DeliveryWriter, type StoreHandle } from '../store/store.js';
 import type { AttemptRecord, SchemaVerdict, StoredDelivery } from '../store/types.js';
 import { Subscribers } from '../subscribers.js';
 import { DriftChecker } from './drift.js';
@@ -96,6 +96,11 @@ export class Relay {
   /** The store file as opened. */
   get storeFile(): string {
     return this.writer.file;
+  }
+
+  /** The store as the relay writes it: the inspector and catch-up read through this one connection. */
+  get store(): StoreHandle {
+    return this.writer;
   }
 
   /** Receive every event; returns the unsubscribe function. */

@@ -172,6 +172,8 @@ export interface DeliveryFilter {
   afterSeq?: number;
   /** Only attempts of this X-GitHub-Delivery. */
   deliveryId?: string;
+  /** Only payloads containing this text, ignoring case (see filter.ts). */
+  text?: string;
 }
 
 export type ResolveResult =

@@ -182,7 +182,7 @@ export class GroupCommit {
   }
 
   /** After a commit: is it in the file at the store's path? (Once not, every write fails.) */
-  private checkFile(): StoreLostError | null {
+  checkFile(): StoreLostError | null {
     if (this.lost) return this.lost;
     const problem = this.options.identity?.problem(this.walFd);
     if (!problem) return null;
