@@ -1,6 +1,7 @@
 // One delivery in full: summary, signature and drift in words, redeliveries, and tabs for the
 // payload tree, headers, raw bytes and the timeline of forwards and replays.
 import { h, kbd } from './dom.js';
+import { KEYS } from './keys.js';
 import { exportUrl, rawUrl } from './api.js';
 import { VERDICTS, absoluteTime, bytes, eventName, relativeTime } from './format.js';
 import { pointerToPath } from './paths.js';
@@ -23,7 +24,11 @@ function field(label, ...value) {
   return h('div', {}, h('dt', { text: label }), h('dd', {}, ...value));
 }
 
-/** actions: replay(id), replayTo(id), edit(id), compareWith(id), compare(a, b), remove(id), filter(name, value), open(id). */
+/**
+ * The detail pane: one delivery, a comparison or the welcome. It owns what it shows; others
+ * ask (shownId, shown(id)) and tell (show, clear, showCompare…), never reach in.
+ * actions: replay(id), replayTo(id), edit(id), compareWith(id), compare(a, b), remove(id), filter(name, value), open(id).
+ */
 export class DetailView {
   constructor(pane, actions, info) {
     this.pane = pane;
@@ -33,13 +38,41 @@ export class DetailView {
     this.detail = null;
   }
 
-  show(detail) {
+  /** The id of the delivery shown, or null (welcome, a comparison). */
+  get shownId() {
+    return this.detail?.id ?? null;
+  }
+
+  /** The detail of `id` when it is the one shown, else null. */
+  shown(id) {
+    return this.detail?.id === id ? this.detail : null;
+  }
+
+  /** No delivery shown: the welcome, with the first keys. */
+  showWelcome() {
+    this.detail = null;
+    this.pane.replaceChildren(h('div', { class: 'empty' },
+      h('h2', { text: 'Pick a delivery' }),
+      h('p', { text: 'Every request hookctl received, exactly as it arrived: headers, payload, signature verdict, schema drift and every forward and replay.' }),
+      h('div', { class: 'keys-hint' }, KEYS.slice(0, 8).flatMap(([key, what]) => [h('span', {}, kbd(key.split(' ')[0])), h('span', { text: what })]))));
+  }
+
+  /** A comparison (compare.js's element) in place of a delivery. */
+  showCompare(element) {
+    this.detail = null;
+    this.pane.replaceChildren(element);
+    this.pane.scrollTop = 0;
+  }
+
+  /** Show `detail`; `fromTop` when it was just opened (a redraw keeps the reader's place). */
+  show(detail, { fromTop = false } = {}) {
     this.detail = detail;
     this.payload = parsePayload(detail);
     this.pane.replaceChildren(h('article', { class: 'detail', dataset: { id: detail.id } },
       this.head(detail), this.actionBar(detail), ...this.notices(detail), this.siblings(detail), this.summary(detail),
       this.tabBar(detail), (this.body = h('div', { class: 'tab-body' }))));
     this.showTab(this.tab);
+    if (fromTop) this.pane.scrollTop = 0;
   }
 
   head(detail) {
@@ -133,6 +166,7 @@ export class DetailView {
   }
 
   showTab(name) {
+    if (!this.detail) return;
     this.tab = name;
     for (const tab of this.tabs.children) tab.classList.toggle('on', tab.dataset.tab === name);
     const detail = this.detail;
@@ -189,5 +223,13 @@ export class DetailView {
     if (!this.detail || this.detail.id !== record.id) return false;
     const shown = (d) => JSON.stringify([d.status, d.signature, d.forward, d.schema, d.rejectReason]);
     return shown(this.detail) !== shown(record);
+  }
+
+  /** Relative times tick (the delivery's and its timeline's). */
+  tick(now = Date.now()) {
+    for (const time of this.pane.querySelectorAll('time.rel')) {
+      const text = relativeTime(time.dataset.ts, now);
+      if (time.textContent !== text) time.textContent = text;
+    }
   }
 }

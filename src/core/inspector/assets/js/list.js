@@ -4,7 +4,7 @@
 // at the top it slides in; scrolled down, the view stays put and a "N new ↑" pill appears.
 import { h } from './dom.js';
 import { api } from './api.js';
-import { apiParams, matchesRecord } from './filters.js';
+import { apiParams } from './filters.js';
 import { relativeTime } from './format.js';
 import { renderRow } from './row.js';
 
@@ -192,15 +192,11 @@ export class DeliveryList {
     else this.handlers.onOpen(row.dataset.id);
   }
 
-  /** A live delivery: shown at the top (in the next frame) if it belongs in this view. */
+  /** A live delivery (the stream sends only those of this view): shown at the top in the next frame. */
   addLive(record) {
     if (this.byId.has(record.id) || this.pending.has(record.id)) return this.update(record);
-    const belongs = matchesRecord(this.filters, record);
-    if (belongs === null) this.refreshHead();
-    else if (belongs) {
-      this.pending.set(record.id, record);
-      this.liveFrame ??= requestAnimationFrame(() => this.flushLive());
-    }
+    this.pending.set(record.id, record);
+    this.liveFrame ??= requestAnimationFrame(() => this.flushLive());
   }
 
   /** Everything that arrived since the last frame, newest first, in one insert. */
@@ -230,7 +226,7 @@ export class DeliveryList {
     this.render();
   }
 
-  /** With a text search only the server knows what matches: ask for the newest page again. */
+  /** After the stream (re)opened: ask for the newest page again, for what arrived while it was closed. */
   refreshHead() {
     clearTimeout(this.headTimer);
     const generation = this.generation;
@@ -262,7 +258,8 @@ export class DeliveryList {
     this.elements.get(id)?.remove();
     this.elements.delete(id);
     if (index * ROW_HEIGHT < this.scroll.scrollTop) this.scroll.scrollTop -= ROW_HEIGHT;
-    this.render();
+    // A prune elsewhere removes many at once: one render for all of them.
+    this.renderSoon();
   }
 
   select(id) {
