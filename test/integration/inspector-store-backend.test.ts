@@ -441,6 +441,19 @@ describe('one delivery', () => {
     expect(await backend.get(third.id)).toMatchObject({ attempt: 3, siblings: [first.id, second.id] });
   });
 
+  it('replays and exports headers named constructor, toString and __proto__ as the headers they are', async () => {
+    inspectBackend();
+    const target = await startCaptureServer();
+    closers.push(() => target.close());
+    const stored = keep({ rawHeaders: ['X-GitHub-Event', 'pull_request', 'constructor', 'a', 'toString', 'b', '__proto__', 'c', 'constructor', 'd'] });
+    await backend.replay(stored.id, { to: target.url, resign: false });
+    const sent = target.requests[0].rawHeaders;
+    const pairs = Array.from({ length: sent.length / 2 }, (_, i) => `${sent[2 * i]}: ${sent[2 * i + 1]}`);
+    expect(pairs).toEqual(expect.arrayContaining(['constructor: a, d', 'toString: b', '__proto__: c']));
+    const fixture = JSON.parse((await backend.exportDelivery(stored.id, 'fixture'))!);
+    expect(Object.entries(fixture.headers)).toEqual(expect.arrayContaining([['constructor', 'a, d'], ['toString', 'b'], ['__proto__', 'c']]));
+  });
+
   it('refuses to replay a rejected delivery kept only in part (409), edited or not', async () => {
     inspectBackend();
     const stored = keep({ body: Buffer.alloc(1024, 0x61), bodyBytes: 4096, signature: 'invalid', status: 401 });
