@@ -635,8 +635,8 @@ async function startListenNoInspect(store: string, args: string[] = []): Promise
 
 describe('the live stream inside listen', () => {
   it('tells each delivery once, however fast they come', async () => {
-    // The relay tells each delivery, and the store follower (driven here, a turn while each
-    // batch is in flight) may see it first: either way once.
+    // The relay tells each delivery; the store follower (driven here, a turn while each batch
+    // is in flight) reads the same rows and tells none of them: they are the relay's.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const { listenUrl, inspector } = await listen(['--inspect-port', '0']);
     const events = await stream(inspector);

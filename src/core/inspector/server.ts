@@ -1,7 +1,9 @@
 /**
  * The inspector's HTTP server: the page (assets/) and its JSON API over an InspectorBackend,
  * on 127.0.0.1 only. It owns HTTP, the page's security and live streaming; it never touches
- * the store, the relay or the terminal (the backend does), and imports nothing else of hookctl.
+ * the store, the relay or the terminal (the backend does). Of the rest of hookctl it imports
+ * only the checks of filter values (core/store/filter.ts), so the API and the CLI accept and
+ * refuse the same ones.
  *
  * Security (CONTRACT "The inspector"): every request must carry `Host: 127.0.0.1:PORT` or
  * `localhost:PORT` (DNS rebinding), else 403. POST and DELETE must carry the page's
