@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, openPage, type PageSession } from '../helpers/browser.js';
 import { startInspector, type Inspector } from '../../src/core/inspector/server.js';
 import { createStoreBackend, type StoreBackend } from '../../src/core/inspector/store-backend.js';
-import { followPath, openStore, type Store } from '../../src/core/store/store.js';
+import { CHANGES_KEPT, followPath, openStore, type Store } from '../../src/core/store/store.js';
 import type { NewDelivery } from '../../src/core/store/types.js';
 import { newDelivery } from '../helpers/deliveries.js';
 
@@ -52,6 +52,8 @@ beforeEach(async () => {
   });
   inspector = await startInspector({ backend, port: 0 });
   session = await openPage(browser, inspector.url);
+  listRequests = 0;
+  session.page.on('request', (request) => { if (new URL(request.url()).pathname === '/api/deliveries') listRequests += 1; });
 });
 
 afterEach(async () => {
@@ -78,6 +80,9 @@ async function follow(): Promise<void> {
   expect(turn, 'the page\'s stream is open').not.toBeNull();
   turn!();
 }
+
+/** How many times the page asked for a page of the list. */
+let listRequests = 0;
 
 async function rows(): Promise<string[]> {
   return session.page.locator('.row').evaluateAll((found) => found.map((row) => (row as any).dataset.id as string));
@@ -113,6 +118,17 @@ describe('what another process does reaches an open page', () => {
     other.prune({ keep: 2 });
     await follow();
     await expect.poll(rows).toEqual([kept[8].id, kept[7].id]);
+  });
+  it('a prune bigger than the change log is a reset: the page loads its list again', async () => {
+    const kept = await other.enqueue(() => Array.from({ length: CHANGES_KEPT + 5 }, (_, i) => keep({ receivedAt: new Date(Date.now() - (CHANGES_KEPT + 5 - i) * 1000) })));
+    const page = session.page;
+    await page.goto(inspector.url);
+    await page.locator(`.row[data-id="${kept.at(-1)!.id}"]`).waitFor();
+    other.prune({ keep: 2 });
+    const before = listRequests;
+    await follow();
+    await expect.poll(rows).toEqual([kept.at(-1)!.id, kept.at(-2)!.id]);
+    expect(listRequests).toBeGreaterThan(before);
   });
 });
 
