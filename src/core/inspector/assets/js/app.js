@@ -178,7 +178,6 @@ export class App {
     } else if (event.type === 'reset') {
       // The store changed more than can be told one by one (another file, a big prune): read it again.
       this.list.reset(this.filters);
-      if (this.openId) this.refreshDetail(this.openId);
     }
   }
 
