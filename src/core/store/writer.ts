@@ -273,7 +273,9 @@ export class GroupCommit {
     this.closed = true;
     this.flush();
     if (this.unsynced.length > 0 || this.syncing) {
-      const waiting = [...(this.syncing ?? []), ...this.unsynced];
+      // Taken out of the running sync's list too: its late callback must not settle them again
+      // (settling checks the file, whose descriptor is closed by then).
+      const waiting = [...(this.syncing?.splice(0) ?? []), ...this.unsynced];
       this.unsynced = [];
       try {
         fdatasyncSync(this.openWal());
