@@ -16,6 +16,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files (preloaded with node --require by tests).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The inspector's page: plain ES modules that run in the browser.
     files: ['src/core/inspector/assets/**/*.js'],
     languageOptions: {

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { AppContext } from './context.js';
-import { ExitCode } from './errors.js';
+import { ExitCode, UsageError } from './errors.js';
 import {
   apiUrlOption,
   cloudflaredOption,
@@ -67,7 +67,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('-p, --port <port>', 'port to listen on (default: 5000)', port())
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--path <path>', 'accept deliveries only on this path (default: every path)')
-    .addOption(secretOption())
+    .addOption(secretOption('webhook secret', { rotation: true }))
     .option('-f, --forward-to <[event=]url>', 'forward each delivery to URL (repeatable; EVENT=URL routes one event)', collect)
     .option('--events <list>', 'only show and forward these events (all are still stored)')
     .addOption(storeOption())
@@ -115,6 +115,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('-c, --concurrency <n>', 'deliveries in flight at once', int('--concurrency', 1), 8)
     .option('--validate', 'check the payload against GitHub\'s schema before sending')
     .option('--dry-run', 'print the exact request and send nothing')
+    .addOption(new Option('--format <format>', 'with --dry-run: write the request as an HTTP message file (.http, for REST Client and JetBrains\' HTTP Client) or as JSON ({method, url, headers, body})').choices(['http', 'json']))
     .addOption(verboseOption())
     .option('--list', 'list every event and action in the catalog')
     .addOption(jsonOption('print JSON results'))
@@ -126,6 +127,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl send issues.opened --repo octo-org/api --sender monalisa --set issue.title="Crash on start"',
         'hookctl send pull_request.opened --payload delivery.json --secret "$SECRET"',
         'hookctl send push --header "X-Request-Id: 42" --dry-run',
+        'hookctl send pull_request.opened --secret "$SECRET" --dry-run --format http > pr-opened.http',
         'hookctl send --list',
       ]),
     )
@@ -205,10 +207,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).show })));
   deliveries
     .command('export')
-    .description('export a delivery as a curl command or a test fixture')
+    .description('export a delivery as a curl command, a test fixture, or a request file (.http or JSON)')
     .argument('<id>', 'delivery GUID, local id, or a unique prefix')
-    .addOption(new Option('--format <format>', 'output format').choices(['curl', 'fixture']).default('curl'))
-    .option('-t, --to <url>', 'with --format curl: send it here instead of where it was received')
+    .addOption(new Option('--format <format>', 'output format').choices(['curl', 'fixture', 'http', 'json']).default('curl'))
+    .option('-t, --to <url>', 'with --format curl, http or json: send it here instead of where it was received')
     .addOption(storeOption())
     .addHelpText(
       'after',
@@ -216,6 +218,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl deliveries export 0b1d --format curl',
         'hookctl deliveries export 0b1d --format curl --to http://localhost:3000/webhooks | sh',
         'hookctl deliveries export 7b61 --format fixture > issues.opened.json',
+        'hookctl deliveries export 7b61 --format http --to http://localhost:3000/webhooks > issues.opened.http',
       ]),
     )
     .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).exportDelivery })));
@@ -348,7 +351,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('verify')
     .description('check a signature offline and explain a mismatch')
     .argument('[file]', 'body file, or - for stdin', '-')
-    .addOption(secretOption())
+    .addOption(secretOption('webhook secret', { rotation: true }))
     .addOption(new Option('--signature <sig>', 'the X-Hub-Signature-256 (sha256=…) or X-Hub-Signature (sha1=…) value').argParser(once('--signature')).makeOptionMandatory())
     .addHelpText(
       'after',
@@ -395,6 +398,10 @@ export async function runCli(ctx: AppContext, argv: string[]): Promise<number> {
   if (argv.length === 0) {
     program.outputHelp();
     return ExitCode.ok;
+  }
+  // What people type for the version (commander would suggest "verify" for "version").
+  if (argv.length === 1 && (argv[0] === '-v' || argv[0] === 'version')) {
+    throw new UsageError(`unknown ${argv[0] === 'version' ? 'command' : 'option'} "${argv[0]}"`, ['Did you mean: hookctl --version (or -V)?']);
   }
   try {
     await program.parseAsync(argv, { from: 'user' });

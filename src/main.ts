@@ -3,7 +3,7 @@
  * The only place that calls process.exit.
  */
 import { readFileSync } from 'node:fs';
-import { ExitCode, InterruptedError, isHookctlError } from './errors.js';
+import { ExitCode } from './errors.js';
 
 function readVersion(): string {
   try {
@@ -29,31 +29,9 @@ async function main(argv: string[]): Promise<number> {
     const { runCli } = await import('./cli.js');
     return await runCli(ctx, argv);
   } catch (err) {
+    const { reportError } = await import('./report.js');
     return reportError(io, err);
   }
-}
-
-function reportError(io: import('./ui/io.js').IO, err: unknown): number {
-  if (err instanceof InterruptedError) {
-    io.err(err.message);
-    return err.exitCode;
-  }
-  if (isHookctlError(err)) {
-    io.err(`${io.errColor.red('error:')} ${err.message}`);
-    for (const line of err.details) io.err(line);
-    return err.exitCode;
-  }
-  const e = err as { name?: string; code?: string; message?: string; stack?: string };
-  // A closed pipe (hookctl ... | head) is not an error.
-  if (e?.code === 'EPIPE') return ExitCode.ok;
-  if (e?.name === 'ExitPromptError' || e?.name === 'AbortPromptError') {
-    io.err('cancelled');
-    return ExitCode.interrupted;
-  }
-  io.err(`${io.errColor.red('error:')} ${e?.message ?? String(err)}`);
-  if (process.env.HOOKCTL_DEBUG) io.err(e?.stack ?? '');
-  else io.err(io.errColor.dim('This is a bug in hookctl; run again with HOOKCTL_DEBUG=1 for details.'));
-  return ExitCode.failed;
 }
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

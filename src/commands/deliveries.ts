@@ -4,9 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { HookctlError, UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
-import { curlCommand, fixture } from '../core/deliver/export.js';
+import { HttpFileError, curlCommand, fixture, httpFile, requestJson, storedRequest } from '../core/deliver/export.js';
+import { notReplayable } from '../core/deliver/replay.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { signatureFilter, statusFilter } from '../core/store/filter.js';
 import type { Store } from '../core/store/store.js';
@@ -41,7 +42,7 @@ interface ShowOptions {
 }
 
 interface ExportOptions {
-  format?: 'curl' | 'fixture';
+  format?: 'curl' | 'fixture' | 'http' | 'json';
   to?: string;
   store?: string;
 }
@@ -166,7 +167,7 @@ export async function exportDelivery(ctx: AppContext, options: ExportOptions, re
     } catch (err) {
       throw new UsageError(`--to: ${(err as Error).message}`);
     }
-    if (options.format === 'fixture') throw new UsageError('--to only applies to --format curl');
+    if (options.format === 'fixture') throw new UsageError('--to only applies to --format curl, http and json');
   }
   const store = openStoreFor(ctx, options.store, { mustExist: true });
   let d: StoredDelivery;
@@ -175,8 +176,21 @@ export async function exportDelivery(ctx: AppContext, options: ExportOptions, re
   } finally {
     store.close();
   }
-  if ((options.format ?? 'curl') === 'curl') ctx.io.out(curlCommand(d, options.to));
-  else ctx.io.out(JSON.stringify(fixture(d), null, 2));
+  // Every format stands for the request as it was sent: not the first MiB of a rejected one.
+  const partial = notReplayable(d);
+  if (partial) throw new HookctlError(`${d.id}: ${partial.replace('replayed', 'exported')}`);
+  const format = options.format ?? 'curl';
+  if (format === 'curl') ctx.io.out(curlCommand(d, options.to));
+  else if (format === 'fixture') ctx.io.out(JSON.stringify(fixture(d), null, 2));
+  else if (format === 'json') ctx.io.out(requestJson(storedRequest(d, options.to)));
+  else {
+    try {
+      ctx.io.out(httpFile(storedRequest(d, options.to), [d.event && (d.action ? `${d.event}.${d.action}` : d.event), d.deliveryId].filter(Boolean).join(' ')));
+    } catch (err) {
+      if (err instanceof HttpFileError) throw new UsageError(`${d.id}: ${err.message}`, ['--format json carries any body (base64 when it is not UTF-8); --format curl too.']);
+      throw err;
+    }
+  }
   return 0;
 }
 

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { entryName, loadIndex, type CatalogEntry } from '../core/catalog/catalog.js';
-import { appOnly } from '../core/catalog/events.js';
-import { buildSample, type Sample } from '../core/catalog/sample.js';
+import { entryName, loadIndex } from '../core/catalog/catalog.js';
+import { buildSample, listSamples, type Sample } from '../core/catalog/sample.js';
+import { HttpFileError, httpFile, requestJson } from '../core/deliver/export.js';
 import { isSuccess, post, type DeliveryResult } from '../core/deliver/post.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import type { BodyKind } from '../core/webhook/types.js';
@@ -39,6 +39,8 @@ export interface SendOptions {
   concurrency: number;
   validate?: boolean;
   dryRun?: boolean;
+  /** With --dry-run: write the request as an .http file or a JSON document instead of showing it. */
+  format?: 'http' | 'json';
   verbose?: boolean;
   list?: boolean;
   json?: boolean;
@@ -61,6 +63,14 @@ function checkOptions(options: SendOptions & { to: string }): Record<string, str
     extra[m[1]] = m[2];
   }
   return extra;
+}
+
+/** --format (or --json) with --dry-run: the request file to write, if any. */
+function requestFormat(options: SendOptions): 'http' | 'json' | undefined {
+  if (options.format === undefined) return options.dryRun && options.json ? 'json' : undefined;
+  if (!options.dryRun) throw new UsageError(`--format ${options.format} writes the request instead of sending it: add --dry-run`);
+  if (options.json && options.format !== 'json') throw new UsageError(`--json and --format ${options.format} ask for two outputs; pass one`);
+  return options.format;
 }
 
 /** The delivery to send: the user's file or a catalog sample, with --repo/--sender/--set/--app-id applied (core/catalog/sample.ts). */
@@ -111,6 +121,7 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
     name = await pickEvent(ctx);
   }
   const extraHeaders = checkOptions(options);
+  const format = requestFormat(options);
   const secret = ctx.secrets(options.secret)[0];
   const p = await loadSample(ctx, options, name, secret);
   if (options.validate && !(await validates(ctx, p, Boolean(options.json)))) return 1;
@@ -122,8 +133,17 @@ export async function run(ctx: AppContext, given: SendOptions, eventArg?: string
 
   if (options.dryRun) {
     const request = build(p.headers['X-GitHub-Delivery']);
-    if (options.json) printJson(io, { method: 'POST', url: request.url, headers: request.headers, body: body.toString('utf8') });
-    else io.out(requestText(request));
+    if (format) {
+      // A request file: exactly what would be sent (core/deliver/export.ts says what each format can carry).
+      const message = { method: 'POST', ...request };
+      try {
+        io.out(format === 'http' ? httpFile(message, `${p.name} ${request.headers['X-GitHub-Delivery']}`) : requestJson(message));
+      } catch (err) {
+        if (err instanceof HttpFileError) throw new UsageError(err.message, ['--format json carries any body (base64 when it is not UTF-8).']);
+        throw err;
+      }
+      if (!secret) io.err(io.errColor.dim('Unsigned: no --secret, HOOKCTL_SECRET or GITHUB_WEBHOOK_SECRET.'));
+    } else io.out(requestText(request));
     io.err(io.errColor.dim(`Nothing was sent (--dry-run)${options.count > 1 ? `; --count ${options.count} would send ${options.count} like it, each with its own X-GitHub-Delivery` : ''}.`));
     return 0;
   }
@@ -169,18 +189,16 @@ function* deliveryIds(count: number, fixed?: string): Generator<string> {
 }
 
 function list(ctx: AppContext, options: SendOptions): number {
-  const index = loadIndex();
-  const entries = [...index.entries].sort((a, b) => entryName(a).localeCompare(entryName(b)));
-  const isDefault = (e: CatalogEntry) => e.action !== null && !e.variant && index.defaultActions[e.event] === e.action;
+  const entries = listSamples();
   if (options.json) {
-    printJson(ctx.io, entries.map((e) => ({ name: entryName(e), event: e.event, action: e.action, description: e.description, source: e.source, default: isDefault(e), appOnly: appOnly(e.event) })));
+    printJson(ctx.io, entries);
     return 0;
   }
   const c = ctx.io.color;
   const rows = entries.map((e) => [
-    entryName(e) + (isDefault(e) ? c.dim(' *') : ''),
+    e.name + (e.default ? c.dim(' *') : ''),
     e.source === 'captured' ? 'captured' : c.dim('synthesized'),
-    appOnly(e.event) ? c.cyan('App') : '',
+    e.appOnly ? c.cyan('App') : '',
     e.description,
   ]);
   ctx.io.out(table(c, ['EVENT', 'SAMPLE', 'FOR', 'DESCRIPTION'], rows));

@@ -1,7 +1,7 @@
 /** hookctl verify: check a signature offline and explain a mismatch. */
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { diagnose } from '../core/webhook/diagnose.js';
+import { diagnose, genericMismatch } from '../core/webhook/diagnose.js';
 import { readInput } from './shared/input.js';
 
 export async function run(ctx: AppContext, options: { secret?: string[]; signature: string }, file = '-'): Promise<number> {
@@ -15,7 +15,9 @@ export async function run(ctx: AppContext, options: { secret?: string[]; signatu
     ctx.io.out(`${c.green('✓')} valid ${d.algorithm} signature${which} over ${body.length} bytes`);
     return 0;
   }
-  ctx.io.out(`${c.red('✗')} signature does not match: ${d.reason}`);
+  // The generic reason says "does not match" itself; a specific one is a cause.
+  const generic = d.algorithm !== undefined && d.reason === genericMismatch(d.algorithm);
+  ctx.io.out(`${c.red('✗')} ${generic ? d.reason : `signature does not match: ${d.reason}`}`);
   if (d.hint) ctx.io.out(`  ${c.dim(d.hint)}`);
   return 1;
 }

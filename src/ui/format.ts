@@ -3,11 +3,20 @@
  */
 import type { Colors } from './io.js';
 
+/**
+ * A duration as Go prints one: 850ms, 3.25s, 42.1s, 17m59s, 2h3m4s. Rounded first, so a value
+ * just under a unit reads as that unit (59,999 ms is "1m0s", never "60.0s" or "0m60s").
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m}m${Math.round((ms % 60_000) / 1000)}s`;
+  const safeMs = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  if (Math.round(safeMs) < 1000) return `${Math.round(safeMs)}ms`;
+  if (safeMs < 10_000 - 5) return `${(safeMs / 1000).toFixed(2)}s`;
+  if (safeMs < 60_000 - 50) return `${(safeMs / 1000).toFixed(1)}s`;
+  const seconds = Math.round(safeMs / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0 ? `${h}h${m}m${s}s` : `${m}m${s}s`;
 }
 
 export function formatBytes(n: number): string {

@@ -3,6 +3,10 @@
  * CLI, its store backend, its relay) forwarding to an @octokit/webhooks app that verifies
  * signatures: a delivery sent while the page is open appears; filter by event; open and
  * replay; edit a field and replay it signed; compare. Run `npm run build` first.
+ *
+ * One listener, one app and one page for the file: before each test, once every forward has
+ * answered, the listener's deliveries are deleted through its API and the app forgets what it
+ * received, so each test starts from an empty store and navigates the page.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,36 +20,45 @@ import { postDelivery, startOctokitApp, type OctokitApp } from '../helpers/webho
 
 const SECRET = 'browser-e2e-secret';
 
-let browser: Browser;
-let box: Sandbox;
-let app: OctokitApp;
-let running: RunningListen;
-let view: PageSession | null = null;
+let browser: Browser | undefined;
+let box: Sandbox | undefined;
+let app: OctokitApp | undefined;
+let running: RunningListen | undefined;
+let view: PageSession | undefined;
 
 beforeAll(async () => {
   browser = await launchChromium();
+  box = sandbox();
+  app = await startOctokitApp(SECRET);
+  running = await startListen(box.env, ['--secret', SECRET, '--inspect-port', '0', '--forward-to', app!.url]);
+  view = await openPage(browser, running!.inspector.url);
 });
 
 afterAll(async () => {
-  await browser?.close();
+  try {
+    await view?.close();
+    await running?.cli.stop('SIGKILL');
+    await app?.close();
+    await browser?.close();
+  } finally {
+    box?.cleanup();
+  }
 });
 
 beforeEach(async () => {
-  box = sandbox();
-  app = await startOctokitApp(SECRET);
-  running = await startListen(box.env, ['--secret', SECRET, '--inspect-port', '0', '--forward-to', app.url]);
+  // What an earlier test sent is forwarded before it goes: no late forward reaches this test's app.
+  await poll(async () => (await running!.inspector.listAll()).deliveries.filter((d) => d.status === 200 && d.forward === null).length).toBe(0);
+  for (const delivery of (await running!.inspector.listAll()).deliveries) {
+    const answer = await running!.inspector.send('DELETE', `/api/deliveries/${delivery.id}`);
+    expect(answer.status, answer.text).toBe(200);
+  }
+  expect((await running!.inspector.listAll()).deliveries).toEqual([]);
+  app!.received.length = 0;
 });
 
-afterEach(async () => {
-  const problems = view?.problems ?? [];
-  try {
-    await view?.close();
-    view = null;
-    await running?.cli.stop('SIGKILL');
-    await app?.close();
-  } finally {
-    box.cleanup();
-  }
+afterEach(() => {
+  const problems = [...view!.problems];
+  view!.problems.length = 0;
   expect(problems).toEqual([]);
 });
 
@@ -70,38 +83,38 @@ const from = (repository: string, sender: string) => (payload: any) => {
 
 /** POST a signed delivery to the listener; its local id once it answered 200. */
 async function deliver(body: string, event: string, deliveryId: string = randomUUID()): Promise<string> {
-  const answer = await postDelivery(running.listenUrl, body, { secret: SECRET, event, deliveryId });
+  const answer = await postDelivery(running!.listenUrl, body, { secret: SECRET, event, deliveryId });
   expect(answer.status, answer.body).toBe(200);
   return JSON.parse(answer.body).id as string;
 }
 
 async function open(path = '/'): Promise<PageSession> {
-  view = await openPage(browser, running.inspector.url);
-  await view.page.goto(new URL(path, running.inspector.url).toString());
-  return view;
+  await view!.page.goto(new URL(path, running!.inspector.url).toString());
+  return view!;
 }
 
 describe('the inspector page over a real listener', () => {
-  it('shows a delivery sent while the page is open, at the top, moments after its 200', async () => {
+  // How soon after its 200 (target 250 ms) is bench/inspector.mjs's to measure.
+  it('shows a delivery sent while the page is open, at the top, from the live stream', async () => {
     await deliver(sample('push', from('acme/web', 'octocat')), 'push');
     const { page } = await open();
     await page.locator('.row').first().waitFor();
     await poll(() => page.locator('.live').innerText()).toBe('live');
-    const timings: number[] = [];
+    // Rows from the live stream: the page does not ask for the list again.
+    const listed: string[] = [];
+    const onRequest = (request: { url(): string }) => { if (new URL(request.url()).pathname === '/api/deliveries') listed.push(request.url()); };
+    page.on('request', onRequest);
     for (let i = 0; i < 3; i += 1) {
       const id = await deliver(sample('issues.opened', from('acme/payments', `live-${i}`)), 'issues');
-      const answered = Date.now();
-      await page.locator(`.row[data-id="${id}"]`).waitFor({ timeout: 5000 });
-      timings.push(Date.now() - answered);
+      await page.locator(`.row[data-id="${id}"]`).waitFor({ timeout: 10_000 });
       expect(await page.locator('.row').first().getAttribute('data-id')).toBe(id);
       const text = await page.locator(`.row[data-id="${id}"]`).innerText();
       expect(text).toContain('issues');
       expect(text).toMatch(new RegExp(`acme/payments\\s*·\\s*live-${i}`));
     }
     expect(await page.locator('.row').count()).toBe(4);
-    console.log(`real listen: ms from a 200 to its row on screen: ${timings.join(', ')}`);
-    expect(Math.min(...timings), `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(250);
-    expect(Math.max(...timings), `timings ${timings.join(', ')} ms`).toBeLessThanOrEqual(1500);
+    page.off('request', onRequest);
+    expect(listed).toEqual([]);
     // The forward the relay makes after answering reaches the row.
     await poll(() => page.locator('.row').first().locator('.fwd').innerText()).toMatch(/^→ 200/);
   });
@@ -129,7 +142,7 @@ describe('the inspector page over a real listener', () => {
   it('opens a delivery and replays it with r: the app receives it again, the timeline and the row show the replay', async () => {
     const guid = randomUUID();
     const id = await deliver(sample('issues.opened', from('acme/web', 'monalisa')), 'issues', guid);
-    await poll(() => app.received.length).toBe(1);
+    await poll(() => app!.received.length).toBe(1);
     const { page } = await open();
     await page.locator(`.row[data-id="${id}"]`).click();
     const detail = page.locator(`.detail[data-id="${id}"]`);
@@ -143,8 +156,8 @@ describe('the inspector page over a real listener', () => {
 
     await page.keyboard.press('r');
     // Replayed to where it was received (the listener), which stores it and forwards it to the app.
-    await poll(() => app.received.length).toBe(2);
-    expect(app.received[1]).toMatchObject({ id: guid, name: 'issues' });
+    await poll(() => app!.received.length).toBe(2);
+    expect(app!.received[1]).toMatchObject({ id: guid, name: 'issues' });
     const item = page.locator('.timeline .tl-item[data-attempt="2"]');
     await poll(() => item.innerText()).toMatch(/Replay\s+200[\s\S]*re-signed/);
     expect(await page.locator('.timeline .tl-item[data-attempt="1"]').innerText()).toMatch(/Forward\s+200/);
@@ -159,7 +172,7 @@ describe('the inspector page over a real listener', () => {
   it('edits a field and replays it signed: the @octokit/webhooks app verifies it and receives the edit; the original stays', async () => {
     const body = sample('pull_request.opened', from('acme/api', 'hubot'));
     const id = await deliver(body, 'pull_request');
-    await poll(() => app.received.length).toBe(1);
+    await poll(() => app!.received.length).toBe(1);
     const { page } = await open(`/?id=${id}`);
     await page.locator(`.detail[data-id="${id}"]`).waitFor();
     await page.keyboard.press('e');
@@ -173,18 +186,18 @@ describe('the inspector page over a real listener', () => {
     await dialog.locator('label.choice', { hasText: 'Forward target' }).click();
     await dialog.locator('.btn.primary').click();
 
-    await poll(() => app.received.length).toBe(2);
-    expect(app.received[1].payload.pull_request.title).toBe('Edited in the inspector');
-    expect(app.received[1].payload.number).toBe(4242);
+    await poll(() => app!.received.length).toBe(2);
+    expect(app!.received[1].payload.pull_request.title).toBe('Edited in the inspector');
+    expect(app!.received[1].payload.number).toBe(4242);
     await poll(() => page.locator('dialog[open]').count()).toBe(0);
     const item = page.locator('.timeline .tl-item[data-attempt="2"]');
     await poll(() => item.innerText()).toMatch(/Edited replay\s+200[\s\S]*edited[\s\S]*re-signed/);
-    expect(await item.innerText()).toContain(app.url);
+    expect(await item.innerText()).toContain(app!.url);
     const href = await item.locator('a', { hasText: 'sent body' }).getAttribute('href');
     expect(href).toBe(`/api/deliveries/${id}/raw?attempt=2`);
-    const sent = JSON.parse((await running.inspector.get(href!)).text);
-    expect(sent).toEqual(app.received[1].payload);
-    expect((await running.inspector.get(`/api/deliveries/${id}/raw`)).text).toBe(body);
+    const sent = JSON.parse((await running!.inspector.get(href!)).text);
+    expect(sent).toEqual(app!.received[1].payload);
+    expect((await running!.inspector.get(`/api/deliveries/${id}/raw`)).text).toBe(body);
   });
 
   it('compares two deliveries, and a redelivery with its original', async () => {

@@ -256,6 +256,38 @@ describe('messages that say what to do', () => {
     expect(twice.stderr).toMatch(/--signature was given twice/);
   });
 
+  it('help: -v and "version" point at --version; --secret twice is refused where one secret is used; --cloudflared names every place searched', async () => {
+    for (const argv of [['-v'], ['version']]) {
+      const r = await runInProcess(argv, { env: box.env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('Did you mean: hookctl --version (or -V)?');
+      expect(r.stderr).not.toMatch(/verify/);
+    }
+    const twice = await runInProcess(['sign', '--secret', 'a', '--secret', 'b'], { env: box.env, input: 'x' });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--secret was given twice; give it once');
+    const rotation = await runInProcess(['verify', '--secret', 'a', '--secret', 'b', '--signature', 'sha256=8c1bd0d3bb8bb5bba73b36e6d7dc6e81dda7b8d9c5c4a2a7c5c3a4b7e8f5c9d1'], { env: box.env, input: 'x' });
+    expect(rotation.stderr).not.toContain('given twice');
+    const help = await runInProcess(['listen', '--help'], { env: box.env });
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('cloudflared binary (default $CLOUDFLARED_BIN, then the cloudflared npm package\'s, then one hookctl downloaded to $HOOKCTL_HOME/bin, then PATH)');
+  });
+
+  it('verify: an empty body says so, the generic mismatch is said once, a pasted header line is read as its value', async () => {
+    const { sign } = await import('../../src/core/webhook/signing.js');
+    const file = join(box.dir, 'body');
+    writeFileSync(file, '{"zen":"Keep it logically awesome."}');
+    const signature = sign('s', '{"zen":"Keep it logically awesome."}');
+    const empty = await runInProcess(['verify', '--secret', 's', '--signature', signature], { env: box.env, input: '' });
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toBe('✗ signature does not match: the body is empty (0 bytes), and GitHub never signs an empty body\n  Pass the file that holds the exact request body, or pipe it on stdin.\n');
+    const wrong = await runInProcess(['verify', '--secret', 'other', '--signature', signature, file], { env: box.env });
+    expect(wrong.stdout.split('\n')[0]).toBe('✗ sha256 signature does not match: wrong secret, or the body was altered on the way');
+    for (const pasted of [`X-Hub-Signature-256: ${signature}`, `x-hub-signature-256:${signature}`, `  X-Hub-Signature-256:  ${signature}  `]) {
+      const ok = await runInProcess(['verify', '--secret', 's', '--signature', pasted, file], { env: box.env });
+      expect(ok.stdout, pasted).toMatch(/^✓ valid sha256 signature over 36 bytes/);
+    }
+  });
+
   it('Ctrl+C during send --count prints the partial summary and exits 130', async () => {
     const slow = await startCaptureServer((_req, res) => setTimeout(() => res.end('ok'), 50));
     closers.push(() => slow.close());

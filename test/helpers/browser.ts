@@ -32,30 +32,38 @@ export interface InspectorSession {
   page: Page;
   /** Uncaught page errors, console errors (CSP violations included) and requests off this origin. */
   problems: string[];
-  close(): Promise<void>;
 }
 
-/** A fake backend, the inspector over it on port 0, and a fresh browser page (not yet navigated). */
-export type InspectorOptions = FakeBackendOptions & { colorScheme?: 'light' | 'dark'; width?: number; height?: number };
+export interface ViewOptions {
+  colorScheme?: 'light' | 'dark';
+  width?: number;
+  height?: number;
+}
 
-export async function openInspector(browser: Browser, options: InspectorOptions = {}): Promise<InspectorSession> {
-  const backend = new FakeInspectorBackend({ count: 200, ...options });
-  const inspector = await startInspector({ backend, port: 0 });
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, colorScheme: options.colorScheme ?? 'light' });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: inspector.url.replace(/\/$/, '') });
-  const page = await context.newPage();
-  const problems: string[] = [];
+/** A test's view: the fake backend's options (200 generated deliveries unless told) and the page's. */
+export type InspectorOptions = FakeBackendOptions & ViewOptions;
+
+/** Collect what must not happen on a page: errors, CSP violations, requests off `origin`. */
+function watch(page: Page, origin: string, problems: string[]): void {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
-  page.on('request', (request) => { if (!request.url().startsWith(inspector.url)) problems.push(`request off origin: ${request.url()}`); });
+  page.on('request', (request) => { if (!request.url().startsWith(origin)) problems.push(`request off origin: ${request.url()}`); });
   page.on('dialog', (dialog) => void dialog.accept());
-  return {
-    backend, inspector, context, page, problems,
-    close: async () => {
-      await context.close();
-      await inspector.close();
-    },
-  };
+}
+
+/**
+ * Pause CSS animations that never end. The inspector's "live" dot pulses forever on a
+ * box-shadow, which repaints the page every frame: with software rendering that is a quarter
+ * of a core for as long as a page is open, whatever the test does. (The page's own
+ * prefers-reduced-motion rule does not reach it: it matches `*`, and the dot is a ::before.)
+ */
+function pauseEndlessAnimations(): void {
+  const document = (globalThis as any).document;
+  document.addEventListener('animationstart', () => {
+    for (const animation of document.getAnimations()) {
+      if (animation.effect?.getTiming().iterations === Infinity) animation.pause();
+    }
+  }, true);
 }
 
 export interface PageSession {
@@ -67,43 +75,101 @@ export interface PageSession {
 }
 
 /** A fresh page for an inspector already running at `url` (a real `hookctl listen`), not yet navigated. */
-export async function openPage(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<PageSession> {
+export async function openPage(browser: Browser, url: string, options: ViewOptions = {}): Promise<PageSession> {
   const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, colorScheme: options.colorScheme ?? 'light' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url.replace(/\/$/, '') });
+  await context.addInitScript(pauseEndlessAnimations);
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
-  page.on('request', (request) => { if (!request.url().startsWith(url)) problems.push(`request off origin: ${request.url()}`); });
-  page.on('dialog', (dialog) => void dialog.accept());
+  watch(page, url, problems);
   return { context, page, problems, close: () => context.close() };
 }
 
+export interface InspectorView {
+  /**
+   * This test's inspector, reset: the backend starts over with `options` (same inspector, same
+   * page, which still shows what the last test left until the test navigates it), and the page
+   * takes the colour scheme and size asked for. The backend can be filled before navigating.
+   */
+  open(options?: InspectorOptions): Promise<InspectorSession>;
+}
+
+/** Wait until the page's live stream is open (it says "live"): from then on it gets every event. */
+export async function waitLive(page: Page): Promise<void> {
+  await expect.poll(() => page.locator('.live').innerText(), { message: 'the page went live' }).toBe('live');
+}
+
 /**
- * One Chromium for a test file, and each test's inspector session closed after it (the test
- * fails if the page logged an error, broke its CSP or asked anything off its origin).
+ * One Chromium for a test file (launched in beforeAll, closed in afterAll). `inspectorView()`,
+ * called at the top of the file or in a describe, gives its tests one inspector over a fake
+ * backend and one page (one browser context), which each test resets with `open()` and a
+ * navigation. After each test the origin's storage and the clipboard are cleared, and the test
+ * fails if the page logged an error, broke its CSP or asked anything off its origin (what a
+ * page does after that, until the next test navigates it, counts against the next test).
  */
-export function useChromium(): { open(options?: InspectorOptions): Promise<InspectorSession> } {
+export function useChromium(): { browser(): Browser; inspectorView(defaults?: ViewOptions): InspectorView } {
   let browser: Browser | undefined;
-  let current: InspectorSession | null = null;
   beforeAll(async () => {
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
+  const running = (): Browser => {
+    if (!browser) throw new Error('Chromium is not running: use the browser inside a test or a hook');
+    return browser;
+  };
+  return { browser: running, inspectorView: (defaults = {}) => inspectorView(running, defaults) };
+}
+
+function inspectorView(browser: () => Browser, defaults: ViewOptions): InspectorView {
+  const scheme = defaults.colorScheme ?? 'light';
+  const size = { width: defaults.width ?? 1400, height: defaults.height ?? 900 };
+  let session: InspectorSession | null = null;
+  let used = false;
+  beforeAll(async () => {
+    const backend = new FakeInspectorBackend();
+    const inspector = await startInspector({ backend, port: 0 });
+    const context = await browser().newContext({ viewport: size, colorScheme: scheme });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: inspector.url.replace(/\/$/, '') });
+    await context.addInitScript(pauseEndlessAnimations);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    watch(page, inspector.url, problems);
+    session = { backend, inspector, context, page, problems };
+  });
+  afterAll(async () => {
+    await session?.context.close();
+    await session?.inspector.close();
+  });
   afterEach(async () => {
-    const session = current;
-    current = null;
-    if (!session) return;
+    if (!session || !used) return;
+    used = false;
+    const { page, inspector, problems } = session;
     try {
-      expect(session.problems).toEqual([]);
+      // What the test left for the next one: the origin's storage (the theme) and the clipboard.
+      if (!page.url().startsWith(inspector.url)) await page.goto(inspector.url);
+      await page.evaluate(async () => {
+        const window = globalThis as any;
+        window.localStorage.clear();
+        await window.navigator.clipboard.writeText('');
+      });
+      expect([...problems]).toEqual([]);
     } finally {
-      await session.close();
+      problems.length = 0;
     }
   });
   return {
-    open: async (options = {}) => (current = await openInspector(browser!, options)),
+    open: async (options = {}) => {
+      if (!session) throw new Error('inspectorView() is set up in beforeAll: open it inside a test');
+      const { colorScheme = scheme, width = size.width, height = size.height, ...backendOptions } = options;
+      used = true;
+      session.backend.reset({ count: 200, ...backendOptions });
+      // Always set: a test may have changed them (emulateMedia) on the shared page.
+      await session.page.emulateMedia({ colorScheme });
+      await session.page.setViewportSize({ width, height });
+      return session;
+    },
   };
 }
 

@@ -11,7 +11,7 @@ import {
   type InspectorBackend, type InspectorEvent, type InspectorInfo, type ReplayOutcome, type ReplayRequest,
   type SendOutcome, type SendRequest, type SignatureVerdict, type StreamQuery, type ValidationOutcome,
 } from '../../src/core/inspector/backend.js';
-import { PAYLOADS, REPOSITORIES, SENDERS, TEMPLATES, bodyFor, metaOf, prng, sample, sha256Of, shortId, signatureOf, textOf } from './fake-inspector-samples.js';
+import { PAYLOADS, REPOSITORIES, SENDERS, TEMPLATES, bodyFor, generatedIndexOf, metaOf, prng, sample, sha256Of, shortId, signatureOf, textOf } from './fake-inspector-samples.js';
 
 export const FAKE_SECRET = 'It\'s a Secret to Everybody';
 
@@ -43,7 +43,10 @@ export interface DeliveryInit {
 }
 
 export interface FakeBackendOptions {
-  /** Generated deliveries, one a minute back from `now`. */
+  /**
+   * Generated deliveries, one a minute back from `now` (at most 1,000,000). Each is made the
+   * first time something reads it, so a store of 100,000 costs only what the page reads of it.
+   */
   count?: number;
   now?: number;
   canSign?: boolean;
@@ -51,18 +54,42 @@ export interface FakeBackendOptions {
   searchBudgetRows?: number;
 }
 
+const MAX_GENERATED = 1_000_000;
+/** Ids of deliveries added by a test start here (see shortId), above every generated one. */
+const ADDED_IDS = MAX_GENERATED;
+const DEFAULT_REPLAY_ANSWER = { status: 200, error: null, response: null, durationMs: 12 };
+
+/** Where a row sits in the list: an added one (index into `added`) or a generated one (n). */
+type Position = { added: number } | { generated: number };
+
 export class FakeInspectorBackend implements InspectorBackend {
   readonly calls: FakeCall[] = [];
-  /** Newest first. */
-  private rows: StoredDelivery[] = [];
+  /** Deliveries added by the test (addDelivery), newest first, above every generated one. */
+  private added: StoredDelivery[] = [];
+  /** Generated deliveries made so far, by n (0 = the newest generated one). */
+  private readonly made = new Map<number, StoredDelivery>();
+  private readonly removedGenerated = new Set<number>();
+  private count = 0;
+  private now = 0;
   private readonly listeners = new Map<(event: InspectorEvent) => void, StreamQuery>();
   private serial = 0;
   /** What the next replay answers. */
-  replayAnswer: { status: number | null; error: string | null; response: string | null; durationMs: number } = { status: 200, error: null, response: null, durationMs: 12 };
-  private readonly info_: InspectorInfo;
-  private readonly searchBudgetRows: number;
+  replayAnswer: { status: number | null; error: string | null; response: string | null; durationMs: number } = { ...DEFAULT_REPLAY_ANSWER };
+  private info_!: InspectorInfo;
+  private searchBudgetRows = Infinity;
 
   constructor(options: FakeBackendOptions = {}) {
+    this.reset(options);
+  }
+
+  /**
+   * Start over as `new FakeInspectorBackend(options)` would (rows, calls, replay answer), with
+   * the same subscribers: a page open on an inspector over this backend sees the new rows
+   * after a reload.
+   */
+  reset(options: FakeBackendOptions = {}): void {
+    const count = options.count ?? 0;
+    if (!Number.isInteger(count) || count < 0 || count > MAX_GENERATED) throw new Error(`count must be an integer from 0 to ${MAX_GENERATED}`);
     this.info_ = {
       version: '0.1.0-test',
       store: '/tmp/hookctl-test/deliveries.db',
@@ -72,42 +99,88 @@ export class FakeInspectorBackend implements InspectorBackend {
       canSign: options.canSign ?? true,
     };
     this.searchBudgetRows = options.searchBudgetRows ?? Infinity;
-    const now = options.now ?? Date.now();
-    const random = prng(42);
-    const count = options.count ?? 0;
-    for (let i = 0; i < count; i += 1) this.rows.push(this.generated(i, now - i * 60_000, random));
+    this.now = options.now ?? Date.now();
+    this.count = count;
+    this.added = [];
+    this.made.clear();
+    this.removedGenerated.clear();
+    this.calls.length = 0;
+    this.serial = 0;
+    this.replayAnswer = { ...DEFAULT_REPLAY_ANSWER };
   }
 
   get listenerCount(): number {
     return this.listeners.size;
   }
 
+  /** How many deliveries the backend holds. */
+  get size(): number {
+    return this.added.length + this.count - this.removedGenerated.size;
+  }
+
   callsOf(method: string): FakeCall[] {
     return this.calls.filter((call) => call.method === method);
   }
 
+  /** Every delivery, newest first (with a large generated count, prefer slice). */
   all(): DeliveryRecord[] {
-    return this.rows.map((row) => recordOf(row.detail));
+    return this.slice(0, Infinity);
   }
 
-  private generated(n: number, at: number, random: () => number): StoredDelivery {
+  /** The deliveries at positions start… end-1 of the list, newest first, as `list` would page them (not recorded as a call). */
+  slice(start: number, end: number): DeliveryRecord[] {
+    const records: DeliveryRecord[] = [];
+    let index = 0;
+    for (const row of this.rowsFrom({ added: 0 })) {
+      if (index >= end) break;
+      if (index >= start) records.push(recordOf(row.detail));
+      index += 1;
+    }
+    return records;
+  }
+
+  /** The rows from `position` on, newest first, each generated one made as it is reached. */
+  private *rowsFrom(position: Position): Generator<StoredDelivery> {
+    if ('added' in position) yield* this.added.slice(position.added);
+    const first = 'generated' in position ? position.generated : 0;
+    for (let n = first; n < this.count; n += 1) {
+      if (!this.removedGenerated.has(n)) yield this.generatedRow(n);
+    }
+  }
+
+  /** Generated delivery n: always the same for the same n and `now`, whatever was read before. */
+  private generatedRow(n: number): StoredDelivery {
+    const made = this.made.get(n);
+    if (made) return made;
+    const random = prng(rowSeed(n));
     const [event, action, file] = TEMPLATES[Math.floor(random() * TEMPLATES.length)];
     const roll = random();
     const signature: SignatureVerdict = roll < 0.06 ? 'invalid' : roll < 0.08 ? 'missing' : 'valid';
-    return this.build({
+    const row = this.build({
       event, action,
       body: bodyFor(file, REPOSITORIES[Math.floor(random() * REPOSITORIES.length)], SENDERS[Math.floor(random() * SENDERS.length)]),
       signature,
       status: signature === 'valid' ? 200 : 401,
-      receivedAt: new Date(at).toISOString(),
+      receivedAt: new Date(this.now - n * 60_000).toISOString(),
       drift: random() < 0.05,
       forwardStatus: signature !== 'valid' ? undefined : random() < 0.1 ? 502 : 200,
       attempt: random() < 0.05 ? 2 : 1,
+      deliveryId: uuidOf(random),
     }, shortId(n));
+    this.made.set(n, row);
+    return row;
+  }
+
+  /** Where the delivery `id` sits, or null. */
+  private positionOf(id: string): Position | null {
+    const index = this.added.findIndex((row) => row.detail.id === id);
+    if (index >= 0) return { added: index };
+    const n = generatedIndexOf(id);
+    return n !== null && n < this.count ? { generated: n } : null;
   }
 
   /** A record as `listen` would store it (not added: see addDelivery). */
-  build(init: DeliveryInit, id = shortId(1_000_000 + this.serial++)): StoredDelivery {
+  build(init: DeliveryInit, id = shortId(ADDED_IDS + this.serial++)): StoredDelivery {
     const event = init.event ?? 'pull_request';
     const action = init.action === undefined ? (event === 'pull_request' ? 'opened' : null) : init.action;
     const template = TEMPLATES.find(([e, a]) => e === event && a === action) ?? TEMPLATES[0];
@@ -161,14 +234,16 @@ export class FakeInspectorBackend implements InspectorBackend {
   /** Store a new delivery (newest) and emit it live, as listen does. */
   addDelivery(init: DeliveryInit = {}): DeliveryRecord {
     const row = this.build({ receivedAt: new Date().toISOString(), ...init });
-    const siblings = this.rows.filter((other) => other.detail.deliveryId === row.detail.deliveryId);
+    // Among the rows made so far: one never read has a delivery id no test could know.
+    const siblings = [...this.added, ...[...this.made].sort(([a], [b]) => a - b).map(([, made]) => made)]
+      .filter((other) => other.detail.deliveryId === row.detail.deliveryId);
     if (siblings.length > 0) {
       row.detail.attempt = siblings.length + 1;
       row.detail.redelivery = true;
       const ids = [...siblings.map((other) => other.detail.id).reverse(), row.detail.id];
       for (const other of [...siblings, row]) other.detail.siblings = ids.filter((id) => id !== other.detail.id);
     }
-    this.rows.unshift(row);
+    this.added.unshift(row);
     const record = recordOf(row.detail);
     this.emit({ type: 'delivery', delivery: record });
     return record;
@@ -206,7 +281,10 @@ export class FakeInspectorBackend implements InspectorBackend {
   }
 
   private find(id: string): StoredDelivery | undefined {
-    return this.rows.find((row) => row.detail.id === id);
+    const position = this.positionOf(id);
+    if (!position) return undefined;
+    if ('added' in position) return this.added[position.added];
+    return this.removedGenerated.has(position.generated) ? undefined : this.generatedRow(position.generated);
   }
 
   info(): InspectorInfo {
@@ -217,22 +295,26 @@ export class FakeInspectorBackend implements InspectorBackend {
   async list(query: DeliveryQuery): Promise<DeliveryPage> {
     this.calls.push({ method: 'list', args: [query] });
     const limit = query.limit ?? 50;
-    let start = 0;
+    let start: Position = { added: 0 };
     if (query.cursor) {
-      const index = this.rows.findIndex((row) => row.detail.id === Buffer.from(query.cursor!, 'base64url').toString('utf8'));
-      if (index < 0) throw new InspectorError(400, 'stale cursor');
-      start = index + 1;
+      // Keyset paging like the store's: on from the row after the cursor's, even if that one was deleted meanwhile.
+      const after = this.positionOf(Buffer.from(query.cursor, 'base64url').toString('utf8'));
+      if (!after) throw new InspectorError(400, 'stale cursor');
+      start = 'added' in after ? { added: after.added + 1 } : { generated: after.generated + 1 };
     }
     const deliveries: DeliveryRecord[] = [];
     let scanned = 0;
-    let i = start;
-    for (; i < this.rows.length && deliveries.length < limit; i += 1) {
-      if (query.q && scanned++ >= this.searchBudgetRows) break;
-      if (matches(this.rows[i], query)) deliveries.push(recordOf(this.rows[i].detail));
+    let last: StoredDelivery | null = null;
+    let more = false;
+    for (const row of this.rowsFrom(start)) {
+      if (deliveries.length >= limit || (query.q && scanned++ >= this.searchBudgetRows)) {
+        more = true;
+        break;
+      }
+      last = row;
+      if (matches(row, query)) deliveries.push(recordOf(row.detail));
     }
-    const more = i < this.rows.length;
-    const last = i - 1;
-    return { deliveries, next: more && last >= 0 ? Buffer.from(this.rows[last].detail.id, 'utf8').toString('base64url') : null };
+    return { deliveries, next: more && last ? Buffer.from(last.detail.id, 'utf8').toString('base64url') : null };
   }
 
   async get(id: string): Promise<DeliveryDetail | null> {
@@ -284,9 +366,13 @@ export class FakeInspectorBackend implements InspectorBackend {
 
   async remove(id: string): Promise<boolean> {
     this.calls.push({ method: 'remove', args: [id] });
-    const before = this.rows.length;
-    this.rows = this.rows.filter((row) => row.detail.id !== id);
-    if (this.rows.length === before) return false;
+    const position = this.find(id) ? this.positionOf(id) : null;
+    if (!position) return false;
+    if ('added' in position) this.added.splice(position.added, 1);
+    else {
+      this.removedGenerated.add(position.generated);
+      this.made.delete(position.generated);
+    }
     this.emit({ type: 'removed', id });
     return true;
   }
@@ -337,6 +423,22 @@ export class FakeInspectorBackend implements InspectorBackend {
     this.listeners.set(listener, query);
     return () => this.listeners.delete(listener);
   }
+}
+
+/** A seed per generated row, so row n is the same whichever rows were made before it. */
+function rowSeed(n: number): number {
+  let h = Math.imul(n ^ 0x9e3779b9, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A version-4-shaped UUID from the row's own random sequence. */
+function uuidOf(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = '89ab'[Math.floor(random() * 4)];
+  return `${hex.slice(0, 8).join('')}-${hex.slice(8, 12).join('')}-${hex.slice(12, 16).join('')}-${hex.slice(16, 20).join('')}-${hex.slice(20).join('')}`;
 }
 
 function recordOf(detail: DeliveryDetail): DeliveryRecord {

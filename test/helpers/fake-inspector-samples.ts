@@ -37,7 +37,22 @@ export function prng(seed: number): () => number {
 
 /** A 7-hex-digit local id, distinct for every n below 2^28 (an odd multiplier is a bijection mod 2^28). */
 export function shortId(n: number): string {
-  return Number((BigInt(n) * 2654435761n) % 268435456n).toString(16).padStart(7, '0');
+  return Number((BigInt(n) * ID_MULTIPLIER) % ID_MODULUS).toString(16).padStart(7, '0');
+}
+
+const ID_MULTIPLIER = 2654435761n;
+const ID_MODULUS = 268435456n;
+/** The multiplier's inverse mod 2^28 (Newton's iteration: each step doubles the correct low bits). */
+const ID_INVERSE = (() => {
+  let inverse = ID_MULTIPLIER;
+  for (let i = 0; i < 5; i += 1) inverse = (inverse * (2n - ID_MULTIPLIER * inverse)) % ID_MODULUS;
+  return ((inverse % ID_MODULUS) + ID_MODULUS) % ID_MODULUS;
+})();
+
+/** The n whose shortId is `id`, or null when `id` is no shortId. */
+export function generatedIndexOf(id: string): number | null {
+  if (!/^[0-9a-f]{7}$/.test(id)) return null;
+  return Number((BigInt(parseInt(id, 16)) * ID_INVERSE) % ID_MODULUS);
 }
 
 const bodyCache = new Map<string, Buffer>();

@@ -7,7 +7,6 @@
  */
 import { PassThrough } from 'node:stream';
 import { createContext, type AppContext } from '../../src/context.js';
-import { ExitCode, InterruptedError, isHookctlError } from '../../src/errors.js';
 import { IO } from '../../src/ui/io.js';
 
 export interface InProcess {
@@ -38,30 +37,7 @@ export function inProcess(env: NodeJS.ProcessEnv = {}, input?: string | Buffer):
   return { ctx: createContext(io, '0.1.0-test'), stdout: () => stdout, stderr: () => stderr, stdoutBytes: () => Buffer.concat(outChunks) };
 }
 
-/**
- * What src/main.ts does with an error a command threw: the same typed errors, the same exit
- * codes (errors.ts's table) and the same lines on stderr (main.ts cannot be imported: it runs).
- */
-export function reportError(io: IO, err: unknown): number {
-  if (err instanceof InterruptedError) {
-    io.err(err.message);
-    return err.exitCode;
-  }
-  if (isHookctlError(err)) {
-    io.err(`${io.errColor.red('error:')} ${err.message}`);
-    for (const line of err.details) io.err(line);
-    return err.exitCode;
-  }
-  const e = err as { name?: string; code?: string; message?: string };
-  if (e?.code === 'EPIPE') return ExitCode.ok;
-  if (e?.name === 'ExitPromptError' || e?.name === 'AbortPromptError') {
-    io.err('cancelled');
-    return ExitCode.interrupted;
-  }
-  io.err(`${io.errColor.red('error:')} ${e?.message ?? String(err)}`);
-  io.err(io.errColor.dim('This is a bug in hookctl; run again with HOOKCTL_DEBUG=1 for details.'));
-  return ExitCode.failed;
-}
+export { reportError } from '../../src/report.js';
 
 export interface InProcessResult {
   code: number;
@@ -79,6 +55,7 @@ export interface InProcessOptions {
 
 async function runArgv(run: InProcess, args: string[]): Promise<number> {
   const { runCli } = await import('../../src/cli.js');
+  const { reportError } = await import('../../src/report.js');
   try {
     return await runCli(run.ctx, args);
   } catch (err) {

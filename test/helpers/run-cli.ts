@@ -52,11 +52,13 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Flags for node itself, before the script (e.g. --import a tracer). */
   nodeArgs?: string[];
+  /** Another copy of bin/hookctl.js to run (default BIN). */
+  script?: string;
 }
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script ?? BIN, ...args], {
       env: options.env ?? sandbox().env,
       cwd: options.cwd ?? ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -40,6 +40,18 @@ describe('buildSample', () => {
     expect(s.notes).toContain('--app-id: added an installation (id 2311213) to the payload, as an App\'s deliveries carry one');
   });
 
+  it('an installation id replaces the payload\'s (with its node id) or is added, before --set, which has the last word', () => {
+    const replaced = buildSample({ name: 'pull_request.opened', installationId: 42 });
+    expect(JSON.parse(replaced.body.toString()).installation).toEqual({ id: 42, node_id: Buffer.from('023:IntegrationInstallation42').toString('base64') });
+    expect(replaced.notes).toEqual([]);
+    const added = buildSample({ name: 'issues.opened', installationId: '7', appId: 9, set: ['installation.id=8'] });
+    expect(added.payload.installation).toEqual({ id: 8, node_id: Buffer.from('023:IntegrationInstallation7').toString('base64') });
+    expect(added.notes).toContain('added an installation (id 7) to the payload');
+    expect(added.headers).toMatchObject({ 'X-GitHub-Hook-Installation-Target-Type': 'integration', 'X-GitHub-Hook-Installation-Target-ID': '9' });
+    // The default installation's node id is GitHub's own for that id.
+    expect(buildSample({ name: 'star.created', appId: 1 }).payload.installation).toEqual({ id: 2311213, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMjMxMTIxMw==' });
+  });
+
   it('a form body is payload=<urlencoded JSON>, signed over the form bytes', () => {
     const s = buildSample({ name: 'push', contentType: 'form', secret: 'k' });
     expect(s.headers['Content-Type']).toBe('application/x-www-form-urlencoded');
@@ -69,5 +81,7 @@ describe('buildSample', () => {
     expect(fails({ name: 'issues.opened', payload: Buffer.from('{"a":') , payloadSource: 'delivery.json' })).toMatchObject({ field: 'payload', message: expect.stringMatching(/^delivery\.json is not JSON: line 1, column 6/) });
     expect(fails({ name: 'issues', payload: Buffer.from('[1]') })).toMatchObject({ field: 'payload', message: 'a webhook payload must be a JSON object' });
     expect(fails({ name: 'push', deliveryId: 'nope' })).toMatchObject({ field: 'deliveryId' });
+    expect(fails({ name: 'push', installationId: 'x1' })).toMatchObject({ field: 'installationId' });
+    expect(fails({ name: 'push', repo: 'not a repo' })).toMatchObject({ field: 'repo' });
   });
 });

@@ -38,11 +38,22 @@ export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
-export const secretOption = (what = 'webhook secret') =>
-  new Option('-s, --secret <secret>', `${what} (repeatable for a rotation; default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser(collect);
+/**
+ * --secret: repeatable only where several secrets mean something (listen and verify accept any
+ * of them, for a rotation); elsewhere a second one is a usage error, not silently ignored.
+ * Either way the value is a list.
+ */
+export const secretOption = (what = 'webhook secret', options: { rotation?: boolean } = {}) =>
+  options.rotation
+    ? new Option('-s, --secret <secret>', `${what} (repeatable for a rotation; default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser(collect)
+    : new Option('-s, --secret <secret>', `${what} (default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser((value: string, previous: string[] | undefined) => {
+        if (previous !== undefined) throw new UsageError('--secret was given twice; give it once (only listen and verify take several, for a rotation)');
+        return [value];
+      });
 export const apiUrlOption = () => new Option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL, then https://api.github.com)');
 export const storeOption = () => new Option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)');
-export const cloudflaredOption = () => new Option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then PATH)');
+export const cloudflaredOption = () =>
+  new Option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then the cloudflared npm package\'s, then one hookctl downloaded to $HOOKCTL_HOME/bin, then PATH)');
 export const contentTypeOption = () => new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json');
 export const jsonOption = (what = 'print JSON') => new Option('--json', what);
 export const yesOption = () => new Option('-y, --yes', 'do not ask first');

@@ -10,9 +10,9 @@ import { UsageError } from '../../errors.js';
 import { formBody, githubHeaders } from '../webhook/headers.js';
 import { describeJsonError } from '../webhook/payload.js';
 import type { BodyKind } from '../webhook/types.js';
-import { entryName, loadPayloadBytes, resolve } from './catalog.js';
+import { entryName, loadIndex, loadPayloadBytes, resolve } from './catalog.js';
 import { applyEdits, hasEdits, installationTarget } from './edits.js';
-import { checkEventName } from './events.js';
+import { appOnly, checkEventName } from './events.js';
 import type { JsonObject } from './json.js';
 
 export interface SampleRequest {
@@ -30,8 +30,11 @@ export interface SampleRequest {
   sender?: string;
   /** As a GitHub App's webhook receives it: target type integration, target id this App ID, an installation in the payload. */
   appId?: string | number;
-  /** The installation id added for an App delivery when the payload has none (default 2311213). */
-  installationId?: number;
+  /**
+   * The installation the delivery is for: payload.installation.id (added when the payload has
+   * none). With only `appId`, a payload without an installation gets the default 2311213.
+   */
+  installationId?: string | number;
   contentType?: BodyKind;
   /** Signs both X-Hub-Signature headers when given. */
   secret?: string;
@@ -47,6 +50,8 @@ export interface Sample {
   /** The catalog entry's name (`pull_request.closed:merged`), or the event for the caller's own payload. */
   name: string;
   method: 'POST';
+  /** How the body is encoded: JSON, or a form with the JSON in its `payload` field. */
+  contentType: BodyKind;
   /** GitHub's headers, in GitHub's order. */
   headers: Record<string, string>;
   /** The exact bytes to send. */
@@ -60,7 +65,12 @@ export interface Sample {
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DEFAULT_INSTALLATION = { id: 2311213, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMjMxMTIxMw==' };
+const DEFAULT_INSTALLATION_ID = 2311213;
+
+/** An installation object as GitHub puts in a payload: the id and its (legacy) global node id. */
+function installation(id: number): { id: number; node_id: string } {
+  return { id, node_id: Buffer.from(`023:IntegrationInstallation${id}`).toString('base64') };
+}
 
 /** The catalog entry (or the caller's event) and the payload's bytes, before edits. */
 function source(request: SampleRequest, notes: string[]): { event: string; name: string; json: Buffer } {
@@ -85,6 +95,31 @@ function checkRequest(request: SampleRequest): void {
   }
   if (request.hookId !== undefined && !/^\d+$/.test(String(request.hookId))) throw new UsageError(`--hook-id must be a number, got "${request.hookId}"`, [], 'hookId');
   if (request.appId !== undefined && !/^\d+$/.test(String(request.appId))) throw new UsageError(`--app-id must be a number, got "${request.appId}"`, [], 'appId');
+  if (request.installationId !== undefined && !/^\d+$/.test(String(request.installationId))) {
+    throw new UsageError(`the installation id must be a number, got "${request.installationId}"`, [], 'installationId');
+  }
+}
+
+/**
+ * The installation an App's delivery carries: `installationId` replaces the payload's (or is
+ * added); `appId` alone adds the default one when the payload has none. True when it edited.
+ */
+function applyInstallation(payload: JsonObject, request: SampleRequest, notes: string[]): boolean {
+  const current = payload.installation;
+  const has = typeof current === 'object' && current !== null && !Array.isArray(current);
+  if (request.installationId !== undefined) {
+    const id = Number(request.installationId);
+    if (has) Object.assign(current, installation(id));
+    else {
+      payload.installation = installation(id);
+      notes.push(`added an installation (id ${id}) to the payload`);
+    }
+    return true;
+  }
+  if (request.appId === undefined || has) return false;
+  payload.installation = installation(DEFAULT_INSTALLATION_ID);
+  notes.push(`--app-id: added an installation (id ${DEFAULT_INSTALLATION_ID}) to the payload, as an App's deliveries carry one`);
+  return true;
 }
 
 /** Build one sample delivery; invalid input (an unknown name, a bad --set path, a payload that is not a JSON object) throws a UsageError. */
@@ -102,22 +137,22 @@ export function buildSample(request: SampleRequest): Sample {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('a webhook payload must be a JSON object', [], 'payload');
   const payload = parsed as JsonObject;
-  const edits = { repo: request.repo, sender: request.sender, set: request.set };
+  // --repo and --sender, then the installation, then --set (which has the last word).
+  const identity = { repo: request.repo, sender: request.sender };
+  const assignments = { set: request.set };
   let edited = false;
-  if (hasEdits(edits)) {
+  const edit = (edits: { repo?: string; sender?: string; set?: string[] }, field: string) => {
+    if (!hasEdits(edits)) return;
     try {
       notes.push(...applyEdits(payload, edits).notes.map((note) => `--set: ${note}`));
     } catch (err) {
-      throw new UsageError((err as Error).message, [], 'set');
+      throw new UsageError((err as Error).message, [], field);
     }
     edited = true;
-  }
-  if (request.appId !== undefined && !(payload.installation && typeof payload.installation === 'object')) {
-    const id = request.installationId ?? DEFAULT_INSTALLATION.id;
-    payload.installation = id === DEFAULT_INSTALLATION.id ? { ...DEFAULT_INSTALLATION } : { id };
-    notes.push(`--app-id: added an installation (id ${id}) to the payload, as an App's deliveries carry one`);
-    edited = true;
-  }
+  };
+  edit(identity, request.repo ? 'repo' : 'sender');
+  if (applyInstallation(payload, request, notes)) edited = true;
+  edit(assignments, 'set');
   // Edited: GitHub's compact form. Unedited: the exact bytes, never re-serialized.
   if (edited) json = Buffer.from(JSON.stringify(payload), 'utf8');
   const contentType = request.contentType ?? 'json';
@@ -134,5 +169,36 @@ export function buildSample(request: SampleRequest): Sample {
     targetId: target?.id,
     secret: request.secret,
   });
-  return { event, action: typeof payload.action === 'string' ? payload.action : null, name, method: 'POST', headers, body, payload, json, notes };
+  return { event, action: typeof payload.action === 'string' ? payload.action : null, name, method: 'POST', contentType, headers, body, payload, json, notes };
+}
+
+/** One catalog entry as `hookctl send --list --json` and the library's samples() show it. */
+export interface SampleInfo {
+  /** What to pass to send / sample(): `pull_request.opened`, `push`, `pull_request.closed:merged`. */
+  name: string;
+  event: string;
+  action: string | null;
+  description: string;
+  /** captured: from a real delivery; synthesized: built from GitHub's schema. */
+  source: 'captured' | 'synthesized';
+  /** Sent when only the event is given. */
+  default: boolean;
+  /** Only a GitHub App's webhook receives it. */
+  appOnly: boolean;
+}
+
+/** Every sample in the catalog, by name. */
+export function listSamples(): SampleInfo[] {
+  const index = loadIndex();
+  return [...index.entries]
+    .sort((a, b) => entryName(a).localeCompare(entryName(b)))
+    .map((e) => ({
+      name: entryName(e),
+      event: e.event,
+      action: e.action,
+      description: e.description,
+      source: e.source,
+      default: e.action !== null && !e.variant && index.defaultActions[e.event] === e.action,
+      appOnly: appOnly(e.event),
+    }));
 }

@@ -36,6 +36,29 @@ export interface DeliveryResult {
   error: string | null;
   /** The first bytes of the response body (decoded as UTF-8), for a non-2xx. */
   responseSnippet?: string;
+  /** The answer itself, when asked for (`keepResponse`). */
+  response?: KeptResponse;
+}
+
+/** What came back, read up to a bound. */
+export interface KeptResponse {
+  /** Lower-case names; repeated headers joined with ", " (set-cookie with "\n"). */
+  headers: Record<string, string>;
+  /** At most `maxBytes` of the body. */
+  body: Buffer;
+  /** The body was longer than `maxBytes`; the rest was not read. */
+  truncated: boolean;
+}
+
+export interface PostOptions {
+  /** A pool (createDispatcher): the request goes through undici. Without one, over node:http. */
+  dispatcher?: Dispatcher;
+  /** Idle time allowed between bytes (default DELIVERY_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Single requests only: the whole exchange (connect, send, answer) must end within this. */
+  deadlineMs?: number;
+  /** Single requests only: keep the answer's headers and up to `maxBytes` of its body. */
+  keepResponse?: { maxBytes: number };
 }
 
 /** A keep-alive connection pool for many deliveries (send --count, replay batches, forwards). */
@@ -101,11 +124,8 @@ const SNIPPET_BYTES = 300;
  * With a dispatcher (a pool from createDispatcher) it goes through undici; without one,
  * as a single request over node:http(s).
  */
-export async function post(
-  delivery: OutgoingDelivery,
-  options: { dispatcher?: Dispatcher; timeoutMs?: number } = {},
-): Promise<DeliveryResult> {
-  if (!options.dispatcher) return postOnce(delivery, options.timeoutMs ?? DELIVERY_TIMEOUT_MS);
+export async function post(delivery: OutgoingDelivery, options: PostOptions = {}): Promise<DeliveryResult> {
+  if (!options.dispatcher) return postOnce(delivery, options.timeoutMs ?? DELIVERY_TIMEOUT_MS, options);
   const started = performance.now();
   const timeout = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   try {
@@ -162,15 +182,27 @@ function originAndPath(url: string): { origin: string; path: string } {
   return parsed;
 }
 
+/** Response headers as one string each (node gives arrays for repeated ones). */
+function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(name === 'set-cookie' ? '\n' : ', ') : value;
+  }
+  return out;
+}
+
 /** One request over node:http(s), for the one-shot path. */
-async function postOnce(delivery: OutgoingDelivery, timeout: number): Promise<DeliveryResult> {
+async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pick<PostOptions, 'deadlineMs' | 'keepResponse'> = {}): Promise<DeliveryResult> {
   const started = performance.now();
+  const keep = options.keepResponse;
+  let kept: KeptResponse | undefined;
   const done = (status: number | null, error: string | null, responseSnippet?: string): DeliveryResult => ({
     url: delivery.url,
     status,
     durationMs: Math.round(performance.now() - started),
     error,
     ...(responseSnippet !== undefined ? { responseSnippet } : {}),
+    ...(kept ? { response: kept } : {}),
   });
   let url: URL;
   try {
@@ -180,27 +212,51 @@ async function postOnce(delivery: OutgoingDelivery, timeout: number): Promise<De
   }
   const requestFn = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise<DeliveryResult>((resolve) => {
+    let settled = false;
+    let deadline: NodeJS.Timeout | undefined;
+    const finish = (result: DeliveryResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve(result);
+    };
     const req = requestFn(url, {
       method: 'POST',
       headers: { ...delivery.headers, 'Content-Length': String(delivery.body.length) },
       agent: false,
     });
+    if (options.deadlineMs !== undefined) {
+      const ms = options.deadlineMs;
+      deadline = setTimeout(() => {
+        finish(done(null, `no complete answer from ${url.host} within ${ms < 1000 ? `${ms} ms` : `${ms / 1000} s`}`));
+        req.destroy();
+      }, ms);
+    }
     req.setTimeout(timeout, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err) => resolve(done(null, describeNetworkError(err, delivery.url))));
+    req.on('error', (err) => finish(done(null, describeNetworkError(err, delivery.url))));
     req.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const ok = status >= 200 && status < 300;
+      const limit = keep ? keep.maxBytes : ok ? 0 : SNIPPET_BYTES;
       const chunks: Buffer[] = [];
       let size = 0;
+      const settle = (truncated: boolean) => {
+        const body = Buffer.concat(chunks).subarray(0, limit);
+        if (keep) kept = { headers: flatHeaders(res.headers), body, truncated };
+        const snippet = ok ? undefined : body.subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+        finish(done(status, null, snippet));
+      };
       res.on('data', (chunk: Buffer) => {
-        if (!ok && size < SNIPPET_BYTES) chunks.push(chunk);
+        if (size < limit) chunks.push(chunk);
         size += chunk.length;
+        // A kept answer is read up to its bound, never further.
+        if (keep && size > limit) {
+          settle(true);
+          res.destroy();
+        }
       });
-      res.on('end', () => {
-        const snippet = ok ? undefined : Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
-        resolve(done(status, null, snippet));
-      });
-      res.on('error', (err) => resolve(done(status, describeNetworkError(err, delivery.url))));
+      res.on('end', () => settle(false));
+      res.on('error', (err) => finish(done(status, describeNetworkError(err, delivery.url))));
     });
     req.end(delivery.body);
   });

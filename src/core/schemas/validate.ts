@@ -15,6 +15,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { closestMatches, loadIndex } from '../catalog/catalog.js';
 
 export interface SchemaViolation {
   /** JSON Pointer into the payload, like /pull_request/head/sha ('' for the root). */
@@ -132,6 +134,81 @@ export async function validatePayload(
     .check({ $ref: `#/$defs/${defName}` }, payload, '')
     .map(({ path, message }) => ({ path, message }));
   return { schemaFound: true, valid: violations.length === 0, violations };
+}
+
+export interface NamedValidation extends ValidationResult {
+  event: string;
+  /** The action checked: the name's, else the payload's (null for an event without actions). */
+  action: string | null;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+interface CheckedName {
+  event: string;
+  givenAction: string | null;
+  actions: string[];
+  hasActions: boolean;
+  /** A single documented action (repository_dispatch: free-form): the schema judges the action. */
+  oneSchema: boolean;
+}
+
+/**
+ * Check a name to validate as (`pull_request.opened`, `pull_request`, `push`): an unknown event
+ * or action is a UsageError with suggestions. `flag` names where it came from (`--event`).
+ */
+export async function checkValidationName(name: string, options: { flag?: string; dir?: string } = {}): Promise<CheckedName> {
+  // Split at the first dot only: repository_dispatch's action is free-form ("sample.collected").
+  const dot = name.indexOf('.');
+  const event = dot === -1 ? name : name.slice(0, dot);
+  const givenAction = dot === -1 ? null : name.slice(dot + 1);
+  const actions = await documentedActions(event, options.dir ?? SCHEMAS_DIR);
+  if (!actions) {
+    const events = [...new Set(loadIndex().entries.map((e) => e.event))];
+    throw new UsageError(`unknown event "${event}": GitHub's webhook description has no such event`, [
+      `Did you mean: ${closestMatches(event, events, 3).join(', ')}?`,
+      'See every event with `hookctl send --list`.',
+    ]);
+  }
+  const hasActions = !(actions.length === 1 && actions[0] === '');
+  const oneSchema = actions.length === 1;
+  if (givenAction !== null && !actions.includes(givenAction) && !(hasActions && oneSchema)) {
+    throw new UsageError(
+      hasActions ? `unknown action "${givenAction}" for ${event}` : `${event} has no actions; use ${options.flag ? `${options.flag} ` : ''}${event}`,
+      hasActions ? [`Documented actions: ${actions.join(', ')}`] : [],
+    );
+  }
+  return { event, givenAction, actions, hasActions, oneSchema };
+}
+
+/**
+ * Validate `payload` as `name` says: `pull_request.opened`, or `pull_request` with the action
+ * read from the payload. A bad name throws (checkValidationName); a payload whose action is
+ * missing or disagrees with the name is a violation. `hookctl validate` and the library's
+ * validate() are this function.
+ */
+export async function validateNamed(name: string, payload: unknown, options: { flag?: string; dir?: string } = {}): Promise<NamedValidation> {
+  const { event, givenAction, actions, hasActions, oneSchema } = await checkValidationName(name, options);
+  const payloadAction = isPlainObject(payload) ? payload.action : undefined;
+  let action: string | null = givenAction;
+  const violations: SchemaViolation[] = [];
+  if (action === null && hasActions) {
+    if (typeof payloadAction === 'string' && (actions.includes(payloadAction) || oneSchema)) action = payloadAction;
+    else if (oneSchema) action = actions[0];
+    else {
+      violations.push({
+        path: '/action',
+        message: payloadAction === undefined ? `is required but missing (one of: ${actions.join(', ')})` : `must be one of ${actions.join(', ')}; got ${JSON.stringify(payloadAction)}`,
+      });
+    }
+  }
+  if (givenAction !== null && hasActions && typeof payloadAction === 'string' && payloadAction !== givenAction) {
+    violations.push({ path: '/action', message: `is ${JSON.stringify(payloadAction)}, but ${options.flag ?? 'the name'} says ${JSON.stringify(givenAction)}` });
+  }
+  if (violations.length > 0) return { event, action, schemaFound: true, valid: false, violations };
+  return { event, action, ...(await validatePayload(event, action, payload, options.dir ?? SCHEMAS_DIR)) };
 }
 
 function typeOf(value: unknown): string {

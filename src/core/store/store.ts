@@ -25,6 +25,7 @@ import { UsageError } from '../../errors.js';
 import { INSERT_SQL, insertParams } from './fields.js';
 import { createPrivateFile, FileIdentity, prepareFolder, tightenModes } from './file.js';
 import { StoreReader } from './queries.js';
+import { nativeModuleProblem } from './native.js';
 import { migrate } from './schema.js';
 import type { AttemptRecord, NewAttempt, NewDelivery, SchemaVerdict, StoredDelivery } from './types.js';
 import { GroupCommit, StoreError, StoreLostError, type GroupCommitOptions } from './writer.js';
@@ -369,7 +370,7 @@ export function openStore(file: string, options: StoreOptions = {}): Store {
     db?.close();
     if (err instanceof StoreError) throw err;
     if (options.mustExist && !existsSync(path)) throw new StoreMissingError(path);
-    throw new StoreError(`cannot open the delivery store ${path}: ${(err as Error).message}`, ['Choose another file with --store FILE, or set HOOKCTL_HOME.']);
+    throw nativeModuleProblem(err) ?? new StoreError(`cannot open the delivery store ${path}: ${(err as Error).message}`, ['Choose another file with --store FILE, or set HOOKCTL_HOME.']);
   }
   return new Store(path, db, syncInBackground, options);
 }

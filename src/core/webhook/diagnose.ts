@@ -88,8 +88,13 @@ export function genericMismatch(algorithm: Algorithm): string {
   return `${algorithm} signature does not match: wrong secret, or the body was altered on the way`;
 }
 
+/** A header value as pasted: `X-Hub-Signature-256: sha256=…` (a whole header line) reads as its value. */
+function headerValue(signature: string): string {
+  return signature.trim().replace(/^x-hub-signature(?:-256)?\s*:\s*/i, '');
+}
+
 export function diagnose(secrets: readonly string[], body: Buffer, signature: string, options: DiagnoseOptions = {}): Diagnosis {
-  const sig = signature.trim();
+  const sig = headerValue(signature);
   const algorithm = algorithmOf(sig);
   if (!algorithm) return unprefixed(secrets, body, sig);
   const hex = sig.slice(algorithm.length + 1);
@@ -115,6 +120,9 @@ export function diagnose(secrets: readonly string[], body: Buffer, signature: st
         if (sign(v.secret, body, algorithm) === sig) return { valid: false, algorithm, reason: v.reason, hint: 'Make both sides use the exact same secret string.' };
       }
     }
+  }
+  if (body.length === 0) {
+    return { valid: false, algorithm, reason: 'the body is empty (0 bytes), and GitHub never signs an empty body', hint: 'Pass the file that holds the exact request body, or pipe it on stdin.' };
   }
   return {
     valid: false,
