@@ -51,7 +51,7 @@ beforeEach(async () => {
     },
   });
   inspector = await startInspector({ backend, port: 0 });
-  session = await openPage(browser, inspector.url);
+  session = await openPage(browser, inspector.openUrl);
   listRequests = 0;
   session.page.on('request', (request) => { if (new URL(request.url()).pathname === '/api/deliveries') listRequests += 1; });
 });
@@ -174,5 +174,37 @@ describe('the element builder', () => {
     })()`)) as string[];
     expect(outcomes).toHaveLength(6);
     for (const outcome of outcomes) expect(outcome).not.toContain('accepted');
+  });
+});
+
+describe('the access token', () => {
+  it('without it the page says where its URL is printed; the printed URL lets the browser in with an HttpOnly, SameSite=Strict cookie and leaves the address bar without it', async () => {
+    keep({ event: 'issues', action: 'opened' });
+    const fresh = await browser.newContext();
+    try {
+      const page = await fresh.newPage();
+      const blocked = await page.goto(`${inspector.url}?event=issues`);
+      expect(blocked?.status()).toBe(401);
+      expect(await page.locator('body').innerText()).toMatch(/needs its token[\s\S]*hookctl listen or hookctl inspect printed[\s\S]*Inspector: http:\/\/127\.0\.0\.1:\d+\/\?token=…/);
+      expect(await page.locator('.row').count()).toBe(0);
+
+      const opened = await page.goto(`${inspector.url}?event=issues&token=${inspector.accessToken}#top`);
+      expect(opened?.status()).toBe(200);
+      await expect.poll(() => page.locator('.row').count()).toBe(1);
+      // Out of the address bar (replaced, not pushed: Back does not bring it again), the filter kept.
+      expect(page.url()).toBe(`${inspector.url}?event=issues#top`);
+      // The cookie the browser holds: not readable by scripts, never sent from another site.
+      expect(await page.evaluate(() => (globalThis as any).document.cookie)).toBe('');
+      const cookies = await fresh.cookies(inspector.url);
+      expect(cookies.map(({ name, value, httpOnly, sameSite, path }) => ({ name, value, httpOnly, sameSite, path }))).toEqual([
+        { name: `hookctl-inspector-${inspector.port}`, value: inspector.accessToken, httpOnly: true, sameSite: 'Strict', path: '/' },
+      ]);
+      // From now on (a bookmark, a reload) the URL without the token works.
+      await page.goto(inspector.url);
+      await expect.poll(() => page.locator('.live').innerText()).toBe('live');
+      expect(await page.locator('.row').count()).toBe(1);
+    } finally {
+      await fresh.close();
+    }
   });
 });

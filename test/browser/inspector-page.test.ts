@@ -626,7 +626,7 @@ describe('screenshots', () => {
 
     try {
       // In a context of the script's own, beside this file's page.
-      const files: string[] = await takeScreenshots({ url: inspector.url, outDir, browser: chromium.browser(), onShot });
+      const files: string[] = await takeScreenshots({ url: inspector.openUrl, outDir, browser: chromium.browser(), onShot });
       expect(files.map((file) => file.slice(outDir.length + 1))).toEqual(['inspector-list.png', 'inspector-detail.png', 'inspector-dark.png']);
       expect(checked).toEqual(['inspector-list.png', 'inspector-detail.png', 'inspector-dark.png']);
     } finally {

@@ -9,7 +9,7 @@
  * process writing the store): run `npm run build` first.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +72,7 @@ async function listen(args: string[] = [], env: NodeJS.ProcessEnv = box.env): Pr
   const cli = startInProcess(['listen', '--port', '0', '--secret', SECRET, ...args], { env });
   running.push(cli);
   const listening = await cli.waitFor(/Listening on (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
-  const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/);
+  const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
   return { cli, listenUrl: listening[1], listenPort: Number(listening[2]), inspector: new InspectorClient(inspectorLine[1]) };
 }
 
@@ -87,7 +87,7 @@ async function listenProcess(args: string[] = [], env: NodeJS.ProcessEnv = box.e
 async function inspect(args: string[], env: NodeJS.ProcessEnv = box.env): Promise<{ cli: InProcessRunning; inspector: InspectorClient }> {
   const cli = startInProcess(['inspect', ...args], { env });
   running.push(cli);
-  const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/);
+  const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
   return { cli, inspector: new InspectorClient(line[1]) };
 }
 
@@ -406,6 +406,56 @@ describe('one delivery', () => {
 });
 
 describe('where the inspector is (and is not) reachable', () => {
+  it('only with the user\'s token: printed once in the URL, kept 0600 in HOOKCTL_HOME and the same next run, exchanged for an HttpOnly SameSite=Strict cookie; 401 everywhere without it', async () => {
+    const first = await listen(['--inspect-port', '0']);
+    const { listenUrl, inspector } = first;
+    const { id } = await deliver(listenUrl, sample('issues.opened'), { secret: SECRET, event: 'issues' });
+    const file = join(box.env.HOOKCTL_HOME!, 'inspector-token');
+    expect(readFileSync(file, 'utf8').trim()).toBe(inspector.accessToken);
+    expect(inspector.accessToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first.cli.stderr().match(/[0-9a-f]{64}/g)).toEqual([inspector.accessToken]);
+
+    const paths = ['/', '/index.html', '/style.css', '/favicon.svg', '/api/info', '/api/deliveries', `/api/deliveries/${id}`, `/api/deliveries/${id}/raw`, `/api/deliveries/${id}/export?format=curl`, '/api/catalog', '/api/stream', '/nowhere'];
+    const wrong = 'b'.repeat(64);
+    for (const [name, headers, query] of [
+      ['no cookie', { Cookie: '' }, ''],
+      ['a wrong cookie', { Cookie: `hookctl-inspector-${inspector.port}=${wrong}` }, ''],
+      ['another port\'s cookie', { Cookie: `hookctl-inspector-${inspector.port + 1}=${inspector.accessToken}` }, ''],
+      ['a wrong ?token=', { Cookie: '' }, `?token=${wrong}`],
+    ] as const) {
+      for (const path of paths) {
+        const answer = await inspector.get(`${path}${path.includes('?') ? query.replace('?', '&') : query}`, headers);
+        expect(answer.status, `${name}: ${path}`).toBe(401);
+        expect(answer.headers['set-cookie'], `${name}: ${path}`).toBeUndefined();
+        expect(answer.text, `${name}: ${path}`).not.toContain('hookctl-token');
+        expect(answer.text, `${name}: ${path}`).not.toContain(id);
+        // It says where the URL with the token is printed.
+        if (path.startsWith('/api/')) expect(answer.json.error, `${name}: ${path}`).toContain(`Inspector: http://127.0.0.1:${inspector.port}/?token=`);
+        else expect(answer.text, `${name}: ${path}`).toMatch(/hookctl listen<\/code> or <code>hookctl inspect<\/code> printed[\s\S]*Inspector: http:\/\/127\.0\.0\.1:\d+\/\?token=…/);
+      }
+    }
+    // A change with the page's CSRF token but without the user's: refused, nothing removed.
+    const csrf = await inspector.token();
+    const refused = await inspector.call('DELETE', `/api/deliveries/${id}`, { headers: { Cookie: '', 'X-Hookctl-Token': csrf, Origin: inspector.origin, 'Sec-Fetch-Site': 'same-origin' } });
+    expect(refused.status).toBe(401);
+    expect((await inspector.get(`/api/deliveries/${id}`)).status).toBe(200);
+
+    // The printed URL: the page, and the cookie that stands for the token from then on.
+    const opened = await inspector.get(`/?token=${inspector.accessToken}`, { Cookie: '' });
+    expect(opened.status).toBe(200);
+    expect(opened.text).toContain('hookctl-token');
+    expect(opened.headers['set-cookie']).toEqual([`hookctl-inspector-${inspector.port}=${inspector.accessToken}; Path=/; HttpOnly; SameSite=Strict; Max-Age=34560000`]);
+    for (const path of paths.slice(0, -1).filter((path) => path !== '/api/stream')) expect((await inspector.get(path)).status, path).toBe(200);
+
+    // The next run (listen or inspect) takes the same token: a bookmark keeps working.
+    await first.cli.stop('SIGINT');
+    running.splice(running.indexOf(first.cli), 1);
+    const again = await inspect(['--port', '0']);
+    expect(again.inspector.accessToken).toBe(inspector.accessToken);
+    expect((await again.inspector.get('/api/deliveries')).json.deliveries.map((d: { id: string }) => d.id)).toEqual([id]);
+  });
+
   it('refuses a foreign Host, a cross-origin change and a missing or wrong token', async () => {
     const app = await octokitApp();
     const { listenUrl, inspector } = await listen(['--inspect-port', '0']);
@@ -620,6 +670,8 @@ describe('hookctl inspect', () => {
     const { cli, inspector } = await startInspect(env, ['--port', '0', '--open']);
     children.push(cli);
     await until(() => existsSync(log), 5000, 'xdg-open was run');
+    // The URL with the user's token, so the page opens without a 401.
+    expect(inspector.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
     expect(readFileSync(log, 'utf8')).toBe(`${inspector.url}\n0\n`);
     expect((await inspector.get('/')).status).toBe(200);
   });

@@ -74,14 +74,21 @@ export interface PageSession {
   close(): Promise<void>;
 }
 
-/** A fresh page for an inspector already running at `url` (a real `hookctl listen`), not yet navigated. */
+/**
+ * A fresh page for an inspector already running, opened once at `url`, the URL it printed
+ * (`?token=`: the browser now holds the access token's cookie, as a user's does), so the
+ * test can go anywhere on its origin.
+ */
 export async function openPage(browser: Browser, url: string, options: ViewOptions = {}): Promise<PageSession> {
+  const origin = new URL(url).origin;
   const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, colorScheme: options.colorScheme ?? 'light' });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url.replace(/\/$/, '') });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   await context.addInitScript(pauseEndlessAnimations);
   const page = await context.newPage();
   const problems: string[] = [];
-  watch(page, url, problems);
+  watch(page, origin, problems);
+  await page.goto(url);
+  await page.locator('.live.on').waitFor();
   return { context, page, problems, close: () => context.close() };
 }
 
@@ -136,6 +143,9 @@ function inspectorView(browser: () => Browser, defaults: ViewOptions): Inspector
     const page = await context.newPage();
     const problems: string[] = [];
     watch(page, inspector.url, problems);
+    // The URL the inspector prints: the browser takes the access token's cookie, as a user's does.
+    await page.goto(inspector.openUrl);
+    await page.locator('.live.on').waitFor();
     session = { backend, inspector, context, page, problems };
   });
   afterAll(async () => {

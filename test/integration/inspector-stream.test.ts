@@ -26,7 +26,7 @@ afterEach(async () => {
 function openStream(inspector: Inspector, query = ''): Promise<{ frames: string[]; close(): void }> {
   return new Promise((resolve, reject) => {
     const frames: string[] = [];
-    const req = httpRequest({ host: '127.0.0.1', port: inspector.port, path: `/api/stream${query}`, headers: { Host: `127.0.0.1:${inspector.port}` }, agent: false }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port: inspector.port, path: `/api/stream${query}`, headers: { Host: `127.0.0.1:${inspector.port}`, Cookie: `hookctl-inspector-${inspector.port}=${inspector.accessToken}` }, agent: false }, (res) => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
       let buffer = '';
@@ -83,7 +83,7 @@ describe('GET /api/stream', () => {
   it('refuses a filter it cannot take, as the list does (400), and a cursor or a limit', async () => {
     for (const query of ['status=600', 'signature=maybe', 'cursor=s1', 'limit=5', 'colour=red']) {
       const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port: inspector.port, path: `/api/stream?${query}`, headers: { Host: `127.0.0.1:${inspector.port}` }, agent: false }, (res) => {
+        const req = httpRequest({ host: '127.0.0.1', port: inspector.port, path: `/api/stream?${query}`, headers: { Host: `127.0.0.1:${inspector.port}`, Cookie: `hookctl-inspector-${inspector.port}=${inspector.accessToken}` }, agent: false }, (res) => {
           let body = '';
           res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -101,7 +101,7 @@ describe('GET /api/stream', () => {
     await inspector.close();
     inspector = await startInspector({ backend, port: 0, streamBacklogBytes: 256 * 1024 });
     const socket = connect(inspector.port, '127.0.0.1');
-    socket.write(`GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1:${inspector.port}\r\n\r\n`);
+    socket.write(`GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1:${inspector.port}\r\nCookie: hookctl-inspector-${inspector.port}=${inspector.accessToken}\r\n\r\n`);
     socket.pause(); // never read: the kernel buffers fill, then node's
     await until(() => inspector.streams().open === 1);
     const bulky = { ...backend.all()[0], signatureReason: 'x'.repeat(64 * 1024) };

@@ -6,7 +6,10 @@
  * refuse the same ones.
  *
  * Security (CONTRACT "The inspector"): every request must carry `Host: 127.0.0.1:PORT` or
- * `localhost:PORT` (DNS rebinding), else 403. POST and DELETE must carry the page's
+ * `localhost:PORT` (DNS rebinding), else 403. Then the user's access token (access.ts): in
+ * the cookie `hookctl-inspector-PORT`, or as `?token=` (the URL listen and inspect print),
+ * which is answered with that cookie (HttpOnly, SameSite=Strict); without either, or with a
+ * wrong one, every route is 401 (a page saying where the URL is printed; JSON under /api/). POST and DELETE must carry the page's
  * per-process token in `X-Hookctl-Token` (from `<meta name="hookctl-token">`) and be
  * same-origin: an `Origin` other than this server's, or a `Sec-Fetch-Site` other than
  * `same-origin`/`none`, is refused (403). `/api/` GETs asked cross-site are refused too. No
@@ -48,6 +51,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { accessCookieName, cookieValue, newAccessToken, sameToken } from './access.js';
 import { InspectorError, type InspectorBackend } from './backend.js';
 import { loadAssets, type Asset } from './assets.js';
 import { HttpError, sendError, setSecurityHeaders } from './http.js';
@@ -69,10 +73,17 @@ export interface InspectorOptions {
   streamBacklogBytes?: number;
   /** Folder of the page's files (default: assets/ next to this module). */
   assetsDir?: string;
+  /** The user's access token (access.ts: accessTokenIn); default a new one for this server. */
+  accessToken?: string;
 }
 
 export interface Inspector {
+  /** http://127.0.0.1:PORT/ (every route of it needs the access token). */
   url: string;
+  /** The URL to open and print: url with `?token=` (exchanged for the cookie on first load). */
+  openUrl: string;
+  /** The user's access token. */
+  accessToken: string;
   port: number;
   /** The per-process CSRF token the page sends with POST and DELETE. */
   token: string;
@@ -84,6 +95,7 @@ export interface Inspector {
 interface ServerState {
   backend: InspectorBackend;
   token: Buffer;
+  accessToken: string;
   port: number;
   assets: Map<string, Asset>;
   hub: EventHub;
@@ -126,12 +138,15 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxBacklogBytes: options.streamBacklogBytes ?? 1024 * 1024,
   });
-  const state: ServerState = { backend: options.backend, token: Buffer.from(token, 'utf8'), port: 0, assets, hub };
+  const accessToken = options.accessToken ?? newAccessToken();
+  const state: ServerState = { backend: options.backend, token: Buffer.from(token, 'utf8'), accessToken, port: 0, assets, hub };
   const server = createServer((req, res) => void handle(state, req, res));
   server.keepAliveTimeout = 5_000;
   state.port = await bindLoopback(server, options.port ?? DEFAULT_INSPECTOR_PORT);
   return {
     url: `http://127.0.0.1:${state.port}/`,
+    openUrl: `http://127.0.0.1:${state.port}/?token=${accessToken}`,
+    accessToken,
     port: state.port,
     token,
     streams: () => ({ open: hub.size, dropped: hub.dropped }),
@@ -170,6 +185,38 @@ function refusal(state: ServerState, req: IncomingMessage, isApi: boolean): stri
   return null;
 }
 
+/**
+ * Does the request carry the access token (cookie, or `?token=`)? A right `?token=` is
+ * answered with the cookie, so the page and its requests need the URL's token only once.
+ */
+function admitted(state: ServerState, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+  const name = accessCookieName(state.port);
+  const given = url.searchParams.get('token');
+  if (given !== null) {
+    if (!sameToken(given, state.accessToken)) return false;
+    res.setHeader('Set-Cookie', `${name}=${state.accessToken}; Path=/; HttpOnly; SameSite=Strict; Max-Age=34560000`);
+    return true;
+  }
+  return sameToken(cookieValue(req.headers.cookie, name), state.accessToken);
+}
+
+/** 401 for the page and its files: where the URL with the token is printed. No script, no style. */
+function sendUnauthorizedPage(res: ServerResponse, port: number): void {
+  const body = Buffer.from(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>hookctl inspector: token needed</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body>
+<h1>This inspector needs its token</h1>
+<p>Only the user who started it may use it. Open the URL that <code>hookctl listen</code> or <code>hookctl inspect</code> printed in its terminal:</p>
+<pre>Inspector: http://127.0.0.1:${port}/?token=…</pre>
+<p>The token is kept in <code>inspector-token</code> in hookctl's data folder (<code>$HOOKCTL_HOME</code>), readable only by that user. Once opened with it, this browser remembers it.</p>
+</body>
+</html>
+`, 'utf8');
+  res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
 async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   setSecurityHeaders(res);
   try {
@@ -177,6 +224,11 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
     const refused = refusal(state, req, isApi);
     if (refused) throw new HttpError(403, refused);
+    if (!admitted(state, req, res, url)) {
+      if (isApi) throw new HttpError(401, `the inspector needs its token: use the URL hookctl listen or hookctl inspect printed (Inspector: http://127.0.0.1:${state.port}/?token=…)`);
+      sendUnauthorizedPage(res, state.port);
+      return;
+    }
     if (isApi) await handleApi(state, req, res, url);
     else serveAsset(state, req, res, url);
   } catch (error) {
