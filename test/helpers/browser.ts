@@ -55,7 +55,7 @@ function watch(page: Page, origin: string, problems: string[]): void {
  * Pause CSS animations that never end. The inspector's "live" dot pulses forever on a
  * box-shadow, which repaints the page every frame: with software rendering that is a quarter
  * of a core for as long as a page is open, whatever the test does. (The page's own
- * prefers-reduced-motion rule does not reach it: it matches `*`, and the dot is a ::before.)
+ * prefers-reduced-motion rule stops it too, but tests see the page as most users do.)
  */
 function pauseEndlessAnimations(): void {
   const document = (globalThis as any).document;

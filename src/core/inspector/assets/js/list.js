@@ -32,7 +32,8 @@ export class DeliveryList {
     this.selectedId = null;
     this.generation = 0;
     this.newCount = 0;
-    this.scroll = h('div', { class: 'list-scroll', attrs: { role: 'listbox', 'aria-label': 'Deliveries' } });
+    // Focusable (Tab reaches it); ↑/↓ move the selection, which it names as its active option.
+    this.scroll = h('div', { class: 'list-scroll', attrs: { role: 'listbox', 'aria-label': 'Deliveries', tabindex: '0' } });
     this.inner = h('div', { class: 'list-inner' });
     this.foot = h('div', { class: 'list-foot' });
     this.emptyHost = h('div', { class: 'empty-host' });
@@ -123,6 +124,7 @@ export class DeliveryList {
     const shown = new Set();
     const now = Date.now();
     let position = 0;
+    let active = null;
     for (let i = first; i < last; i += 1) {
       const record = this.records[i];
       shown.add(record.id);
@@ -140,8 +142,11 @@ export class DeliveryList {
       const selected = record.id === this.selectedId;
       element.classList.toggle('selected', selected);
       element.setAttribute('aria-selected', String(selected));
+      if (selected) active = element.id;
       element.classList.toggle('marked', this.marked.has(record.id));
     }
+    if (active) this.scroll.setAttribute('aria-activedescendant', active);
+    else this.scroll.removeAttribute('aria-activedescendant');
     for (const [id, element] of this.elements) {
       if (shown.has(id)) continue;
       element.remove();
