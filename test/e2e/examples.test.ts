@@ -308,7 +308,7 @@ const appBorrowExercise = async ({ s, p }: Ctx) => {
 };
 
 const servesTheInspector = async ({ p }: Ctx) => {
-  const [, url] = await p.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
+  const [, url] = await p.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/);
   const page = await fetch(url);
   expect(page.status).toBe(200);
   expect(page.headers.get('content-type')).toMatch(/text\/html/);

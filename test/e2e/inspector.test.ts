@@ -72,7 +72,7 @@ async function listen(args: string[] = [], env: NodeJS.ProcessEnv = box.env): Pr
   const cli = startInProcess(['listen', '--port', '0', '--secret', SECRET, ...args], { env });
   running.push(cli);
   const listening = await cli.waitFor(/Listening on (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
-  const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
+  const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[0-9a-f]{64})/);
   return { cli, listenUrl: listening[1], listenPort: Number(listening[2]), inspector: new InspectorClient(inspectorLine[1]) };
 }
 
@@ -87,7 +87,7 @@ async function listenProcess(args: string[] = [], env: NodeJS.ProcessEnv = box.e
 async function inspect(args: string[], env: NodeJS.ProcessEnv = box.env): Promise<{ cli: InProcessRunning; inspector: InspectorClient }> {
   const cli = startInProcess(['inspect', ...args], { env });
   running.push(cli);
-  const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
+  const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[0-9a-f]{64})/);
   return { cli, inspector: new InspectorClient(line[1]) };
 }
 

@@ -22,7 +22,7 @@ export async function startListen(env: NodeJS.ProcessEnv, args: string[]): Promi
   const cli = startCli(['listen', '--port', '0', ...args], { env });
   try {
     const listening = await cli.waitFor(/Listening on (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
-    const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
+    const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[0-9a-f]{64})/);
     return { cli, listenUrl: listening[1], listenPort: Number(listening[2]), inspector: new InspectorClient(inspectorLine[1]) };
   } catch (error) {
     await cli.stop('SIGKILL');
@@ -34,7 +34,7 @@ export async function startListen(env: NodeJS.ProcessEnv, args: string[]): Promi
 export async function startInspect(env: NodeJS.ProcessEnv, args: string[]): Promise<{ cli: LongRunning; inspector: InspectorClient }> {
   const cli = startCli(['inspect', ...args], { env });
   try {
-    const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
+    const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[0-9a-f]{64})/);
     return { cli, inspector: new InspectorClient(line[1]) };
   } catch (error) {
     await cli.stop('SIGKILL');

@@ -75,6 +75,10 @@ describe('binding', () => {
       const page = await call(other, 'GET', `/?q=x&token=${given}`, { headers: { Cookie: '' } });
       expect(page.status).toBe(200);
       expect(page.headers['set-cookie']).toEqual([`hookctl-inspector-${other.port}=${given}; Path=/; HttpOnly; SameSite=Strict; Max-Age=34560000`]);
+      // A script may pass it as ?token= to the API: the routes never see it as a filter.
+      const listed = await call(other, 'GET', `/api/deliveries?limit=2&token=${given}`, { headers: { Cookie: '' } });
+      expect(listed.status, listed.body.toString()).toBe(200);
+      expect(listed.json.deliveries).toHaveLength(2);
       const post401 = await call(other, 'POST', '/api/validate', { headers: { 'Content-Type': 'application/json', 'X-Hookctl-Token': other.token, Cookie: '' }, body: '{}' });
       expect(post401.status).toBe(401);
     } finally {

@@ -229,6 +229,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
       sendUnauthorizedPage(res, state.port);
       return;
     }
+    // The token is the server's; the routes never see it (their queries refuse unknown parameters).
+    url.searchParams.delete('token');
     if (isApi) await handleApi(state, req, res, url);
     else serveAsset(state, req, res, url);
   } catch (error) {
