@@ -1,7 +1,11 @@
 /**
- * The inspector's page for everyone (issue 23 item 18), in headless Chromium over the fake
- * backend: axe-core (injected into the page) finds no serious or critical violation in the
- * list, a delivery, compare, the send dialog and the dark theme.
+ * The inspector's page for everyone and for its user (issue 23 items 18 and 17), in headless
+ * Chromium over the fake backend: axe-core (injected into the page) finds no serious or
+ * critical violation in the list, a delivery, compare, the send dialog and the dark theme;
+ * everything works from the keyboard, single-key shortcuts can be turned off, faint text
+ * keeps 4.5:1, reduced motion stops the live dot; rows show the terminal's id, long values
+ * are whole and copyable, ?id= scrolls to its row, 600 px works, unknown URLs are a page, and
+ * compare counts what it lists.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -180,5 +184,99 @@ describe('colour and motion', () => {
     } finally {
       await page.emulateMedia({ reducedMotion: 'no-preference' });
     }
+  });
+});
+
+// ---------------------------------------------------------------- issue 23 item 17
+
+describe('rows, long values, links, narrow screens, unknown pages, compare', () => {
+  it('a row shows the short id the terminal prints (hookctl replay a6ca934)', async () => {
+    const { page, backend, inspector } = await view.open({ count: 3 });
+    await page.goto(inspector.url);
+    const newest = backend.all()[0];
+    await expect.poll(() => page.locator(`.row[data-id="${newest.id}"] .rid`).innerText()).toBe(newest.id);
+  });
+
+  it('shows the GUID, the forward URL and the sha256 whole at 1400 px, each with a copy button', async () => {
+    const { page, backend, inspector } = await view.open({ count: 3, width: 1400 });
+    const record = backend.addDelivery({ event: 'pull_request', action: 'opened', forwardStatus: 200 });
+    await page.goto(`${inspector.url}?id=${record.id}`);
+    const summary = page.locator(`.detail[data-id="${record.id}"] .summary`);
+    await summary.waitFor();
+    const detail = (await backend.get(record.id))!;
+    for (const [label, value] of [['Delivery', detail.deliveryId!], ['Forward', detail.forward!.url], ['sha256', detail.bodySha256]] as const) {
+      const dd = summary.locator('div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+      expect(await dd.innerText(), label).toContain(value);
+      // Not cut: nothing hidden beyond its box.
+      expect(await dd.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), label).toBe(true);
+      await dd.locator('button.copy').click();
+      await expect.poll(() => page.evaluate(() => (globalThis as any).navigator.clipboard.readText()), { message: label }).toBe(value);
+    }
+  });
+
+  it('?id= scrolls the list to that row', async () => {
+    const { page, backend, inspector } = await view.open({ count: 200 });
+    const target = backend.all()[80];
+    await page.goto(`${inspector.url}?id=${target.id}`);
+    const row = page.locator(`.row[data-id="${target.id}"]`);
+    await row.waitFor();
+    await expect.poll(() => row.getAttribute('aria-selected')).toBe('true');
+    const within = async () => {
+      const [r, l] = [await row.boundingBox(), await page.locator('.list-scroll').boundingBox()];
+      return r!.y >= l!.y && r!.y + r!.height <= l!.y + l!.height;
+    };
+    await expect.poll(within).toBe(true);
+  });
+
+  it('at 600 px the Listening URL is not under the buttons, and an open delivery has a close button back to the list', async () => {
+    const { page, backend, inspector } = await view.open({ count: 5, width: 600, height: 800 });
+    await page.goto(inspector.url);
+    await page.locator('.row').first().waitFor();
+    const chip = await page.locator('.topbar .chip').first().boundingBox();
+    for (const button of await page.locator('.topbar .btn').all()) {
+      const box = (await button.boundingBox())!;
+      const overlaps = box.x < chip!.x + chip!.width && chip!.x < box.x + box.width && box.y < chip!.y + chip!.height && chip!.y < box.y + box.height;
+      expect(overlaps, await button.innerText()).toBe(false);
+    }
+    const first = backend.all()[0];
+    await page.locator(`.row[data-id="${first.id}"]`).click();
+    await page.locator(`.detail[data-id="${first.id}"]`).waitFor();
+    expect(await page.locator('.list-pane').isVisible()).toBe(false);
+    await page.locator('.detail .head-tools button[aria-label="Close this delivery"]').click();
+    await expect.poll(() => page.locator('.list-pane').isVisible()).toBe(true);
+    expect(await page.locator('.detail').count()).toBe(0);
+  });
+
+  it('an unknown URL is a page (404) with a way back, not bare JSON', async () => {
+    const { page, inspector, problems } = await view.open({ count: 1 });
+    const answer = await page.goto(`${inspector.url}no/such/<page>`);
+    expect(answer?.status()).toBe(404);
+    // The browser logs the 404 it was asked for: that one is expected.
+    await expect.poll(() => problems.length).toBeGreaterThan(0);
+    expect(answer?.headers()['content-type']).toMatch(/^text\/html/);
+    expect(await page.locator('h1').innerText()).toBe('No such page');
+    expect(await page.locator('code').innerText()).toBe('/no/such/%3Cpage%3E');
+    await page.locator('a', { hasText: 'Go to the deliveries' }).click();
+    await page.locator('.row').first().waitFor();
+    // The browser logs the 404 it was asked for (the page, its icon): those are expected.
+    expect(problems.splice(0).filter((problem) => !/status of 404/.test(problem))).toEqual([]);
+  });
+
+  it('compare counts every change it lists, payload and headers', async () => {
+    const { page, backend, inspector } = await view.open({ count: 1 });
+    const a = backend.addDelivery({ event: 'issues', action: 'opened', repository: 'acme/web', sender: 'octocat' });
+    const b = backend.addDelivery({ event: 'issues', action: 'opened', repository: 'acme/api', sender: 'hubot' });
+    await page.goto(inspector.url);
+    await page.locator(`.row[data-id="${a.id}"]`).click({ modifiers: ['Shift'] });
+    await page.locator(`.row[data-id="${b.id}"]`).click({ modifiers: ['Shift'] });
+    const compare = page.locator('.compare');
+    await compare.waitFor();
+    const listed = await compare.locator('.diff-item[data-kind="changed"]').count();
+    expect(listed).toBeGreaterThanOrEqual(3);
+    expect(await compare.locator('.diff-summary').innerText()).toContain(`~${listed} changed`);
+    const sections = await compare.locator('h3.section').allTextContents();
+    const payload = await compare.locator('.diff-list').first().locator('.diff-item').count();
+    const headers = await compare.locator('.diff-list').nth(1).locator('.diff-item').count();
+    expect(sections).toEqual([`Payload · ${payload} change${payload === 1 ? '' : 's'}`, `Headers (lengths and signatures left out) · ${headers} change${headers === 1 ? '' : 's'}`]);
   });
 });

@@ -208,3 +208,30 @@ describe('the access token', () => {
     }
   });
 });
+
+describe('hookctl inspect\'s page (issue 23 item 17)', () => {
+  it('an empty store says a listener writing it fills it, not listen\'s advice', async () => {
+    await session.page.goto(inspector.url);
+    const empty = session.page.locator('.list-pane .empty');
+    await expect.poll(() => empty.innerText()).toContain('No deliveries in this store yet');
+    expect(await empty.innerText()).toContain(`hookctl listen --store ${file}`);
+    expect(await empty.innerText()).not.toContain('Point a GitHub webhook');
+  });
+
+  it('a stopped server is a banner across the page, not a pill', async () => {
+    keep();
+    await session.page.goto(inspector.url);
+    await session.page.locator('.live.on').waitFor();
+    const banner = session.page.locator('.stopped-banner');
+    expect(await banner.isVisible()).toBe(false);
+    await inspector.close();
+    await banner.waitFor({ state: 'visible' });
+    expect(await banner.getAttribute('role')).toBe('alert');
+    expect(await banner.innerText()).toContain('hookctl listen or inspect has stopped');
+    // Its width: the page's, not a pill's.
+    const [bannerBox, pageWidth] = [await banner.boundingBox(), session.page.viewportSize()!.width];
+    expect(bannerBox!.width).toBeGreaterThan(pageWidth * 0.9);
+    // The page saw the server go: what it logged about the stream is expected, not a problem.
+    session.problems.length = 0;
+  });
+});

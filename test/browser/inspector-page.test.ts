@@ -371,6 +371,8 @@ describe('the detail', () => {
     expect(await page.locator('[data-notice="signature"]').innerText()).toMatch(/Signature invalid[\s\S]*signed with another secret/);
 
     await waitLive(page);
+    // ?id= scrolled the list to the open row: back to the top, where the new one arrives.
+    await page.locator('.list-scroll').evaluate((el) => { el.scrollTop = 0; });
     session!.backend.addDelivery({ event: 'issues', action: 'opened', drift: true });
     const drifted = session!.backend.all()[0];
     await page.locator(`.row[data-id="${drifted.id}"]`).click();

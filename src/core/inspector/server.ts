@@ -202,19 +202,28 @@ function admitted(state: ServerState, req: IncomingMessage, res: ServerResponse,
 
 /** 401 for the page and its files: where the URL with the token is printed. No script, no style. */
 function sendUnauthorizedPage(res: ServerResponse, port: number): void {
-  const body = Buffer.from(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>hookctl inspector: token needed</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body>
-<h1>This inspector needs its token</h1>
+  sendPage(res, 401, 'hookctl inspector: token needed', `<h1>This inspector needs its token</h1>
 <p>Only the user who started it may use it. Open the URL that <code>hookctl listen</code> or <code>hookctl inspect</code> printed in its terminal:</p>
 <pre>Inspector: http://127.0.0.1:${port}/?token=…</pre>
-<p>The token is kept in <code>inspector-token</code> in hookctl's data folder (<code>$HOOKCTL_HOME</code>), readable only by that user. Once opened with it, this browser remembers it.</p>
+<p>The token is kept in <code>inspector-token</code> in hookctl's data folder (<code>$HOOKCTL_HOME</code>), readable only by that user. Once opened with it, this browser remembers it.</p>`);
+}
+
+/** A small page of its own (no script, no style: the CSP allows neither inline). */
+function sendPage(res: ServerResponse, status: number, title: string, body: string): void {
+  const html = Buffer.from(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body>
+${body}
 </body>
 </html>
 `, 'utf8');
-  res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), 'Cache-Control': 'no-store' });
-  res.end(body);
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(html.length), 'Cache-Control': 'no-store' });
+  res.end(html);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -263,7 +272,11 @@ function serveAsset(state: ServerState, req: IncomingMessage, res: ServerRespons
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET, HEAD' });
   const path = url.pathname === '/' ? '/index.html' : url.pathname;
   const asset = state.assets.get(path);
-  if (!asset) throw new HttpError(404, `no such page: ${url.pathname}`);
+  if (!asset) {
+    sendPage(res, 404, 'hookctl inspector: no such page', `<h1>No such page</h1>
+<p>The inspector has no page at <code>${escapeHtml(url.pathname)}</code>. <a href="/">Go to the deliveries</a>.</p>`);
+    return;
+  }
   res.writeHead(200, {
     'Content-Type': asset.type,
     'Content-Length': String(asset.body.length),

@@ -23,10 +23,14 @@ export class App {
     this.live = h('span', { class: 'live', text: 'connecting…', title: 'Live updates (Server-Sent Events)' });
     this.bar = filterBar(this.filters, (filters) => this.setFilters(filters));
     this.banner = h('div', { class: 'list-banner', hidden: true });
+    // The server went away (listen or inspect stopped): said across the page, not in a pill.
+    this.stopped = h('div', { class: 'stopped-banner', hidden: true, attrs: { role: 'alert' } },
+      h('strong', { text: 'The inspector is not answering' }),
+      ' — hookctl listen or inspect has stopped (or is restarting). What you see is as it was; this page reconnects by itself when it is back.');
     this.listPane = h('section', { class: 'list-pane', attrs: { 'aria-label': 'Deliveries' } }, this.banner);
     this.detailPane = h('section', { class: 'detail-pane', attrs: { 'aria-label': 'Delivery' } });
     this.split = h('main', { class: 'split' }, this.listPane, this.detailPane);
-    root.append(this.topbar(), this.bar.element, this.split);
+    root.append(this.topbar(), this.stopped, this.bar.element, this.split);
     this.list = new DeliveryList(this.listPane, {
       onOpen: (id) => this.rowClicked(id),
       onMark: (id) => this.mark(id),
@@ -44,7 +48,11 @@ export class App {
     }).catch(() => {});
     this.stream = connectStream(this.filters, {
       onEvent: (event) => this.onEvent(event),
-      onState: (up) => { this.live.className = `live ${up ? 'on' : 'off'}`; this.live.textContent = up ? 'live' : 'reconnecting…'; },
+      onState: (up) => {
+        this.live.className = `live ${up ? 'on' : 'off'}`;
+        this.live.textContent = up ? 'live' : 'reconnecting…';
+        this.stopped.hidden = up;
+      },
       // Whatever arrived while no stream was open (a reconnect, new filters) comes with the newest page.
       onOpen: (first) => { if (!first) this.list.refreshHead(); },
     });
@@ -52,7 +60,10 @@ export class App {
     setInterval(() => this.tick(), 1000);
     const openId = readOpenId();
     await this.list.reset(this.filters, firstPage);
-    if (openId) this.open(openId);
+    if (openId) {
+      this.open(openId);
+      this.list.reveal(openId);
+    }
   }
 
   topbar() {
@@ -74,8 +85,14 @@ export class App {
       return h('div', { class: 'empty' }, h('h2', { text: 'No deliveries match these filters' }),
         h('button', { class: 'btn', type: 'button', text: 'Clear filters', onclick: () => this.bar.clear() }));
     }
+    if (!this.info.listener) {
+      // hookctl inspect: nothing receives here; a listener writing this store fills it.
+      return h('div', { class: 'empty' }, h('h2', { text: 'No deliveries in this store yet' }),
+        h('p', {}, 'They appear here as a listener writing ', h('code', { text: this.info.store }), ' receives them. In another terminal:'),
+        h('p', {}, h('code', { text: `hookctl listen --store ${this.info.store}` })));
+    }
     return h('div', { class: 'empty' }, h('h2', { text: 'Waiting for deliveries…' }),
-      h('p', {}, 'Point a GitHub webhook at ', h('code', { text: this.info.publicUrl ?? this.info.listener ?? 'hookctl listen' }), ' or run'),
+      h('p', {}, 'Point a GitHub webhook at ', h('code', { text: this.info.publicUrl ?? this.info.listener }), ' or run'),
       h('p', {}, h('code', { text: 'hookctl send pull_request.opened' })),
       h('button', { class: 'btn primary', type: 'button', onclick: () => sendDialog(this.info) }, 'Send a sample', kbd('s')));
   }
@@ -201,6 +218,7 @@ export class App {
       },
       filter: (name, value) => this.bar.setFilter(name, value),
       open: (id) => this.open(id),
+      close: () => this.close(),
     };
   }
 

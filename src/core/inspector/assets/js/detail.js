@@ -24,6 +24,12 @@ function field(label, ...value) {
   return h('div', {}, h('dt', { text: label }), h('dd', {}, ...value));
 }
 
+/** A button that copies a long value shown in full beside it (nothing when there is none). */
+function copyButton(value, what) {
+  if (!value) return null;
+  return h('button', { class: 'copy', type: 'button', title: `Copy ${what}`, attrs: { 'aria-label': `Copy ${what}` }, text: 'copy', onclick: () => copyText(value, what) });
+}
+
 /**
  * The detail pane: one delivery, a comparison or the welcome. It owns what it shows; others
  * ask (shownId, shown(id)) and tell (show, clear, showCompare…), never reach in.
@@ -94,7 +100,9 @@ export class DetailView {
       h('button', { class: 'btn ghost', type: 'button', title: 'Copy a curl command that sends these exact bytes and headers', onclick: () => a.copyCurl(detail.id) }, 'Copy curl'),
       h('a', { class: 'btn ghost', href: exportUrl(detail.id, 'fixture'), download: `${detail.id}.fixture.json`, title: 'Download as a test fixture' }, 'Fixture ↓'),
       h('a', { class: 'btn ghost', href: rawUrl(detail.id), download: `${detail.id}.json`, title: 'The exact bytes received' }, 'Raw ↓'),
-      h('button', { class: 'btn ghost danger', type: 'button', title: 'Delete from the store', onclick: () => a.remove(detail.id) }, 'Delete'));
+      h('button', { class: 'btn ghost danger', type: 'button', title: 'Delete from the store', onclick: () => a.remove(detail.id) }, 'Delete'),
+      // Back to the list (on a narrow screen the detail takes the whole width).
+      h('button', { class: 'btn ghost close', type: 'button', title: 'Close (Esc)', attrs: { 'aria-label': 'Close this delivery' }, onclick: () => a.close() }, '✕'));
   }
 
   actionBar(detail) {
@@ -143,17 +151,17 @@ export class DetailView {
     const filterLink = (name, value) => (value ? h('button', { class: 'linkish', text: value, title: `Show only ${name} ${value}`, onclick: () => this.actions.filter(name, value) }) : '—');
     const forward = detail.forward;
     return h('dl', { class: 'summary card' },
-      field('Delivery', h('span', { class: 'mono', text: detail.deliveryId ?? '—', title: detail.deliveryId ?? '' })),
+      field('Delivery', h('span', { class: 'mono', text: detail.deliveryId ?? '—' }), copyButton(detail.deliveryId, 'the X-GitHub-Delivery')),
       field('Event', filterLink('event', eventName(detail))),
       field('Repository', filterLink('repository', detail.repository)),
       field('Sender', filterLink('sender', detail.sender)),
       field('Listen answered', `${detail.status}`, detail.rejectReason ? ` · ${detail.rejectReason}` : ''),
       field('Signature', `${VERDICTS[detail.signature]?.label ?? detail.signature}${detail.signatureAlgorithm ? ` (${detail.signatureAlgorithm})` : ''}`),
-      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? 'failed'} · ${forward.url}` }) : '—'),
+      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? 'failed'} · ${forward.url}` }) : '—', forward ? copyButton(forward.url, 'the forward URL') : null),
       field('Received at', h('span', { class: 'mono', text: detail.url ?? detail.path, title: detail.url ?? detail.path })),
       field('Size', bytes(detail.bodyBytes)),
       field('Content type', detail.contentType ?? '—'),
-      field('sha256', h('span', { class: 'mono', text: detail.bodySha256, title: detail.bodySha256 })),
+      field('sha256', h('span', { class: 'mono', text: detail.bodySha256 }), copyButton(detail.bodySha256, 'the sha256')),
       field('From', detail.remoteAddress ?? '—', detail.source === 'github' ? ' · pulled from GitHub' : ''));
   }
 

@@ -117,6 +117,11 @@ export class DeliveryList {
     const total = this.records.length;
     this.inner.style.height = `${total * ROW_HEIGHT + 48}px`;
     this.foot.style.transform = `translateY(${total * ROW_HEIGHT}px)`;
+    const revealAt = this.revealId ? this.records.indexOf(this.byId.get(this.revealId)) : -1;
+    if (revealAt >= 0) {
+      this.revealId = null;
+      this.scroll.scrollTop = Math.max(0, revealAt * ROW_HEIGHT - ((this.scroll.clientHeight || 800) - ROW_HEIGHT) / 2);
+    }
     const top = this.scroll.scrollTop;
     const height = this.scroll.clientHeight || 800;
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
@@ -269,6 +274,15 @@ export class DeliveryList {
 
   select(id) {
     this.selectedId = id;
+    this.render();
+  }
+
+  /**
+   * Scroll a row into the middle of the view (a link with ?id=): now if it is loaded, else at
+   * the render after the page that holds it is (until then the list is where it was).
+   */
+  reveal(id) {
+    this.revealId = id;
     this.render();
   }
 
