@@ -276,6 +276,13 @@ async function pingDuring(listenerUrl, work) {
   return times;
 }
 
+/** `path` on the inspector at `inspectorUrl` (as printed), with the printed URL's access token. */
+function withToken(path, inspectorUrl) {
+  const url = new URL(path, inspectorUrl);
+  url.searchParams.set('token', new URL(inspectorUrl).searchParams.get('token'));
+  return url;
+}
+
 async function answersDuringSearch(listenerUrl, inspectorUrl) {
   const before = await pingDuring(listenerUrl, () => new Promise((resolve) => setTimeout(resolve, 2000)));
   const pageMs = [];
@@ -284,7 +291,7 @@ async function answersDuringSearch(listenerUrl, inspectorUrl) {
     let next = null;
     do {
       const pageStarted = performance.now();
-      const response = await fetch(new URL(`/api/deliveries?q=no-such-text-anywhere&limit=100${next ? `&cursor=${next}` : ''}`, inspectorUrl));
+      const response = await fetch(withToken(`/api/deliveries?q=no-such-text-anywhere&limit=100${next ? `&cursor=${next}` : ''}`, inspectorUrl));
       next = (await response.json()).next;
       pageMs.push(performance.now() - pageStarted);
     } while (next && pageMs.length < 10_000);
@@ -326,7 +333,7 @@ async function measurePage(browser, name, inspectorUrl, listenerUrl) {
 function readStream(inspectorUrl) {
   return new Promise((resolve, reject) => {
     let events = 0;
-    const req = httpGet(new URL('/api/stream', inspectorUrl), (res) => {
+    const req = httpGet(withToken('/api/stream', inspectorUrl), (res) => {
       if (res.statusCode !== 200) return reject(new Error(`/api/stream answered ${res.statusCode}`));
       res.on('data', (chunk) => { for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) if (chunk[i + 1] === 10) events += 1; });
       res.on('error', () => undefined);
@@ -364,7 +371,7 @@ async function throughput(browser) {
     for (const [name, flags, watcher] of order) {
       const store = join(tmp, `throughput-${round}-${results.get(name).length}.db`);
       const patterns = [/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/];
-      if (flags[0] !== '--no-inspect') patterns.push(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (flags[0] !== '--no-inspect') patterns.push(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/);
       const listener = await startHookctl(['listen', '--port', '0', '--secret', SECRET, '--store', store, ...flags], { env, patterns });
       let context = null;
       let reader = null;
@@ -432,7 +439,7 @@ async function pages() {
   // hookctl inspect over the store, beside a listener (no inspector of its own) writing it.
   const writer = await startHookctl(['listen', '--port', '0', '--secret', SECRET, '--no-inspect', '--store', storeFile], { env, patterns: [/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/] });
   running.push(writer);
-  const inspect = await startHookctl(['inspect', '--store', storeFile, '--port', '0'], { env, patterns: [/Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/] });
+  const inspect = await startHookctl(['inspect', '--store', storeFile, '--port', '0'], { env, patterns: [/Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/] });
   running.push(inspect);
   await measurePage(browser, 'hookctl inspect --store (live rows from following the store; a hookctl listen --no-inspect writes it)', inspect.matches[0], writer.matches[0]);
   await inspect.stop();
@@ -440,7 +447,7 @@ async function pages() {
   running.length = 0;
 
   // hookctl listen over the store, with its own inspector.
-  const listen = await startHookctl(['listen', '--port', '0', '--secret', SECRET, '--inspect-port', '0', '--store', storeFile], { env, patterns: [/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/, /Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/] });
+  const listen = await startHookctl(['listen', '--port', '0', '--secret', SECRET, '--inspect-port', '0', '--store', storeFile], { env, patterns: [/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/, /Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/] });
   running.push(listen);
   await measurePage(browser, 'hookctl listen --store (its inspector; live rows from the relay)', listen.matches[1], listen.matches[0]);
   // A search for text no payload has scans every body, a budgeted page at a time, in the

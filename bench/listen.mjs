@@ -97,10 +97,11 @@ function startServer(server, home) {
       if (found) return;
       out += d.toString();
       const m = /(?:PORT |Listening on http:\/\/127\.0\.0\.1:)(\d+)/.exec(out);
-      const inspector = /Inspector: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      // The URL with its access token (a baseline from before the token prints none).
+      const inspector = /Inspector: http:\/\/127\.0\.0\.1:(\d+)\/(?:\?token=([0-9a-f]{64}))?\s/.exec(out);
       if (m && (!server.stream || inspector)) {
         found = true;
-        resolve({ child, port: Number(m[1]), inspectorPort: inspector ? Number(inspector[1]) : null });
+        resolve({ child, port: Number(m[1]), inspectorPort: inspector ? Number(inspector[1]) : null, inspectorToken: inspector?.[2] ?? null });
       }
     };
     child.stdout.on('data', onData);
@@ -110,9 +111,9 @@ function startServer(server, home) {
 }
 
 /** A client of the inspector's live stream: reads (and drops) every event. */
-function openStream(port) {
+function openStream(port, token = null) {
   return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/api/stream', headers: { host: `127.0.0.1:${port}`, accept: 'text/event-stream' } }, (res) => {
+    const req = get({ host: '127.0.0.1', port, path: token ? `/api/stream?token=${token}` : '/api/stream', headers: { host: `127.0.0.1:${port}`, accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`inspector stream: HTTP ${res.statusCode}`));
       const stream = { bytes: 0, events: 0, close: () => req.destroy() };
       res.on('data', (d) => {
@@ -144,10 +145,10 @@ function stop(child) {
 
 async function measure(server) {
   const home = mkdtempSync(join(tmp, 'home-'));
-  const { child, port, inspectorPort } = await startServer(server, home);
+  const { child, port, inspectorPort, inspectorToken } = await startServer(server, home);
   try {
     await wrk(port, 8, 1); // warm-up
-    const stream = server.stream ? await openStream(inspectorPort) : null;
+    const stream = server.stream ? await openStream(inspectorPort, inspectorToken) : null;
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid))), 50);
     const before = threadTicks(child.pid);

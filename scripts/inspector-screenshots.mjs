@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Screenshots of the inspector for the README: the list, one delivery's detail (light and
-// dark). Run it against any running inspector (a real `hookctl listen`, or the test fake):
-//   node scripts/inspector-screenshots.mjs http://127.0.0.1:4141/ docs/
+// dark). Run it against any running inspector (a real `hookctl listen`, or the test fake),
+// with the URL it printed (its `?token=` lets the page in):
+//   node scripts/inspector-screenshots.mjs 'http://127.0.0.1:4141/?token=…' docs/
 // Uses Debian's chromium (CHROMIUM_PATH to override) through playwright-core.
 /* global document -- functions given to page.evaluate run in the page */
 import { mkdirSync } from 'node:fs';

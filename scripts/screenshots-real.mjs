@@ -50,7 +50,7 @@ function startListen(appUrl) {
     child.stderr.on('data', (d) => {
       err += d;
       const listening = /Listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
-      const inspector = /Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err);
+      const inspector = /Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/.exec(err);
       if (listening && inspector) {
         clearTimeout(timer);
         resolve({ child, listenUrl: listening[1], inspectorUrl: inspector[1] });
@@ -63,8 +63,13 @@ function startListen(appUrl) {
 const hookctl = (args) => run(process.execPath, [BIN, ...args], { env, cwd: ROOT });
 
 async function list(inspectorUrl) {
-  const response = await fetch(new URL('/api/deliveries?limit=200', inspectorUrl));
-  return (await response.json()).deliveries;
+  // The printed URL's token lets a script in too (as ?token=, or the cookie it is exchanged for).
+  const url = new URL('/api/deliveries?limit=200', inspectorUrl);
+  url.searchParams.set('token', new URL(inspectorUrl).searchParams.get('token') ?? '');
+  const response = await fetch(url);
+  const body = await response.json();
+  if (!response.ok) throw new Error(`GET ${url.pathname} → ${response.status}: ${body.error}`);
+  return body.deliveries;
 }
 
 const app = await startApp();

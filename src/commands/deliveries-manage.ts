@@ -12,7 +12,7 @@ import { count, formatBytes } from '../ui/format.js';
 import { confirm } from '../ui/prompt.js';
 import { sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
-import { openExisting } from './shared/store.js';
+import { openStoreFor } from './shared/store.js';
 
 interface RmOptions {
   yes?: boolean;
@@ -56,7 +56,7 @@ function named(ids: string[]): string {
 
 export async function rm(ctx: AppContext, options: RmOptions, refs: string[] = []): Promise<number> {
   if (refs.length === 0) throw new UsageError('which deliveries? give ids, GUIDs or unique prefixes (see `hookctl deliveries list`)');
-  const store = openExisting(ctx, options.store);
+  const store = openStoreFor(ctx, options.store, { mustExist: true });
   try {
     // A full GUID removes every attempt of it; an id or prefix, that one row.
     const ids = new Set<string>();
@@ -83,7 +83,7 @@ export async function prune(ctx: AppContext, options: PruneOptions): Promise<num
     throw new UsageError('say what to prune: --older-than 30d, --keep N, or both (older than 30 days and not among the newest N)');
   }
   const olderThan = options.olderThan !== undefined ? sinceOption(ctx, options.olderThan, '--older-than') : undefined;
-  const store: Store = openExisting(ctx, options.store);
+  const store: Store = openStoreFor(ctx, options.store, { mustExist: true });
   try {
     const total = store.stats().deliveries;
     const keepNewest = options.keep ?? 0;

@@ -7,13 +7,13 @@
 import type { AppContext } from '../context.js';
 import { getDelivery, listDeliveries, rebuildDelivery } from '../core/github/delivery-log.js';
 import { describeWebhook } from '../core/github/targets.js';
-import { openStore } from '../core/store/store.js';
 import { contentTypeOf } from '../core/webhook/headers.js';
 import { eventName, formatStatus } from '../ui/format.js';
 import { printJson, toRecord, type DeliveryRecord } from '../ui/records.js';
 import { safe } from '../ui/sanitize.js';
 import { logTarget } from './shared/app.js';
 import { sinceOption } from './shared/input.js';
+import { openStoreFor } from './shared/store.js';
 
 export interface PullOptions {
   app?: boolean;
@@ -33,7 +33,7 @@ export async function run(ctx: AppContext, options: PullOptions, repo?: string):
   const since = sinceOption(ctx, options.since);
   const secret = ctx.secrets(options.secret)[0];
   const { client, target, hookId } = await logTarget(ctx, options, repo, 'OWNER/REPO');
-  const store = openStore(options.store ?? ctx.paths.store);
+  const store = openStoreFor(ctx, options.store, { mustExist: false });
   const imported: DeliveryRecord[] = [];
   const skipped: string[] = [];
   const signatures = { reproduced: 0, resigned: 0, dropped: 0 };

@@ -9,8 +9,9 @@ import { parseEventList } from '../core/catalog/events.js';
 import { HttpFileError, curlCommand, fixture, httpFile, requestJson, storedRequest } from '../core/deliver/export.js';
 import { notReplayable } from '../core/deliver/replay.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
-import { openStore, type Store } from '../core/store/store.js';
-import type { DeliveryFilter, DeliverySummary, SignatureVerdict, StoredDelivery } from '../core/store/types.js';
+import { signatureFilter, statusFilter } from '../core/store/filter.js';
+import type { Store } from '../core/store/store.js';
+import type { DeliveryFilter, DeliverySummary, StoredDelivery } from '../core/store/types.js';
 import { headerPairs } from '../core/webhook/headers.js';
 import { LIST_HEADER, deliveryDetail, deliveryTable, listRow } from '../ui/delivery-view.js';
 import { LIST_FIT, streamColumns } from '../ui/fit.js';
@@ -21,7 +22,7 @@ import { visibleWidth } from '../ui/table.js';
 import { sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
 import { stopSignals } from './shared/signals.js';
-import { noStore, openExisting, storeFile } from './shared/store.js';
+import { openStoreFor, storeFile } from './shared/store.js';
 
 interface ListOptions {
   event?: string;
@@ -47,17 +48,15 @@ interface ExportOptions {
   store?: string;
 }
 
-const VERDICTS: readonly SignatureVerdict[] = ['valid', 'invalid', 'missing', 'unchecked'];
-
+/** The store's filter for the flags, each checked as the inspector's API checks it (core/store/filter.ts). */
 function listFilter(ctx: AppContext, options: ListOptions): DeliveryFilter {
   if (options.event) parseEventList(options.event, { flag: '--event' });
-  if (options.status !== undefined && !/^([1-5]\d\d|[1-5]xx)$/i.test(options.status)) {
-    throw new UsageError(`--status takes an HTTP status (401) or a class (4xx), got "${options.status}"`);
-  }
-  if (options.signature !== undefined && !VERDICTS.includes(options.signature as SignatureVerdict)) {
-    throw new UsageError(`--signature must be one of ${VERDICTS.join(', ')}, got "${options.signature}"`);
-  }
-  return { event: options.event, since: sinceOption(ctx, options.since), status: options.status, signature: options.signature as SignatureVerdict | undefined };
+  return {
+    event: options.event,
+    since: sinceOption(ctx, options.since),
+    status: options.status !== undefined ? statusFilter(options.status, '--status') : undefined,
+    signature: options.signature !== undefined ? signatureFilter(options.signature, '--signature') : undefined,
+  };
 }
 
 const SUBCOMMANDS = ['list', 'show', 'export', 'pull', 'rm', 'prune'];
@@ -68,18 +67,16 @@ export async function list(ctx: AppContext, options: ListOptions, unexpected: st
   const file = storeFile(ctx, options.store);
   const filter = listFilter(ctx, options);
   const limit = options.limit ?? 30;
-  if (!existsSync(file)) {
-    if (options.store || !options.follow) {
-      if (options.store) throw noStore(file, options.store);
-      if (options.json) printJson(io, []);
-      else io.err(`No deliveries stored yet in ${file}. Run hookctl listen, then: hookctl send pull_request.opened`);
-      return 0;
-    }
+  // No store yet where HOOKCTL_HOME says: nothing to list (--follow waits for the first, in a store created now).
+  if (!options.store && !options.follow && !existsSync(file)) {
+    if (options.json) printJson(io, []);
+    else io.err(`No deliveries stored yet in ${file}. Run hookctl listen, then: hookctl send pull_request.opened`);
+    return 0;
   }
-  const store = openStore(file);
+  const store = openStoreFor(ctx, options.store, { mustExist: !options.follow || options.store !== undefined });
   try {
+    if (options.follow) return await follow(ctx, store, filter, limit, options);
     const rows = store.list({ ...filter, limit });
-    if (options.follow) return await follow(ctx, store, filter, rows, options);
     if (options.json) {
       printJson(io, rows.map((r) => toRecord(r)));
       return 0;
@@ -99,10 +96,15 @@ export async function list(ctx: AppContext, options: ListOptions, unexpected: st
   }
 }
 
-/** --follow: the newest rows, then every new one as it arrives (like tail -f), until Ctrl+C. */
-async function follow(ctx: AppContext, store: Store, filter: DeliveryFilter, recent: DeliverySummary[], options: ListOptions): Promise<number> {
+/**
+ * --follow: the newest rows, then every new one as it arrives (like tail -f), until Ctrl+C.
+ * Each poll reads every row committed since the last one, a page at a time, oldest first.
+ */
+async function follow(ctx: AppContext, store: Store, filter: DeliveryFilter, limit: number, options: ListOptions): Promise<number> {
   const { io } = ctx;
   const c = io.color;
+  // The newest rows and where the store ends, read together: a row committed meanwhile comes with the first poll.
+  let { recent, last } = store.snapshot(() => ({ recent: store.list({ ...filter, limit }), last: store.maxSeq() }));
   // The header and the recent rows line up as in `deliveries list`; later rows widen a column
   // only when they must. Oldest first, so the newest is always the last line (tail -f).
   const cells = recent.map((d) => listRow(c, d, ctx.now()));
@@ -114,15 +116,18 @@ async function follow(ctx: AppContext, store: Store, filter: DeliveryFilter, rec
     io.out(c.dim(columns.line(LIST_HEADER)));
   }
   for (const d of [...recent].reverse()) print(d);
-  let last = store.maxSeq();
+  recent = [];
   const signals = stopSignals();
   try {
     while (!signals.abort.aborted) {
       await Promise.race([new Promise((r) => setTimeout(r, 200)), signals.stopped]);
-      for (const d of store.list({ ...filter, afterSeq: last, limit: 1000 }).reverse()) {
-        last = d.seq;
+      // Everything up to `head` is read by the pages below; a row past it that does not match is read again next time.
+      const head = store.maxSeq();
+      for (const d of store.summariesAfter(filter, last)) {
+        last = Math.max(last, d.seq);
         print(d);
       }
+      last = Math.max(last, head);
     }
     return 0;
   } finally {
@@ -132,7 +137,7 @@ async function follow(ctx: AppContext, store: Store, filter: DeliveryFilter, rec
 
 export async function show(ctx: AppContext, options: ShowOptions, ref: string): Promise<number> {
   const { io } = ctx;
-  const store = openExisting(ctx, options.store);
+  const store = openStoreFor(ctx, options.store, { mustExist: true });
   let d: StoredDelivery;
   let attempts;
   try {
@@ -163,7 +168,7 @@ export async function exportDelivery(ctx: AppContext, options: ExportOptions, re
     }
     if (options.format === 'fixture') throw new UsageError('--to only applies to --format curl, http and json');
   }
-  const store = openExisting(ctx, options.store);
+  const store = openStoreFor(ctx, options.store, { mustExist: true });
   let d: StoredDelivery;
   try {
     d = resolveDelivery(store, ref);

@@ -3,9 +3,10 @@
  * receiver. A listener writing the same store (another terminal) shows up live.
  */
 import type { AppContext } from '../context.js';
+import { followPath } from '../core/store/store.js';
 import { startInspectorFor } from './shared/inspector.js';
 import { stopSignals } from './shared/signals.js';
-import { storeFile } from './shared/store.js';
+import { openStoreFor } from './shared/store.js';
 import { childEnv } from '../env.js';
 
 export interface InspectOptions {
@@ -33,20 +34,25 @@ async function openBrowser(ctx: AppContext, url: string): Promise<void> {
 }
 
 export async function run(ctx: AppContext, options: InspectOptions): Promise<number> {
+  // A store that is not there is refused, not created; one replaced later (a listener started
+  // afresh) is followed. Another process's lock is waited for from the event loop.
+  const opened = { waitForLock: 'event-loop' as const };
+  const store = followPath(openStoreFor(ctx, options.store, { ...opened, mustExist: true }), opened);
   const signals = stopSignals();
   try {
     const inspector = await startInspectorFor(ctx, options.port, {
-      store: storeFile(ctx, options.store),
+      store,
       version: ctx.version,
       secret: () => ctx.secrets(options.secret)[0],
       defaultTarget: ctx.defaults.target,
     }, false, '--port');
     if (options.open) await openBrowser(ctx, inspector.url);
-    ctx.io.err(ctx.io.errColor.dim(`Showing ${storeFile(ctx, options.store)}. Press Ctrl+C to stop.`));
+    ctx.io.err(ctx.io.errColor.dim(`Showing ${store.current().file}. Press Ctrl+C to stop.`));
     await signals.stopped;
     await signals.stop(() => inspector.close());
     return 0;
   } finally {
     signals.dispose();
+    store.close();
   }
 }

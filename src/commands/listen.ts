@@ -147,7 +147,7 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     try {
       if (options.inspect !== false) {
         inspector = await startInspectorFor(ctx, options.inspectPort, {
-          store: relay.storeFile,
+          store: relay.store,
           version: ctx.version,
           secret: () => secret,
           listener: url,
@@ -258,14 +258,14 @@ async function startTunnel(ctx: AppContext, options: ListenOptions, wiring: Tunn
   const ec = io.errColor;
   const { relay, host, port, abort, onSecret } = wiring;
   const { openTunnelSession } = await import('./shared/tunnel-session.js');
-  const { storeCatchUpReader } = await import('../core/tunnel/catch-up.js');
+  const { catchUpLookups } = await import('../core/store/store.js');
   const tunnel = await openTunnelSession(ctx, {
     registerApp: wiring.ready.registerApp,
     token: wiring.ready.token,
     port,
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
     receiver: true,
-    catchUp: options.catchUp === false ? undefined : () => storeCatchUpReader(relay.storeFile),
+    catchUp: options.catchUp === false ? undefined : () => catchUpLookups(relay.store),
     onRecord: wiring.onRecord,
     path: options.path,
     register: options.register,

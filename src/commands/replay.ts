@@ -3,6 +3,7 @@
  * --payload, --edit): new bytes, signed anew, recorded as an attempt with its own body, the
  * stored original untouched. The request itself is built by core/deliver/replay.
  */
+import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
 import { TargetError, UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
@@ -11,7 +12,7 @@ import type { DeliveryResult } from '../core/deliver/post.js';
 import { EditError, notReplayable, payloadText, planReplay, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { tooDeepToEdit } from '../core/webhook/payload.js';
-import { openStore, type Store } from '../core/store/store.js';
+import type { Store } from '../core/store/store.js';
 import { isNotForwarded, type DeliveryFilter, type DeliverySummary, type NewAttempt, type ReplayableDelivery, type StoredDelivery } from '../core/store/types.js';
 import { count, eventName, timeAgo } from '../ui/format.js';
 import { requestJson } from '../core/deliver/export.js';
@@ -23,6 +24,7 @@ import { verifyDataFolder } from './shared/data-folder.js';
 import { readInput, sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
 import { replayUrl, resolveTarget, type Target } from './shared/target.js';
+import { openStoreFor } from './shared/store.js';
 import type { ReplayGithubOptions } from './replay-github.js';
 
 /** --to, --secret, --json and the --from-github options are declared once, in replay-github's options. */
@@ -82,8 +84,9 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
   checkOptions(options, ids);
   const since = sinceOption(ctx, options.since);
   const batch = isBatch(options);
-  if (!options.store) verifyDataFolder(ctx);
-  const store = openStore(options.store ?? ctx.paths.store);
+  // Replay records its attempts in the data folder's store: verified private first (when it is there to replay from).
+  if (!options.store && existsSync(ctx.paths.store)) verifyDataFolder(ctx);
+  const store = openStoreFor(ctx, options.store, { mustExist: true });
   try {
     let source: Iterable<ReplayableDelivery>;
     let total: number;

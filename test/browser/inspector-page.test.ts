@@ -371,6 +371,8 @@ describe('the detail', () => {
     expect(await page.locator('[data-notice="signature"]').innerText()).toMatch(/Signature invalid[\s\S]*signed with another secret/);
 
     await waitLive(page);
+    // ?id= scrolled the list to the open row: back to the top, where the new one arrives.
+    await page.locator('.list-scroll').evaluate((el) => { el.scrollTop = 0; });
     session!.backend.addDelivery({ event: 'issues', action: 'opened', drift: true });
     const drifted = session!.backend.all()[0];
     await page.locator(`.row[data-id="${drifted.id}"]`).click();
@@ -626,7 +628,7 @@ describe('screenshots', () => {
 
     try {
       // In a context of the script's own, beside this file's page.
-      const files: string[] = await takeScreenshots({ url: inspector.url, outDir, browser: chromium.browser(), onShot });
+      const files: string[] = await takeScreenshots({ url: inspector.openUrl, outDir, browser: chromium.browser(), onShot });
       expect(files.map((file) => file.slice(outDir.length + 1))).toEqual(['inspector-list.png', 'inspector-detail.png', 'inspector-dark.png']);
       expect(checked).toEqual(['inspector-list.png', 'inspector-detail.png', 'inspector-dark.png']);
     } finally {

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -13,7 +13,7 @@ import { openStore } from '../../src/core/store/store.js';
 import type { NewDelivery } from '../../src/core/store/types.js';
 import { signatureHeaders, verify } from '../../src/core/webhook/signing.js';
 import { ROOT, runCli, sandbox, type Sandbox } from '../helpers/run-cli.js';
-import { runInProcess } from '../helpers/in-process.js';
+import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/in-process.js';
 import { newDelivery } from '../helpers/deliveries.js';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 
@@ -21,6 +21,7 @@ const SECRET = 'export-secret';
 let box: Sandbox;
 let capture: CaptureServer | undefined;
 let storeFile: string;
+let following: InProcessRunning[] = [];
 
 /** A body with the awkward bytes: quotes, backslashes, %, newlines, tabs, non-ASCII, a leading space. */
 const ODD = Buffer.from(` {"action":"opened","title":"it's 100% \\"odd\\"\\n","tab":"\\t",\t"emoji":"🎉 ünï","bs":"C:\\\\dir"}\n\n`, 'utf8');
@@ -49,6 +50,8 @@ beforeEach(() => {
   storeFile = join(box.env.HOOKCTL_HOME!, 'deliveries.db');
 });
 afterEach(async () => {
+  for (const command of following) await command.stop('SIGINT');
+  following = [];
   await capture?.close();
   capture = undefined;
   box.cleanup();
@@ -169,4 +172,34 @@ describe('hookctl deliveries', () => {
     expect(none.stderr).toMatch(/no delivery in \S+deliveries\.db matches "zzzz"/);
     expect(none.stderr).toMatch(/hookctl deliveries list/);
   });
+
+  it('list --follow prints every delivery that arrives between two polls, in order (2,501 in one burst)', async () => {
+    seed({ body: Buffer.from('{"action":"opened"}'), deliveryId: 'before' });
+    const follow = startInProcess(['deliveries', 'list', '--follow', '--json'], { env: box.env });
+    following.push(follow);
+    await follow.waitFor(/"before"/);
+    // One commit between two polls: the follower sees all of them at once.
+    const store = openStore(storeFile);
+    const ids = await store.enqueue(() => Array.from({ length: 2501 }, (_, i) => store.insertDelivery(newDelivery({ deliveryId: `burst-${i}`, receivedAt: new Date() })).id));
+    store.close();
+    // Counted, not matched: a pattern over the whole output at each write costs more than the command.
+    await expect.poll(() => follow.stdout().split('\n').length - 1, { timeout: 10_000 }).toBe(1 + 2501);
+    expect(await follow.stop('SIGINT')).toEqual({ code: 0 });
+    const printed = follow.stdout().trim().split('\n').map((line) => JSON.parse(line) as { id: string; deliveryId: string });
+    expect(printed[0].deliveryId).toBe('before');
+    expect(printed.slice(1).map((record) => record.id)).toEqual(ids);
+  });
 });
+
+describe('a reading command and a store that is not there', () => {
+  it('show, export, replay and inspect refuse a --store that does not exist, naming it (exit 2), and create nothing', async () => {
+    const typo = join(box.dir, 'typo.db');
+    for (const args of [['deliveries', 'show', 'abc'], ['deliveries', 'export', 'abc'], ['deliveries', 'list'], ['deliveries', 'rm', 'abc', '--yes'], ['deliveries', 'prune', '--keep', '1'], ['replay', 'abc', '--to', 'http://127.0.0.1:9/'], ['inspect', '--port', '0']]) {
+      const res = await runInProcess([...args, '--store', typo], { env: box.env });
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(2);
+      expect(res.stderr, args.join(' ')).toContain(`${typo} does not exist`);
+      expect(existsSync(typo), args.join(' ')).toBe(false);
+    }
+  });
+});
+

@@ -318,11 +318,13 @@ const appBorrowExercise = async ({ s, p }: Ctx) => {
 };
 
 const servesTheInspector = async ({ p }: Ctx) => {
-  const [, url] = await p.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/);
+  const [, url] = await p.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})/);
   const page = await fetch(url);
   expect(page.status).toBe(200);
   expect(page.headers.get('content-type')).toMatch(/text\/html/);
-  const api = await fetch(`${url}api/deliveries`);
+  // The cookie the printed URL's token is exchanged for lets the API in.
+  const cookie = page.headers.get('set-cookie')!.split(';')[0];
+  const api = await fetch(new URL('/api/deliveries', url), { headers: { cookie } });
   const ids = ((await api.json()) as { deliveries: { id: string }[] }).deliveries.map((d) => d.id);
   expect(ids).toEqual(expect.arrayContaining(Object.values(ID)));
 };

@@ -9,7 +9,7 @@
  * process writing the store): run `npm run build` first.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,8 @@ import { runInProcess, startInProcess, type InProcessRunning } from '../helpers/
 import { signatureHeaders } from '../../src/core/webhook/signing.js';
 import { PORT_TRIES } from '../../src/core/inspector/server.js';
 import { postDelivery, startOctokitApp, type OctokitApp, type PostResult } from '../helpers/webhook-apps.js';
+import { openStore } from '../../src/core/store/store.js';
+import { newDelivery } from '../helpers/deliveries.js';
 import { httpCall, InspectorClient, listeningPorts, openEventStream, startInspect, startListen, type EventStream, type RunningListen } from '../helpers/real-inspector.js';
 
 const SECRET = 'inspector-e2e-secret';
@@ -70,7 +72,7 @@ async function listen(args: string[] = [], env: NodeJS.ProcessEnv = box.env): Pr
   const cli = startInProcess(['listen', '--port', '0', '--secret', SECRET, ...args], { env });
   running.push(cli);
   const listening = await cli.waitFor(/Listening on (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
-  const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/);
+  const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[0-9a-f]{64})/);
   return { cli, listenUrl: listening[1], listenPort: Number(listening[2]), inspector: new InspectorClient(inspectorLine[1]) };
 }
 
@@ -85,7 +87,7 @@ async function listenProcess(args: string[] = [], env: NodeJS.ProcessEnv = box.e
 async function inspect(args: string[], env: NodeJS.ProcessEnv = box.env): Promise<{ cli: InProcessRunning; inspector: InspectorClient }> {
   const cli = startInProcess(['inspect', ...args], { env });
   running.push(cli);
-  const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/);
+  const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[0-9a-f]{64})/);
   return { cli, inspector: new InspectorClient(line[1]) };
 }
 
@@ -404,6 +406,56 @@ describe('one delivery', () => {
 });
 
 describe('where the inspector is (and is not) reachable', () => {
+  it('only with the user\'s token: printed once in the URL, kept 0600 in HOOKCTL_HOME and the same next run, exchanged for an HttpOnly SameSite=Strict cookie; 401 everywhere without it', async () => {
+    const first = await listen(['--inspect-port', '0']);
+    const { listenUrl, inspector } = first;
+    const { id } = await deliver(listenUrl, sample('issues.opened'), { secret: SECRET, event: 'issues' });
+    const file = join(box.env.HOOKCTL_HOME!, 'inspector-token');
+    expect(readFileSync(file, 'utf8').trim()).toBe(inspector.accessToken);
+    expect(inspector.accessToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first.cli.stderr().match(/[0-9a-f]{64}/g)).toEqual([inspector.accessToken]);
+
+    const paths = ['/', '/index.html', '/style.css', '/favicon.svg', '/api/info', '/api/deliveries', `/api/deliveries/${id}`, `/api/deliveries/${id}/raw`, `/api/deliveries/${id}/export?format=curl`, '/api/catalog', '/api/stream', '/nowhere'];
+    const wrong = 'b'.repeat(64);
+    for (const [name, headers, query] of [
+      ['no cookie', { Cookie: '' }, ''],
+      ['a wrong cookie', { Cookie: `hookctl-inspector-${inspector.port}=${wrong}` }, ''],
+      ['another port\'s cookie', { Cookie: `hookctl-inspector-${inspector.port + 1}=${inspector.accessToken}` }, ''],
+      ['a wrong ?token=', { Cookie: '' }, `?token=${wrong}`],
+    ] as const) {
+      for (const path of paths) {
+        const answer = await inspector.get(`${path}${path.includes('?') ? query.replace('?', '&') : query}`, headers);
+        expect(answer.status, `${name}: ${path}`).toBe(401);
+        expect(answer.headers['set-cookie'], `${name}: ${path}`).toBeUndefined();
+        expect(answer.text, `${name}: ${path}`).not.toContain('hookctl-token');
+        expect(answer.text, `${name}: ${path}`).not.toContain(id);
+        // It says where the URL with the token is printed.
+        if (path.startsWith('/api/')) expect(answer.json.error, `${name}: ${path}`).toContain(`Inspector: http://127.0.0.1:${inspector.port}/?token=`);
+        else expect(answer.text, `${name}: ${path}`).toMatch(/hookctl listen<\/code> or <code>hookctl inspect<\/code> printed[\s\S]*Inspector: http:\/\/127\.0\.0\.1:\d+\/\?token=…/);
+      }
+    }
+    // A change with the page's CSRF token but without the user's: refused, nothing removed.
+    const csrf = await inspector.token();
+    const refused = await inspector.call('DELETE', `/api/deliveries/${id}`, { headers: { Cookie: '', 'X-Hookctl-Token': csrf, Origin: inspector.origin, 'Sec-Fetch-Site': 'same-origin' } });
+    expect(refused.status).toBe(401);
+    expect((await inspector.get(`/api/deliveries/${id}`)).status).toBe(200);
+
+    // The printed URL: the page, and the cookie that stands for the token from then on.
+    const opened = await inspector.get(`/?token=${inspector.accessToken}`, { Cookie: '' });
+    expect(opened.status).toBe(200);
+    expect(opened.text).toContain('hookctl-token');
+    expect(opened.headers['set-cookie']).toEqual([`hookctl-inspector-${inspector.port}=${inspector.accessToken}; Path=/; HttpOnly; SameSite=Strict; Max-Age=34560000`]);
+    for (const path of paths.slice(0, -1).filter((path) => path !== '/api/stream')) expect((await inspector.get(path)).status, path).toBe(200);
+
+    // The next run (listen or inspect) takes the same token: a bookmark keeps working.
+    await first.cli.stop('SIGINT');
+    running.splice(running.indexOf(first.cli), 1);
+    const again = await inspect(['--port', '0']);
+    expect(again.inspector.accessToken).toBe(inspector.accessToken);
+    expect((await again.inspector.get('/api/deliveries')).json.deliveries.map((d: { id: string }) => d.id)).toEqual([id]);
+  });
+
   it('refuses a foreign Host, a cross-origin change and a missing or wrong token', async () => {
     const app = await octokitApp();
     const { listenUrl, inspector } = await listen(['--inspect-port', '0']);
@@ -614,10 +666,14 @@ describe('hookctl inspect', () => {
     chmodSync(join(bin, 'xdg-open'), 0o755);
     // The opener (like $PAGER and $EDITOR) gets no credentials.
     const env = { ...box.env, PATH: `${bin}:${box.env.PATH}`, GITHUB_TOKEN: 'ghp_never_passed_on', HOOKCTL_SECRET: 'never-passed-on' };
+    // inspect shows a store that exists (a listener made it before).
+    openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db')).close();
     // The built CLI: inspect's smoke test as a process, and the opener is its child.
     const { cli, inspector } = await startInspect(env, ['--port', '0', '--open']);
     children.push(cli);
     await until(() => existsSync(log), 5000, 'xdg-open was run');
+    // The URL with the user's token, so the page opens without a 401.
+    expect(inspector.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
     expect(readFileSync(log, 'utf8')).toBe(`${inspector.url}\n0\n`);
     expect((await inspector.get('/')).status).toBe(200);
   });
@@ -633,8 +689,8 @@ async function startListenNoInspect(store: string, args: string[] = []): Promise
 
 describe('the live stream inside listen', () => {
   it('tells each delivery once, however fast they come', async () => {
-    // The relay tells each delivery, and the store follower (driven here, a turn while each
-    // batch is in flight) may see it first: either way once.
+    // The relay tells each delivery; the store follower (driven here, a turn while each batch
+    // is in flight) reads the same rows and tells none of them: they are the relay's.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const { listenUrl, inspector } = await listen(['--inspect-port', '0']);
     const events = await stream(inspector);
@@ -655,3 +711,71 @@ describe('the live stream inside listen', () => {
     expect(new Set(told)).toEqual(new Set(ids));
   });
 });
+
+/** How many SQLite connections this process has open on `file` (read-write descriptors of it). */
+function connectionsTo(file: string): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== file) continue;
+      const flags = Number.parseInt(/^flags:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
+      if ((flags & 3) === 2) count += 1;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return count;
+}
+
+describe('one store, one connection, one feed', () => {
+  it('inside listen the inspector reads through the relay\'s connection: one connection to the store', async () => {
+    const store = join(box.dir, 'one.db');
+    const { listenUrl, inspector } = await listen(['--inspect-port', '0', '--store', store]);
+    const events = await stream(inspector);
+    const { id } = await deliver(listenUrl, sample('issues.opened'), { secret: SECRET, event: 'issues' });
+    await events.waitFor((e) => e.type === 'delivery' && e.data.delivery.id === id);
+    expect((await inspector.get('/api/deliveries?q=opened')).json.deliveries.map((d: { id: string }) => d.id)).toEqual([id]);
+    expect((await inspector.get(`/api/deliveries/${id}`)).status).toBe(200);
+    expect(connectionsTo(store)).toBe(1);
+  });
+
+  it('hookctl inspect: deliveries rm and prune in another shell reach the stream once each; nothing is told again', async () => {
+    const store = join(box.dir, 'shared.db');
+    const seeded = openStore(store);
+    const ids = await seeded.enqueue(() => Array.from({ length: 10 }, (_, i) => seeded.insertDelivery(newDelivery({ deliveryId: randomUUID(), receivedAt: new Date(Date.now() - (10 - i) * 1000) })).id));
+    seeded.close();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { inspector } = await inspect(['--store', store, '--port', '0']);
+    const events = await stream(inspector);
+    const removed = (id: string) => (e: { type: string; data: any }) => e.type === 'removed' && e.data.id === id;
+
+    // The newest, from another shell.
+    expect((await runInProcess(['deliveries', 'rm', ids[9], '--store', store, '--yes'], { env: box.env })).code).toBe(0);
+    await turnsUntil(events, removed(ids[9]));
+    expect((await runInProcess(['deliveries', 'prune', '--keep', '2', '--store', store, '--yes'], { env: box.env })).code).toBe(0);
+    await turnsUntil(events, removed(ids[0]));
+    await vi.advanceTimersByTimeAsync(2 * FOLLOW_MS);
+    expect(events.events.filter((e) => e.type === 'delivery')).toEqual([]);
+    expect(events.events.filter((e) => e.type === 'removed').map((e) => e.data.id).sort()).toEqual([...ids.slice(0, 7), ids[9]].sort());
+    expect((await inspector.listAll()).deliveries.map((d) => d.id)).toEqual([ids[8], ids[7]]);
+  });
+
+  it('the stream sends only what the filters it was opened with match, as the list does (repository and sender in any case)', async () => {
+    const { listenUrl, inspector } = await listen(['--inspect-port', '0']);
+    const filtered = await openEventStream(inspector, '?repository=octo-org/x&sender=MONA');
+    streams.push(filtered);
+    const all = await stream(inspector);
+    const other = await deliver(listenUrl, sample('issues.opened', owned('octo-org/y', 'mona')), { secret: SECRET, event: 'issues' });
+    const matching = await deliver(listenUrl, sample('issues.opened', owned('Octo-Org/x', 'mona')), { secret: SECRET, event: 'issues' });
+    await all.waitFor((e) => e.type === 'delivery' && e.data.delivery.id === matching.id);
+    // In order on one socket: what came before the match has come.
+    await filtered.waitFor((e) => e.type === 'delivery' && e.data.delivery.id === matching.id);
+    expect(filtered.events.filter((e) => e.type === 'delivery').map((e) => e.data.delivery.id)).toEqual([matching.id]);
+    expect((await inspector.listAll('repository=octo-org/x&sender=MONA')).deliveries.map((d) => d.id)).toEqual([matching.id]);
+    expect(all.events.filter((e) => e.type === 'delivery').map((e) => e.data.delivery.id)).toEqual([other.id, matching.id]);
+    const refused = await inspector.get('/api/stream?status=6xx');
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatch(/status/);
+  });
+});
+

@@ -55,7 +55,7 @@ function watch(page: Page, origin: string, problems: string[]): void {
  * Pause CSS animations that never end. The inspector's "live" dot pulses forever on a
  * box-shadow, which repaints the page every frame: with software rendering that is a quarter
  * of a core for as long as a page is open, whatever the test does. (The page's own
- * prefers-reduced-motion rule does not reach it: it matches `*`, and the dot is a ::before.)
+ * prefers-reduced-motion rule stops it too, but tests see the page as most users do.)
  */
 function pauseEndlessAnimations(): void {
   const document = (globalThis as any).document;
@@ -74,14 +74,21 @@ export interface PageSession {
   close(): Promise<void>;
 }
 
-/** A fresh page for an inspector already running at `url` (a real `hookctl listen`), not yet navigated. */
+/**
+ * A fresh page for an inspector already running, opened once at `url`, the URL it printed
+ * (`?token=`: the browser now holds the access token's cookie, as a user's does), so the
+ * test can go anywhere on its origin.
+ */
 export async function openPage(browser: Browser, url: string, options: ViewOptions = {}): Promise<PageSession> {
+  const origin = new URL(url).origin;
   const context = await browser.newContext({ viewport: { width: options.width ?? 1400, height: options.height ?? 900 }, colorScheme: options.colorScheme ?? 'light' });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url.replace(/\/$/, '') });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   await context.addInitScript(pauseEndlessAnimations);
   const page = await context.newPage();
   const problems: string[] = [];
-  watch(page, url, problems);
+  watch(page, origin, problems);
+  await page.goto(url);
+  await page.locator('.live.on').waitFor();
   return { context, page, problems, close: () => context.close() };
 }
 
@@ -136,6 +143,9 @@ function inspectorView(browser: () => Browser, defaults: ViewOptions): Inspector
     const page = await context.newPage();
     const problems: string[] = [];
     watch(page, inspector.url, problems);
+    // The URL the inspector prints: the browser takes the access token's cookie, as a user's does.
+    await page.goto(inspector.openUrl);
+    await page.locator('.live.on').waitFor();
     session = { backend, inspector, context, page, problems };
   });
   afterAll(async () => {

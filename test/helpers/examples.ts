@@ -169,6 +169,8 @@ export function normalize(text: string, home?: string): string {
         .replace(/\b\d+(\.\d+)?\/s\b/g, '<rate>')
         .replace(/\b\d+(\.\d+)?(ms|s)\b/g, '<duration>')
         .replace(/\b\d+(\.\d+)? ?(bytes|B|KB|MB|GB|KiB|MiB|GiB)\b/g, '<size>')
+        // The inspector's access token (random per HOOKCTL_HOME): the README shows `?token=…`.
+        .replace(/([?&]token=)[0-9a-f]{64}\b/g, '$1…')
         .replace(/\b[0-9a-f]{64}\b/g, '<sha256>')
         .replace(/\b[0-9a-f]{40}\b/g, '<sha1>')
         .replace(/\b[0-9a-f]{7}\b/g, '<id>')

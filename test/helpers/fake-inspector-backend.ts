@@ -9,7 +9,7 @@ import {
   InspectorError,
   type AttemptRecord, type CatalogItem, type DeliveryDetail, type DeliveryPage, type DeliveryQuery, type DeliveryRecord,
   type InspectorBackend, type InspectorEvent, type InspectorInfo, type ReplayOutcome, type ReplayRequest,
-  type SendOutcome, type SendRequest, type SignatureVerdict, type ValidationOutcome,
+  type SendOutcome, type SendRequest, type SignatureVerdict, type StreamQuery, type ValidationOutcome,
 } from '../../src/core/inspector/backend.js';
 import { PAYLOADS, REPOSITORIES, SENDERS, TEMPLATES, bodyFor, generatedIndexOf, metaOf, prng, sample, sha256Of, shortId, signatureOf, textOf } from './fake-inspector-samples.js';
 
@@ -71,7 +71,7 @@ export class FakeInspectorBackend implements InspectorBackend {
   private readonly removedGenerated = new Set<number>();
   private count = 0;
   private now = 0;
-  private readonly listeners = new Set<(event: InspectorEvent) => void>();
+  private readonly listeners = new Map<(event: InspectorEvent) => void, StreamQuery>();
   private serial = 0;
   /** What the next replay answers. */
   replayAnswer: { status: number | null; error: string | null; response: string | null; durationMs: number } = { ...DEFAULT_REPLAY_ANSWER };
@@ -269,8 +269,15 @@ export class FakeInspectorBackend implements InspectorBackend {
     return stored;
   }
 
+  /** To every subscriber; a delivery (new or updated) only to those whose filters it matches, as the store backend does. */
   emit(event: InspectorEvent): void {
-    for (const listener of [...this.listeners]) listener(event);
+    for (const [listener, query] of [...this.listeners]) {
+      if (event.type === 'delivery' || event.type === 'updated') {
+        const row = this.find(event.delivery.id);
+        if (row && !matches(row, query)) continue;
+      }
+      listener(event);
+    }
   }
 
   private find(id: string): StoredDelivery | undefined {
@@ -412,8 +419,8 @@ export class FakeInspectorBackend implements InspectorBackend {
     return { url: to, deliveryId: record?.deliveryId ?? randomUUID(), status: 200, durationMs: 9, error: null, response: null };
   }
 
-  subscribe(listener: (event: InspectorEvent) => void): () => void {
-    this.listeners.add(listener);
+  subscribe(listener: (event: InspectorEvent) => void, query: StreamQuery = {}): () => void {
+    this.listeners.set(listener, query);
     return () => this.listeners.delete(listener);
   }
 }
@@ -443,14 +450,17 @@ function statusMatches(status: number, filter: string): boolean {
   return /xx$/.test(filter) ? String(status)[0] === filter[0] : String(status) === filter;
 }
 
-function matches(row: StoredDelivery, query: DeliveryQuery): boolean {
+/** ASCII case, as the store compares repository and sender. */
+const sameName = (a: string | null, b: string) => a !== null && a.replace(/[A-Z]/g, (c) => c.toLowerCase()) === b.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+function matches(row: StoredDelivery, query: StreamQuery): boolean {
   const d = row.detail;
   if (query.event) {
     const [event, action] = query.event.split('.');
     if (d.event !== event || (action !== undefined && d.action !== action)) return false;
   }
-  if (query.repository && d.repository !== query.repository) return false;
-  if (query.sender && d.sender !== query.sender) return false;
+  if (query.repository && !sameName(d.repository, query.repository)) return false;
+  if (query.sender && !sameName(d.sender, query.sender)) return false;
   if (query.status && !statusMatches(d.status, query.status)) return false;
   if (query.signature && d.signature !== query.signature) return false;
   if (query.drift && d.schema?.status !== 'invalid') return false;

@@ -1,7 +1,8 @@
 /**
  * The real inspector of the built CLI: start `hookctl listen` (or `hookctl inspect`) in a
  * sandbox and read both URLs from stderr, call its API over node:http with exactly the
- * headers given (Host included, so tests can lie), read its live stream, and list the ports
+ * headers given (Host included, so tests can lie) and the access token's cookie a browser
+ * holds once it opened the printed URL, read its live stream, and list the ports
  * a process listens on (from /proc: what it really bound, not what it printed).
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -21,7 +22,7 @@ export async function startListen(env: NodeJS.ProcessEnv, args: string[]): Promi
   const cli = startCli(['listen', '--port', '0', ...args], { env });
   try {
     const listening = await cli.waitFor(/Listening on (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
-    const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/);
+    const inspectorLine = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[0-9a-f]{64})/);
     return { cli, listenUrl: listening[1], listenPort: Number(listening[2]), inspector: new InspectorClient(inspectorLine[1]) };
   } catch (error) {
     await cli.stop('SIGKILL');
@@ -33,7 +34,7 @@ export async function startListen(env: NodeJS.ProcessEnv, args: string[]): Promi
 export async function startInspect(env: NodeJS.ProcessEnv, args: string[]): Promise<{ cli: LongRunning; inspector: InspectorClient }> {
   const cli = startCli(['inspect', ...args], { env });
   try {
-    const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/);
+    const line = await cli.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=[0-9a-f]{64})/);
     return { cli, inspector: new InspectorClient(line[1]) };
   } catch (error) {
     await cli.stop('SIGKILL');
@@ -69,20 +70,37 @@ export function httpCall(url: string, method: string, options: { headers?: Recor
   });
 }
 
-/** The inspector's API as the page uses it: its Host, its Origin, and the token from the page's meta tag. */
+/**
+ * The inspector's API as the page uses it: its Host, its Origin, the access token's cookie
+ * (from the printed URL's `?token=`), and the CSRF token from the page's meta tag.
+ */
 export class InspectorClient {
   readonly port: number;
   readonly origin: string;
+  /** The access token of the printed URL. */
+  readonly accessToken: string;
   private tokenValue: string | null = null;
 
+  /** `url`: as listen or inspect printed it, `?token=` included. */
   constructor(readonly url: string) {
-    this.port = Number(new URL(url).port);
-    this.origin = url.replace(/\/$/, '');
+    const parsed = new URL(url);
+    this.port = Number(parsed.port);
+    this.origin = parsed.origin;
+    const token = parsed.searchParams.get('token');
+    if (!token) throw new Error(`the inspector's URL has no ?token=: ${url}`);
+    this.accessToken = token;
   }
 
-  /** A request with the Host a browser would send and these headers on top. */
+  /** The Cookie header a browser sends once it opened the printed URL. */
+  get cookie(): string {
+    return `hookctl-inspector-${this.port}=${this.accessToken}`;
+  }
+
+  /** A request with the Host and the cookie a browser would send, and these headers on top (`Cookie: ''`: none). */
   call(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
-    return httpCall(new URL(path, this.url).toString(), method, { ...options, headers: { Host: `127.0.0.1:${this.port}`, ...options.headers } });
+    const headers: Record<string, string> = { Host: `127.0.0.1:${this.port}`, Cookie: this.cookie, ...options.headers };
+    if (headers.Cookie === '') delete headers.Cookie;
+    return httpCall(new URL(path, this.origin).toString(), method, { ...options, headers });
   }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Answer> {
@@ -141,12 +159,12 @@ export interface EventStream {
   close(): void;
 }
 
-/** Open GET /api/stream and parse its Server-Sent Events; resolves once the stream is open. */
-export function openEventStream(inspector: InspectorClient): Promise<EventStream> {
+/** Open GET /api/stream[?filters] and parse its Server-Sent Events; resolves once the stream is open. */
+export function openEventStream(inspector: InspectorClient, query = ''): Promise<EventStream> {
   return new Promise((resolve, reject) => {
     const events: StreamEvent[] = [];
     const waiters = new Set<() => void>();
-    const req = httpRequest({ host: '127.0.0.1', port: inspector.port, path: '/api/stream', headers: { Host: `127.0.0.1:${inspector.port}` }, agent: false }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port: inspector.port, path: `/api/stream${query}`, headers: { Host: `127.0.0.1:${inspector.port}`, Cookie: inspector.cookie }, agent: false }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`GET /api/stream → ${res.statusCode}`));
         res.resume();

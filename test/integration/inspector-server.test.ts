@@ -19,7 +19,9 @@ interface Answer {
 /** One request over node:http with exactly these headers (Host included, so tests can lie). */
 function call(inspector: Inspector, method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { Host: `127.0.0.1:${inspector.port}`, ...options.headers };
+    // With the access token's cookie, as a browser holds it once it opened the printed URL (`Cookie: ''`: none).
+    const headers: Record<string, string> = { Host: `127.0.0.1:${inspector.port}`, Cookie: `hookctl-inspector-${inspector.port}=${inspector.accessToken}`, ...options.headers };
+    if (headers.Cookie === '') delete headers.Cookie;
     const req = httpRequest({ host: '127.0.0.1', port: inspector.port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -55,8 +57,33 @@ afterEach(async () => {
 });
 
 describe('binding', () => {
-  it('listens on 127.0.0.1 only and gives its URL', () => {
+  it('listens on 127.0.0.1 only and gives its URL, and the one to open with the access token', () => {
     expect(inspector.url).toBe(`http://127.0.0.1:${inspector.port}/`);
+    expect(inspector.accessToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(inspector.openUrl).toBe(`http://127.0.0.1:${inspector.port}/?token=${inspector.accessToken}`);
+  });
+
+  it('takes the access token it is given; without it (or with another) every route is 401', async () => {
+    const given = 'c'.repeat(64);
+    const other = await startInspector({ backend, port: 0, accessToken: given });
+    try {
+      expect(other.openUrl).toBe(`http://127.0.0.1:${other.port}/?token=${given}`);
+      expect((await call(other, 'GET', '/api/info', { headers: { Cookie: `hookctl-inspector-${other.port}=${inspector.accessToken}` } })).status).toBe(401);
+      expect((await call(other, 'GET', '/api/info', { headers: { Cookie: '' } })).status).toBe(401);
+      expect((await call(other, 'GET', '/api/info')).status).toBe(200);
+      expect((await call(other, 'GET', '/api/info', { headers: { Cookie: `a=b; hookctl-inspector-${other.port}=${given}; c=d` } })).status).toBe(200);
+      const page = await call(other, 'GET', `/?q=x&token=${given}`, { headers: { Cookie: '' } });
+      expect(page.status).toBe(200);
+      expect(page.headers['set-cookie']).toEqual([`hookctl-inspector-${other.port}=${given}; Path=/; HttpOnly; SameSite=Strict; Max-Age=34560000`]);
+      // A script may pass it as ?token= to the API: the routes never see it as a filter.
+      const listed = await call(other, 'GET', `/api/deliveries?limit=2&token=${given}`, { headers: { Cookie: '' } });
+      expect(listed.status, listed.body.toString()).toBe(200);
+      expect(listed.json.deliveries).toHaveLength(2);
+      const post401 = await call(other, 'POST', '/api/validate', { headers: { 'Content-Type': 'application/json', 'X-Hookctl-Token': other.token, Cookie: '' }, body: '{}' });
+      expect(post401.status).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 
   it('takes the next port when the asked one is in use', async () => {

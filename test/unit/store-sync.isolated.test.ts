@@ -64,4 +64,19 @@ describe('listen\'s writer', () => {
     await expect(p).rejects.toThrow(/cannot write to the delivery store .*EIO/);
     writer.close();
   });
+
+  it('closed while an fdatasync runs: close() settles the batch once; the late fdatasync settles nothing again', async () => {
+    const writer = openDeliveryWriter(join(dir, 'd.db'));
+    let settled = 0;
+    const p = writer.receive(received('d')).then(() => (settled += 1));
+    await tick();
+    expect(syncs).toHaveLength(1);
+    writer.close();
+    await p;
+    // The file is closed: settling again would check a closed descriptor (EBADF).
+    expect(() => syncs[0].done(null)).not.toThrow();
+    await tick();
+    expect(settled).toBe(1);
+  });
 });
+

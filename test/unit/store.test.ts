@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDeliveryWriter, openStore, type Store } from '../../src/core/store/store.js';
+import { CHANGES_KEPT, openDeliveryWriter, openStore, StoreMissingError, type Store } from '../../src/core/store/store.js';
+import { StoreFollower } from '../../src/core/store/follow.js';
 import { newDelivery as delivery } from '../helpers/deliveries.js';
 
 let dir: string;
@@ -197,4 +198,87 @@ describe('migrations', () => {
       migrated.close();
     }
   });
+
+  it('opens a store written by the released hookctl (version 2): rows kept, and followed from then on like any other', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { MIGRATIONS, SCHEMA_VERSION } = await import('../../src/core/store/schema.js');
+    const file = join(dir, 'v2.db');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.pragma('auto_vacuum = INCREMENTAL');
+    for (const sql of MIGRATIONS.slice(0, 2)) old.exec(sql);
+    old.pragma('user_version = 2');
+    old.prepare(`INSERT INTO deliveries (id, delivery_guid, attempt, event, headers, bytes, body_bytes, received_at, received_ms, path, signature, status)
+      VALUES ('abc1234', 'g-1', 1, 'push', '[]', 2, 2, '2026-11-22T10:00:00.000Z', 0, '/', 'valid', 200)`).run();
+    old.prepare(`INSERT INTO bodies (seq, body) VALUES (1, '{}')`).run();
+    old.prepare(`INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, at, bytes) VALUES (1, 'forward', 'http://x/', 200, 5, '2026-11-22T10:00:01.000Z', 2)`).run();
+    old.close();
+    const migrated = openStore(file);
+    const writer = openStore(file);
+    try {
+      expect(migrated.get('abc1234')).toMatchObject({ deliveryId: 'g-1', bytes: 2, forward: { status: 200 } });
+      expect(migrated.attempts('abc1234')).toMatchObject([{ n: 1, kind: 'forward' }]);
+      const version = new Database(file, { readonly: true });
+      expect(version.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      version.close();
+      // A row of the released version has no writer: another's, for every follower.
+      const follower = new StoreFollower({ current: () => migrated });
+      const added = writer.insertDelivery(delivery({ deliveryId: 'g-2' }));
+      writer.remove(['abc1234']);
+      expect(follower.turn()).toEqual([{ type: 'delivery', delivery: expect.objectContaining({ id: added.id }) }, { type: 'removed', id: 'abc1234' }]);
+    } finally {
+      writer.close();
+      migrated.close();
+    }
+  });
 });
+
+describe('opening', () => {
+  it('a reading command\'s store must exist: refused, naming it, with nothing created (not even its folder)', () => {
+    const missing = join(dir, 'not', 'there.db');
+    let error: unknown;
+    try {
+      openStore(missing, { mustExist: true });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StoreMissingError);
+    expect(error).toMatchObject({ exitCode: 2, message: `no deliveries stored yet: ${missing} does not exist` });
+    expect(existsSync(join(dir, 'not'))).toBe(false);
+  });
+});
+
+describe('the change log', () => {
+  it('keeps removals and verdicts with their writer, trimmed to the newest CHANGES_KEPT', async () => {
+    const ids = await store.enqueue(() => Array.from({ length: CHANGES_KEPT + 50 }, (_, i) => store.insertDelivery(delivery({ deliveryId: `g${i}` })).id));
+    store.setSchemaVerdict(ids[0], { status: 'valid', violations: [] });
+    store.remove(ids.slice(1, 3));
+    const Database = (await import('better-sqlite3')).default;
+    const reader = new Database(store.file, { readonly: true });
+    try {
+      const rows = () => reader.prepare('SELECT kind, delivery_id AS id, writer FROM changes ORDER BY seq').all() as { kind: string; id: string; writer: string }[];
+      expect(rows()).toEqual([
+        { kind: 'schema', id: ids[0], writer: store.writerId },
+        { kind: 'removed', id: ids[1], writer: store.writerId },
+        { kind: 'removed', id: ids[2], writer: store.writerId },
+      ]);
+      store.prune({ keep: 0 });
+      const kept = rows();
+      expect(kept).toHaveLength(CHANGES_KEPT);
+      expect(kept.at(-1)).toEqual({ kind: 'removed', id: ids.at(-1), writer: store.writerId });
+    } finally {
+      reader.close();
+    }
+  });
+});
+
+describe('summariesAfter', () => {
+  it('reads every row after a row number, oldest first, across pages, filtered', async () => {
+    await store.enqueue(() => {
+      for (let i = 0; i < 250; i++) store.insertDelivery(delivery({ deliveryId: `g${i}`, event: i % 2 ? 'push' : 'issues' }));
+    });
+    const after = [...store.summariesAfter({ event: 'push' }, 20)].map((d) => d.deliveryId);
+    expect(after).toEqual(Array.from({ length: 250 }, (_, i) => i).filter((i) => i % 2 && i + 1 > 20).map((i) => `g${i}`));
+  });
+});
+

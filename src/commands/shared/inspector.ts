@@ -1,10 +1,11 @@
 /** Starting the inspector for `listen` and `inspect`: the server over a store backend, and its one line. */
 import type { AppContext } from '../../context.js';
-import { TargetError } from '../../errors.js';
+import { HookctlError, TargetError } from '../../errors.js';
 import { freePortNear } from '../../core/ports.js';
 import type { StoreBackendOptions } from '../../core/inspector/store-backend.js';
 
 export interface RunningInspector {
+  /** The URL to open: with the user's access token (`?token=`). */
   url: string;
   close(): Promise<void>;
 }
@@ -16,15 +17,22 @@ export interface RunningInspector {
 export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional?: false, flag?: string): Promise<RunningInspector>;
 export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional: boolean, flag?: string): Promise<RunningInspector | undefined>;
 export async function startInspectorFor(ctx: AppContext, port: number | undefined, backendOptions: StoreBackendOptions, optional = false, flag = '--inspect-port'): Promise<RunningInspector | undefined> {
-  const [{ startInspector, PORT_TRIES }, { createStoreBackend }] = await Promise.all([
+  const [{ startInspector, PORT_TRIES }, { createStoreBackend }, { accessTokenIn }] = await Promise.all([
     import('../../core/inspector/server.js'),
     import('../../core/inspector/store-backend.js'),
+    import('../../core/inspector/access.js'),
   ]);
+  let accessToken: string;
+  try {
+    accessToken = accessTokenIn(ctx.paths.home);
+  } catch (err) {
+    throw new HookctlError((err as Error).message, ['Remove that file (a new token is made), or set HOOKCTL_HOME to a folder of your own.']);
+  }
   const backend = createStoreBackend(backendOptions);
   let inspector;
   try {
     // Only the default moves to the next free port: a port the user named is that port or an error.
-    inspector = await startInspector({ backend, port: port ?? ctx.defaults.inspectPort, exactPort: port !== undefined });
+    inspector = await startInspector({ backend, port: port ?? ctx.defaults.inspectPort, exactPort: port !== undefined, accessToken });
   } catch (err) {
     backend.close();
     const e = err as NodeJS.ErrnoException;
@@ -42,9 +50,9 @@ export async function startInspectorFor(ctx: AppContext, port: number | undefine
   const ec = ctx.io.errColor;
   const first = port ?? ctx.defaults.inspectPort;
   if (inspector.port !== first && first !== 0) ctx.io.err(ec.dim(`Inspector port ${first} is taken: on ${inspector.port} instead.`));
-  ctx.io.err(`${ec.green('●')} Inspector: ${ec.bold(inspector.url)}`);
+  ctx.io.err(`${ec.green('●')} Inspector: ${ec.bold(inspector.openUrl)}`);
   return {
-    url: inspector.url,
+    url: inspector.openUrl,
     close: async () => {
       await inspector.close();
       backend.close();

@@ -43,7 +43,7 @@ export interface DeliveryQuery {
   /** ISO 8601 bounds on receivedAt. */
   since?: string;
   until?: string;
-  /** Text that must occur in the payload (case-insensitive). */
+  /** Text that must occur in the payload, ignoring case: both lowercased by Unicode's default mapping (core/store/filter.ts). */
   q?: string;
   /** Opaque cursor from a previous page's `next`. */
   cursor?: string;
@@ -128,7 +128,12 @@ export type InspectorEvent =
   | { type: 'delivery'; delivery: DeliveryRecord }
   | { type: 'updated'; delivery: DeliveryRecord }
   | { type: 'attempt'; id: string; attempt: AttemptRecord }
-  | { type: 'removed'; id: string };
+  | { type: 'removed'; id: string }
+  /** What was told before no longer holds (another store file, or more changes than can be told one by one): load the list again. */
+  | { type: 'reset' };
+
+/** The filters a live subscription is opened with (those of the list; no cursor, no limit). */
+export type StreamQuery = Omit<DeliveryQuery, 'cursor' | 'limit'>;
 
 /** A request the backend refuses (unknown id, bad URL, unknown event): the server answers `status` with `{error: message}`. */
 export class InspectorError extends Error {
@@ -158,6 +163,9 @@ export interface InspectorBackend {
   /** A catalog sample's JSON text; null for an unknown name. */
   sample(name: string): Promise<{ event: string; action: string | null; payload: string } | null>;
   send(request: SendRequest): Promise<SendOutcome>;
-  /** Live events; returns the unsubscribe function. */
-  subscribe(listener: (event: InspectorEvent) => void): () => void;
+  /**
+   * Live events; returns the unsubscribe function. With a query, `delivery` and `updated`
+   * events come only for deliveries the list would show under it (the backend decides).
+   */
+  subscribe(listener: (event: InspectorEvent) => void, query?: StreamQuery): () => void;
 }

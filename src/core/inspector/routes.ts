@@ -4,7 +4,9 @@
  * the backend's own refusals (InspectorError) keep their status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DeliveryQuery, InspectorBackend, ReplayRequest, SendRequest, SignatureVerdict } from './backend.js';
+import { UsageError } from '../../errors.js';
+import { signatureFilter, statusFilter } from '../store/filter.js';
+import type { DeliveryQuery, InspectorBackend, ReplayRequest, SendRequest, StreamQuery } from './backend.js';
 import { HttpError, asObject, optionalBoolean, optionalString, optionalTargetUrl, readJsonBody, sendJson } from './http.js';
 
 export interface RouteContext {
@@ -23,8 +25,8 @@ export interface Route {
   handle(ctx: RouteContext): Promise<void>;
 }
 
-const SIGNATURES = new Set<SignatureVerdict>(['valid', 'invalid', 'missing', 'unchecked']);
-const QUERY_KEYS = new Set(['event', 'repository', 'sender', 'status', 'signature', 'drift', 'since', 'until', 'q', 'cursor', 'limit']);
+const FILTER_KEYS = new Set(['event', 'repository', 'sender', 'status', 'signature', 'drift', 'since', 'until', 'q']);
+const QUERY_KEYS = new Set([...FILTER_KEYS, 'cursor', 'limit']);
 
 function isoParam(value: string, name: string): string {
   if (Number.isNaN(Date.parse(value))) throw new HttpError(400, `${name} must be an ISO 8601 date-time, got ${JSON.stringify(value)}`);
@@ -32,23 +34,36 @@ function isoParam(value: string, name: string): string {
 }
 
 /** `GET /api/deliveries`'s query string → DeliveryQuery (empty values are no filter). */
-export function parseDeliveryQuery(params: URLSearchParams): DeliveryQuery {
+export function parseDeliveryQuery(params: URLSearchParams, keys = QUERY_KEYS): DeliveryQuery {
+  try {
+    return readQuery(params, keys);
+  } catch (error) {
+    // The store's own checks of a filter value (the CLI's too): a 400 naming the field.
+    if (error instanceof UsageError) throw new HttpError(400, error.message);
+    throw error;
+  }
+}
+
+/** `GET /api/stream`'s query string: the list's filters, no cursor or limit. */
+export function parseStreamQuery(params: URLSearchParams): StreamQuery {
+  return parseDeliveryQuery(params, FILTER_KEYS);
+}
+
+function readQuery(params: URLSearchParams, keys: Set<string>): DeliveryQuery {
   const query: DeliveryQuery = {};
   for (const [key, raw] of params) {
     const value = raw.trim();
-    if (!QUERY_KEYS.has(key)) throw new HttpError(400, `unknown parameter ${JSON.stringify(key)}`);
+    if (!keys.has(key)) throw new HttpError(400, `unknown parameter ${JSON.stringify(key)}`);
     if (value === '') continue;
     switch (key) {
       case 'event': case 'repository': case 'sender': case 'q': case 'cursor':
         query[key] = value;
         break;
       case 'status':
-        if (!/^([1-5]\d\d|[1-5]xx)$/i.test(value)) throw new HttpError(400, 'status must be an HTTP status (401) or a class (4xx)');
-        query.status = value.toLowerCase();
+        query.status = statusFilter(value, 'status');
         break;
       case 'signature':
-        if (!SIGNATURES.has(value as SignatureVerdict)) throw new HttpError(400, 'signature must be valid, invalid, missing or unchecked');
-        query.signature = value as SignatureVerdict;
+        query.signature = signatureFilter(value, 'signature');
         break;
       case 'drift':
         if (!/^(1|0|true|false)$/.test(value)) throw new HttpError(400, 'drift must be 1 or 0');

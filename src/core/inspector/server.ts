@@ -1,10 +1,15 @@
 /**
  * The inspector's HTTP server: the page (assets/) and its JSON API over an InspectorBackend,
  * on 127.0.0.1 only. It owns HTTP, the page's security and live streaming; it never touches
- * the store, the relay or the terminal (the backend does), and imports nothing else of hookctl.
+ * the store, the relay or the terminal (the backend does). Of the rest of hookctl it imports
+ * only the checks of filter values (core/store/filter.ts), so the API and the CLI accept and
+ * refuse the same ones.
  *
  * Security (CONTRACT "The inspector"): every request must carry `Host: 127.0.0.1:PORT` or
- * `localhost:PORT` (DNS rebinding), else 403. POST and DELETE must carry the page's
+ * `localhost:PORT` (DNS rebinding), else 403. Then the user's access token (access.ts): in
+ * the cookie `hookctl-inspector-PORT`, or as `?token=` (the URL listen and inspect print),
+ * which is answered with that cookie (HttpOnly, SameSite=Strict); without either, or with a
+ * wrong one, every route is 401 (a page saying where the URL is printed; JSON under /api/). POST and DELETE must carry the page's
  * per-process token in `X-Hookctl-Token` (from `<meta name="hookctl-token">`) and be
  * same-origin: an `Origin` other than this server's, or a `Sec-Fetch-Site` other than
  * `same-origin`/`none`, is refused (403). `/api/` GETs asked cross-site are refused too. No
@@ -36,18 +41,21 @@
  *   GET    /api/catalog                       → {"catalog": [CatalogItem…]}
  *   GET    /api/catalog/:name                 → {event, action, payload} (the sample's JSON text)
  *   POST   /api/send                          {name, payload?, to?, sign?} → SendOutcome
- *   GET    /api/stream                        → text/event-stream: `event: delivery|updated|
- *          attempt|removed` + `data: <InspectorEvent JSON>`; a `: heartbeat` comment every 15 s.
+ *   GET    /api/stream?event=&repository=&…&q= → text/event-stream: `event: delivery|updated|
+ *          attempt|removed|reset` + `data: <InspectorEvent JSON>`; a `: heartbeat` comment every
+ *          15 s. With the list's filters (not cursor or limit), `delivery` and `updated` come
+ *          only for deliveries the list would show under them; `reset`: load the list again.
  *
  * Everything else: GET / (the page), GET /<asset path> (its files), 404.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { accessCookieName, cookieValue, newAccessToken, sameToken } from './access.js';
 import { InspectorError, type InspectorBackend } from './backend.js';
 import { loadAssets, type Asset } from './assets.js';
 import { HttpError, sendError, setSecurityHeaders } from './http.js';
-import { findRoute } from './routes.js';
+import { findRoute, parseStreamQuery } from './routes.js';
 import { EventHub } from './stream.js';
 
 export const DEFAULT_INSPECTOR_PORT = 4141;
@@ -67,10 +75,17 @@ export interface InspectorOptions {
   streamBacklogBytes?: number;
   /** Folder of the page's files (default: assets/ next to this module). */
   assetsDir?: string;
+  /** The user's access token (access.ts: accessTokenIn); default a new one for this server. */
+  accessToken?: string;
 }
 
 export interface Inspector {
+  /** http://127.0.0.1:PORT/ (every route of it needs the access token). */
   url: string;
+  /** The URL to open and print: url with `?token=` (exchanged for the cookie on first load). */
+  openUrl: string;
+  /** The user's access token. */
+  accessToken: string;
   port: number;
   /** The per-process CSRF token the page sends with POST and DELETE. */
   token: string;
@@ -82,6 +97,7 @@ export interface Inspector {
 interface ServerState {
   backend: InspectorBackend;
   token: Buffer;
+  accessToken: string;
   port: number;
   assets: Map<string, Asset>;
   hub: EventHub;
@@ -124,12 +140,15 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxBacklogBytes: options.streamBacklogBytes ?? 1024 * 1024,
   });
-  const state: ServerState = { backend: options.backend, token: Buffer.from(token, 'utf8'), port: 0, assets, hub };
+  const accessToken = options.accessToken ?? newAccessToken();
+  const state: ServerState = { backend: options.backend, token: Buffer.from(token, 'utf8'), accessToken, port: 0, assets, hub };
   const server = createServer((req, res) => void handle(state, req, res));
   server.keepAliveTimeout = 5_000;
   state.port = await bindLoopback(server, options.port ?? DEFAULT_INSPECTOR_PORT, options.exactPort);
   return {
     url: `http://127.0.0.1:${state.port}/`,
+    openUrl: `http://127.0.0.1:${state.port}/?token=${accessToken}`,
+    accessToken,
     port: state.port,
     token,
     streams: () => ({ open: hub.size, dropped: hub.dropped }),
@@ -168,6 +187,47 @@ function refusal(state: ServerState, req: IncomingMessage, isApi: boolean): stri
   return null;
 }
 
+/**
+ * Does the request carry the access token (cookie, or `?token=`)? A right `?token=` is
+ * answered with the cookie, so the page and its requests need the URL's token only once.
+ */
+function admitted(state: ServerState, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+  const name = accessCookieName(state.port);
+  const given = url.searchParams.get('token');
+  if (given !== null) {
+    if (!sameToken(given, state.accessToken)) return false;
+    res.setHeader('Set-Cookie', `${name}=${state.accessToken}; Path=/; HttpOnly; SameSite=Strict; Max-Age=34560000`);
+    return true;
+  }
+  return sameToken(cookieValue(req.headers.cookie, name), state.accessToken);
+}
+
+/** 401 for the page and its files: where the URL with the token is printed. No script, no style. */
+function sendUnauthorizedPage(res: ServerResponse, port: number): void {
+  sendPage(res, 401, 'hookctl inspector: token needed', `<h1>This inspector needs its token</h1>
+<p>Only the user who started it may use it. Open the URL that <code>hookctl listen</code> or <code>hookctl inspect</code> printed in its terminal:</p>
+<pre>Inspector: http://127.0.0.1:${port}/?token=…</pre>
+<p>The token is kept in <code>inspector-token</code> in hookctl's data folder (<code>$HOOKCTL_HOME</code>), readable only by that user. Once opened with it, this browser remembers it.</p>`);
+}
+
+/** A small page of its own (no script, no style: the CSP allows neither inline). */
+function sendPage(res: ServerResponse, status: number, title: string, body: string): void {
+  const html = Buffer.from(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body>
+${body}
+</body>
+</html>
+`, 'utf8');
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(html.length), 'Cache-Control': 'no-store' });
+  res.end(html);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   setSecurityHeaders(res);
   try {
@@ -175,6 +235,13 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
     const refused = refusal(state, req, isApi);
     if (refused) throw new HttpError(403, refused);
+    if (!admitted(state, req, res, url)) {
+      if (isApi) throw new HttpError(401, `the inspector needs its token: use the URL hookctl listen or hookctl inspect printed (Inspector: http://127.0.0.1:${state.port}/?token=…)`);
+      sendUnauthorizedPage(res, state.port);
+      return;
+    }
+    // The token is the server's; the routes never see it (their queries refuse unknown parameters).
+    url.searchParams.delete('token');
     if (isApi) await handleApi(state, req, res, url);
     else serveAsset(state, req, res, url);
   } catch (error) {
@@ -194,7 +261,7 @@ async function handleApi(state: ServerState, req: IncomingMessage, res: ServerRe
   }
   if (segments.length === 1 && segments[0] === 'stream') {
     if (method !== 'GET') throw new HttpError(405, 'use GET', { Allow: 'GET' });
-    state.hub.open(req, res);
+    state.hub.open(req, res, parseStreamQuery(url.searchParams));
     return;
   }
   const found = findRoute(method, segments);
@@ -207,7 +274,11 @@ function serveAsset(state: ServerState, req: IncomingMessage, res: ServerRespons
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET, HEAD' });
   const path = url.pathname === '/' ? '/index.html' : url.pathname;
   const asset = state.assets.get(path);
-  if (!asset) throw new HttpError(404, `no such page: ${url.pathname}`);
+  if (!asset) {
+    sendPage(res, 404, 'hookctl inspector: no such page', `<h1>No such page</h1>
+<p>The inspector has no page at <code>${escapeHtml(url.pathname)}</code>. <a href="/">Go to the deliveries</a>.</p>`);
+    return;
+  }
   res.writeHead(200, {
     'Content-Type': asset.type,
     'Content-Length': String(asset.body.length),

@@ -1,8 +1,9 @@
 /**
  * The inspector's backend over a delivery store: what the page lists, shows, replays, edits,
- * validates and sends. Live events come from the relay when the inspector runs inside
- * `listen`, and from following the store (new rows and attempts other processes write, e.g. a
- * listener in another terminal or `hookctl replay`) — only while a page is open.
+ * validates and sends. It reads and writes through the store it is handed (inside `listen`
+ * the relay's own connection; in `hookctl inspect` a reader that follows its path) and never
+ * opens or closes one. Its live events come from one feed per fact (live.ts), only while a
+ * page is open.
  */
 import { createHash } from 'node:crypto';
 import { entryName, loadIndex, loadPayloadBytes, resolve } from '../catalog/catalog.js';
@@ -14,9 +15,8 @@ import { compactJson, EditError, payloadText, planReplay, TruncatedBodyError } f
 import { parseTargetUrl } from '../deliver/url.js';
 import type { RelayEvent } from '../relay/engine.js';
 import { toRecord } from '../store/records.js';
-import { FileIdentity } from '../store/file.js';
-import { openStore, StoreError, type Store } from '../store/store.js';
-import type { AttemptRecord, DeliveryFilter, DeliverySummary, SignatureVerdict } from '../store/types.js';
+import { StoreError, type Store, type StoreHandle } from '../store/store.js';
+import type { AttemptRecord, DeliveryFilter, DeliverySummary } from '../store/types.js';
 import { headerPairs } from '../webhook/headers.js';
 import { describeJsonError } from '../webhook/payload.js';
 import {
@@ -29,11 +29,14 @@ import {
   type InspectorInfo,
   type ReplayRequest,
   type SendRequest,
+  type StreamQuery,
   type ValidationOutcome,
 } from './backend.js';
+import { every, LiveFeed } from './live.js';
 
 export interface StoreBackendOptions {
-  store: string;
+  /** The store to read and write through: listen's writer, or a reader following its path (inspect). */
+  store: StoreHandle;
   version: string;
   /** The listener's secret (it may change: the tunnel's generated one): replays and samples are signed with it; never exposed. */
   secret?: () => string | undefined;
@@ -48,6 +51,8 @@ export interface StoreBackendOptions {
   relay?: { subscribe(listener: (event: RelayEvent) => void): () => void };
   /** How often the store is followed for what other processes write (default 200 ms). */
   followMs?: number;
+  /** Or who turns the follower: runs `turn` until the returned function is called (tests turn it by hand). */
+  follow?: (turn: () => void) => () => void;
 }
 
 /** How long one payload search may scan before it answers (then the page asks for more). */
@@ -60,10 +65,12 @@ function cursorOf(seq: number): string {
   return `s${seq}`;
 }
 
+/** A cursor is a row number the API gave out: `s` and a positive safe integer. */
 function seqOfCursor(cursor: string): number {
-  const m = /^s(\d+)$/.exec(cursor);
-  if (!m) throw new InspectorError(400, `not a cursor of this store: "${cursor}"`);
-  return Number(m[1]);
+  const m = /^s([1-9]\d{0,15})$/.exec(cursor);
+  const seq = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(seq)) throw new InspectorError(400, `cursor must be a row number from a page's "next" (s and digits, at most ${Number.MAX_SAFE_INTEGER}), got ${JSON.stringify(cursor)}`);
+  return seq;
 }
 
 function isoDate(value: string | undefined, name: string): Date | undefined {
@@ -73,38 +80,33 @@ function isoDate(value: string | undefined, name: string): Date | undefined {
   return d;
 }
 
+/** The store's filter for the API's query (its values checked already by the routes). */
+function filterOf(query: StreamQuery): DeliveryFilter {
+  return {
+    event: query.event,
+    repository: query.repository,
+    sender: query.sender,
+    status: query.status,
+    signature: query.signature,
+    drift: query.drift,
+    since: isoDate(query.since, 'since'),
+    until: isoDate(query.until, 'until'),
+    text: query.q,
+  };
+}
+
+const isEmpty = (filter: DeliveryFilter) => Object.values(filter).every((value) => value === undefined);
+
 export class StoreBackend implements InspectorBackend {
-  private opened: { store: Store; identity: FileIdentity } | null = null;
-  private readonly listeners = new Set<(event: InspectorEvent) => void>();
-  private stopLive: (() => void) | null = null;
+  private readonly live: LiveFeed;
 
   constructor(private readonly options: StoreBackendOptions) {
-    // Opened now, so a store that cannot be opened fails at start, not at the first request.
-    this.opened = this.open();
+    this.live = new LiveFeed({ store: options.store, relay: options.relay, follow: options.follow ?? every(options.followMs ?? 200) });
   }
 
-  private open(): { store: Store; identity: FileIdentity } {
-    const store = openStore(this.options.store, { waitForLock: 'event-loop' });
-    return { store, identity: new FileIdentity(store.file) };
-  }
-
-  /**
-   * Its own connection, reopened when the path names another file (a store removed and
-   * started afresh by listen); waiting for another writer's lock never blocks the event loop.
-   */
+  /** The store as its file is now. */
   private get store(): Store {
-    if (this.opened && this.opened.identity.problem(null) === null) return this.opened.store;
-    this.closeStore();
-    const opened = this.open();
-    this.opened = opened;
-    return opened.store;
-  }
-
-  private closeStore(): void {
-    if (!this.opened) return;
-    this.opened.identity.close();
-    this.opened.store.close();
-    this.opened = null;
+    return this.options.store.current();
   }
 
   info(): InspectorInfo {
@@ -120,18 +122,8 @@ export class StoreBackend implements InspectorBackend {
 
   async list(query: DeliveryQuery): Promise<DeliveryPage> {
     const limit = Math.min(200, Math.max(1, query.limit ?? DEFAULT_PAGE));
-    const filter: DeliveryFilter = {
-      event: query.event,
-      repository: query.repository,
-      sender: query.sender,
-      status: query.status,
-      signature: query.signature as SignatureVerdict | undefined,
-      drift: query.drift,
-      since: isoDate(query.since, 'since'),
-      until: isoDate(query.until, 'until'),
-      beforeSeq: query.cursor ? seqOfCursor(query.cursor) : undefined,
-    };
-    if (query.q) return this.search(filter, query.q, limit);
+    const filter: DeliveryFilter = { ...filterOf(query), beforeSeq: query.cursor ? seqOfCursor(query.cursor) : undefined };
+    if (filter.text) return this.search(filter as DeliveryFilter & { text: string }, limit);
     const rows = this.store.list({ ...filter, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return { deliveries: page.map((r) => toRecord(r)), next: rows.length > limit ? cursorOf(page[page.length - 1].seq) : null };
@@ -145,14 +137,14 @@ export class StoreBackend implements InspectorBackend {
    * (inside listen, the receiver goes on answering), for about SEARCH_BUDGET_MS; the page
    * asks again with `next` for older rows.
    */
-  private async search(filter: DeliveryFilter, text: string, limit: number): Promise<DeliveryPage> {
+  private async search(filter: DeliveryFilter & { text: string }, limit: number): Promise<DeliveryPage> {
     const started = performance.now();
     const rows: DeliverySummary[] = [];
     const page = (stoppedAt: number): DeliveryPage => ({ deliveries: rows.map((r) => toRecord(r)), next: stoppedAt > 1 ? cursorOf(stoppedAt) : null });
     let beforeSeq = filter.beforeSeq;
     for (;;) {
       const sliceStarted = performance.now();
-      const found = this.store.search({ ...filter, beforeSeq }, text, limit - rows.length, 0, this.searchSlice);
+      const found = this.store.searchSlice({ ...filter, beforeSeq }, limit - rows.length, this.searchSlice);
       const took = performance.now() - sliceStarted;
       this.searchSlice = Math.round(Math.min(4000, Math.max(16, this.searchSlice * Math.min(2, SEARCH_SLICE_MS / Math.max(took, 0.1)))));
       rows.push(...found.rows);
@@ -215,10 +207,10 @@ export class StoreBackend implements InspectorBackend {
     const attempt = await this.write(() =>
       this.store.recordAttempt(id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: plan.deliveryId, body: plan.editedBody, bytes: plan.request.body.length, resigned: plan.resigned, response: result.responseSnippet ?? null }),
     );
-    if (this.toldAttempts.first(`${id}:${attempt.n}`)) {
-      this.emit({ type: 'attempt', id, attempt });
-      this.tellUpdated(id);
-    }
+    // This backend made the attempt: it tells it (following the store tells only others').
+    this.live.tell({ type: 'attempt', id, attempt });
+    const row = this.store.get(id);
+    if (row) this.live.tell({ type: 'updated', delivery: toRecord(row) });
     return { attempt };
   }
 
@@ -235,7 +227,7 @@ export class StoreBackend implements InspectorBackend {
   async remove(id: string): Promise<boolean> {
     // Through the write queue: another process's lock is waited for (from the event loop), not a 500.
     const removed = (await this.write(() => this.store.remove([id]))) > 0;
-    if (removed) this.emit({ type: 'removed', id });
+    if (removed) this.live.tell({ type: 'removed', id });
     return removed;
   }
 
@@ -289,143 +281,16 @@ export class StoreBackend implements InspectorBackend {
     return { url: to, deliveryId: sample.headers['X-GitHub-Delivery'], status: result.status, durationMs: result.durationMs, error: result.error, response: result.responseSnippet ?? null };
   }
 
-  subscribe(listener: (event: InspectorEvent) => void): () => void {
-    this.listeners.add(listener);
-    if (this.listeners.size === 1) this.stopLive = this.startLive();
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) {
-        this.stopLive?.();
-        this.stopLive = null;
-      }
-    };
+  subscribe(listener: (event: InspectorEvent) => void, query: StreamQuery = {}): () => void {
+    const filter = filterOf(query);
+    return this.live.subscribe(listener, isEmpty(filter) ? null : filter);
   }
 
+  /** Stop the live feeds (the store is its owner's to close). */
   close(): void {
-    this.stopLive?.();
-    this.closeStore();
-  }
-
-  private emit(event: InspectorEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-
-  /** Deliveries and attempts told by one source (the relay, this backend, following the store), so the other repeats none. */
-  private readonly toldDeliveries = new ToldOnce();
-  private readonly toldAttempts = new ToldOnce();
-
-  /**
-   * Rows told from the store whose schema verdict is still to come (the listener that wrote
-   * them records it after answering): id → its row number, and when to stop waiting.
-   */
-  private readonly awaitingVerdict = new Map<string, { seq: number; until: number }>();
-
-  private awaitVerdict(id: string, seq: number): void {
-    this.awaitingVerdict.set(id, { seq, until: Date.now() + VERDICT_WAIT_MS });
-    if (this.awaitingVerdict.size > VERDICT_WAITING_MAX) this.awaitingVerdict.delete(this.awaitingVerdict.keys().next().value as string);
-  }
-
-  /** The row as it is now (its forward, replay count or schema verdict changed), as `updated`. */
-  private tellUpdated(id: string): void {
-    const d = this.store.get(id);
-    if (d) this.emit({ type: 'updated', delivery: toRecord(d) });
-  }
-
-  /** Live events while someone listens: the relay's (in listen) and what the store gains meanwhile. */
-  private startLive(): () => void {
-    const stopRelay = this.options.relay?.subscribe((event) => this.fromRelay(event));
-    let lastSeq = this.store.maxSeq();
-    let lastAttempt = this.store.maxAttemptSeq();
-    const timer = setInterval(() => {
-      try {
-        // A fresh store (the old one was removed) numbers its rows from 1 again.
-        if (this.store.maxSeq() < lastSeq) lastSeq = lastAttempt = 0;
-        // Everything new, a page at a time: a busy listener writes more than a page a turn,
-        // and a follower that fell behind would tell rows the relay told long ago.
-        for (let page = 0, rows = FOLLOW_PAGE; rows === FOLLOW_PAGE && page < FOLLOW_PAGES; page += 1) {
-          // Ids first: inside listen the relay told most of them already, and a summary costs more.
-          const found = this.store.idsAfter(lastSeq, FOLLOW_PAGE);
-          rows = found.length;
-          for (const row of found) {
-            lastSeq = row.seq;
-            if (!this.toldDeliveries.first(row.id)) continue;
-            const d = this.store.summary(row.seq);
-            if (!d) continue;
-            this.emit({ type: 'delivery', delivery: toRecord(d) });
-            if (d.schema === null && d.status === 200 && d.event !== null) this.awaitVerdict(d.id, d.seq);
-          }
-        }
-        const changed = new Set<string>();
-        for (let page = 0, rows = FOLLOW_PAGE; rows === FOLLOW_PAGE && page < FOLLOW_PAGES; page += 1) {
-          const found = this.store.attemptsAfter(lastAttempt, FOLLOW_PAGE);
-          rows = found.length;
-          for (const a of found) {
-            lastAttempt = a.seq;
-            if (!this.toldAttempts.first(`${a.id}:${a.attempt.n}`)) continue;
-            this.emit({ type: 'attempt', id: a.id, attempt: a.attempt });
-            changed.add(a.id);
-          }
-        }
-        // Another process forwarded or replayed: the row's forward and replay count changed.
-        for (const id of changed) this.tellUpdated(id);
-        const now = Date.now();
-        for (const [id, { seq, until }] of this.awaitingVerdict) {
-          const d = this.store.summary(seq);
-          if (d && d.schema !== null) this.emit({ type: 'updated', delivery: toRecord(d) });
-          if (!d || d.schema !== null || now > until) this.awaitingVerdict.delete(id);
-        }
-      } catch {
-        // The store is busy or being replaced: the next turn catches up.
-      }
-    }, this.options.followMs ?? 200);
-    timer.unref();
-    return () => {
-      clearInterval(timer);
-      stopRelay?.();
-    };
-  }
-
-  private fromRelay(event: RelayEvent): void {
-    // The relay tells a delivery once its commit is synced; following the store may have seen it already.
-    if (event.type === 'delivery') {
-      if (this.toldDeliveries.first(event.delivery.id)) this.emit({ type: 'delivery', delivery: toRecord(event.delivery) });
-    } else if (event.type === 'forward') {
-      if (this.toldAttempts.first(`${event.id}:${event.attempt.n}`)) this.emit({ type: 'attempt', id: event.id, attempt: event.attempt });
-    } else if (event.type === 'settled') {
-      this.awaitingVerdict.delete(event.delivery.id);
-      // Nothing forwarded and no schema verdict: the row is as the page was told it (most
-      // deliveries under load, where the schema check is rate limited), so no second record.
-      if (event.forwards.length === 0 && event.delivery.schema === null) return;
-      this.emit({ type: 'updated', delivery: toRecord(event.delivery, event.forwards) });
-    }
+    this.live.close();
   }
 }
-
-/**
- * Keys (a delivery's id, an attempt's id:n) that two sources may each tell once: the first to
- * tell wins and the second is dropped. A key is forgotten at its second sight; keys only one
- * source ever tells (another process's rows) are forgotten oldest first, past `max`.
- */
-class ToldOnce {
-  private readonly keys = new Set<string>();
-  constructor(private readonly max = 10_000) {}
-
-  /** True the first time `key` is told (tell it), false the second time (already told). */
-  first(key: string): boolean {
-    if (this.keys.delete(key)) return false;
-    this.keys.add(key);
-    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
-    return true;
-  }
-}
-
-/** Following the store reads new rows FOLLOW_PAGE at a time, at most FOLLOW_PAGES pages a turn. */
-const FOLLOW_PAGE = 200;
-const FOLLOW_PAGES = 50;
-
-/** How long a row told from the store may wait for its schema verdict, and how many may wait at once. */
-const VERDICT_WAIT_MS = 30_000;
-const VERDICT_WAITING_MAX = 500;
 
 function checkUrl(url: string): void {
   try {

@@ -1,11 +1,13 @@
 /**
- * Live events for the page: one subscription to the backend, fanned out to every open
- * `GET /api/stream` as Server-Sent Events. Each event is serialized once. A client that does
- * not read (a stalled tab, a paused debugger) is dropped once its unsent backlog passes a
- * bound, so a slow reader can never make the inspector's memory grow without limit.
+ * Live events for the page: `GET /api/stream?<filters>` as Server-Sent Events. Streams opened
+ * with the same filters share one backend subscription (which sends only the deliveries those
+ * filters match: the backend decides, the page does not) and each event is serialized once
+ * for them. A client that does not read (a stalled tab, a paused debugger) is dropped once
+ * its unsent backlog passes a bound, so a slow reader can never make the inspector's memory
+ * grow without limit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { InspectorBackend, InspectorEvent } from './backend.js';
+import type { InspectorBackend, InspectorEvent, StreamQuery } from './backend.js';
 
 export interface StreamOptions {
   /** Bytes queued for one client beyond which it is dropped. */
@@ -14,9 +16,14 @@ export interface StreamOptions {
   heartbeatMs: number;
 }
 
+/** The clients of one filter and their backend subscription. */
+interface Group {
+  clients: Set<ServerResponse>;
+  unsubscribe: () => void;
+}
+
 export class EventHub {
-  private readonly clients = new Set<ServerResponse>();
-  private unsubscribe: (() => void) | null = null;
+  private readonly groups = new Map<string, Group>();
   private heartbeat: NodeJS.Timeout | null = null;
   /** Clients dropped for a backlog over the bound (for tests and diagnostics). */
   dropped = 0;
@@ -27,10 +34,12 @@ export class EventHub {
   ) {}
 
   get size(): number {
-    return this.clients.size;
+    let size = 0;
+    for (const group of this.groups.values()) size += group.clients.size;
+    return size;
   }
 
-  open(req: IncomingMessage, res: ServerResponse): void {
+  open(req: IncomingMessage, res: ServerResponse, query: StreamQuery = {}): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -40,55 +49,61 @@ export class EventHub {
     res.socket?.setNoDelay(true);
     // `retry` makes EventSource reconnect quickly after a restart of hookctl.
     res.write('retry: 1000\n: connected\n\n');
-    this.clients.add(res);
-    const forget = (): void => this.remove(res);
+    const key = JSON.stringify(Object.entries(query).sort(([a], [b]) => a.localeCompare(b)));
+    let group = this.groups.get(key);
+    if (!group) {
+      const clients = new Set<ServerResponse>();
+      group = { clients, unsubscribe: () => undefined };
+      this.groups.set(key, group);
+      group.unsubscribe = this.backend.subscribe((event) => this.send(key, clients, frame(event)), query);
+    }
+    group.clients.add(res);
+    const forget = (): void => this.remove(key, res);
     req.on('close', forget);
     res.on('close', forget);
     res.on('error', forget);
-    this.start();
-  }
-
-  /** End every stream (the server is closing). */
-  closeAll(): void {
-    for (const res of [...this.clients]) {
-      this.remove(res);
-      res.end();
-    }
-  }
-
-  private start(): void {
-    if (!this.unsubscribe) this.unsubscribe = this.backend.subscribe((event) => this.broadcast(event));
     if (!this.heartbeat) {
-      this.heartbeat = setInterval(() => this.send(': heartbeat\n\n'), this.options.heartbeatMs);
+      this.heartbeat = setInterval(() => {
+        for (const [name, each] of this.groups) this.send(name, each.clients, ': heartbeat\n\n');
+      }, this.options.heartbeatMs);
       this.heartbeat.unref();
     }
   }
 
-  private stop(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
+  /** End every stream (the server is closing). */
+  closeAll(): void {
+    for (const [key, group] of [...this.groups]) {
+      for (const res of [...group.clients]) {
+        this.remove(key, res);
+        res.end();
+      }
+    }
   }
 
-  private remove(res: ServerResponse): void {
-    if (!this.clients.delete(res)) return;
-    if (this.clients.size === 0) this.stop();
+  private remove(key: string, res: ServerResponse): void {
+    const group = this.groups.get(key);
+    if (!group?.clients.delete(res) || group.clients.size > 0) return;
+    group.unsubscribe();
+    this.groups.delete(key);
+    if (this.groups.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
   }
 
-  private broadcast(event: InspectorEvent): void {
-    this.send(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-  }
-
-  private send(frame: string): void {
-    for (const res of [...this.clients]) {
+  private send(key: string, clients: Set<ServerResponse>, frame: string): void {
+    for (const res of [...clients]) {
       if (res.writableLength > this.options.maxBacklogBytes) {
         this.dropped += 1;
-        this.remove(res);
+        this.remove(key, res);
         res.destroy();
         continue;
       }
       res.write(frame);
     }
   }
+}
+
+function frame(event: InspectorEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }

@@ -10,7 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import { eventMatches } from '../catalog/events.js';
 import { DELIVERY_TIMEOUT_MS, isSuccess } from '../deliver/post.js';
-import { openDeliveryWriter, type DeliveryWriter } from '../store/store.js';
+import { openDeliveryWriter, type DeliveryWriter, type StoreHandle } from '../store/store.js';
 import { NOT_FORWARDED, type AttemptRecord, type NewAttempt, type SchemaVerdict, type StoredDelivery } from '../store/types.js';
 import { Subscribers } from '../subscribers.js';
 import { DriftChecker } from './drift.js';
@@ -111,6 +111,11 @@ export class Relay {
   /** The store file as opened. */
   get storeFile(): string {
     return this.writer.file;
+  }
+
+  /** The store as the relay writes it: the inspector and catch-up read through this one connection. */
+  get store(): StoreHandle {
+    return this.writer;
   }
 
   /** Receive every event; returns the unsubscribe function. */

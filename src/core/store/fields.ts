@@ -84,11 +84,11 @@ export function toSummary(row: Record<string, unknown>): DeliverySummary {
 
 const INSERTED: readonly Field[] = (FIELDS as readonly Field[]).filter((f) => isColumn(f) && (!f.computed || f.key === 'id' || f.key === 'attempt'));
 
-/** The INSERT of a delivery row (the body goes to `bodies`, see Store). */
-export const INSERT_SQL = `INSERT INTO deliveries (${[...INSERTED.map((f) => f.column), 'received_ms', 'headers'].join(', ')})
-  VALUES (${[...INSERTED.map((f) => `@${f.key}`), '@receivedMs', '@headers'].join(', ')})`;
+/** The INSERT of a delivery row (the body goes to `bodies`, see Store); `writer` is the store's own id. */
+export const INSERT_SQL = `INSERT INTO deliveries (${[...INSERTED.map((f) => f.column), 'received_ms', 'headers', 'writer'].join(', ')})
+  VALUES (${[...INSERTED.map((f) => `@${f.key}`), '@receivedMs', '@headers', '@writer'].join(', ')})`;
 
-/** Named parameters of INSERT_SQL for `d` (without id and attempt, which the store draws). */
+/** Named parameters of INSERT_SQL for `d` (without id, attempt and writer, which the store sets). */
 export function insertParams(d: NewDelivery): Record<string, unknown> {
   const params: Record<string, unknown> = { receivedMs: d.receivedAt.getTime(), headers: JSON.stringify(d.rawHeaders) };
   for (const f of INSERTED) {

@@ -5,54 +5,13 @@
  */
 import type Database from 'better-sqlite3';
 import { FULL_COLUMNS, FULL_FROM, SUMMARY_COLUMNS, toSummary } from './fields.js';
-import { NOT_FORWARDED, type AttemptRecord, type DeliveryFilter, type DeliverySummary, type ReplayableDelivery, type ResolveResult, type StoredDelivery } from './types.js';
+import { registerFilterFunctions, whereClause } from './filter.js';
+import type { AttemptRecord, DeliveryFilter, DeliverySummary, ReplayableDelivery, ResolveResult, StoredDelivery } from './types.js';
 
 const PAGE_SIZE = 100;
 const REPLAY_COLUMNS = 'd.seq AS seq, d.id AS id, d.delivery_guid AS deliveryId, d.event AS event, d.action AS action, d.url AS url, d.headers AS headers, b.body AS body, d.truncated AS truncated, d.body_bytes AS bodyBytes';
-const ATTEMPT_COLUMNS = `a.kind AS kind, a.url AS url, a.status AS status, a.duration_ms AS durationMs, a.error AS error, a.at AS at,
+export const ATTEMPT_COLUMNS = `a.kind AS kind, a.url AS url, a.status AS status, a.duration_ms AS durationMs, a.error AS error, a.at AS at,
   a.delivery_guid AS deliveryId, (a.body IS NOT NULL) AS edited, a.resigned AS resigned, COALESCE(a.bytes, 0) AS bytes, a.response AS response`;
-
-/** A forward attempt never made, with no later forward to its URL (types.ts NOT_FORWARDED). */
-const NOT_FORWARDED_SQL = `EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_seq = d.seq AND a.kind = 'forward' AND a.status IS NULL AND a.error LIKE ?
-  AND NOT EXISTS (SELECT 1 FROM attempts b WHERE b.delivery_seq = a.delivery_seq AND b.kind = 'forward' AND b.url = a.url AND b.seq > a.seq))`;
-
-/** Split "event" or "event.action". */
-export function parseEventFilter(value: string): { event: string; action: string | null } {
-  const dot = value.indexOf('.');
-  return dot === -1 ? { event: value, action: null } : { event: value.slice(0, dot), action: value.slice(dot + 1) };
-}
-
-export function whereClause(filter: DeliveryFilter): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, ...values: unknown[]) => {
-    parts.push(sql);
-    params.push(...values);
-  };
-  if (filter.event) {
-    const { event, action } = parseEventFilter(filter.event);
-    add('d.event = ?', event);
-    if (action) add('d.action = ?', action);
-  }
-  if (filter.since) add('d.received_ms >= ?', filter.since.getTime());
-  if (filter.until) add('d.received_ms <= ?', filter.until.getTime());
-  if (filter.repository) add('d.repository = ? COLLATE NOCASE', filter.repository);
-  if (filter.sender) add('d.sender = ? COLLATE NOCASE', filter.sender);
-  if (filter.status !== undefined) {
-    const cls = typeof filter.status === 'string' ? /^([1-5])xx$/i.exec(filter.status) : null;
-    if (cls) add('d.status BETWEEN ? AND ?', Number(cls[1]) * 100, Number(cls[1]) * 100 + 99);
-    else add('d.status = ?', Number(filter.status));
-  }
-  if (filter.signature) add('d.signature = ?', filter.signature);
-  if (filter.drift) add(`json_extract(d.schema, '$.status') = 'invalid'`);
-  if (filter.hookId !== undefined) add('d.hook_id = ?', filter.hookId);
-  if (filter.source) add('d.source = ?', filter.source);
-  if (filter.beforeSeq !== undefined) add('d.seq < ?', filter.beforeSeq);
-  if (filter.afterSeq !== undefined) add('d.seq > ?', filter.afterSeq);
-  if (filter.deliveryId !== undefined) add('d.delivery_guid = ?', filter.deliveryId);
-  if (filter.notForwarded) add(NOT_FORWARDED_SQL, `${NOT_FORWARDED}:%`);
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
-}
 
 function toStored(row: Record<string, unknown>): StoredDelivery {
   const headers = row.headers as string | undefined;
@@ -63,7 +22,7 @@ function toStored(row: Record<string, unknown>): StoredDelivery {
   return Object.assign(summary, { rawHeaders: JSON.parse(headers ?? '[]') as string[], body: body ?? Buffer.alloc(0) });
 }
 
-function toAttempt(row: Record<string, unknown>, n: number): AttemptRecord {
+export function toAttempt(row: Record<string, unknown>, n: number): AttemptRecord {
   return { n, ...row, edited: row.edited === 1, resigned: row.resigned === 1 } as AttemptRecord;
 }
 
@@ -80,16 +39,16 @@ export class StoreReader {
     hasGuid: Database.Statement;
     count: Database.Statement;
     maxSeq: Database.Statement;
-    idsAfter: Database.Statement;
-    maxAttemptSeq: Database.Statement;
-    attemptsAfter: Database.Statement;
+    newestFromHook: Database.Statement;
   };
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(
     protected readonly db: Database.Database,
     /** The store file. */
     readonly file: string,
   ) {
+    registerFilterFunctions(db);
     this.reads = {
       byId: db.prepare(`SELECT ${FULL_COLUMNS} FROM ${FULL_FROM} WHERE d.id = ?`),
       bySeq: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq = ?`),
@@ -100,13 +59,23 @@ export class StoreReader {
       hasGuid: db.prepare('SELECT 1 FROM deliveries WHERE delivery_guid = ? LIMIT 1').pluck(),
       count: db.prepare('SELECT COUNT(*) FROM deliveries').pluck(),
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM deliveries').pluck(),
-      idsAfter: db.prepare('SELECT seq, id FROM deliveries WHERE seq > ? ORDER BY seq LIMIT ?'),
-      maxAttemptSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM attempts').pluck(),
-      attemptsAfter: db.prepare(
-        `SELECT a.seq AS seq, d.id AS deliveryLocalId, (SELECT COUNT(*) FROM attempts p WHERE p.delivery_seq = a.delivery_seq AND p.seq <= a.seq) AS n, ${ATTEMPT_COLUMNS}
-         FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE a.seq > ? ORDER BY a.seq LIMIT ?`,
-      ),
+      newestFromHook: db.prepare('SELECT received_at FROM deliveries WHERE hook_id = ? ORDER BY received_ms DESC, seq DESC LIMIT 1').pluck(),
     };
+  }
+
+  /** A statement of this connection, prepared once (for the store's own modules: follow.ts). */
+  prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Run `read` in one read transaction: everything it reads comes from one snapshot of the file. */
+  snapshot<T>(read: () => T): T {
+    return this.db.transaction(read)();
   }
 
   /** A delivery by exact local id, with body and headers. */
@@ -152,66 +121,53 @@ export class StoreReader {
   list(filter: DeliveryFilter = {}): DeliverySummary[] {
     const where = whereClause(filter);
     const rows = this.db
-      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM deliveries d ${where.sql} ORDER BY d.seq DESC LIMIT ?`)
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM ${where.from} ${where.sql} ORDER BY d.seq DESC LIMIT ?`)
       .all(...where.params, filter.limit ?? 30) as Record<string, unknown>[];
     return rows.map(toSummary);
   }
 
+  /** Does the delivery with local id `id` pass `filter`? The same predicate as list() (the inspector's live stream asks). */
+  matches(filter: DeliveryFilter, id: string): boolean {
+    const where = whereClause(filter);
+    const cond = where.sql ? `${where.sql} AND d.id = ?` : 'WHERE d.id = ?';
+    return this.prepared(`SELECT 1 FROM ${where.from} ${cond}`).get(...where.params, id) !== undefined;
+  }
+
+  /** Rows after row `seq` that pass `filter`, oldest first, without bodies, a page at a time (`deliveries list --follow`). */
+  *summariesAfter(filter: DeliveryFilter, seq: number): Generator<DeliverySummary> {
+    for (const row of this.pages({ ...filter, afterSeq: undefined }, SUMMARY_COLUMNS, 'deliveries d', seq)) yield toSummary(row);
+  }
+
+  /** When the newest delivery from this hook (X-GitHub-Hook-ID) was received; null when none is stored. */
+  newestFromHook(hookId: number): Date | null {
+    const at = this.reads.newestFromHook.get(hookId) as string | undefined;
+    return at === undefined ? null : new Date(at);
+  }
+
   /**
-   * Newest first, rows whose payload contains `text` (case-insensitive for ASCII; in a form
-   * body, `payload=` + the JSON form-encoded, also `text` form-encoded as GitHub encodes it), scanning
-   * from `beforeSeq` down `sliceRows` rows at a time for at most `budgetMs` (at least one
-   * slice): returns what it found and where it stopped (0 when it reached the oldest row), so
-   * a caller can go on from there.
+   * One slice of a payload search: newest first, the rows whose payload contains `filter.text`
+   * (see filter.ts) among the `sliceRows` rows below `filter.beforeSeq` (default: from the
+   * newest), at most `limit`. Returns what it found and the row number to go on below (0 when
+   * it reached the oldest row), so a caller scans in slices with other work between them.
    */
-  search(filter: DeliveryFilter, text: string, limit: number, budgetMs: number, sliceRows = 2000): { rows: DeliverySummary[]; stoppedAt: number } {
+  searchSlice(filter: DeliveryFilter & { text: string }, limit: number, sliceRows: number): { rows: DeliverySummary[]; stoppedAt: number } {
     const where = whereClause({ ...filter, beforeSeq: undefined });
-    const cond = `${where.sql ? `${where.sql} AND` : 'WHERE'} d.seq < ? AND d.seq >= ?`;
-    const needle = text.toLowerCase();
-    // Spaces, quotes, colons… are escaped in a form body (%22, %3A, +); letters and digits are not.
-    const formNeedle = new URLSearchParams({ q: text }).toString().slice(2).toLowerCase();
-    const needles = formNeedle === needle ? [needle] : [needle, formNeedle];
-    const match = needles.map(() => 'instr(lower(CAST(b.body AS TEXT)), ?) > 0').join(' OR ');
-    const stmt = this.db.prepare(
-      `SELECT ${SUMMARY_COLUMNS} FROM deliveries d JOIN bodies b ON b.seq = d.seq ${cond} AND (${match}) ORDER BY d.seq DESC LIMIT ?`,
-    );
-    const found: DeliverySummary[] = [];
-    const started = performance.now();
-    let upper = filter.beforeSeq ?? (this.reads.maxSeq.get() as number) + 1;
-    while (upper > 1 && found.length < limit) {
-      const lower = Math.max(1, upper - Math.max(1, Math.floor(sliceRows)));
-      const rows = stmt.all(...where.params, upper, lower, ...needles, limit - found.length) as Record<string, unknown>[];
-      for (const r of rows) found.push(toSummary(r));
-      if (found.length >= limit) return { rows: found, stoppedAt: found[found.length - 1].seq };
-      upper = lower;
-      if (performance.now() - started > budgetMs) break;
-    }
-    return { rows: found, stoppedAt: upper > 1 ? upper : 0 };
+    const cond = `${where.sql} AND d.seq < ? AND d.seq >= ?`;
+    // A cursor past the newest row starts at the newest row: a scan never walks empty slices.
+    const upper = Math.min(filter.beforeSeq ?? Infinity, (this.reads.maxSeq.get() as number) + 1);
+    if (upper <= 1 || limit <= 0) return { rows: [], stoppedAt: Math.max(0, upper) <= 1 ? 0 : upper };
+    const lower = Math.max(1, upper - Math.max(1, Math.floor(sliceRows)));
+    const rows = (this.prepared(`SELECT ${SUMMARY_COLUMNS} FROM ${where.from} ${cond} ORDER BY d.seq DESC LIMIT ?`).all(...where.params, upper, lower, limit) as Record<string, unknown>[]).map(toSummary);
+    if (rows.length >= limit) return { rows, stoppedAt: rows[rows.length - 1].seq };
+    return { rows, stoppedAt: lower > 1 ? lower : 0 };
   }
 
   /** How many rows iterate(filter) would yield. */
   count(filter: DeliveryFilter = {}): number {
     const where = whereClause(filter);
-    const n = this.db.prepare(`SELECT COUNT(*) FROM deliveries d ${where.sql}`).pluck().get(...where.params) as number;
+    const n = this.db.prepare(`SELECT COUNT(*) FROM ${where.from} ${where.sql}`).pluck().get(...where.params) as number;
     const last = filter.last ?? filter.limit;
     return last !== undefined ? Math.min(n, last) : n;
-  }
-
-  /** Row numbers and ids of the rows after `seq`, oldest first (cheap: to skip rows already told). */
-  idsAfter(seq: number, limit = 200): { seq: number; id: string }[] {
-    return this.reads.idsAfter.all(seq, limit) as { seq: number; id: string }[];
-  }
-
-  /** Attempts recorded after attempt row `seq`, oldest first (following the store). */
-  attemptsAfter(seq: number, limit = 200): { seq: number; id: string; attempt: AttemptRecord }[] {
-    return (this.reads.attemptsAfter.all(seq, limit) as Record<string, unknown>[]).map((row) => {
-      const { seq: at, deliveryLocalId, n, ...rest } = row;
-      return { seq: at as number, id: deliveryLocalId as string, attempt: toAttempt(rest, n as number) };
-    });
-  }
-
-  maxAttemptSeq(): number {
-    return this.reads.maxAttemptSeq.get() as number;
   }
 
   /** The newest row number (0 when empty). */
@@ -236,21 +192,23 @@ export class StoreReader {
     }
   }
 
-  private *pages(filter: DeliveryFilter, columns: string): Generator<Record<string, unknown>> {
+  /** Rows (of `from`) passing `filter`, oldest first, after row `after` (or the last N: filter.last), PAGE_SIZE at a time. */
+  private *pages(filter: DeliveryFilter, columns: string, from = FULL_FROM, after = 0): Generator<Record<string, unknown>> {
     const where = whereClause(filter);
+    // A payload condition needs the bodies, which FULL_FROM joins already.
+    if (from === 'deliveries d') from = where.from;
     const last = filter.last ?? filter.limit;
-    let after = 0;
     if (last !== undefined) {
       if (last <= 0) return;
       // Start just before the N-th newest matching row.
       const start = this.db
-        .prepare(`SELECT d.seq FROM deliveries d ${where.sql} ORDER BY d.seq DESC LIMIT 1 OFFSET ?`)
+        .prepare(`SELECT d.seq FROM ${where.from} ${where.sql} ORDER BY d.seq DESC LIMIT 1 OFFSET ?`)
         .pluck()
         .get(...where.params, Math.max(0, last - 1)) as number | undefined;
       after = start !== undefined ? start - 1 : 0;
     }
     const cond = where.sql ? `${where.sql} AND d.seq > ?` : 'WHERE d.seq > ?';
-    const page = this.db.prepare(`SELECT ${columns} FROM ${FULL_FROM} ${cond} ORDER BY d.seq LIMIT ${PAGE_SIZE}`);
+    const page = this.db.prepare(`SELECT ${columns} FROM ${from} ${cond} ORDER BY d.seq LIMIT ${PAGE_SIZE}`);
     while (true) {
       const rows = page.all(...where.params, after) as Record<string, unknown>[];
       yield* rows;

@@ -79,6 +79,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE attempts ADD COLUMN response TEXT;
   UPDATE attempts SET bytes = (SELECT d.bytes FROM deliveries d WHERE d.seq = attempts.delivery_seq);
   `,
+  // 3: who wrote what (a random id per opened store), so a follower of the store tells only
+  // what other processes did; and a change log of what follows no row number: deliveries
+  // removed and schema verdicts recorded after their row, trimmed to a bound (follow.ts).
+  `
+  ALTER TABLE deliveries ADD COLUMN writer TEXT;
+  ALTER TABLE attempts ADD COLUMN writer TEXT;
+  CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    writer TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

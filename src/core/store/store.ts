@@ -5,17 +5,23 @@
  *
  *   schema.ts   tables and migrations          fields.ts   the one table of a delivery's fields
  *   queries.ts  every read                      records.ts  the `--json` record
+ *   filter.ts   which rows a filter selects     follow.ts   what other processes did since
  *   writer.ts   group commit and WAL sync       store.ts    opening, the Store, listen's writer
  *
  * Durability: WAL journal with synchronous=FULL (every commit syncs), or, for `listen`,
  * synchronous=NORMAL plus the writer's own fdatasync of the WAL (writer.ts): a delivery
  * resolves only once it is on disk. Sharing: busy_timeout lets two processes (two listeners,
  * `deliveries list` while listening, replay recording attempts) use one file; writers take
- * the lock with BEGIN IMMEDIATE so they queue instead of failing mid-transaction.
+ * the lock with BEGIN IMMEDIATE so they queue instead of failing mid-transaction. Every row,
+ * attempt and change carries the id of the Store that wrote it (`writer`), so a follower
+ * (follow.ts) tells only what others did; removals and late schema verdicts also go to a
+ * change log kept to CHANGES_KEPT rows.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
+import { UsageError } from '../../errors.js';
 import { INSERT_SQL, insertParams } from './fields.js';
 import { createPrivateFile, FileIdentity, prepareFolder, tightenModes } from './file.js';
 import { StoreReader } from './queries.js';
@@ -25,6 +31,16 @@ import type { AttemptRecord, NewAttempt, NewDelivery, SchemaVerdict, StoredDeliv
 import { GroupCommit, StoreError, StoreLostError, type GroupCommitOptions } from './writer.js';
 
 export { StoreError, StoreLostError };
+
+/** A store a reading command was pointed at does not exist (a mistyped --store): exit 2, nothing created. */
+export class StoreMissingError extends UsageError {
+  constructor(readonly path: string) {
+    super(`no deliveries stored yet: ${path} does not exist`, [], 'store');
+  }
+}
+
+/** How many entries the change log keeps; a follower further behind starts over (a reset). */
+export const CHANGES_KEPT = 1000;
 
 export interface StoreOptions extends Pick<GroupCommitOptions, 'groupCommitDelayMs' | 'waitForLock' | 'onLost'> {
   /** How long a write waits for another process's lock before failing (default 5 s). */
@@ -37,6 +53,24 @@ export interface StoreOptions extends Pick<GroupCommitOptions, 'groupCommitDelay
   checkWritable?: boolean;
   /** After each commit, check the path still names the open file (listen: a 200 means "in the file"). */
   watchFile?: boolean;
+  /** Refuse a file that does not exist (a reading command), instead of creating it. */
+  mustExist?: boolean;
+  /** The id this store's writes carry (default: a fresh random one; listen keeps one across a replaced file). */
+  writerId?: string;
+}
+
+/**
+ * Whoever holds a store for others to read and write through: listen's writer (which opens a
+ * fresh file when the old one was removed) or a reader that follows its path (reopening).
+ */
+export interface StoreHandle {
+  /** The store at the path as it is now: after the file was replaced, another Store. */
+  current(): Store;
+}
+
+/** A writer id: random, so two processes (or two stores of one) never share one. */
+export function newWriterId(): string {
+  return randomBytes(6).toString('hex');
 }
 
 /** Random bytes drawn 4 KiB at a time: one randomBytes() call per id measured ~30 µs under load. */
@@ -52,6 +86,8 @@ function shortId(): string {
 }
 
 export class Store extends StoreReader {
+  /** The id every row, attempt and change this store writes carries. */
+  readonly writerId: string;
   private readonly commits: GroupCommit;
   private closed = false;
   private readonly writes: {
@@ -60,6 +96,9 @@ export class Store extends StoreReader {
     insertBody: Database.Statement;
     attempt: Database.Statement;
     schema: Database.Statement;
+    change: Database.Statement;
+    trimChanges: Database.Statement;
+    remove: Database.Statement;
   };
   /** Cached transaction wrapper (creating one per call is measurably slow). */
   private readonly insertTx: (d: NewDelivery) => StoredDelivery;
@@ -68,6 +107,7 @@ export class Store extends StoreReader {
 
   constructor(file: string, db: Database.Database, syncInBackground: boolean, options: StoreOptions) {
     super(db, file);
+    this.writerId = options.writerId ?? newWriterId();
     this.identity = options.watchFile ? new FileIdentity(mainFile(db, file)) : undefined;
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.commits = new GroupCommit(db, file, syncInBackground, { ...options, lockTimeoutMs: busyTimeoutMs, identity: this.identity });
@@ -76,11 +116,14 @@ export class Store extends StoreReader {
       insert: db.prepare(INSERT_SQL),
       insertBody: db.prepare('INSERT INTO bodies (seq, body) VALUES (?, ?)'),
       attempt: db.prepare(
-        `INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at, delivery_guid, body, resigned, bytes, response)
-         SELECT seq, @kind, @url, @status, @durationMs, @error, @at, @deliveryId, @body, @resigned, COALESCE(@bytes, bytes), @response
+        `INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at, delivery_guid, body, resigned, bytes, response, writer)
+         SELECT seq, @kind, @url, @status, @durationMs, @error, @at, @deliveryId, @body, @resigned, COALESCE(@bytes, bytes), @response, @writer
          FROM deliveries WHERE id = @id`,
       ),
       schema: db.prepare('UPDATE deliveries SET schema = ? WHERE id = ?'),
+      change: db.prepare('INSERT INTO changes (kind, delivery_id, writer) VALUES (?, ?, ?)'),
+      trimChanges: db.prepare('DELETE FROM changes WHERE seq <= (SELECT MAX(seq) FROM changes) - ?'),
+      remove: db.prepare('DELETE FROM deliveries WHERE id = ?'),
     };
     this.insertTx = db.transaction((d: NewDelivery) => this.insertInTransaction(d));
   }
@@ -112,6 +155,7 @@ export class Store extends StoreReader {
     const body = Buffer.isBuffer(d.body) ? d.body : Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength);
     const params = insertParams(d);
     params.attempt = attempt;
+    params.writer = this.writerId;
     for (let tries = 0; ; tries++) {
       try {
         params.id = shortId();
@@ -175,6 +219,7 @@ export class Store extends StoreReader {
       resigned: attempt.resigned ? 1 : 0,
       bytes: attempt.bytes ?? body?.length ?? null,
       response: attempt.response ?? null,
+      writer: this.writerId,
     };
     const info = this.writes.attempt.run(row);
     if (info.changes === 0) throw new StoreError(`no stored delivery with id ${localId}`);
@@ -195,20 +240,33 @@ export class Store extends StoreReader {
     };
   }
 
+  /** Record a delivery's schema verdict (after its row: the change log tells followers). */
   setSchemaVerdict(localId: string, verdict: SchemaVerdict): void {
-    this.writes.schema.run(JSON.stringify(verdict), localId);
+    this.db.transaction(() => {
+      if (this.writes.schema.run(JSON.stringify(verdict), localId).changes === 0) return;
+      const seq = Number(this.writes.change.run('schema', localId, this.writerId).lastInsertRowid);
+      // Trimmed now and then: verdicts come at most a few a second.
+      if (seq % 100 === 0) this.writes.trimChanges.run(CHANGES_KEPT);
+    })();
   }
 
   /** Delete deliveries by local id (their bodies and attempts go with them); how many were deleted. */
   remove(localIds: readonly string[]): number {
-    const del = this.db.prepare('DELETE FROM deliveries WHERE id = ?');
-    return this.db.transaction(() => localIds.reduce((n, id) => n + del.run(id).changes, 0)).immediate();
+    return this.db.transaction(() => {
+      let removed = 0;
+      for (const id of localIds) {
+        if (this.writes.remove.run(id).changes === 0) continue;
+        this.writes.change.run('removed', id, this.writerId);
+        removed += 1;
+      }
+      if (removed > 0) this.writes.trimChanges.run(CHANGES_KEPT);
+      return removed;
+    }).immediate();
   }
 
   /**
    * Delete deliveries received before `olderThan` and (when both are given) not among the newest
-   * `keep`; how many
-   * were deleted. Then give the space back to the file system.
+   * `keep`; how many were deleted. Then give the space back to the file system.
    */
   prune(options: { olderThan?: Date; keep?: number }): number {
     const parts: string[] = [];
@@ -222,9 +280,23 @@ export class Store extends StoreReader {
       params.push(options.keep);
     }
     if (parts.length === 0) return 0;
-    const deleted = this.db.transaction(() => this.db.prepare(`DELETE FROM deliveries WHERE ${parts.join(' AND ')}`).run(...params).changes).immediate();
+    const where = parts.join(' AND ');
+    const deleted = this.db
+      .transaction(() => {
+        this.db.prepare(`INSERT INTO changes (kind, delivery_id, writer) SELECT 'removed', id, ? FROM deliveries WHERE ${where} ORDER BY seq`).run(this.writerId, ...params);
+        const n = this.db.prepare(`DELETE FROM deliveries WHERE ${where}`).run(...params).changes;
+        this.writes.trimChanges.run(CHANGES_KEPT);
+        return n;
+      })
+      .immediate();
     if (deleted > 0) this.reclaim();
     return deleted;
+  }
+
+  /** Why the path no longer names this store's file (removed, replaced), or null; needs watchFile. Once said, every write fails. */
+  checkFile(): string | null {
+    if (this.closed) return null;
+    return this.commits.checkFile()?.message ?? null;
   }
 
   /** Give freed pages back: incrementally where the file allows it, else a VACUUM. */
@@ -273,15 +345,16 @@ function checkWritable(db: Database.Database, path: string): void {
 
 class RollBack extends Error {}
 
-/** Open (creating folders and the file, migrating) the store at `file`. */
+/** Open (creating folders and the file, migrating) the store at `file`; with mustExist, only a file that exists. */
 export function openStore(file: string, options: StoreOptions = {}): Store {
   const path = resolvePath(file);
-  prepareFolder(path);
+  if (options.mustExist && !existsSync(path)) throw new StoreMissingError(path);
+  if (!options.mustExist) prepareFolder(path);
   let db: Database.Database | undefined;
   let syncInBackground = options.syncInBackground ?? false;
   try {
-    createPrivateFile(path);
-    db = new Database(path);
+    if (!options.mustExist) createPrivateFile(path);
+    db = new Database(path, { fileMustExist: Boolean(options.mustExist) });
     // Background syncs need a WAL; where SQLite cannot keep one, commits sync themselves.
     if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') syncInBackground = false;
     db.pragma(syncInBackground ? 'synchronous = NORMAL' : 'synchronous = FULL');
@@ -296,9 +369,49 @@ export function openStore(file: string, options: StoreOptions = {}): Store {
   } catch (err) {
     db?.close();
     if (err instanceof StoreError) throw err;
+    if (options.mustExist && !existsSync(path)) throw new StoreMissingError(path);
     throw nativeModuleProblem(err) ?? new StoreError(`cannot open the delivery store ${path}: ${(err as Error).message}`, ['Choose another file with --store FILE, or set HOOKCTL_HOME.']);
   }
   return new Store(path, db, syncInBackground, options);
+}
+
+/**
+ * A store opened for reading that follows its path (`hookctl inspect`): when the path names
+ * another file (the store removed and started afresh by a listener), the next current() opens
+ * that one. A path that names no file keeps the last store: a reader never creates one.
+ */
+export function followPath(store: Store, options: StoreOptions = {}): StoreHandle & { close(): void } {
+  let current = store;
+  let identity = new FileIdentity(store.file);
+  return {
+    current() {
+      if (identity.problem(null) === null || !existsSync(current.file)) return current;
+      let next: Store;
+      try {
+        next = openStore(current.file, { ...options, mustExist: true });
+      } catch {
+        return current;
+      }
+      identity.close();
+      current.close();
+      current = next;
+      identity = new FileIdentity(next.file);
+      return current;
+    },
+    close() {
+      identity.close();
+      current.close();
+    },
+  };
+}
+
+/** What catch-up asks the store (core/tunnel's CatchUpReader), through a connection someone else owns: close() closes nothing. */
+export function catchUpLookups(handle: StoreHandle): { newestFrom(hookId: number): Date | null; has(guid: string): boolean; close(): void } {
+  return {
+    newestFrom: (hookId) => handle.current().newestFromHook(hookId),
+    has: (guid) => handle.current().hasDeliveryGuid(guid),
+    close: () => undefined,
+  };
 }
 
 /**
@@ -306,9 +419,10 @@ export function openStore(file: string, options: StoreOptions = {}): Store {
  * its group-commit transaction is on disk and the file is still at the store's path. Writes
  * run in this thread; another process's lock is waited for from the event loop. When the
  * file is removed or replaced, what could not be kept fails (503) and the writer carries on
- * into a fresh store at the same path.
+ * into a fresh store at the same path. Its connection is the one the inspector and catch-up
+ * read through (current()).
  */
-export interface DeliveryWriter {
+export interface DeliveryWriter extends StoreHandle {
   readonly file: string;
   /** Keep a received delivery. */
   receive(d: NewDelivery): Promise<StoredDelivery>;
@@ -322,12 +436,20 @@ export interface DeliveryWriter {
 
 /** Open the write side for `listen` (see DeliveryWriter); `onReplaced` hears of a lost file and the fresh one. */
 export function openDeliveryWriter(file: string, options: StoreOptions & { onReplaced?: (reason: string, error: StoreError | null) => void } = {}): DeliveryWriter {
-  const open = (): Store =>
-    openStore(file, { syncInBackground: true, waitForLock: 'event-loop', checkWritable: true, watchFile: true, ...options, onLost: (reason) => queueMicrotask(() => replace(reason)) });
+  // One writer id across the files it writes: what it wrote is its own whichever file holds it.
+  const writerId = options.writerId ?? newWriterId();
+  const open = (): Store => {
+    const opened: Store = openStore(file, {
+      syncInBackground: true, waitForLock: 'event-loop', checkWritable: true, watchFile: true, ...options, writerId,
+      onLost: (reason) => queueMicrotask(() => replace(opened, reason)),
+    });
+    return opened;
+  };
   let store = open();
   let reopenError: StoreError | null = null;
-  const replace = (reason: string) => {
-    const old = store;
+  /** `lost` was found removed or replaced: open a fresh store (once per lost store). */
+  const replace = (lost: Store, reason: string) => {
+    if (lost !== store) return;
     try {
       store = open();
       reopenError = null;
@@ -335,7 +457,7 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
       reopenError = err instanceof StoreError ? err : new StoreError(String(err));
     }
     // The old one only fails from now on; close it once its last batches have settled.
-    setImmediate(() => old.close());
+    setImmediate(() => lost.close());
     options.onReplaced?.(reason, reopenError);
   };
   const write = <T>(op: (s: Store) => T): Promise<T> => {
@@ -354,6 +476,13 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
   };
   return {
     file: store.file,
+    current: () => {
+      // A reader asking finds out a replaced file as a write would.
+      const lost = store;
+      const problem = lost.checkFile();
+      if (problem) replace(lost, problem);
+      return store;
+    },
     receive: (d) => write((s) => s.insertDelivery(d)),
     recordAttempt: (localId, attempt) => write((s) => s.recordAttempt(localId, attempt)),
     setSchemaVerdict: (localId, verdict) => write((s) => s.setSchemaVerdict(localId, verdict)),

@@ -185,6 +185,8 @@ export interface DeliveryFilter {
   deliveryId?: string;
   /** Only deliveries with a forward not attempted yet (no later forward to that URL). */
   notForwarded?: boolean;
+  /** Only payloads containing this text, ignoring case (see filter.ts). */
+  text?: string;
 }
 
 export type ResolveResult =

@@ -182,7 +182,7 @@ export class GroupCommit {
   }
 
   /** After a commit: is it in the file at the store's path? (Once not, every write fails.) */
-  private checkFile(): StoreLostError | null {
+  checkFile(): StoreLostError | null {
     if (this.lost) return this.lost;
     const problem = this.options.identity?.problem(this.walFd);
     if (!problem) return null;
@@ -273,7 +273,9 @@ export class GroupCommit {
     this.closed = true;
     this.flush();
     if (this.unsynced.length > 0 || this.syncing) {
-      const waiting = [...(this.syncing ?? []), ...this.unsynced];
+      // Taken out of the running sync's list too: its late callback must not settle them again
+      // (settling checks the file, whose descriptor is closed by then).
+      const waiting = [...(this.syncing?.splice(0) ?? []), ...this.unsynced];
       this.unsynced = [];
       try {
         fdatasyncSync(this.openWal());

@@ -5,7 +5,6 @@
  * one at a time, its result reported as an event.
  */
 import { catchUp } from '../github/catch-up.js';
-import { openStore } from '../store/store.js';
 import type { TunnelEvent } from './events.js';
 import type { HookBinding } from './hook-binding.js';
 
@@ -16,19 +15,6 @@ export interface CatchUpReader {
   /** Does the store hold this X-GitHub-Delivery? */
   has(deliveryGuid: string): boolean;
   close(): void;
-}
-
-/** A reader over the store file at `path`: one connection per catch-up. */
-export function storeCatchUpReader(path: string): CatchUpReader {
-  const store = openStore(path);
-  return {
-    newestFrom: (hookId) => {
-      const row = store.list({ hookId, limit: 1 })[0];
-      return row ? new Date(row.receivedAt) : null;
-    },
-    has: (guid) => store.hasDeliveryGuid(guid),
-    close: () => store.close(),
-  };
 }
 
 export class CatchUpRunner {

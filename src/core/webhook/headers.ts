@@ -99,11 +99,12 @@ export function forwardableHeaders(raw: readonly string[], drop: readonly string
     if (raw[i].toLowerCase() !== 'connection') continue;
     for (const token of raw[i + 1].split(',')) if (token.trim()) dropped.add(token.trim().toLowerCase());
   }
-  const out: Record<string, string> = {};
+  // Names come from a request: no prototype, so `constructor` or `__proto__` are headers like any other.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i];
     if (dropped.has(name.toLowerCase())) continue;
-    out[name] = name in out ? `${out[name]}, ${raw[i + 1]}` : raw[i + 1];
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${raw[i + 1]}` : raw[i + 1];
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // The inspector page's controller: wires the filter bar, the list, the detail, the dialogs,
-// the live stream and the keys together. It holds what is open and what is being compared.
+// the live stream and the keys together. It holds what is open and what is being compared;
+// each view keeps its own state and DOM, and the controller only calls their methods.
 import { h, kbd } from './dom.js';
 import { api } from './api.js';
 import { filterBar, hasFilters, readFilters, readOpenId, writeUrl } from './filters.js';
@@ -7,9 +8,8 @@ import { DeliveryList } from './list.js';
 import { DetailView } from './detail.js';
 import { renderCompare } from './compare.js';
 import { editDialog, replayDialog, runReplay, sendDialog } from './dialogs.js';
-import { KEYS, bindKeys, helpDialog } from './keys.js';
+import { bindKeys, helpDialog } from './keys.js';
 import { connectStream } from './stream.js';
-import { relativeTime } from './format.js';
 import { copyText, toast } from './ui.js';
 import { cycleTheme, themeLabel } from './theme.js';
 
@@ -23,10 +23,14 @@ export class App {
     this.live = h('span', { class: 'live', text: 'connecting…', title: 'Live updates (Server-Sent Events)' });
     this.bar = filterBar(this.filters, (filters) => this.setFilters(filters));
     this.banner = h('div', { class: 'list-banner', hidden: true });
+    // The server went away (listen or inspect stopped): said across the page, not in a pill.
+    this.stopped = h('div', { class: 'stopped-banner', hidden: true, attrs: { role: 'alert' } },
+      h('strong', { text: 'The inspector is not answering' }),
+      ' — hookctl listen or inspect has stopped (or is restarting). What you see is as it was; this page reconnects by itself when it is back.');
     this.listPane = h('section', { class: 'list-pane', attrs: { 'aria-label': 'Deliveries' } }, this.banner);
     this.detailPane = h('section', { class: 'detail-pane', attrs: { 'aria-label': 'Delivery' } });
     this.split = h('main', { class: 'split' }, this.listPane, this.detailPane);
-    root.append(this.topbar(), this.bar, this.split);
+    root.append(this.topbar(), this.stopped, this.bar.element, this.split);
     this.list = new DeliveryList(this.listPane, {
       onOpen: (id) => this.rowClicked(id),
       onMark: (id) => this.mark(id),
@@ -42,16 +46,24 @@ export class App {
       for (const item of catalog) { names.add(item.event); names.add(item.name); }
       this.bar.setEventNames([...names].sort());
     }).catch(() => {});
-    connectStream({
+    this.stream = connectStream(this.filters, {
       onEvent: (event) => this.onEvent(event),
-      onState: (up) => { this.live.className = `live ${up ? 'on' : 'off'}`; this.live.textContent = up ? 'live' : 'reconnecting…'; },
-      onReconnect: () => this.list.refreshHead(),
+      onState: (up) => {
+        this.live.className = `live ${up ? 'on' : 'off'}`;
+        this.live.textContent = up ? 'live' : 'reconnecting…';
+        this.stopped.hidden = up;
+      },
+      // Whatever arrived while no stream was open (a reconnect, new filters) comes with the newest page.
+      onOpen: (first) => { if (!first) this.list.refreshHead(); },
     });
     bindKeys(this.keyHandlers());
     setInterval(() => this.tick(), 1000);
     const openId = readOpenId();
     await this.list.reset(this.filters, firstPage);
-    if (openId) this.open(openId);
+    if (openId) {
+      this.open(openId);
+      this.list.reveal(openId);
+    }
   }
 
   topbar() {
@@ -71,25 +83,29 @@ export class App {
   listEmpty(filters) {
     if (hasFilters(filters)) {
       return h('div', { class: 'empty' }, h('h2', { text: 'No deliveries match these filters' }),
-        h('button', { class: 'btn', type: 'button', text: 'Clear filters', onclick: () => this.bar.querySelector('.btn.ghost')?.click() }));
+        h('button', { class: 'btn', type: 'button', text: 'Clear filters', onclick: () => this.bar.clear() }));
+    }
+    if (!this.info.listener) {
+      // hookctl inspect: nothing receives here; a listener writing this store fills it.
+      return h('div', { class: 'empty' }, h('h2', { text: 'No deliveries in this store yet' }),
+        h('p', {}, 'They appear here as a listener writing ', h('code', { text: this.info.store }), ' receives them. In another terminal:'),
+        h('p', {}, h('code', { text: `hookctl listen --store ${this.info.store}` })));
     }
     return h('div', { class: 'empty' }, h('h2', { text: 'Waiting for deliveries…' }),
-      h('p', {}, 'Point a GitHub webhook at ', h('code', { text: this.info.publicUrl ?? this.info.listener ?? 'hookctl listen' }), ' or run'),
+      h('p', {}, 'Point a GitHub webhook at ', h('code', { text: this.info.publicUrl ?? this.info.listener }), ' or run'),
       h('p', {}, h('code', { text: 'hookctl send pull_request.opened' })),
       h('button', { class: 'btn primary', type: 'button', onclick: () => sendDialog(this.info) }, 'Send a sample', kbd('s')));
   }
 
   showWelcome() {
     this.split.classList.remove('open');
-    this.detailPane.replaceChildren(h('div', { class: 'empty' },
-      h('h2', { text: 'Pick a delivery' }),
-      h('p', { text: 'Every request hookctl received, exactly as it arrived: headers, payload, signature verdict, schema drift and every forward and replay.' }),
-      h('div', { class: 'keys-hint' }, KEYS.slice(0, 8).flatMap(([key, what]) => [h('span', {}, kbd(key.split(' ')[0])), h('span', { text: what })]))));
+    this.detail.showWelcome();
   }
 
   setFilters(filters) {
     this.filters = filters;
     writeUrl(filters, this.openId);
+    this.stream?.setFilters(filters);
     this.list.reset(filters);
   }
 
@@ -110,9 +126,8 @@ export class App {
     try {
       const detail = await api.get(id);
       if (this.openId !== id) return;
-      this.detail.show(detail);
+      this.detail.show(detail, { fromTop: true });
       this.split.classList.add('open');
-      this.detailPane.scrollTop = 0;
     } catch (error) {
       if (this.openId === id) toast(`Could not open #${id}: ${error.message}`, 'err');
     }
@@ -121,7 +136,6 @@ export class App {
   close() {
     if (this.pickFor || this.marked.length) return this.cancelPick();
     this.openId = null;
-    this.detail.detail = null;
     writeUrl(this.filters, null);
     this.showWelcome();
   }
@@ -157,10 +171,8 @@ export class App {
     try {
       const [left, right] = await Promise.all([api.get(a), api.get(b)]);
       this.openId = null;
-      this.detail.detail = null;
-      this.detailPane.replaceChildren(renderCompare(left, right, { open: (id) => this.open(id), close: () => this.close() }));
+      this.detail.showCompare(renderCompare(left, right, { open: (id) => this.open(id), close: () => this.close() }));
       this.split.classList.add('open');
-      this.detailPane.scrollTop = 0;
     } catch (error) {
       toast(`Could not compare: ${error.message}`, 'err');
     }
@@ -168,7 +180,7 @@ export class App {
 
   /** An attempt for a delivery; `reveal` when this page asked for it (shows the timeline). */
   onAttempt(id, attempt, reveal = false) {
-    if (this.detail.detail?.id === id) this.detail.addAttempt(attempt, reveal);
+    if (this.detail.shownId === id) this.detail.addAttempt(attempt, reveal);
   }
 
   onEvent(event) {
@@ -179,17 +191,20 @@ export class App {
     } else if (event.type === 'attempt') this.onAttempt(event.id, event.attempt);
     else if (event.type === 'removed') {
       this.list.remove(event.id);
-      if (this.detail.detail?.id === event.id) { toast(`#${event.id} was deleted`); this.close(); }
+      if (this.detail.shownId === event.id) { toast(`#${event.id} was deleted`); this.close(); }
+    } else if (event.type === 'reset') {
+      // The store changed more than can be told one by one (another file, a big prune): read it again.
+      this.list.reset(this.filters);
     }
   }
 
   async refreshDetail(id) {
     const detail = await api.get(id).catch(() => null);
-    if (detail && this.detail.detail?.id === id) this.detail.show(detail);
+    if (detail && this.detail.shownId === id) this.detail.show(detail);
   }
 
   detailActions() {
-    const withDetail = async (id, fn) => fn(this.detail.detail?.id === id ? this.detail.detail : await api.get(id));
+    const withDetail = async (id, fn) => fn(this.detail.shown(id) ?? await api.get(id));
     return {
       replay: (id) => runReplay(id, {}, (i, a) => this.onAttempt(i, a, true)),
       replayTo: (id) => withDetail(id, (d) => replayDialog(d, this.info, (i, a) => this.onAttempt(i, a, true))),
@@ -199,10 +214,11 @@ export class App {
       copyCurl: async (id) => copyText(await api.exportText(id, 'curl'), 'the curl command'),
       remove: async (id) => {
         if (!confirm(`Delete delivery #${id} from the store? This cannot be undone.`)) return;
-        try { await api.remove(id); this.list.remove(id); if (this.detail.detail?.id === id) this.close(); toast(`Deleted #${id}`); } catch (error) { toast(error.message, 'err'); }
+        try { await api.remove(id); this.list.remove(id); if (this.detail.shownId === id) this.close(); toast(`Deleted #${id}`); } catch (error) { toast(error.message, 'err'); }
       },
       filter: (name, value) => this.bar.setFilter(name, value),
       open: (id) => this.open(id),
+      close: () => this.close(),
     };
   }
 
@@ -218,7 +234,7 @@ export class App {
       previous: () => moveBy(-1),
       open: () => selected() && this.open(selected()),
       close: () => this.close(),
-      search: () => this.bar.querySelector('#search').focus(),
+      search: () => this.bar.focusSearch(),
       replay: () => selected() && actions.replay(selected()),
       replayTo: () => selected() && actions.replayTo(selected()),
       edit: () => selected() && actions.edit(selected()),
@@ -227,19 +243,16 @@ export class App {
       top: () => { this.list.toTop(); this.list.move(-Infinity); },
       theme: () => { this.themeButton.textContent = cycleTheme(); },
       help: () => helpDialog(),
-      tab1: () => this.detail.detail && this.detail.showTab('payload'),
-      tab2: () => this.detail.detail && this.detail.showTab('headers'),
-      tab3: () => this.detail.detail && this.detail.showTab('raw'),
-      tab4: () => this.detail.detail && this.detail.showTab('timeline'),
+      tab1: () => this.detail.showTab('payload'),
+      tab2: () => this.detail.showTab('headers'),
+      tab3: () => this.detail.showTab('raw'),
+      tab4: () => this.detail.showTab('timeline'),
     };
   }
 
   tick() {
-    this.list.tick();
     const now = Date.now();
-    for (const time of this.detailPane.querySelectorAll('time.rel')) {
-      const text = relativeTime(time.dataset.ts, now);
-      if (time.textContent !== text) time.textContent = text;
-    }
+    this.list.tick(now);
+    this.detail.tick(now);
   }
 }

@@ -42,13 +42,16 @@ function changeList(changes, emptyText, name = (path) => pathString(path)) {
   }));
 }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** The compare view of two details (older first as "A"). open(id) opens one of them. */
 export function renderCompare(a, b, { open, close }) {
   const [left, right] = a.receivedAt <= b.receivedAt ? [a, b] : [b, a];
   const payloadChanges = diffJson(parse(left), parse(right));
   const ignored = new Set(['content-length', 'x-hub-signature', 'x-hub-signature-256']);
   const headerChanges = diffJson(headerObject(left.headers), headerObject(right.headers)).filter((c) => !ignored.has(String(c.path[0]).toLowerCase()));
-  const counts = countKinds(payloadChanges);
+  // Counted over every change listed below, payload and headers alike.
+  const counts = countKinds([...payloadChanges, ...headerChanges]);
   return h('article', { class: 'detail compare', dataset: { compare: `${left.id},${right.id}` } },
     h('div', { class: 'detail-head' }, h('div', { class: 'detail-title' }, h('h1', { text: 'Compare deliveries' })),
       h('button', { class: 'btn', type: 'button', onclick: close }, 'Close', h('kbd', { text: 'Esc' }))),
@@ -59,8 +62,8 @@ export function renderCompare(a, b, { open, close }) {
       counts.removed ? badge(`−${counts.removed} removed`, 'err') : null,
       counts.changed ? badge(`~${counts.changed} changed`, 'warn') : null,
       left.bodySha256 === right.bodySha256 ? badge('same bytes (sha256)', 'info') : null),
-    h('h3', { class: 'section', text: 'Payload' }),
+    h('h3', { class: 'section', text: `Payload · ${plural(payloadChanges.length, 'change')}` }),
     changeList(payloadChanges, 'The two payloads are the same JSON.'),
-    h('h3', { class: 'section', text: 'Headers (lengths and signatures left out)' }),
+    h('h3', { class: 'section', text: `Headers (lengths and signatures left out) · ${plural(headerChanges.length, 'change')}` }),
     changeList(headerChanges, 'The same headers.', (path) => String(path[0])));
 }

@@ -1,6 +1,7 @@
 // One delivery in full: summary, signature and drift in words, redeliveries, and tabs for the
 // payload tree, headers, raw bytes and the timeline of forwards and replays.
 import { h, kbd } from './dom.js';
+import { KEYS } from './keys.js';
 import { exportUrl, rawUrl } from './api.js';
 import { VERDICTS, absoluteTime, bytes, eventName, relativeTime } from './format.js';
 import { pointerToPath } from './paths.js';
@@ -23,7 +24,17 @@ function field(label, ...value) {
   return h('div', {}, h('dt', { text: label }), h('dd', {}, ...value));
 }
 
-/** actions: replay(id), replayTo(id), edit(id), compareWith(id), compare(a, b), remove(id), filter(name, value), open(id). */
+/** A button that copies a long value shown in full beside it (nothing when there is none). */
+function copyButton(value, what) {
+  if (!value) return null;
+  return h('button', { class: 'copy', type: 'button', title: `Copy ${what}`, attrs: { 'aria-label': `Copy ${what}` }, text: 'copy', onclick: () => copyText(value, what) });
+}
+
+/**
+ * The detail pane: one delivery, a comparison or the welcome. It owns what it shows; others
+ * ask (shownId, shown(id)) and tell (show, clear, showCompare…), never reach in.
+ * actions: replay(id), replayTo(id), edit(id), compareWith(id), compare(a, b), remove(id), filter(name, value), open(id).
+ */
 export class DetailView {
   constructor(pane, actions, info) {
     this.pane = pane;
@@ -33,13 +44,41 @@ export class DetailView {
     this.detail = null;
   }
 
-  show(detail) {
+  /** The id of the delivery shown, or null (welcome, a comparison). */
+  get shownId() {
+    return this.detail?.id ?? null;
+  }
+
+  /** The detail of `id` when it is the one shown, else null. */
+  shown(id) {
+    return this.detail?.id === id ? this.detail : null;
+  }
+
+  /** No delivery shown: the welcome, with the first keys. */
+  showWelcome() {
+    this.detail = null;
+    this.pane.replaceChildren(h('div', { class: 'empty' },
+      h('h2', { text: 'Pick a delivery' }),
+      h('p', { text: 'Every request hookctl received, exactly as it arrived: headers, payload, signature verdict, schema drift and every forward and replay.' }),
+      h('div', { class: 'keys-hint' }, KEYS.slice(0, 8).flatMap(([key, what]) => [h('span', {}, kbd(key.split(' ')[0])), h('span', { text: what })]))));
+  }
+
+  /** A comparison (compare.js's element) in place of a delivery. */
+  showCompare(element) {
+    this.detail = null;
+    this.pane.replaceChildren(element);
+    this.pane.scrollTop = 0;
+  }
+
+  /** Show `detail`; `fromTop` when it was just opened (a redraw keeps the reader's place). */
+  show(detail, { fromTop = false } = {}) {
     this.detail = detail;
     this.payload = parsePayload(detail);
     this.pane.replaceChildren(h('article', { class: 'detail', dataset: { id: detail.id } },
       this.head(detail), this.actionBar(detail), ...this.notices(detail), this.siblings(detail), this.summary(detail),
       this.tabBar(detail), (this.body = h('div', { class: 'tab-body' }))));
     this.showTab(this.tab);
+    if (fromTop) this.pane.scrollTop = 0;
   }
 
   head(detail) {
@@ -61,7 +100,9 @@ export class DetailView {
       h('button', { class: 'btn ghost', type: 'button', title: 'Copy a curl command that sends these exact bytes and headers', onclick: () => a.copyCurl(detail.id) }, 'Copy curl'),
       h('a', { class: 'btn ghost', href: exportUrl(detail.id, 'fixture'), download: `${detail.id}.fixture.json`, title: 'Download as a test fixture' }, 'Fixture ↓'),
       h('a', { class: 'btn ghost', href: rawUrl(detail.id), download: `${detail.id}.json`, title: 'The exact bytes received' }, 'Raw ↓'),
-      h('button', { class: 'btn ghost danger', type: 'button', title: 'Delete from the store', onclick: () => a.remove(detail.id) }, 'Delete'));
+      h('button', { class: 'btn ghost danger', type: 'button', title: 'Delete from the store', onclick: () => a.remove(detail.id) }, 'Delete'),
+      // Back to the list (on a narrow screen the detail takes the whole width).
+      h('button', { class: 'btn ghost close', type: 'button', title: 'Close (Esc)', attrs: { 'aria-label': 'Close this delivery' }, onclick: () => a.close() }, '✕'));
   }
 
   actionBar(detail) {
@@ -110,17 +151,17 @@ export class DetailView {
     const filterLink = (name, value) => (value ? h('button', { class: 'linkish', text: value, title: `Show only ${name} ${value}`, onclick: () => this.actions.filter(name, value) }) : '—');
     const forward = detail.forward;
     return h('dl', { class: 'summary card' },
-      field('Delivery', h('span', { class: 'mono', text: detail.deliveryId ?? '—', title: detail.deliveryId ?? '' })),
+      field('Delivery', h('span', { class: 'mono', text: detail.deliveryId ?? '—' }), copyButton(detail.deliveryId, 'the X-GitHub-Delivery')),
       field('Event', filterLink('event', eventName(detail))),
       field('Repository', filterLink('repository', detail.repository)),
       field('Sender', filterLink('sender', detail.sender)),
       field('Listen answered', `${detail.status}`, detail.rejectReason ? ` · ${detail.rejectReason}` : ''),
       field('Signature', `${VERDICTS[detail.signature]?.label ?? detail.signature}${detail.signatureAlgorithm ? ` (${detail.signatureAlgorithm})` : ''}`),
-      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? (forward.error?.startsWith('not forwarded:') ? 'not forwarded' : 'failed')} · ${forward.url}` }) : '—'),
+      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? (forward.error?.startsWith('not forwarded:') ? 'not forwarded' : 'failed')} · ${forward.url}` }) : '—', forward ? copyButton(forward.url, 'the forward URL') : null),
       field('Received at', h('span', { class: 'mono', text: detail.url ?? detail.path, title: detail.url ?? detail.path })),
       field('Size', bytes(detail.bodyBytes)),
       field('Content type', detail.contentType ?? '—'),
-      field('sha256', h('span', { class: 'mono', text: detail.bodySha256, title: detail.bodySha256 })),
+      field('sha256', h('span', { class: 'mono', text: detail.bodySha256 }), copyButton(detail.bodySha256, 'the sha256')),
       field('From', detail.remoteAddress ?? '—', detail.source === 'github' ? ' · pulled from GitHub' : ''));
   }
 
@@ -133,6 +174,7 @@ export class DetailView {
   }
 
   showTab(name) {
+    if (!this.detail) return;
     this.tab = name;
     for (const tab of this.tabs.children) tab.classList.toggle('on', tab.dataset.tab === name);
     const detail = this.detail;
@@ -189,5 +231,13 @@ export class DetailView {
     if (!this.detail || this.detail.id !== record.id) return false;
     const shown = (d) => JSON.stringify([d.status, d.signature, d.forward, d.schema, d.rejectReason]);
     return shown(this.detail) !== shown(record);
+  }
+
+  /** Relative times tick (the delivery's and its timeline's). */
+  tick(now = Date.now()) {
+    for (const time of this.pane.querySelectorAll('time.rel')) {
+      const text = relativeTime(time.dataset.ts, now);
+      if (time.textContent !== text) time.textContent = text;
+    }
   }
 }

@@ -113,7 +113,7 @@ export async function sendDialog(info) {
   const send = h('button', { class: 'btn primary', type: 'button', disabled: true }, 'Send', h('kbd', { text: 'Ctrl ↵' }));
   const result = h('div', { class: 'send-result' });
   const search = h('input', { class: 'field', type: 'search', placeholder: 'Search events…', spellcheck: false, attrs: { 'aria-label': 'Search the catalog' } });
-  const list = h('ul', { attrs: { role: 'listbox' } });
+  const list = h('ul', { attrs: { 'aria-label': 'Catalog events' } });
   const editorHost = h('div', {}, h('div', { class: 'hint', text: 'Pick an event on the left.' }));
   const target = targetChooser(info, [['Listener', info.listener]]);
   const sign = signOption(info, 'Sign with the listener’s secret');
@@ -126,7 +126,10 @@ export async function sendDialog(info) {
   let editor = null;
   const pick = async (item) => {
     chosen = item;
-    for (const li of list.children) li.classList.toggle('on', li.dataset.name === item.name);
+    for (const li of list.children) {
+      li.classList.toggle('on', li.dataset.name === item.name);
+      li.firstElementChild.setAttribute('aria-pressed', String(li.dataset.name === item.name));
+    }
     const sample = await api.sample(item.name);
     if (chosen !== item) return;
     editor = createEditor({ text: sample.payload, event: sample.event, action: sample.action, onState: (state) => { send.disabled = Boolean(state.syntaxError); } });
@@ -136,7 +139,9 @@ export async function sendDialog(info) {
   const draw = () => {
     const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     const shown = catalog.filter((item) => words.every((word) => item.name.toLowerCase().includes(word) || item.description.toLowerCase().includes(word))).slice(0, 300);
-    list.replaceChildren(...shown.map((item) => h('li', { dataset: { name: item.name }, title: item.description, text: item.name, class: chosen?.name === item.name ? 'on' : '', onclick: () => pick(item) })));
+    // Each event a button: the keyboard reaches it with Tab and picks it with Enter or Space.
+    list.replaceChildren(...shown.map((item) => h('li', { dataset: { name: item.name }, title: item.description, class: chosen?.name === item.name ? 'on' : '', onclick: () => pick(item) },
+      h('button', { type: 'button', text: item.name, attrs: { 'aria-pressed': String(chosen?.name === item.name) } }))));
   };
   search.addEventListener('input', draw);
   search.addEventListener('keydown', (event) => { if (event.key === 'Enter' && list.firstElementChild) list.firstElementChild.click(); });

@@ -35,14 +35,18 @@ function kindOf(value) {
   return 'value';
 }
 
-/** Headers ([name, value] pairs) as an object by name as first received (names compare case-insensitively), for diffing. */
+/**
+ * Headers ([name, value] pairs) as an object by name as first received (names compare
+ * case-insensitively), for diffing. Names come from a request: the object has no prototype,
+ * so `constructor` or `__proto__` are names like any other.
+ */
 export function headerObject(headers) {
-  const result = {};
+  const result = Object.create(null);
   const names = new Map();
   for (const [name, value] of headers ?? []) {
     const key = names.get(name.toLowerCase()) ?? name;
     names.set(name.toLowerCase(), key);
-    result[key] = key in result ? `${result[key]}, ${value}` : value;
+    result[key] = Object.hasOwn(result, key) ? `${result[key]}, ${value}` : value;
   }
   return result;
 }

@@ -1,5 +1,6 @@
 // Filters: read from and written to the URL's query string (shareable, reload-safe), turned
-// into the API's query, matched against live deliveries, and drawn as the filter bar.
+// into the API's query (for the list and the live stream alike: the server decides what
+// matches, never the page), and drawn as the filter bar.
 import { h, debounce } from './dom.js';
 
 const KEYS = ['q', 'event', 'repository', 'sender', 'status', 'signature', 'drift', 'range', 'since', 'until'];
@@ -56,27 +57,6 @@ export function hasFilters(filters) {
   return KEYS.some((key) => filters[key]);
 }
 
-/** Does a live delivery belong in the current view? null when only the server can tell (text search). */
-export function matchesRecord(filters, record) {
-  if (filters.q) return null;
-  if (filters.event) {
-    const [event, action] = filters.event.split('.');
-    if (record.event !== event || (action !== undefined && record.action !== action)) return false;
-  }
-  if (filters.repository && record.repository !== filters.repository) return false;
-  if (filters.sender && record.sender !== filters.sender) return false;
-  if (filters.status) {
-    const status = String(record.status);
-    if (/xx$/i.test(filters.status) ? status[0] !== filters.status[0] : status !== filters.status) return false;
-  }
-  if (filters.signature && record.signature !== filters.signature) return false;
-  if (filters.drift && record.schema?.status !== 'invalid') return false;
-  const { since, until } = bounds(filters);
-  if (since && record.receivedAt < since) return false;
-  if (until && record.receivedAt > until) return false;
-  return true;
-}
-
 function select(name, label, options, value) {
   return h('select', { class: ['field', value && 'active'], name, title: label, attrs: { 'aria-label': label } },
     options.map(([optionValue, text]) => h('option', { value: optionValue, text, selected: optionValue === (value ?? '') })));
@@ -86,7 +66,10 @@ function input(name, placeholder, value, extra = {}) {
   return h('input', { class: ['field', 'short', value && 'active'], name, placeholder, value: value ?? '', type: 'text', spellcheck: false, autocomplete: 'off', attrs: { 'aria-label': placeholder }, ...extra });
 }
 
-/** The filter bar; `onChange(filters)` runs after each change (text fields debounced). */
+/**
+ * The filter bar; `onChange(filters)` runs after each change (text fields debounced).
+ * → { element, setEventNames(names), setFilter(name, value), clear(), focusSearch() }.
+ */
 export function filterBar(filters, onChange) {
   const search = h('input', { class: ['field', filters.q && 'active'], id: 'search', name: 'q', type: 'search', placeholder: 'Search payloads…', value: filters.q ?? '', spellcheck: false, autocomplete: 'off', attrs: { 'aria-label': 'Search text in payloads' } });
   const eventList = h('datalist', { id: 'event-names' });
@@ -133,16 +116,22 @@ export function filterBar(filters, onChange) {
     else typed();
   });
   bar.addEventListener('keydown', (event) => { if (event.key === 'Enter' && (event.target === search || event.target.type === 'text')) now(); });
-  clear.addEventListener('click', () => {
+  const clearAll = () => {
     for (const field of bar.querySelectorAll('[name]')) { if (field.type === 'checkbox') field.checked = false; else field.value = ''; }
     read();
-  });
-  /** Fill the event field's suggestions (catalog names). */
-  bar.setEventNames = (names) => eventList.replaceChildren(...names.map((name) => h('option', { value: name })));
-  /** Set one filter from elsewhere (e.g. a click on a repository in the detail). */
-  bar.setFilter = (name, value) => {
-    const field = bar.querySelector(`[name="${name}"]`);
-    if (field) { field.value = value; read(); }
   };
-  return bar;
+  clear.addEventListener('click', clearAll);
+  return {
+    element: bar,
+    /** Fill the event field's suggestions (catalog names). */
+    setEventNames: (names) => eventList.replaceChildren(...names.map((name) => h('option', { value: name }))),
+    /** Set one filter from elsewhere (e.g. a click on a repository in the detail). */
+    setFilter: (name, value) => {
+      const field = [...bar.querySelectorAll('[name]')].find((candidate) => candidate.name === name);
+      if (field) { field.value = value; read(); }
+    },
+    /** Clear every filter (the empty list's button). */
+    clear: clearAll,
+    focusSearch: () => search.focus(),
+  };
 }

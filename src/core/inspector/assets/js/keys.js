@@ -1,4 +1,6 @@
 // Keyboard: j/k move, Enter opens, Esc closes, / searches, r replays, ? shows the keys.
+// The single-character shortcuts can be turned off (WCAG 2.1.4: a speech-input user's words
+// must not trigger them); the arrows, Enter and Esc always work. Remembered in localStorage.
 import { h, kbd } from './dom.js';
 import { modal } from './ui.js';
 
@@ -19,8 +21,30 @@ export const KEYS = [
   ['?', 'this help'],
 ];
 
+const SHORTCUTS_KEY = 'hookctl-shortcuts';
+
+/** Are the single-character shortcuts on? (The default.) */
+export function shortcutsOn() {
+  try {
+    return localStorage.getItem(SHORTCUTS_KEY) !== 'off';
+  } catch {
+    return true;
+  }
+}
+
+function setShortcuts(on) {
+  try {
+    if (on) localStorage.removeItem(SHORTCUTS_KEY);
+    else localStorage.setItem(SHORTCUTS_KEY, 'off');
+  } catch {
+    // storage refused: on for this page only
+  }
+}
+
 export function helpDialog() {
   const dlg = modal({ title: 'Keyboard shortcuts', className: 'help-dialog' });
+  const toggle = h('input', { type: 'checkbox', id: 'shortcuts-on', checked: shortcutsOn(), onchange: () => setShortcuts(toggle.checked) });
+  dlg.body.append(h('p', { class: 'shortcuts-switch' }, toggle, h('label', { htmlFor: 'shortcuts-on', text: ' Single-key shortcuts (letters, digits, / and ?); ↑ ↓ Enter Esc always work' })));
   dlg.body.append(h('div', { class: 'keys' }, KEYS.flatMap(([key, what]) => [h('span', {}, key.split(' ').map((part) => (part === '/' && key !== '/' ? ' / ' : part === '–' ? ' – ' : kbd(part)))), h('span', { text: what })])),
     h('p', { class: 'hint', text: 'Shift-click two rows to compare them. Click a key in the payload tree to copy its path.' }));
   dlg.open();
@@ -46,6 +70,7 @@ export function bindKeys(handlers) {
       1: 'tab1', 2: 'tab2', 3: 'tab3', 4: 'tab4',
     }[event.key];
     if (!action || !handlers[action]) return;
+    if (event.key.length === 1 && !shortcutsOn()) return;
     // Enter on a focused button or link presses it, as everywhere.
     if (action === 'open' && event.target.closest?.('button, a')) return;
     event.preventDefault();

@@ -4,7 +4,7 @@
 // at the top it slides in; scrolled down, the view stays put and a "N new ↑" pill appears.
 import { h } from './dom.js';
 import { api } from './api.js';
-import { apiParams, matchesRecord } from './filters.js';
+import { apiParams } from './filters.js';
 import { relativeTime } from './format.js';
 import { renderRow } from './row.js';
 
@@ -32,7 +32,8 @@ export class DeliveryList {
     this.selectedId = null;
     this.generation = 0;
     this.newCount = 0;
-    this.scroll = h('div', { class: 'list-scroll', attrs: { role: 'listbox', 'aria-label': 'Deliveries' } });
+    // Focusable (Tab reaches it); ↑/↓ move the selection, which it names as its active option.
+    this.scroll = h('div', { class: 'list-scroll', attrs: { role: 'listbox', 'aria-label': 'Deliveries', tabindex: '0' } });
     this.inner = h('div', { class: 'list-inner' });
     this.foot = h('div', { class: 'list-foot' });
     this.emptyHost = h('div', { class: 'empty-host' });
@@ -116,6 +117,11 @@ export class DeliveryList {
     const total = this.records.length;
     this.inner.style.height = `${total * ROW_HEIGHT + 48}px`;
     this.foot.style.transform = `translateY(${total * ROW_HEIGHT}px)`;
+    const revealAt = this.revealId ? this.records.indexOf(this.byId.get(this.revealId)) : -1;
+    if (revealAt >= 0) {
+      this.revealId = null;
+      this.scroll.scrollTop = Math.max(0, revealAt * ROW_HEIGHT - ((this.scroll.clientHeight || 800) - ROW_HEIGHT) / 2);
+    }
     const top = this.scroll.scrollTop;
     const height = this.scroll.clientHeight || 800;
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
@@ -123,6 +129,7 @@ export class DeliveryList {
     const shown = new Set();
     const now = Date.now();
     let position = 0;
+    let active = null;
     for (let i = first; i < last; i += 1) {
       const record = this.records[i];
       shown.add(record.id);
@@ -140,8 +147,11 @@ export class DeliveryList {
       const selected = record.id === this.selectedId;
       element.classList.toggle('selected', selected);
       element.setAttribute('aria-selected', String(selected));
+      if (selected) active = element.id;
       element.classList.toggle('marked', this.marked.has(record.id));
     }
+    if (active) this.scroll.setAttribute('aria-activedescendant', active);
+    else this.scroll.removeAttribute('aria-activedescendant');
     for (const [id, element] of this.elements) {
       if (shown.has(id)) continue;
       element.remove();
@@ -192,15 +202,11 @@ export class DeliveryList {
     else this.handlers.onOpen(row.dataset.id);
   }
 
-  /** A live delivery: shown at the top (in the next frame) if it belongs in this view. */
+  /** A live delivery (the stream sends only those of this view): shown at the top in the next frame. */
   addLive(record) {
     if (this.byId.has(record.id) || this.pending.has(record.id)) return this.update(record);
-    const belongs = matchesRecord(this.filters, record);
-    if (belongs === null) this.refreshHead();
-    else if (belongs) {
-      this.pending.set(record.id, record);
-      this.liveFrame ??= requestAnimationFrame(() => this.flushLive());
-    }
+    this.pending.set(record.id, record);
+    this.liveFrame ??= requestAnimationFrame(() => this.flushLive());
   }
 
   /** Everything that arrived since the last frame, newest first, in one insert. */
@@ -230,7 +236,7 @@ export class DeliveryList {
     this.render();
   }
 
-  /** With a text search only the server knows what matches: ask for the newest page again. */
+  /** After the stream (re)opened: ask for the newest page again, for what arrived while it was closed. */
   refreshHead() {
     clearTimeout(this.headTimer);
     const generation = this.generation;
@@ -262,11 +268,21 @@ export class DeliveryList {
     this.elements.get(id)?.remove();
     this.elements.delete(id);
     if (index * ROW_HEIGHT < this.scroll.scrollTop) this.scroll.scrollTop -= ROW_HEIGHT;
-    this.render();
+    // A prune elsewhere removes many at once: one render for all of them.
+    this.renderSoon();
   }
 
   select(id) {
     this.selectedId = id;
+    this.render();
+  }
+
+  /**
+   * Scroll a row into the middle of the view (a link with ?id=): now if it is loaded, else at
+   * the render after the page that holds it is (until then the list is where it was).
+   */
+  reveal(id) {
+    this.revealId = id;
     this.render();
   }
 

@@ -6,6 +6,15 @@ import { PAGE_SIZE } from './list.js';
 import { h } from './dom.js';
 import { applyTheme } from './theme.js';
 
+// The URL hookctl printed carries the access token once: the server has answered it with a
+// cookie, so it leaves the address bar (and the history, bookmarks and screen shares).
+const opened = new URLSearchParams(location.search);
+if (opened.has('token')) {
+  opened.delete('token');
+  const rest = opened.toString();
+  history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+}
+
 applyTheme();
 
 async function boot() {

@@ -18,9 +18,11 @@ export function renderRow(record, now = Date.now()) {
     record.attempt > 1 ? badge(`↻ ${record.attempt}`, 'info', `redelivery: attempt ${record.attempt} of this X-GitHub-Delivery`) : null,
     record.replayCount ? badge(`⟳ ${record.replayCount}`, 'accent', `${record.replayCount} replay${record.replayCount > 1 ? 's' : ''}`) : null,
     record.schema?.status === 'invalid' ? badge('drift', 'warn', 'the payload drifted from GitHub’s schema') : null);
+  // The id the terminal prints (`hookctl replay a6ca934`).
   const who = h('div', { class: 'sub' },
+    h('span', { class: 'rid', text: record.id, title: `hookctl replay ${record.id}` }), h('span', { class: 'sep', text: '·' }),
     record.repository ?? '—', h('span', { class: 'sep', text: '·' }), record.sender ?? '—');
-  return h('div', { class: 'row', dataset: { id: record.id }, attrs: { role: 'option' } },
+  return h('div', { class: 'row', id: `row-${record.id}`, dataset: { id: record.id }, attrs: { role: 'option' } },
     statusPill(record.status, record.rejectReason ?? `listen answered ${record.status}`),
     h('div', { class: 'row-main' }, eventLine, who),
     h('div', { class: 'row-side' },

@@ -52,17 +52,20 @@ function renderNode(value, segments, key, depth, context) {
   const node = h('div', { class: ['jt-node', context.drift.has(pointer) && 'jt-drift'], dataset: { path: pathString(segments), pointer }, attrs: { role: 'treeitem' } });
   const line = h('div', { class: 'jt-line' });
   line.style.setProperty('--depth', String(depth));
-  const toggle = h('button', { class: ['jt-toggle', !container && 'leaf'], type: 'button', tabIndex: -1, text: container ? '▸' : '', attrs: { 'aria-label': 'expand' } });
+  // A container's toggle is a button the keyboard reaches; a leaf's is only room.
+  const toggle = container
+    ? h('button', { class: 'jt-toggle', type: 'button', text: '▸', attrs: { 'aria-label': 'expand', 'aria-expanded': 'false' } })
+    : h('span', { class: 'jt-toggle leaf', attrs: { 'aria-hidden': 'true' } });
   line.append(toggle);
   if (key !== null) {
     const path = pathString(segments);
-    line.append(h('span', { class: 'jt-key', title: `Click to copy ${path}`, text: typeof key === 'number' ? String(key) : key, onclick: () => context.onCopyPath(path) }), h('span', { class: 'jt-colon', text: ':' }));
+    line.append(h('button', { class: 'jt-key', type: 'button', title: `Copy the path ${path}`, text: typeof key === 'number' ? String(key) : key, onclick: () => context.onCopyPath(path) }), h('span', { class: 'jt-colon', text: ':' }));
   }
   line.append(container ? h('span', { class: 'jt-preview', text: preview(value) }) : leaf(value));
   if (context.drift.has(pointer)) line.append(h('span', { class: 'jt-drift-note', text: `⚠ ${context.drift.get(pointer)}` }));
   node.append(line);
   if (container) {
-    const children = h('div', { class: 'jt-children', hidden: true });
+    const children = h('div', { class: 'jt-children', hidden: true, attrs: { role: 'group' } });
     node.append(children);
     node.expand = (on) => setOpen(node, toggle, children, on, value, segments, depth, context);
     toggle.addEventListener('click', () => node.expand(children.hidden));
@@ -84,6 +87,8 @@ function setOpen(node, toggle, children, on, value, segments, depth, context) {
   children.hidden = !on;
   toggle.textContent = on ? '▾' : '▸';
   toggle.setAttribute('aria-label', on ? 'collapse' : 'expand');
+  toggle.setAttribute('aria-expanded', String(on));
+  node.setAttribute('aria-expanded', String(on));
 }
 
 function appendChildren(children, entries, start, segments, depth, context) {
