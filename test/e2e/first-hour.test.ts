@@ -187,6 +187,7 @@ describe('an explicit inspector port (issue 23, items 3 and 4)', () => {
 
   it('inspect --port N taken: the same, with inspect\'s flag', async () => {
     const taken = (await hold())!;
+    openStore(join(box.env.HOOKCTL_HOME!, 'deliveries.db')).close(); // inspect reads a store that exists (a missing one is exit 2, before any port)
     const r = await runInProcess(['inspect', '--port', String(taken)], { env: box.env });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: cannot start the inspector on 127.0.0.1:${taken}: that port is taken`);

@@ -309,7 +309,7 @@ describe('JSON nested too deep to re-serialize: refused for edits, with a clear 
     const id = seedDelivery({ event: 'issues', body: Buffer.from(samplePayload()) });
     const inspect = startInProcess(['inspect', '--port', '0'], { env: box.env });
     listeners.push(inspect);
-    const m = await inspect.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/);
+    const m = await inspect.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/);
     const { InspectorClient } = await import('../helpers/real-inspector.js');
     const inspector = new InspectorClient(m[1]);
     const replay = await inspector.send('POST', `/api/deliveries/${id}/replay`, { to: capture.url, payload: deep(5_000) });

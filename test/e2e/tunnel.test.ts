@@ -626,7 +626,7 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
         expect(await run.stop()).toMatchObject({ code: 0 });
         const lines = run.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
         expect(lines[0]).toMatchObject({ type: 'ready', publicUrl: hookBodies[0].config.url, hook: { id: 66, repository: 'o/r', name: 'webhook 66 of o/r' } });
-        expect(String(lines[0].inspector)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+        expect(String(lines[0].inspector)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
         const { Ajv } = await import('ajv');
         const addFormats = (await import('ajv-formats')).default;
         const ajv = new Ajv({ strict: false });

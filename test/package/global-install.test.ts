@@ -186,7 +186,7 @@ describe.each(installs)('installed with $name', ({ home, hookctl }) => {
     const [command, prefix] = hookctl();
     const listener = start(command, [...prefix, 'listen', '--port', '0', '--inspect-port', '0', '--secret', SECRET], cliEnv());
     const [, url] = await listener.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
-    const [, inspector] = await listener.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/);
+    const [, inspector] = await listener.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
     await cli(['send', 'issues.opened', '--to', url, '--secret', SECRET]);
     const [line] = await listener.waitFor(/issues\.opened\s.*✓ signed\s+200/);
     expect(line).not.toMatch(/store|bindings/i);
@@ -195,7 +195,10 @@ describe.each(installs)('installed with $name', ({ home, hookctl }) => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<title>hookctl inspector</title>');
-    const api = (await (await fetch(new URL('api/deliveries', inspector))).json()) as { deliveries: { event: string; action: string; signature: string }[] };
+    expect((await fetch(new URL('api/deliveries', inspector))).status).toBe(401); // the token is the user's
+    const apiUrl = new URL('api/deliveries', inspector);
+    apiUrl.search = new URL(inspector).search;
+    const api = (await (await fetch(apiUrl)).json()) as { deliveries: { event: string; action: string; signature: string }[] };
     expect(api.deliveries).toEqual([expect.objectContaining({ event: 'issues', action: 'opened', signature: 'valid' })]);
 
     // Ctrl+C: hookctl stops cleanly (exit 0); npx then ends by the same signal, as npm does.
