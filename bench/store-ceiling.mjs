@@ -3,13 +3,20 @@
 // deliveries through listen's write path (Store.insertReceived: payload read + insert, group
 // commit, WAL fdatasync'ed as listen does), in batches of 16 (what 32 connections make).
 // Prints deliveries/s and CPU µs per delivery; an upper bound for `hookctl listen` here.
-// Needs: npm run build. Run: node bench/store-ceiling.mjs [seconds]
+// Needs: npm run build. Run: node bench/store-ceiling.mjs [seconds] [--dist DIR] (DIR: another
+// checkout's dist/, to compare a baseline build; run both alternately).
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDeliveryWriter } from '../dist/core/store/store.js';
+import { pathToFileURL } from 'node:url';
 
-const SECONDS = Number(process.argv[2] ?? 5);
+const args = process.argv.slice(2);
+const distAt = args.indexOf('--dist');
+const DIST = distAt >= 0 ? pathToFileURL(`${args.splice(distAt, 2)[1]}/`).href : new URL('../dist/', import.meta.url).href;
+const { openDeliveryWriter } = await import(`${DIST}core/store/store.js`);
+
+const SECONDS = Number(args[0] ?? 5);
 const body = readFileSync(new URL('../payloads/pull_request/opened.json', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hookctl-ceiling-'));
 const rawHeaders = ['Host', '127.0.0.1:5000', 'User-Agent', 'GitHub-Hookshot/a0f4c5e', 'Content-Type', 'application/json',
@@ -18,7 +25,8 @@ const rawHeaders = ['Host', '127.0.0.1:5000', 'User-Agent', 'GitHub-Hookshot/a0f
 const writer = openDeliveryWriter(join(dir, 'ceiling.db'));
 let n = 0;
 const delivery = () => ({
-  deliveryId: `00000000-0000-4000-8000-${String(n++).padStart(12, '0')}`, event: 'pull_request', rawHeaders, body,
+  // A fresh random GUID each, as GitHub sends (its index takes them in random order).
+  deliveryId: (n++, randomUUID()), event: 'pull_request', rawHeaders, body,
   receivedAt: new Date(), remoteAddress: '127.0.0.1', method: 'POST', path: '/', url: 'http://127.0.0.1:5000/',
   contentType: 'application/json', bodyKind: 'json', signature: 'valid', signatureReason: null, signatureAlgorithm: 'sha256',
   status: 200, rejectReason: null,
