@@ -233,6 +233,13 @@ for (const s of SERVERS) {
 }
 const listen = summary.get(SERVERS.find((s) => s.key === 'listen'));
 const before = BASELINE ? summary.get(SERVERS.find((s) => s.key === 'before')) : null;
+if (before) {
+  // Paired by round (listen and before run next to each other, order alternating): the ratio
+  // a noisy machine moves least.
+  const pairs = listen.rs.map((r, i) => ({ rps: r.rps / before.rs[i].rps, p99: r.p99 / before.rs[i].p99, cpu: r.cpu.main / before.rs[i].cpu.main }));
+  const show = (k) => `${fmt(median(pairs.map((x) => x[k])), 2)}× (rounds: ${pairs.map((x) => fmt(x[k], 2)).join(', ')})`;
+  console.log(`\nlisten vs before, round by round: deliveries/s ${show('rps')}; p99 ${show('p99')}; main-thread CPU per delivery ${show('cpu')}`);
+}
 console.log(
   `\nhookctl listen: ${before ? `${fmt(listen.rps / before.rps, 2)}× before (target ≥ 2×); ` : ''}${fmt(listen.rps / octokit.rps, 2)}× octokit (target ≥ 0.6×); ` +
     `p99 ${fmt(listen.p99 / bare.p99, 2)}× bare's (target ≤ 5×); RSS ${fmt(listen.rss)} MB (target ≤ 150)`,

@@ -6,7 +6,9 @@
 // Needs: npm run build. Run: node bench/store-ceiling.mjs [seconds] [--dist DIR] (DIR: another
 // checkout's dist/, to compare a baseline build; run both alternately).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +16,17 @@ import { pathToFileURL } from 'node:url';
 const args = process.argv.slice(2);
 const distAt = args.indexOf('--dist');
 const DIST = distAt >= 0 ? pathToFileURL(`${args.splice(distAt, 2)[1]}/`).href : new URL('../dist/', import.meta.url).href;
+// Time every fdatasync the writer runs (the disk's share of a delivery's wait).
+const syncMs = [];
+const fdatasync = fs.fdatasync;
+fs.fdatasync = (fd, cb) => {
+  const started = performance.now();
+  fdatasync(fd, (err) => {
+    syncMs.push(performance.now() - started);
+    cb(err);
+  });
+};
+syncBuiltinESMExports();
 const { openDeliveryWriter } = await import(`${DIST}core/store/store.js`);
 
 const SECONDS = Number(args[0] ?? 5);
@@ -31,6 +44,9 @@ const delivery = () => ({
   contentType: 'application/json', bodyKind: 'json', signature: 'valid', signatureReason: null, signatureAlgorithm: 'sha256',
   status: 200, rejectReason: null,
 });
+// How long the main thread is held at a time (commits, and checkpoints when they run there).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 const t0 = performance.now();
 const c0 = process.cpuUsage();
 // 32 deliveries in flight, each replaced as soon as it is kept: the closed loop wrk makes.
@@ -39,7 +55,14 @@ await Promise.all(Array.from({ length: 32 }, async () => {
 }));
 const secs = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(c0);
+loopDelay.disable();
 writer.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(`store alone: ${(n / secs).toFixed(0)} deliveries/s kept durably (${body.length} B each, 32 in flight), ` +
   `CPU ${((cpu.user + cpu.system) / n).toFixed(0)} µs per delivery (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}), node ${process.version}`);
+syncMs.sort((a, b) => a - b);
+const pct = (q) => syncMs[Math.min(syncMs.length - 1, Math.floor(q * syncMs.length))].toFixed(1);
+console.log(`WAL fdatasync: ${syncMs.length} (${(n / syncMs.length).toFixed(1)} deliveries each), p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms; ` +
+  `busy ${((syncMs.reduce((a, b) => a + b, 0) / 1000 / secs) * 100).toFixed(0)} % of the run`);
+const ms = (ns) => (ns / 1e6).toFixed(1);
+console.log(`main thread held (event-loop delay): p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`);
