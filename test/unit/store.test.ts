@@ -160,7 +160,7 @@ describe('store', () => {
     writer.close();
   });
 
-  it('listen\'s writer checkpoints off the main thread and still keeps the WAL bounded under steady writes', async () => {
+  it('listen\'s writer keeps the WAL bounded under steady writes (checkpointed and started over as it goes)', async () => {
     const file = join(dir, 'steady.db');
     const writer = openDeliveryWriter(file);
     // 2,000 deliveries of 48 KiB, 32 in flight: ~100 MB through the WAL, never a pause.
@@ -175,7 +175,7 @@ describe('store', () => {
       }
     }));
     writer.close();
-    // Checkpointed as it went and started over (past RESTART_PAGES), not left to grow.
+    // Checkpointed as it went and started over, not left to grow.
     expect(largestWal).toBeLessThan(48 * 1024 * 1024);
     expect(existsSync(`${file}-wal`)).toBe(false);
     const other = openStore(file, { mustExist: true });

@@ -7,7 +7,6 @@
  *   queries.ts  every read                      records.ts  the `--json` record
  *   filter.ts   which rows a filter selects     follow.ts   what other processes did since
  *   writer.ts   group commit and WAL sync       store.ts    opening, the Store, listen's writer
- *   checkpointer.ts  listen's WAL checkpoints, on a worker thread
  *
  * Durability: WAL journal with synchronous=FULL (every commit syncs), or, for `listen`,
  * synchronous=NORMAL plus the writer's own fdatasync of the WAL (writer.ts): a delivery
@@ -23,7 +22,6 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
 import { UsageError } from '../../errors.js';
-import { Checkpointer } from './checkpointer.js';
 import { INSERT_SQL, insertParams } from './fields.js';
 import { createPrivateFile, FileIdentity, prepareFolder, tightenModes } from './file.js';
 import { StoreReader } from './queries.js';
@@ -50,8 +48,6 @@ export interface StoreOptions extends Pick<GroupCommitOptions, 'groupCommitDelay
   autoCheckpointPages?: number;
   /** Commits do not sync; the writer fdatasyncs the WAL itself (listen). See writer.ts. */
   syncInBackground?: boolean;
-  /** With syncInBackground: WAL checkpoints on a worker thread, not in the writer's commits (listen). See checkpointer.ts. */
-  checkpointInWorker?: boolean;
   /** Check at open that the file can be written (a read-only store fails then, not at the first delivery). */
   checkWritable?: boolean;
   /** After each commit, check the path still names the open file (listen: a 200 means "in the file"). */
@@ -107,23 +103,13 @@ export class Store extends StoreReader {
   private readonly insertTx: (d: NewDelivery) => StoredDelivery;
 
   private readonly identity: FileIdentity | undefined;
-  private readonly checkpointer: Checkpointer | null;
-  /** WAL pages written since the last commit, estimated (for the checkpointer). */
-  private pagesWritten = 0;
 
   constructor(file: string, db: Database.Database, syncInBackground: boolean, options: StoreOptions) {
     super(db, file);
     this.writerId = options.writerId ?? newWriterId();
     this.identity = options.watchFile ? new FileIdentity(mainFile(db, file)) : undefined;
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-    this.checkpointer = syncInBackground && options.checkpointInWorker ? new Checkpointer(db, mainFile(db, file)) : null;
-    const afterCommit = this.checkpointer
-      ? () => {
-          this.checkpointer!.committed(this.pagesWritten);
-          this.pagesWritten = 0;
-        }
-      : undefined;
-    this.commits = new GroupCommit(db, file, syncInBackground, { ...options, lockTimeoutMs: busyTimeoutMs, identity: this.identity, afterCommit });
+    this.commits = new GroupCommit(db, file, syncInBackground, { ...options, lockTimeoutMs: busyTimeoutMs, identity: this.identity });
     this.writes = {
       nextAttempt: db.prepare('SELECT COALESCE(MAX(attempt), 0) + 1 AS n FROM deliveries WHERE delivery_guid = ?').pluck(),
       insert: db.prepare(INSERT_SQL),
@@ -167,8 +153,6 @@ export class Store extends StoreReader {
     const attempt = d.deliveryId ? (this.writes.nextAttempt.get(d.deliveryId) as number) : 1;
     const body = Buffer.isBuffer(d.body) ? d.body : Buffer.from(d.body.buffer, d.body.byteOffset, d.body.byteLength);
     const params = insertParams(d);
-    // The row's pages: the body's (4 KiB each), its row, and index and tree pages.
-    this.pagesWritten += Math.ceil((body.length + (params.headers as string).length) / 4096) + 2;
     params.attempt = attempt;
     params.writer = this.writerId;
     for (let tries = 0; ; tries++) {
@@ -237,7 +221,6 @@ export class Store extends StoreReader {
       writer: this.writerId,
     };
     const info = this.writes.attempt.run(row);
-    this.pagesWritten += Math.ceil((body?.length ?? 0) / 4096) + 2;
     if (info.changes === 0) throw new StoreError(`no stored delivery with id ${localId}`);
     const n = this.attempts(localId).length;
     return {
@@ -260,7 +243,6 @@ export class Store extends StoreReader {
   setSchemaVerdict(localId: string, verdict: SchemaVerdict): void {
     this.db.transaction(() => {
       if (this.writes.schema.run(JSON.stringify(verdict), localId).changes === 0) return;
-      this.pagesWritten += 2;
       const seq = Number(this.writes.change.run('schema', localId, this.writerId).lastInsertRowid);
       // Trimmed now and then: verdicts come at most a few a second.
       if (seq % 100 === 0) this.writes.trimChanges.run(CHANGES_KEPT);
@@ -329,7 +311,6 @@ export class Store extends StoreReader {
     if (this.closed) return;
     this.closed = true;
     this.commits.close();
-    this.checkpointer?.close();
     this.db.close();
     this.commits.release();
     this.identity?.close();
@@ -458,7 +439,7 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
   const writerId = options.writerId ?? newWriterId();
   const open = (): Store => {
     const opened: Store = openStore(file, {
-      syncInBackground: true, checkpointInWorker: true, waitForLock: 'event-loop', checkWritable: true, watchFile: true, ...options, writerId,
+      syncInBackground: true, waitForLock: 'event-loop', checkWritable: true, watchFile: true, ...options, writerId,
       onLost: (reason) => queueMicrotask(() => replace(opened, reason)),
     });
     return opened;

@@ -49,8 +49,6 @@ export interface GroupCommitOptions {
   identity?: { problem(walFd: number | null): string | null };
   /** Told once when the file was found removed or replaced. */
   onLost?: (reason: string) => void;
-  /** Told after each committed batch (listen's checkpointer counts the pages). */
-  afterCommit?: () => void;
 }
 
 /** Retries of a locked batch: short at first, never longer than this. */
@@ -147,7 +145,6 @@ export class GroupCommit {
     }
     this.lockedSince = null;
     this.retryDelayMs = 1;
-    this.options.afterCommit?.();
     const fail = (err: unknown) => {
       const e = this.writeError(err);
       for (const item of batch) item.reject(e);
