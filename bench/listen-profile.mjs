@@ -6,7 +6,7 @@
 // others hold, for requests). Needs: npm run build, wrk.
 // Run: node bench/listen-profile.mjs [seconds] (default 8); the .cpuprofile is kept (path printed).
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,6 +45,8 @@ await new Promise((resolve) => {
   child.kill('SIGTERM');
 });
 
+// Only the profile is kept: the store (tens of MB) goes.
+for (const f of readdirSync(dir)) if (f.startsWith('bench.db')) rmSync(join(dir, f), { force: true });
 const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')));
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const spent = new Map();
