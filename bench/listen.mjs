@@ -7,7 +7,7 @@
 // server in turn (every other round in reverse order) and the table shows the median and the
 // range, because these machines are noisy. Then one 25 MiB delivery into listen, and the
 // forward latency (bench/forward-latency.mjs).
-// Needs: npm run build (dist/), wrk. Run: node bench/listen.mjs [seconds] [--rounds N] [--baseline DIR]
+// Needs: npm run build (dist/), wrk. Run: node bench/listen.mjs [seconds] [--rounds N] [--baseline DIR] [--quick]
 import { execFile, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +28,8 @@ const option = (name, fallback) => {
 };
 const ROUNDS = Number(option('--rounds', 2));
 const BASELINE = option('--baseline', null);
+// --quick: bare, octokit, before and listen only; no 25 MiB delivery, no forward latency (A/B runs).
+const QUICK = args.includes('--quick') ? (args.splice(args.indexOf('--quick'), 1), true) : false;
 const SECONDS = Number(args[0] ?? 8);
 const CONNECTIONS = 32;
 const SECRET = 'bench-secret';
@@ -45,8 +47,10 @@ const SERVERS = [
   { name: '@octokit/webhooks middleware', args: ['bench/listen-servers.mjs', 'octokit', SECRET] },
   ...(BASELINE ? [{ name: 'listen before (--baseline)', args: listenArgs(join(BASELINE, 'bin/hookctl.js'), []), listen: true, key: 'before' }] : []),
   { name: 'hookctl listen', args: listenArgs(BIN, []), listen: true, key: 'listen' },
-  { name: 'hookctl listen --no-inspect', args: listenArgs(BIN, ['--no-inspect']), listen: true },
-  { name: 'hookctl listen, inspector stream open', args: listenArgs(BIN, ['--inspect-port', '0']), listen: true, stream: true },
+  ...(QUICK ? [] : [
+    { name: 'hookctl listen --no-inspect', args: listenArgs(BIN, ['--no-inspect']), listen: true },
+    { name: 'hookctl listen, inspector stream open', args: listenArgs(BIN, ['--inspect-port', '0']), listen: true, stream: true },
+  ]),
 ];
 
 function rssMb(pid) {
@@ -205,8 +209,8 @@ async function bigDelivery() {
   rmSync(home, { recursive: true, force: true });
   return { status, before, peak };
 }
-const big = await bigDelivery();
-const forward = await forwardLatency({ count: 300, baseline: BASELINE });
+const big = QUICK ? null : await bigDelivery();
+const forward = QUICK ? null : await forwardLatency({ count: 300, baseline: BASELINE });
 
 const fmt = (n, d = 1) => n.toFixed(d);
 const range = (xs, d = 0) => (xs.length > 1 ? ` (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})` : '');
@@ -230,10 +234,17 @@ for (const s of SERVERS) {
 }
 const listen = summary.get(SERVERS.find((s) => s.key === 'listen'));
 const before = BASELINE ? summary.get(SERVERS.find((s) => s.key === 'before')) : null;
+if (before) {
+  // Paired by round (listen and before run next to each other, order alternating): the ratio
+  // a noisy machine moves least.
+  const pairs = listen.rs.map((r, i) => ({ rps: r.rps / before.rs[i].rps, p99: r.p99 / before.rs[i].p99, cpu: r.cpu.main / before.rs[i].cpu.main }));
+  const show = (k) => `${fmt(median(pairs.map((x) => x[k])), 2)}× (rounds: ${pairs.map((x) => fmt(x[k], 2)).join(', ')})`;
+  console.log(`\nlisten vs before, round by round: deliveries/s ${show('rps')}; p99 ${show('p99')}; main-thread CPU per delivery ${show('cpu')}`);
+}
 console.log(
   `\nhookctl listen: ${before ? `${fmt(listen.rps / before.rps, 2)}× before (target ≥ 2×); ` : ''}${fmt(listen.rps / octokit.rps, 2)}× octokit (target ≥ 0.6×); ` +
     `p99 ${fmt(listen.p99 / bare.p99, 2)}× bare's (target ≤ 5×); RSS ${fmt(listen.rss)} MB (target ≤ 150)`,
 );
-console.log(`25 MiB delivery: HTTP ${big.status}; RSS ${fmt(big.before)} → peak ${fmt(big.peak)} MB: growth ${fmt(big.peak - big.before)} MB = ${fmt((big.peak - big.before) / 25, 2)}× its size (target ≤ 4×)`);
-printForwardLatency(forward);
+if (big) console.log(`25 MiB delivery: HTTP ${big.status}; RSS ${fmt(big.before)} → peak ${fmt(big.peak)} MB: growth ${fmt(big.peak - big.before)} MB = ${fmt((big.peak - big.before) / 25, 2)}× its size (target ≤ 4×)`);
+if (forward) printForwardLatency(forward);
 rmSync(tmp, { recursive: true, force: true });

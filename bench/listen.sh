@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the listen benchmark: build, check wrk, compare bare node:http / @octokit/webhooks /
 # hookctl listen (default, --no-inspect, inspector stream open) in one run, then the forward
-# latency. Usage: bench/listen.sh [seconds-per-server] [--rounds N] [--baseline DIR]   (default 8)
+# latency. Usage: bench/listen.sh [seconds-per-server] [--rounds N] [--baseline DIR] [--quick]   (default 8)
 # --baseline DIR adds "listen before": the listen of another checkout with dist/ built (e.g. main).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,13 +3,33 @@
 // deliveries through listen's write path (Store.insertReceived: payload read + insert, group
 // commit, WAL fdatasync'ed as listen does), in batches of 16 (what 32 connections make).
 // Prints deliveries/s and CPU µs per delivery; an upper bound for `hookctl listen` here.
-// Needs: npm run build. Run: node bench/store-ceiling.mjs [seconds]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// Needs: npm run build. Run: node bench/store-ceiling.mjs [seconds] [--dist DIR] (DIR: another
+// checkout's dist/, to compare a baseline build; run both alternately).
+import { randomUUID } from 'node:crypto';
+import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDeliveryWriter } from '../dist/core/store/store.js';
+import { pathToFileURL } from 'node:url';
 
-const SECONDS = Number(process.argv[2] ?? 5);
+const args = process.argv.slice(2);
+const distAt = args.indexOf('--dist');
+const DIST = distAt >= 0 ? pathToFileURL(`${args.splice(distAt, 2)[1]}/`).href : new URL('../dist/', import.meta.url).href;
+// Time every fdatasync the writer runs (the disk's share of a delivery's wait).
+const syncMs = [];
+const fdatasync = fs.fdatasync;
+fs.fdatasync = (fd, cb) => {
+  const started = performance.now();
+  fdatasync(fd, (err) => {
+    syncMs.push(performance.now() - started);
+    cb(err);
+  });
+};
+syncBuiltinESMExports();
+const { openDeliveryWriter } = await import(`${DIST}core/store/store.js`);
+
+const SECONDS = Number(args[0] ?? 5);
 const body = readFileSync(new URL('../payloads/pull_request/opened.json', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hookctl-ceiling-'));
 const rawHeaders = ['Host', '127.0.0.1:5000', 'User-Agent', 'GitHub-Hookshot/a0f4c5e', 'Content-Type', 'application/json',
@@ -18,11 +38,15 @@ const rawHeaders = ['Host', '127.0.0.1:5000', 'User-Agent', 'GitHub-Hookshot/a0f
 const writer = openDeliveryWriter(join(dir, 'ceiling.db'));
 let n = 0;
 const delivery = () => ({
-  deliveryId: `00000000-0000-4000-8000-${String(n++).padStart(12, '0')}`, event: 'pull_request', rawHeaders, body,
+  // A fresh random GUID each, as GitHub sends (its index takes them in random order).
+  deliveryId: (n++, randomUUID()), event: 'pull_request', rawHeaders, body,
   receivedAt: new Date(), remoteAddress: '127.0.0.1', method: 'POST', path: '/', url: 'http://127.0.0.1:5000/',
   contentType: 'application/json', bodyKind: 'json', signature: 'valid', signatureReason: null, signatureAlgorithm: 'sha256',
   status: 200, rejectReason: null,
 });
+// How long the main thread is held at a time (commits, and checkpoints when they run there).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 const t0 = performance.now();
 const c0 = process.cpuUsage();
 // 32 deliveries in flight, each replaced as soon as it is kept: the closed loop wrk makes.
@@ -31,7 +55,14 @@ await Promise.all(Array.from({ length: 32 }, async () => {
 }));
 const secs = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(c0);
+loopDelay.disable();
 writer.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(`store alone: ${(n / secs).toFixed(0)} deliveries/s kept durably (${body.length} B each, 32 in flight), ` +
   `CPU ${((cpu.user + cpu.system) / n).toFixed(0)} µs per delivery (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}), node ${process.version}`);
+syncMs.sort((a, b) => a - b);
+const pct = (q) => syncMs[Math.min(syncMs.length - 1, Math.floor(q * syncMs.length))].toFixed(1);
+console.log(`WAL fdatasync: ${syncMs.length} (${(n / syncMs.length).toFixed(1)} deliveries each), p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms; ` +
+  `busy ${((syncMs.reduce((a, b) => a + b, 0) / 1000 / secs) * 100).toFixed(0)} % of the run`);
+const ms = (ns) => (ns / 1e6).toFixed(1);
+console.log(`main thread held (event-loop delay): p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -158,6 +158,33 @@ describe('store', () => {
     await expect(writer.receive(delivery())).resolves.toMatchObject({ status: 200 });
     expect(existsSync(`${link}-wal`)).toBe(false);
     writer.close();
+  });
+
+  it('listen\'s writer keeps the WAL bounded under steady writes (checkpointed and started over as it goes)', async () => {
+    const file = join(dir, 'steady.db');
+    const writer = openDeliveryWriter(file);
+    // 2,000 deliveries of 48 KiB, 32 in flight: ~100 MB through the WAL, never a pause.
+    const body = Buffer.alloc(48 * 1024, 0x61);
+    let sent = 0;
+    let largestWal = 0;
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (sent < 2000) {
+        sent += 1;
+        await writer.receive(delivery({ deliveryId: `steady-${sent}`, body }));
+        largestWal = Math.max(largestWal, statSync(`${file}-wal`).size);
+      }
+    }));
+    writer.close();
+    // Checkpointed as it went and started over, not left to grow.
+    expect(largestWal).toBeLessThan(48 * 1024 * 1024);
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const other = openStore(file, { mustExist: true });
+    try {
+      expect(other.stats().deliveries).toBe(2000);
+      expect(Buffer.compare(other.get(other.list({ limit: 1 })[0].id)!.body, body)).toBe(0);
+    } finally {
+      other.close();
+    }
   });
 
   it('reopens an existing file without re-running migrations', () => {
