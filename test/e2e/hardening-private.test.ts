@@ -87,6 +87,11 @@ describe('the receiver refuses web browsers: no web page can write deliveries or
     expect(big.status).toBe(403);
     const noCors = await postRaw(url, form, { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'x-github-event': 'issues', 'x-github-delivery': 'no-cors' });
     expect(noCors.status).toBe(403);
+    // Sec-Fetch-Mode alone (CONTRACT: any Sec-Fetch-Mode), but for Node's fetch's own `cors` (below).
+    for (const mode of ['navigate', 'no-cors', 'same-origin', 'websocket']) {
+      const alone = await postRaw(url, form, { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-mode': mode, 'x-github-event': 'issues', 'x-github-delivery': `mode-${mode}` });
+      expect(alone.status, mode).toBe(403);
+    }
     // DNS rebinding: the page's own origin now resolves to 127.0.0.1 (a same-origin read).
     const rebound = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(url, { headers: { host: `evil.example:${port}`, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }, agent: false }, (res) => {
@@ -110,7 +115,7 @@ describe('the receiver refuses web browsers: no web page can write deliveries or
     expect(await storedGuids()).toEqual([]);
     expect(app.requests).toHaveLength(0);
     await cli.stop('SIGINT');
-    expect(cli.stderr()).toMatch(/0 accepted, 0 rejected, 4 refused \(4 from web browsers\)/);
+    expect(cli.stderr()).toMatch(/0 accepted, 0 rejected, 8 refused \(8 from web browsers\)/);
   });
 
   it('GitHub, curl, node\'s fetch, hookctl send and hookctl replay keep working', async () => {

@@ -134,17 +134,19 @@ export const STATUS_BODY = { name: 'hookctl', message: 'hookctl listens here for
  * curl, hookctl, an app's HTTP client), and a web page must neither write deliveries nor read
  * the receiver (CSRF, DNS rebinding). Browsers send `Origin` on every cross-origin request and
  * every POST, and the `Sec-Fetch-*` headers together (Site with Mode) on requests to loopback
- * and https origins; a page cannot set or remove any of them. Node's fetch sends
- * `Sec-Fetch-Mode: cors` alone on every request, so Mode counts only beside a Site.
+ * and https origins; a page cannot set or remove any of them. Any `Sec-Fetch-Mode` is refused
+ * but one: Node's fetch (undici) sends `Sec-Fetch-Mode: cors` alone, with no Site and no Origin,
+ * on every request, and is an app's HTTP client, not a browser (a browser's cors request always
+ * carries Sec-Fetch-Site and Origin too, and is refused for those).
  */
 export function browserRequest(req: IncomingMessage): string | null {
   const origin = header(req, 'origin');
   if (origin !== null) return `Origin: ${origin}`;
   const site = header(req, 'sec-fetch-site');
-  if (site === null) return null;
-  if (site !== 'none' && site !== 'same-origin') return `Sec-Fetch-Site: ${site}`;
+  if (site !== null && site !== 'none' && site !== 'same-origin') return `Sec-Fetch-Site: ${site}`;
   const mode = header(req, 'sec-fetch-mode');
-  return mode !== null ? `Sec-Fetch-Mode: ${mode}` : null;
+  if (mode === null || (site === null && mode === 'cors')) return null;
+  return `Sec-Fetch-Mode: ${mode}`;
 }
 
 interface ReadBody {
