@@ -3,7 +3,7 @@
  * the same bytes on the wire. Never re-serializes, never prints; a result says what happened.
  */
 import { createRequire } from 'node:module';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Agent, Dispatcher } from 'undici';
 import { parseTargetUrl } from './url.js';
 
@@ -72,9 +72,41 @@ export interface PostOptions {
   deadlineMs?: number;
   /** Single requests only: keep the answer's headers and up to `maxBytes` of its body. */
   keepResponse?: { maxBytes: number };
+  /** Without a dispatcher: a keep-alive agent of a NodePool for the URL's protocol (else a connection per request). */
+  agent?: HttpAgent;
 }
 
-/** A keep-alive connection pool for many deliveries (send --count, replay batches, forwards). */
+/**
+ * A keep-alive connection pool over node:http(s), for listen's forwards: the same bytes as
+ * undici's pool without loading undici, which alone costs 20–25 MB of RSS (a listener that
+ * forwards to a hung app must stay under 150 MB: README "Security").
+ */
+export interface NodePool {
+  agentFor(url: string): Promise<HttpAgent>;
+  destroy(): void;
+}
+
+export function createNodePool(connections = 32): NodePool {
+  const agents = new Map<string, HttpAgent>();
+  return {
+    async agentFor(url) {
+      const protocol = new URL(url).protocol;
+      let agent = agents.get(protocol);
+      if (!agent) {
+        const Agent = protocol === 'https:' ? (await import('node:https')).Agent : HttpAgent;
+        agent = new Agent({ keepAlive: true, maxSockets: connections });
+        agents.set(protocol, agent);
+      }
+      return agent;
+    },
+    destroy() {
+      for (const agent of agents.values()) agent.destroy();
+      agents.clear();
+    },
+  };
+}
+
+/** A keep-alive connection pool for many deliveries (send --count, replay batches). */
 export function createDispatcher(connections = 32): Agent {
   return new (undici().Agent)({
     connections,
@@ -245,7 +277,7 @@ function flatHeaders(headers: IncomingMessage['headers']): Record<string, string
 }
 
 /** One request over node:http(s), for the one-shot path. */
-async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pick<PostOptions, 'deadlineMs' | 'keepResponse'> = {}): Promise<DeliveryResult> {
+async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pick<PostOptions, 'deadlineMs' | 'keepResponse' | 'agent'> = {}): Promise<DeliveryResult> {
   const started = performance.now();
   const keep = options.keepResponse;
   let kept: KeptResponse | undefined;
@@ -266,18 +298,20 @@ async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pi
   const requestFn = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise<DeliveryResult>((resolve) => {
     let settled = false;
+    // The whole answer was read: with a pool's agent, its connection goes back to the pool.
+    let complete = false;
     const finish = (result: DeliveryResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // Whatever is left of the answer is not read: the connection is not kept (agent: false).
-      req.destroy();
+      // Whatever is left of the answer is not read: the connection is not kept.
+      if (!(complete && options.agent)) req.destroy();
       resolve(result);
     };
     const req = requestFn(url, {
       method: 'POST',
       headers: { ...delivery.headers, 'Content-Length': String(delivery.body.length) },
-      agent: false,
+      agent: options.agent ?? false,
     });
     let status: number | null = null;
     let reader: BodyReader | undefined;
@@ -307,7 +341,10 @@ async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pi
           size += chunk.length;
           if (size > keep.maxBytes) settle(true);
         });
-        res.on('end', () => settle(false));
+        res.on('end', () => {
+          complete = true;
+          settle(false);
+        });
         res.on('error', (err) => finish(done(status, describeNetworkError(err, delivery.url, timeout))));
         return;
       }
@@ -315,7 +352,10 @@ async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pi
       res.on('data', (chunk: Buffer) => {
         if (!body.add(chunk)) finish(done(status, null, body.snippet()));
       });
-      res.on('end', () => finish(done(status, null, body.snippet())));
+      res.on('end', () => {
+        complete = true;
+        finish(done(status, null, body.snippet()));
+      });
       res.on('error', () => finish(done(status, null, body.snippet())));
     });
     req.end(delivery.body);

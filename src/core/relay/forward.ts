@@ -89,7 +89,7 @@ interface Job {
 /** Forwards over one keep-alive pool (created on the first forward), bounded as said above. */
 export class Forwarder {
   private deliver: Promise<Deliver> | undefined;
-  private dispatcher: import('undici').Dispatcher | undefined;
+  private pool: import('../deliver/post.js').NodePool | undefined;
   private readonly limits: ForwardLimits;
   private waiting: Job[] = [];
   private running = 0;
@@ -145,7 +145,7 @@ export class Forwarder {
   /** Close the pool at once (call after stop() and once what was in flight is done or given up on). */
   async close(): Promise<void> {
     this.stop();
-    await (this.dispatcher as { destroy?: () => Promise<void> } | undefined)?.destroy?.().catch(() => undefined);
+    this.pool?.destroy();
   }
 
   private skip(): void {
@@ -169,8 +169,9 @@ export class Forwarder {
     let outcome: ForwardOutcome;
     try {
       const deliver = await (this.deliver ??= import('../deliver/post.js'));
-      this.dispatcher ??= deliver.createDispatcher(this.limits.inFlight);
-      outcome = await deliver.post({ url: job.url, body: job.held.body, headers: job.held.headers }, { dispatcher: this.dispatcher, timeoutMs: this.options.timeoutMs });
+      this.pool ??= deliver.createNodePool(this.limits.inFlight);
+      const agent = await this.pool.agentFor(job.url);
+      outcome = await deliver.post({ url: job.url, body: job.held.body, headers: job.held.headers }, { agent, timeoutMs: this.options.timeoutMs });
     } catch (err) {
       outcome = { url: job.url, status: null, durationMs: 0, error: (err as Error).message };
     }
