@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { AppContext } from './context.js';
+import { DEFAULT_PORT, DEFAULT_TARGET } from './core/deliver/url.js';
 import { setNoticeListener } from './core/notices.js';
 import { ExitCode, UsageError } from './errors.js';
 import { safe } from './ui/sanitize.js';
@@ -69,7 +70,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   program
     .command('listen')
     .description('receive, verify and store webhook deliveries; forward them to your app')
-    .option('-p, --port <port>', 'port to listen on (default: 5000, or the next free one when taken; send and replay find it)', port())
+    .option('-p, --port <port>', `port to listen on (default: ${DEFAULT_PORT}, or the next free one when taken; send and replay find it)`, port())
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--path <path>', 'accept deliveries only on this path (default: every path)')
     .addOption(secretOption('webhook secret', { rotation: true }))
@@ -106,7 +107,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .command('send')
     .description('send a realistic, correctly signed sample delivery')
     .argument('[event]', 'event or event.action, e.g. pull_request.opened (see --list)')
-    .option('-t, --to <url>', 'target URL (default: the running hookctl listen, then $HOOKCTL_URL, then http://127.0.0.1:5000/)')
+    .option('-t, --to <url>', `target URL (default: the running hookctl listen, then $HOOKCTL_URL, then ${DEFAULT_TARGET})`)
     .addOption(secretOption())
     .option('--payload <file|->', 'send your own JSON (signed over its exact bytes)')
     .addOption(setOption())
@@ -337,7 +338,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   program
     .command('tunnel')
     .description('expose a local server through a cloudflared quick tunnel')
-    .option('-p, --port <port>', 'local port to expose (default: 5000)', port())
+    .option('-p, --port <port>', `local port to expose (default: ${DEFAULT_PORT})`, port())
     .option('--path <path>', 'path appended to the tunnel URL for the payload URL')
     .option('--register <owner/repo>', 'point this repository\'s webhook at the tunnel')
     .option('--events <list>', 'with --register: events to subscribe to')

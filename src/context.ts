@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { DEFAULT_PORT, localOrigin } from './core/deliver/url.js';
 import type { IO } from './ui/io.js';
 
 export interface Paths {
@@ -25,7 +26,7 @@ export interface Defaults {
   port: number;
   /** The inspector's first port (4141). */
   inspectPort: number;
-  /** Where send and replay go when nothing else says (http://127.0.0.1:5000/). */
+  /** Where send and replay go when nothing else says (core/deliver/url.ts DEFAULT_TARGET, at `port`). */
   target: string;
 }
 
@@ -34,8 +35,8 @@ export function defaultsFrom(env: NodeJS.ProcessEnv): Defaults {
     const n = Number(value);
     return value && Number.isInteger(n) && n >= 0 && n < 65536 ? n : fallback;
   };
-  const port = portFrom(env.HOOKCTL_DEFAULT_PORT, 5000);
-  return { port, inspectPort: portFrom(env.HOOKCTL_DEFAULT_INSPECT_PORT, 4141), target: `http://127.0.0.1:${port}/` };
+  const port = portFrom(env.HOOKCTL_DEFAULT_PORT, DEFAULT_PORT);
+  return { port, inspectPort: portFrom(env.HOOKCTL_DEFAULT_INSPECT_PORT, 4141), target: `${localOrigin(port)}/` };
 }
 
 export interface AppContext {

@@ -9,7 +9,7 @@ import { TargetError, UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { applyEdits } from '../core/catalog/edits.js';
 import type { DeliveryResult } from '../core/deliver/post.js';
-import { EditError, notReplayable, payloadText, planReplay, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
+import { EditError, notReplayable, payloadText, planReplay, replayAttempt, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { tooDeepToEdit } from '../core/webhook/payload.js';
 import type { Store } from '../core/store/store.js';
@@ -288,7 +288,7 @@ async function replayAll(
     plans.delete(item);
     if (p.unsigned) unsigned++;
     // Attempts are written in batches of ATTEMPT_BATCH, one transaction (one sync) each.
-    const attempt: NewAttempt = { kind: item.forwardTo ? 'forward' : 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: p.deliveryId, body: p.editedBody, bytes: p.request.body.length, resigned: p.resigned, response: result.responseSnippet ?? null };
+    const attempt = replayAttempt(item.forwardTo ? 'forward' : 'replay', p, result);
     attempts.push({ id: d.id, attempt });
     if (attempts.length >= ATTEMPT_BATCH) flushAttempts();
     let line = resultLine(c, d, result);

@@ -3,28 +3,20 @@
  * list` and `show`). Every request-derived piece goes through sanitize.
  */
 import { isNotForwarded, type AttemptRecord, type DeliverySummary, type StoredDelivery } from '../core/store/types.js';
+import { FORWARD_WORDING } from '../core/store/vocabulary.js';
 import { headerPairs } from '../core/webhook/headers.js';
 import { LIST_FIT } from './fit.js';
 import { count, eventName, formatBytes, formatDuration, formatStatus, timeAgo } from './format.js';
 import type { Colors } from './io.js';
-import { violationLines } from './lines.js';
+import { signatureText, toned, violationLines } from './lines.js';
 import { safe, safeBlock } from './sanitize.js';
 import { table } from './table.js';
 
-export function signatureCell(c: Colors, d: Pick<DeliverySummary, 'signature' | 'signatureAlgorithm'>): string {
-  switch (d.signature) {
-    case 'valid':
-      return c.green(d.signatureAlgorithm === 'sha1' ? 'valid (sha1)' : 'valid');
-    case 'unchecked':
-      return c.dim('unchecked');
-    default:
-      return c.red(d.signature);
-  }
-}
-
 function forwardCell(c: Colors, f: AttemptRecord | null): string {
   if (!f) return c.dim('-');
-  return f.status === null ? (isNotForwarded(f) ? c.yellow('not forwarded') : c.red('failed')) : formatStatus(c, f.status);
+  if (f.status !== null) return formatStatus(c, f.status);
+  const w = FORWARD_WORDING[isNotForwarded(f) ? 'notForwarded' : 'failed'];
+  return toned(c, w, w.label);
 }
 
 export const LIST_HEADER = ['ID', 'EVENT', 'REPOSITORY', 'SENDER', 'SIGNATURE', 'STATUS', 'FORWARD', 'RECEIVED'];
@@ -35,7 +27,7 @@ export function listRow(c: Colors, d: DeliverySummary, now: Date): string[] {
     (d.event ? safe(eventName(d.event, d.action)) : c.dim('(none)')) + (d.attempt > 1 ? c.magenta(` ↻${d.attempt}`) : ''),
     d.repository ? safe(d.repository) : c.dim('-'),
     d.sender ? safe(d.sender) : c.dim('-'),
-    signatureCell(c, d),
+    signatureText(c, d),
     formatStatus(c, d.status) + (d.source === 'github' ? c.dim(' (github)') : ''),
     forwardCell(c, d.forward),
     timeAgo(new Date(d.receivedAt), now),
@@ -75,7 +67,7 @@ function summaryLines(c: Colors, d: StoredDelivery, now: Date): string[] {
   ];
   if (d.repository) lines.push(`${label('Repository')}${safe(d.repository)}`);
   if (d.sender) lines.push(`${label('Sender')}${safe(d.sender)}`);
-  lines.push(`${label('Signature')}${signatureCell(c, d)}${d.signatureReason ? `: ${safe(d.signatureReason)}` : ''}`);
+  lines.push(`${label('Signature')}${signatureText(c, d)}${d.signatureReason ? `: ${safe(d.signatureReason)}` : ''}`);
   lines.push(`${label('Answered')}${formatStatus(c, d.status)}${d.rejectReason ? `  ${safe(d.rejectReason)}` : ''}`);
   if (d.github) {
     lines.push(`${label('GitHub')}${safe(d.github.status ?? '')}${d.github.statusCode !== null ? ` (${d.github.statusCode})` : ''}${d.github.redelivery ? ', a redelivery' : ''}`);

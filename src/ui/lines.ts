@@ -3,24 +3,24 @@
  * it, a refused request, and a sent delivery (send, replay, replay --from-github). Every piece
  * of request-derived text goes through sanitize.
  */
+import type { SignatureVerdict } from '../core/store/types.js';
+import { SIGNATURE_WORDING, type Wording } from '../core/store/vocabulary.js';
 import type { FittedColumns } from './fit.js';
 import type { Colors } from './io.js';
 import { clockTime, eventName, formatDuration, formatStatus, truncate } from './format.js';
 import { safe, safeBlock } from './sanitize.js';
 import { pad, visibleWidth } from './table.js';
 
-/** "✓ signed", "✗ bad sig"…: a signature verdict at a glance. */
-export function signatureText(c: Colors, d: { signature: string; signatureAlgorithm: string | null }): string {
-  switch (d.signature) {
-    case 'valid':
-      return c.green(d.signatureAlgorithm === 'sha1' ? '✓ sha1' : '✓ signed');
-    case 'unchecked':
-      return c.dim('· unchecked');
-    case 'missing':
-      return c.red('✗ unsigned');
-    default:
-      return c.red('✗ bad sig');
-  }
+/** A word of the vocabulary (core/store/vocabulary.ts) in its tone's colour. */
+export function toned(c: Colors, w: Pick<Wording, 'tone'>, text: string): string {
+  return w.tone === 'ok' ? c.green(text) : w.tone === 'err' ? c.red(text) : w.tone === 'warn' ? c.yellow(text) : c.dim(text);
+}
+
+/** "valid", "valid (sha1)", "unsigned"…; with its glyph ("✓ valid") where space is short. */
+export function signatureText(c: Colors, d: { signature: SignatureVerdict; signatureAlgorithm: string | null }, options: { glyph?: boolean } = {}): string {
+  const w = SIGNATURE_WORDING[d.signature];
+  const label = `${w.label}${d.signature === 'valid' && d.signatureAlgorithm === 'sha1' ? ' (sha1)' : ''}`;
+  return toned(c, w, options.glyph ? `${w.glyph} ${label}` : label);
 }
 
 /** Columns that widen as longer values arrive (never shrink), so a stream of lines stays aligned. */
@@ -54,7 +54,7 @@ export interface ReceivedLine {
   repository: string | null;
   sender: string | null;
   id: string;
-  signature: string;
+  signature: SignatureVerdict;
   signatureAlgorithm: string | null;
   status: number;
   attempt: number;
@@ -69,10 +69,12 @@ export function receivedLine(c: Colors, columns: Columns, d: ReceivedLine): stri
     d.repository ? safe(d.repository) : c.dim('-'),
     d.sender ? c.dim(`@${safe(d.sender)}`) : c.dim('-'),
     c.cyan(d.id),
-    signatureText(c, d),
+    // The column stays narrow ("· unchecked"): an old GHES's sha1 is said after the status.
+    signatureText(c, { signature: d.signature, signatureAlgorithm: null }, { glyph: true }),
     formatStatus(c, d.status),
   ];
   const extra: string[] = [];
+  if (d.signature === 'valid' && d.signatureAlgorithm === 'sha1') extra.push(c.dim('(sha1)'));
   if (d.attempt > 1) extra.push(c.magenta(`↻ redelivery #${d.attempt}`));
   if (d.rejectReason) extra.push(c.red(safe(d.rejectReason)));
   return columns.line([...cells, extra.join('  ')]);

@@ -19,6 +19,7 @@ import type { Page } from 'playwright-core';
 import { typeOver, useChromium, waitLive, type InspectorOptions, type InspectorSession } from '../helpers/browser.js';
 import { brightness, cssRgb, decodePng, type Box, type Image, type Rgb } from '../helpers/png.js';
 import type { DeliveryRecord } from '../../src/core/inspector/backend.js';
+import { FORWARD_WORDING, SIGNATURE_WORDING } from '../../src/core/store/vocabulary.js';
 // @ts-expect-error a plain .mjs script without types
 import { takeScreenshots } from '../../scripts/inspector-screenshots.mjs';
 
@@ -182,11 +183,29 @@ describe('filters', () => {
     expect(backend.callsOf('list').filter((call) => (call.args[0] as { q?: string }).q).length).toBeGreaterThan(2);
   });
 
+  it('words a forward not attempted and a failed one as the terminal does', async () => {
+    const { page, backend } = await open();
+    const failed = backend.addDelivery({ event: 'push', action: null, forwardStatus: null, forwardError: 'connect ECONNREFUSED 127.0.0.1:3000' });
+    const never = backend.addDelivery({ event: 'push', action: null, forwardStatus: null, forwardError: 'not forwarded: the app was not keeping up' });
+    await page.reload();
+    const cell = (id: string) => page.locator(`#row-${id} .fwd`);
+    await expect.poll(() => cell(never.id).innerText()).toBe(`→ ${FORWARD_WORDING.notForwarded.label}`);
+    expect(await cell(never.id).getAttribute('class')).toBe(`fwd ${FORWARD_WORDING.notForwarded.tone}`);
+    expect(await cell(failed.id).innerText()).toBe(`→ ${FORWARD_WORDING.failed.label}`);
+    expect(await cell(failed.id).getAttribute('class')).toBe(`fwd ${FORWARD_WORDING.failed.tone}`);
+  });
+
   it('combines status, signature, drift and a time range, shareable as a link', async () => {
     const { page, backend } = await open({}, '/?signature=invalid&status=4xx');
     expect(await page.locator('select[name="signature"]').inputValue()).toBe('invalid');
     const verdicts = await page.locator('.row .sig').evaluateAll((els) => els.map((el) => (el as any).dataset.verdict));
     expect(new Set(verdicts)).toEqual(new Set(['invalid']));
+    // Worded as the terminal words it (core/store/vocabulary.ts, read from /api/info).
+    const invalid = SIGNATURE_WORDING.invalid;
+    expect(new Set(await page.locator('.row .sig').allInnerTexts())).toEqual(new Set([`${invalid.glyph} ${invalid.label}`]));
+    expect(await page.locator('.row .sig').first().getAttribute('class')).toContain(invalid.tone);
+    const options = await page.locator('select[name="signature"] option').evaluateAll((els) => els.map((el) => [(el as any).value as string, el.textContent!.toLowerCase()]));
+    expect(options.slice(1)).toEqual(Object.entries(SIGNATURE_WORDING).map(([value, w]) => [value, w.label]));
     await page.locator('label.toggle').click();
     await page.locator('select[name="range"]').selectOption('24h');
     await expect.poll(() => new URL(page.url()).search).toBe('?status=4xx&signature=invalid&drift=1&range=24h');

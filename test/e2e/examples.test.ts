@@ -265,7 +265,7 @@ async function listenInProcess(env: NodeJS.ProcessEnv, options: ListenOptions): 
 
 const sendsAndForwards = (path: string) => async ({ s, p, port }: Ctx) => {
   const guid = await send(s.env, port, 'pull_request.opened');
-  await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
+  await p.waitFor(/pull_request\.opened .*✓ valid\s+200/);
   await until(() => s.app.requests.some((r) => r.url === path && r.headers['x-github-delivery'] === guid), `the forward of ${guid} to ${path}`);
   await p.waitFor(/forwarded → 202/);
 };
@@ -294,7 +294,7 @@ function newRepoTunnelHook(events: string[]) {
 const pingsThroughTheTunnel = (hookId: number, catchUpPath: string) => async ({ s, p }: Ctx) => {
   const [, payloadUrl] = await p.waitFor(/Public payload URL: (\S+)/);
   expect(await hookshotPingStatus(s, payloadUrl, SECRET, hookId)).toBe(200);
-  await p.waitFor(/ping .*✓ signed\s+200/);
+  await p.waitFor(/ping .*✓ valid\s+200/);
   await until(() => s.gh.requestsTo('GET', catchUpPath).length > 0, 'catch-up reading the delivery log');
 };
 
@@ -333,7 +333,7 @@ const SPECS: Record<string, ExampleSpec> = {
   // --- listen
   'hookctl listen': { longRunning: { ready: /Inspector: http/, exercise: async ({ s, p, port }) => {
     await send(s.env, port, 'pull_request.opened');
-    await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
+    await p.waitFor(/pull_request\.opened .*✓ valid\s+200/);
   } } },
   'hookctl listen --port 5000 --forward-to http://localhost:3000/webhooks': { longRunning: { ready: /Inspector: http/, exercise: sendsAndForwards('/webhooks') } },
   'hookctl listen --port 5000 --secret "$SECRET" --forward-to http://localhost:3000/webhooks': { longRunning: { ready: /Inspector: http/, exercise: sendsAndForwards('/webhooks') } },
@@ -541,7 +541,7 @@ const SECTIONS: Record<string, SectionSpec> = {
           ready: /Inspector: http/,
           exercise: async ({ s, p, port }) => {
             await send(s.env, port, 'pull_request.opened');
-            await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
+            await p.waitFor(/pull_request\.opened .*✓ valid\s+200/);
           },
         },
       },
@@ -580,7 +580,7 @@ const SECTIONS: Record<string, SectionSpec> = {
             const to = `http://127.0.0.1:${port}/webhooks`;
             const push = await send(s.env, undefined, 'push', '--to', to, '--secret', SECRET);
             const pr = await send(s.env, undefined, 'pull_request.opened', '--to', to, '--secret', SECRET);
-            await p.waitFor(/pull_request\.opened .*✓ signed\s+200/);
+            await p.waitFor(/pull_request\.opened .*✓ valid\s+200/);
             await until(() => s.app.requests.some((r) => r.url === '/github/push' && r.headers['x-github-delivery'] === push), 'the push at /github/push');
             await until(() => s.app.requests.some((r) => r.url === '/github/webhooks' && r.headers['x-github-delivery'] === pr), 'the pull_request at /github/webhooks');
             expect(existsSync(join(s.world.work, '.hookctl', 'deliveries.db'))).toBe(true);
@@ -705,7 +705,7 @@ const SECTIONS: Record<string, SectionSpec> = {
           exercise: async ({ s, p }) => {
             const [, payloadUrl] = await p.waitFor(/Public payload URL: (\S+)/);
             expect(await hookshotPingStatus(s, payloadUrl, TUNNEL_SECRET, 512034)).toBe(200);
-            await p.waitFor(/ping .*✓ signed\s+200/);
+            await p.waitFor(/ping .*✓ valid\s+200/);
             // cloudflared dies (FAKE_CLOUDFLARED_MODE=die): a new tunnel, the hook re-pointed, catch-up again.
             await p.waitFor(/Tunnel restarted: /, 15_000);
             await p.waitFor(/Re-pointed webhook 512034 [^\n]*\n[^]*Re-pointed webhook 512034/, 10_000);

@@ -83,8 +83,8 @@ describe(`a terminal ${WIDTH} columns wide`, () => {
       return lines.filter((l) => /\b[0-9a-f]{7}\b/.test(l)).length >= 4 ? lines : undefined;
     });
     expectFits(shown);
-    expect(shown.join('\n')).toMatch(/marketplace_purchase\.\S*… +[0-9a-f]{7} +✓ signed +200/);
-    expect(shown.join('\n')).toMatch(/push +.*[0-9a-f]{7} +✗ bad sig +401/);
+    expect(shown.join('\n')).toMatch(/marketplace_purchase\.\S*… +[0-9a-f]{7} +✓ valid +200/);
+    expect(shown.join('\n')).toMatch(/push +.*[0-9a-f]{7} +✗ invalid +401/);
 
     open('follow', ['deliveries', 'list', '--follow']);
     await until('--follow to show the four', () => (screen('follow').length >= 5 ? true : undefined));

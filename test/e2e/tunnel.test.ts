@@ -447,7 +447,7 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
       const s = state();
       const ping = await hookshotPing(`${s.publicUrl}/`, 'tunnel-secret', s, 5);
       expect(ping.status).toBe(200);
-      await waitFor(run, /ping .*✓ signed/);
+      await waitFor(run, /ping .*✓ valid/);
       expect(await run.stop()).toMatchObject({ code: 0 });
     });
 
@@ -513,7 +513,7 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
         // GitHub sends the ping through the tunnel, signed with the secret it was given.
         const ping = await hookshotPing(created.config.url, secret, s, 77);
         expect(ping.status).toBe(200);
-        await waitFor(run, /ping .*✓ signed/);
+        await waitFor(run, /ping .*✓ valid/);
         await until(() => gh!.requestsTo('GET', `${HOOKS}/77/deliveries`).length === 1); // catch-up ran
 
         expect(await run.stop()).toMatchObject({ code: 0 });

@@ -40,6 +40,8 @@ export interface DeliveryInit {
   attempt?: number;
   drift?: boolean;
   forwardStatus?: number | null;
+  /** The forward's error (default: connection refused for a 502, else none). */
+  forwardError?: string;
 }
 
 export interface FakeBackendOptions {
@@ -198,7 +200,7 @@ export class FakeInspectorBackend implements InspectorBackend {
     if (signature !== 'missing') headers.push(['X-Hub-Signature-256', sha256]);
     const forward = init.forwardStatus === undefined ? null : {
       url: 'http://127.0.0.1:3000/api/github/webhooks', status: init.forwardStatus, durationMs: 8 + (body.length % 40),
-      error: init.forwardStatus === 502 ? 'connect ECONNREFUSED 127.0.0.1:3000' : null,
+      error: init.forwardError ?? (init.forwardStatus === 502 ? 'connect ECONNREFUSED 127.0.0.1:3000' : null),
     };
     const detail: DeliveryDetail = {
       id, deliveryId, event, action,

@@ -7,6 +7,8 @@ import { request as httpRequest, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startInspector, type Inspector } from '../../src/core/inspector/server.js';
 import { InspectorError } from '../../src/core/inspector/backend.js';
+import { SIGNATURE_VERDICTS } from '../../src/core/store/filter.js';
+import { VOCABULARY } from '../../src/core/store/vocabulary.js';
 import { FakeInspectorBackend } from '../helpers/fake-inspector-backend.js';
 
 interface Answer {
@@ -131,6 +133,18 @@ describe('the page', () => {
       expect(Object.keys(answer.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
     }
     expect((await call(inspector, 'GET', '/api/info')).headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('GET /api/info', () => {
+  it("serves the backend's info and the one vocabulary the terminal words verdicts and forwards with", async () => {
+    const answer = await call(inspector, 'GET', '/api/info');
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject(JSON.parse(JSON.stringify(backend.info())));
+    expect(answer.json.vocabulary).toEqual(JSON.parse(JSON.stringify(VOCABULARY)));
+    expect(answer.json.vocabulary.signature.missing).toMatchObject({ label: 'unsigned', glyph: '✗', tone: 'err' });
+    expect(Object.keys(answer.json.vocabulary.signature)).toEqual([...SIGNATURE_VERDICTS]);
+    expect(answer.json.vocabulary.forward.notForwarded.label).toBe('not forwarded');
   });
 });
 

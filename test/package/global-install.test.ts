@@ -188,7 +188,7 @@ describe.each(installs)('installed with $name', ({ home, hookctl }) => {
     const [, url] = await listener.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
     const [, inspector] = await listener.waitFor(/Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
     await cli(['send', 'issues.opened', '--to', url, '--secret', SECRET]);
-    const [line] = await listener.waitFor(/issues\.opened\s.*✓ signed\s+200/);
+    const [line] = await listener.waitFor(/issues\.opened\s.*✓ valid\s+200/);
     expect(line).not.toMatch(/store|bindings/i);
 
     const page = await fetch(inspector);

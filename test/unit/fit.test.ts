@@ -82,7 +82,7 @@ describe.each(WIDTHS)('at %i columns', (width) => {
       expect(displayWidth(line), line).toBeLessThanOrEqual(width);
       const text = stripVTControlCharacters(line);
       expect(text).toContain(stream[i].id);
-      expect(text).toMatch(/✓ signed|✗ bad sig|· unchecked/);
+      expect(text).toMatch(/✓ valid|✗ invalid|· unchecked/);
       expect(text).toMatch(/ (200|401)\b/);
     }
     // Whole event names from 60 columns up, but the longest catalog one (45 characters) below 120.

@@ -98,6 +98,28 @@ describe('store', () => {
     expect(() => store.recordAttempt('0000000', { kind: 'replay', url: 'x', status: 1, durationMs: 1, error: null })).toThrow(/no stored delivery/);
   });
 
+  it('an attempt reads the same wherever it is read: as recorded, in attempts(), as the latest forward, followed', () => {
+    const follower = new StoreFollower({ current: () => store } as never);
+    const d = store.insertDelivery(delivery({ body: Buffer.from('{"zen":"hi"}') }));
+    const at = new Date('2026-01-01T01:27:35.000Z');
+    const forward = store.recordAttempt(d.id, { kind: 'forward', url: 'http://127.0.0.1:3000/', status: 502, durationMs: 3.6, error: null, at, response: 'bad gateway' });
+    const edit = store.recordAttempt(d.id, { kind: 'replay', url: 'http://127.0.0.1:3000/', status: 202, durationMs: 4.4, error: null, at, deliveryId: 'new-guid', body: Buffer.from('{}'), resigned: true });
+    // A forward sends the stored body: its bytes are the stored body's (told as 0 on record before).
+    expect(forward).toEqual({ n: 1, kind: 'forward', url: 'http://127.0.0.1:3000/', status: 502, durationMs: 4, error: null, at: at.toISOString(), deliveryId: null, edited: false, resigned: false, bytes: 12, response: 'bad gateway' });
+    expect(edit).toEqual({ n: 2, kind: 'replay', url: 'http://127.0.0.1:3000/', status: 202, durationMs: 4, error: null, at: at.toISOString(), deliveryId: 'new-guid', edited: true, resigned: true, bytes: 2, response: null });
+    expect(store.attempts(d.id)).toEqual([forward, edit]);
+    expect(store.get(d.id)!.forward).toEqual(forward);
+    // Another writer's attempts, as a follower of the file tells them.
+    const other = openStore(store.file);
+    try {
+      const third = other.recordAttempt(d.id, { kind: 'replay', url: 'http://127.0.0.1:3001/', status: null, durationMs: 0, error: 'refused', at });
+      expect(third).toMatchObject({ n: 3, bytes: 12, edited: false });
+      expect(follower.turn()).toContainEqual({ type: 'attempt', id: d.id, attempt: third });
+    } finally {
+      other.close();
+    }
+  });
+
   it('group-commits concurrent inserts in one transaction and resolves after commit', async () => {
     const rows = await Promise.all(Array.from({ length: 50 }, (_, i) => store.enqueue(() => store.insertDelivery(delivery({ deliveryId: `c${i}` })))));
     expect(new Set(rows.map((r) => r.id)).size).toBe(50);

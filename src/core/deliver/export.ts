@@ -7,6 +7,10 @@
  * these, the inspector serves them.
  */
 import { forwardableHeaders } from '../webhook/headers.js';
+import { DEFAULT_TARGET } from './url.js';
+
+/** Where a delivery stored without its URL goes: its path at the default target. */
+const defaultUrl = (path: string): string => `${new URL(DEFAULT_TARGET).origin}${path}`;
 
 export interface ExportableDelivery {
   event: string | null;
@@ -70,7 +74,7 @@ function asciiByte(byte: number, first: boolean): string {
 /** A shell command that POSTs the stored request byte for byte: to `url`, else where it was received. */
 export function curlCommand(d: ExportableDelivery, url?: string): string {
   const headers = forwardableHeaders(d.rawHeaders);
-  const lines = [`printf ${printfFormat(d.body)} |`, `curl -sS -X POST ${shellQuote(url ?? d.url ?? `http://127.0.0.1:5000${d.path}`)}`];
+  const lines = [`printf ${printfFormat(d.body)} |`, `curl -sS -X POST ${shellQuote(url ?? d.url ?? defaultUrl(d.path))}`];
   for (const [name, value] of Object.entries(headers)) {
     const header = `${name}: ${value}`;
     // Header values are bytes (read as latin-1): anything but printable ASCII goes through printf.
@@ -109,7 +113,7 @@ export interface RequestMessage {
 
 /** A stored delivery as a request: to `url`, else where it was received; the headers to send on and the exact bytes. */
 export function storedRequest(d: ExportableDelivery, url?: string): RequestMessage {
-  return { method: d.method, url: url ?? d.url ?? `http://127.0.0.1:5000${d.path}`, headers: forwardableHeaders(d.rawHeaders), body: d.body };
+  return { method: d.method, url: url ?? d.url ?? defaultUrl(d.path), headers: forwardableHeaders(d.rawHeaders), body: d.body };
 }
 
 function isUtf8(bytes: Buffer): boolean {

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { describeJsonError, jsonBytes, tooDeepToEdit } from '../webhook/payload.js';
 import { bodyKindOf, formBody, forwardableHeaders, rawHeader } from '../webhook/headers.js';
 import { signatureHeaders } from '../webhook/signing.js';
-import type { OutgoingDelivery } from './post.js';
+import type { AttemptKind, NewAttempt } from '../store/types.js';
+import type { DeliveryResult, OutgoingDelivery } from './post.js';
 
 export interface ReplaySource {
   rawHeaders: readonly string[];
@@ -37,6 +38,14 @@ export interface ReplayPlan {
   resigned: boolean;
   /** Signatures were dropped: an edit without a secret to sign it. */
   unsigned: boolean;
+}
+
+/** The attempt a sent plan is recorded as (the CLI's replay and the inspector's). */
+export function replayAttempt(kind: AttemptKind, plan: ReplayPlan, result: DeliveryResult): NewAttempt {
+  return {
+    kind, url: result.url, status: result.status, durationMs: result.durationMs, error: result.error,
+    deliveryId: plan.deliveryId, body: plan.editedBody, bytes: plan.request.body.length, resigned: plan.resigned, response: result.responseSnippet ?? null,
+  };
 }
 
 /** An edit the payload reader refuses (not JSON): the message says where. */

@@ -3,6 +3,17 @@
  * register --url, the inspector's replay target, the GitHub API base URL).
  */
 
+/** listen's and tunnel's port when nothing else says. */
+export const DEFAULT_PORT = 5000;
+
+/** The local listener's origin at a port (no trailing slash). */
+export function localOrigin(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Where send and replay go when nothing else says (the contract's http://127.0.0.1:5000/). */
+export const DEFAULT_TARGET = `${localOrigin(DEFAULT_PORT)}/`;
+
 /**
  * Check a URL is something we can POST to; throws a TypeError whose message says what is
  * wrong and, for the usual slips (a missing scheme), what was probably meant.

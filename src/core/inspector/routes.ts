@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UsageError } from '../../errors.js';
 import { signatureFilter, statusFilter } from '../store/filter.js';
+import { VOCABULARY } from '../store/vocabulary.js';
 import type { DeliveryQuery, InspectorBackend, ReplayRequest, SendRequest, StreamQuery } from './backend.js';
 import { HttpError, asObject, optionalBoolean, optionalString, optionalTargetUrl, readJsonBody, sendJson } from './http.js';
 
@@ -165,7 +166,8 @@ async function send({ backend, req, res }: RouteContext): Promise<void> {
 }
 
 export const ROUTES: Route[] = [
-  { method: 'GET', pattern: ['info'], handle: async ({ backend, res }) => sendJson(res, 200, backend.info()) },
+  // The page words verdicts and forward states from the table the terminal uses.
+  { method: 'GET', pattern: ['info'], handle: async ({ backend, res }) => sendJson(res, 200, { ...backend.info(), vocabulary: VOCABULARY }) },
   { method: 'GET', pattern: ['deliveries'], handle: async ({ backend, res, url }) => sendJson(res, 200, await backend.list(parseDeliveryQuery(url.searchParams))) },
   {
     method: 'GET', pattern: ['deliveries', ':id'], handle: async ({ backend, res, params }) => {

@@ -11,7 +11,7 @@ import { buildSample } from '../catalog/sample.js';
 import { UsageError } from '../../errors.js';
 import { curlCommand, fixture } from '../deliver/export.js';
 import { post } from '../deliver/post.js';
-import { compactJson, EditError, payloadText, planReplay, TruncatedBodyError } from '../deliver/replay.js';
+import { compactJson, EditError, payloadText, planReplay, replayAttempt, TruncatedBodyError } from '../deliver/replay.js';
 import { parseTargetUrl } from '../deliver/url.js';
 import type { RelayEvent } from '../relay/engine.js';
 import { toRecord } from '../store/records.js';
@@ -205,7 +205,7 @@ export class StoreBackend implements InspectorBackend {
     }
     const result = await post(plan.request);
     const attempt = await this.write(() =>
-      this.store.recordAttempt(id, { kind: 'replay', url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, deliveryId: plan.deliveryId, body: plan.editedBody, bytes: plan.request.body.length, resigned: plan.resigned, response: result.responseSnippet ?? null }),
+      this.store.recordAttempt(id, replayAttempt('replay', plan, result)),
     );
     // This backend made the attempt: it tells it (following the store tells only others').
     this.live.tell({ type: 'attempt', id, attempt });

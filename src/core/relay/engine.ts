@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { eventMatches } from '../catalog/events.js';
 import { DELIVERY_TIMEOUT_MS, isSuccess } from '../deliver/post.js';
 import { openDeliveryWriter, type DeliveryWriter, type StoreHandle } from '../store/store.js';
+import { unkeptAttempt } from '../store/fields.js';
 import { NOT_FORWARDED, type AttemptRecord, type NewAttempt, type SchemaVerdict, type StoredDelivery } from '../store/types.js';
 import { Subscribers } from '../subscribers.js';
 import { DriftChecker } from './drift.js';
@@ -195,9 +196,7 @@ export class Relay {
     const records: AttemptRecord[] = [];
     for (const outcome of outcomes) {
       const attempt = attemptOf(outcome);
-      const record = await this.writer.recordAttempt(stored.id, attempt).catch(
-        (): AttemptRecord => ({ ...attempt, response: attempt.response ?? null, n: 0, at: new Date().toISOString(), deliveryId: null, edited: false, resigned: false, bytes: received.body.length }),
-      );
+      const record = await this.writer.recordAttempt(stored.id, attempt).catch(() => unkeptAttempt(attempt, received.body.length));
       records.push(record);
       if ('notForwarded' in outcome) this.totals.notForwarded++;
       else if (isSuccess(outcome)) this.totals.forwarded++;

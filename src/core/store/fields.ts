@@ -4,7 +4,7 @@
  * mapping and the record (records.ts) are all derived from it: a new column is one line
  * here (plus its migration in schema.ts).
  */
-import type { DeliverySummary, NewDelivery } from './types.js';
+import type { AttemptRecord, DeliverySummary, NewAttempt, NewDelivery } from './types.js';
 
 type Codec = 'plain' | 'json' | 'bool';
 
@@ -21,10 +21,84 @@ interface Field {
   from?: (d: NewDelivery) => unknown;
 }
 
-const LATEST_FORWARD = `(SELECT json_object('n', (SELECT COUNT(*) FROM attempts p WHERE p.delivery_seq = a.delivery_seq AND p.seq <= a.seq),
-    'kind', a.kind, 'url', a.url, 'status', a.status, 'durationMs', a.duration_ms, 'error', a.error, 'at', a.at,
-    'deliveryId', a.delivery_guid, 'edited', json(CASE WHEN a.body IS NULL THEN 'false' ELSE 'true' END),
-    'resigned', json(CASE WHEN a.resigned THEN 'true' ELSE 'false' END), 'bytes', a.bytes, 'response', a.response)
+/**
+ * The one table of an attempt's fields (a forward or a replay): the column of `attempts` it is
+ * kept in, how the record reads it (over `a`, a row of `attempts`) and how a NewAttempt fills
+ * it. ATTEMPT_COLUMNS, the latest forward of a summary, the INSERT and its parameters, and
+ * the row → record mapping are derived from it.
+ */
+interface AttemptField {
+  key: keyof AttemptRecord;
+  /** Column of `attempts` it is written to (none: computed). */
+  column?: string;
+  /** What a SELECT reads (default `a.column`). */
+  select?: string;
+  /** What the INSERT writes (default `@column`): `bytes` may come from the delivery's row. */
+  insert?: string;
+  codec?: 'bool';
+  /** How to fill the column from a NewAttempt (default: the same key, null when absent). */
+  from?: (a: NewAttempt) => unknown;
+}
+
+const ATTEMPT_FIELDS = [
+  { key: 'n', select: '(SELECT COUNT(*) FROM attempts p WHERE p.delivery_seq = a.delivery_seq AND p.seq <= a.seq)' },
+  { key: 'kind', column: 'kind' },
+  { key: 'url', column: 'url' },
+  { key: 'status', column: 'status' },
+  { key: 'durationMs', column: 'duration_ms', from: (a) => Math.round(a.durationMs) },
+  { key: 'error', column: 'error' },
+  { key: 'at', column: 'at', from: (a) => (a.at ?? new Date()).toISOString() },
+  { key: 'deliveryId', column: 'delivery_guid' },
+  // An edit keeps the body it sent; the record says only that there was one.
+  { key: 'edited', column: 'body', select: '(a.body IS NOT NULL)', codec: 'bool', from: (a) => (a.body ? Buffer.from(a.body.buffer, a.body.byteOffset, a.body.byteLength) : null) },
+  { key: 'resigned', column: 'resigned', codec: 'bool', from: (a) => (a.resigned ? 1 : 0) },
+  // Bytes sent: given, else the edited body's length, else the stored body's.
+  { key: 'bytes', column: 'bytes', select: 'COALESCE(a.bytes, 0)', insert: 'COALESCE(@bytes, bytes)', from: (a) => a.bytes ?? a.body?.byteLength ?? null },
+  { key: 'response', column: 'response' },
+] as const satisfies readonly AttemptField[];
+
+const selectOf = (f: AttemptField): string => f.select ?? `a.${f.column}`;
+
+/** `a.kind AS kind, …`: rows of `attempts a` come back keyed like an AttemptRecord (toAttempt decodes them). */
+export const ATTEMPT_COLUMNS = (ATTEMPT_FIELDS as readonly AttemptField[]).map((f) => `${selectOf(f)} AS ${f.key}`).join(', ');
+
+/** Decode a row selected with ATTEMPT_COLUMNS into a record (in place). */
+export function toAttempt(row: Record<string, unknown>): AttemptRecord {
+  for (const f of ATTEMPT_FIELDS as readonly AttemptField[]) if (f.codec === 'bool') row[f.key] = row[f.key] === 1 || row[f.key] === true;
+  return row as unknown as AttemptRecord;
+}
+
+const ATTEMPT_WRITTEN = (ATTEMPT_FIELDS as readonly AttemptField[]).filter((f): f is AttemptField & { column: string } => f.column !== undefined);
+
+/** The INSERT of an attempt against the delivery whose local id is `@id`; `@writer` is the store's own id. */
+export const ATTEMPT_INSERT_SQL = `INSERT INTO attempts (delivery_seq, ${[...ATTEMPT_WRITTEN.map((f) => f.column), 'writer'].join(', ')})
+  SELECT seq, ${[...ATTEMPT_WRITTEN.map((f) => f.insert ?? `@${f.column}`), '@writer'].join(', ')} FROM deliveries WHERE id = @id`;
+
+/** Named parameters of ATTEMPT_INSERT_SQL for `a` (without id and writer). */
+export function attemptParams(a: NewAttempt): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const f of ATTEMPT_WRITTEN) params[f.column] = f.from ? f.from(a) : ((a as unknown as Record<string, unknown>)[f.key] ?? null);
+  return params;
+}
+
+/**
+ * An attempt the store could not keep, told as a kept one reads (n 0: it has no place among
+ * the delivery's attempts); `storedBytes` is the delivery's body length.
+ */
+export function unkeptAttempt(a: NewAttempt, storedBytes: number): AttemptRecord {
+  const params = attemptParams(a);
+  const record: Record<string, unknown> = { n: 0 };
+  for (const f of ATTEMPT_WRITTEN) record[f.key] = params[f.column];
+  record.edited = params.body !== null;
+  record.resigned = params.resigned === 1;
+  record.bytes = params.bytes ?? storedBytes;
+  return record as unknown as AttemptRecord;
+}
+
+/** The latest forward as a JSON object, inside a query over `d` (a summary's `forward`). */
+const LATEST_FORWARD = `(SELECT json_object(${(ATTEMPT_FIELDS as readonly AttemptField[])
+  .map((f) => `'${f.key}', ${f.codec === 'bool' ? `json(CASE WHEN ${selectOf(f)} THEN 'true' ELSE 'false' END)` : selectOf(f)}`)
+  .join(', ')})
   FROM attempts a WHERE a.delivery_seq = d.seq AND a.kind = 'forward' ORDER BY a.seq DESC LIMIT 1)`;
 
 export const FIELDS = [

@@ -12,8 +12,7 @@
  * Store from the handle: file identity, not row numbers) gets a `reset` instead: start over
  * from the list. Each turn reads one snapshot of the file.
  */
-import { SUMMARY_COLUMNS, toSummary } from './fields.js';
-import { ATTEMPT_COLUMNS, toAttempt } from './queries.js';
+import { ATTEMPT_COLUMNS, SUMMARY_COLUMNS, toAttempt, toSummary } from './fields.js';
 import type { Store, StoreHandle } from './store.js';
 import type { AttemptRecord, DeliverySummary } from './types.js';
 
@@ -33,7 +32,7 @@ const HEADS = `SELECT (SELECT COALESCE(MAX(seq), 0) FROM deliveries) AS delivery
   (SELECT COALESCE(MAX(seq), 0) FROM attempts) AS attempt, (SELECT COALESCE(MAX(seq), 0) FROM changes) AS change,
   (SELECT MIN(seq) FROM changes) AS oldestChange`;
 const NEW_ROWS = `SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq > ? AND d.writer IS NOT ? ORDER BY d.seq LIMIT ?`;
-const NEW_ATTEMPTS = `SELECT d.id AS deliveryLocalId, (SELECT COUNT(*) FROM attempts p WHERE p.delivery_seq = a.delivery_seq AND p.seq <= a.seq) AS n, ${ATTEMPT_COLUMNS}
+const NEW_ATTEMPTS = `SELECT d.id AS deliveryLocalId, ${ATTEMPT_COLUMNS}
   FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE a.seq > ? AND a.writer IS NOT ? ORDER BY a.seq LIMIT ?`;
 const NEW_CHANGES = 'SELECT kind, delivery_id AS id FROM changes WHERE seq > ? AND writer IS NOT ? ORDER BY seq LIMIT ?';
 const ROW = `SELECT ${SUMMARY_COLUMNS} FROM deliveries d WHERE d.id = ?`;
@@ -92,9 +91,9 @@ export class StoreFollower {
     const fresh = new Set(rows.map((row) => row.id));
     const changed = new Set<string>();
     for (const row of attempts) {
-      const { deliveryLocalId, n, ...rest } = row;
+      const { deliveryLocalId, ...rest } = row;
       const id = deliveryLocalId as string;
-      told.push({ type: 'attempt', id, attempt: toAttempt(rest, n as number) });
+      told.push({ type: 'attempt', id, attempt: toAttempt(rest) });
       changed.add(id);
     }
     const removed = new Set(changes.filter((change) => change.kind === 'removed').map((change) => change.id));

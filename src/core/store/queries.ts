@@ -4,15 +4,12 @@
  * field table (fields.ts).
  */
 import type Database from 'better-sqlite3';
-import { FULL_COLUMNS, FULL_FROM, SUMMARY_COLUMNS, toSummary } from './fields.js';
+import { ATTEMPT_COLUMNS, FULL_COLUMNS, FULL_FROM, SUMMARY_COLUMNS, toAttempt, toSummary } from './fields.js';
 import { registerFilterFunctions, whereClause } from './filter.js';
 import type { AttemptRecord, DeliveryFilter, DeliverySummary, ReplayableDelivery, ResolveResult, StoredDelivery } from './types.js';
 
 const PAGE_SIZE = 100;
 const REPLAY_COLUMNS = 'd.seq AS seq, d.id AS id, d.delivery_guid AS deliveryId, d.event AS event, d.action AS action, d.url AS url, d.headers AS headers, b.body AS body, d.truncated AS truncated, d.body_bytes AS bodyBytes';
-export const ATTEMPT_COLUMNS = `a.kind AS kind, a.url AS url, a.status AS status, a.duration_ms AS durationMs, a.error AS error, a.at AS at,
-  a.delivery_guid AS deliveryId, (a.body IS NOT NULL) AS edited, a.resigned AS resigned, COALESCE(a.bytes, 0) AS bytes, a.response AS response`;
-
 function toStored(row: Record<string, unknown>): StoredDelivery {
   const headers = row.headers as string | undefined;
   const body = row.body as Buffer | undefined;
@@ -20,10 +17,6 @@ function toStored(row: Record<string, unknown>): StoredDelivery {
   delete row.body;
   const summary = toSummary(row);
   return Object.assign(summary, { rawHeaders: JSON.parse(headers ?? '[]') as string[], body: body ?? Buffer.alloc(0) });
-}
-
-export function toAttempt(row: Record<string, unknown>, n: number): AttemptRecord {
-  return { n, ...row, edited: row.edited === 1, resigned: row.resigned === 1 } as AttemptRecord;
 }
 
 function escapeLike(s: string): string {
@@ -219,7 +212,7 @@ export class StoreReader {
 
   /** Every forward/replay attempt of a delivery, oldest first. */
   attempts(localId: string): AttemptRecord[] {
-    return (this.reads.attempts.all(localId) as Record<string, unknown>[]).map((row, i) => toAttempt(row, i + 1));
+    return (this.reads.attempts.all(localId) as Record<string, unknown>[]).map(toAttempt);
   }
 
   /** The body an attempt sent when it was an edit (n is 1-based); null when it sent the stored body. */

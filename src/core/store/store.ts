@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
 import { UsageError } from '../../errors.js';
-import { INSERT_SQL, insertParams } from './fields.js';
+import { ATTEMPT_COLUMNS, ATTEMPT_INSERT_SQL, INSERT_SQL, attemptParams, insertParams, toAttempt } from './fields.js';
 import { createPrivateFile, FileIdentity, prepareFolder, tightenModes } from './file.js';
 import { StoreReader } from './queries.js';
 import { nativeModuleProblem } from './native.js';
@@ -95,6 +95,7 @@ export class Store extends StoreReader {
     insert: Database.Statement;
     insertBody: Database.Statement;
     attempt: Database.Statement;
+    attemptRow: Database.Statement;
     schema: Database.Statement;
     change: Database.Statement;
     trimChanges: Database.Statement;
@@ -115,11 +116,8 @@ export class Store extends StoreReader {
       nextAttempt: db.prepare('SELECT COALESCE(MAX(attempt), 0) + 1 AS n FROM deliveries WHERE delivery_guid = ?').pluck(),
       insert: db.prepare(INSERT_SQL),
       insertBody: db.prepare('INSERT INTO bodies (seq, body) VALUES (?, ?)'),
-      attempt: db.prepare(
-        `INSERT INTO attempts (delivery_seq, kind, url, status, duration_ms, error, at, delivery_guid, body, resigned, bytes, response, writer)
-         SELECT seq, @kind, @url, @status, @durationMs, @error, @at, @deliveryId, @body, @resigned, COALESCE(@bytes, bytes), @response, @writer
-         FROM deliveries WHERE id = @id`,
-      ),
+      attempt: db.prepare(ATTEMPT_INSERT_SQL),
+      attemptRow: db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts a WHERE a.seq = ?`),
       schema: db.prepare('UPDATE deliveries SET schema = ? WHERE id = ?'),
       change: db.prepare('INSERT INTO changes (kind, delivery_id, writer) VALUES (?, ?, ?)'),
       trimChanges: db.prepare('DELETE FROM changes WHERE seq <= (SELECT MAX(seq) FROM changes) - ?'),
@@ -204,41 +202,12 @@ export class Store extends StoreReader {
 
   /** Record a forward or replay attempt against a stored delivery (by local id). */
   recordAttempt(localId: string, attempt: NewAttempt): AttemptRecord {
-    const at = (attempt.at ?? new Date()).toISOString();
-    const body = attempt.body ? Buffer.from(attempt.body.buffer, attempt.body.byteOffset, attempt.body.byteLength) : null;
-    const row = {
-      id: localId,
-      kind: attempt.kind,
-      url: attempt.url,
-      status: attempt.status,
-      durationMs: Math.round(attempt.durationMs),
-      error: attempt.error,
-      at,
-      deliveryId: attempt.deliveryId ?? null,
-      body,
-      resigned: attempt.resigned ? 1 : 0,
-      bytes: attempt.bytes ?? body?.length ?? null,
-      response: attempt.response ?? null,
-      writer: this.writerId,
-    };
-    const info = this.writes.attempt.run(row);
+    const info = this.writes.attempt.run({ ...attemptParams(attempt), id: localId, writer: this.writerId });
     if (info.changes === 0) throw new StoreError(`no stored delivery with id ${localId}`);
-    const n = this.attempts(localId).length;
-    return {
-      n,
-      kind: row.kind,
-      url: row.url,
-      status: row.status,
-      durationMs: row.durationMs,
-      error: row.error,
-      at,
-      deliveryId: row.deliveryId,
-      edited: body !== null,
-      resigned: Boolean(attempt.resigned),
-      bytes: row.bytes ?? 0,
-      response: row.response,
-    };
+    // Read back as every reader reads it (core/store/fields.ts): n, bytes and all.
+    return toAttempt(this.writes.attemptRow.get(info.lastInsertRowid) as Record<string, unknown>);
   }
+
 
   /** Record a delivery's schema verdict (after its row: the change log tells followers). */
   setSchemaVerdict(localId: string, verdict: SchemaVerdict): void {

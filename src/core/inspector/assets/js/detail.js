@@ -3,7 +3,7 @@
 import { h, kbd } from './dom.js';
 import { KEYS } from './keys.js';
 import { exportUrl, rawUrl } from './api.js';
-import { VERDICTS, absoluteTime, bytes, eventName, relativeTime } from './format.js';
+import { absoluteTime, bytes, eventName, forwardState, relativeTime, verdict } from './format.js';
 import { pointerToPath } from './paths.js';
 import { renderTree } from './tree.js';
 import { renderAttempt, renderTimeline } from './timeline.js';
@@ -117,9 +117,9 @@ export class DetailView {
   notices(detail) {
     const notices = [];
     if (detail.signature !== 'valid' && detail.signature !== 'unchecked') {
-      notices.push(h('div', { class: 'notice err', dataset: { notice: 'signature' } }, h('span', { class: 'icon', text: '✕' }), h('div', {},
-        h('strong', { text: `Signature ${VERDICTS[detail.signature].label}` }),
-        detail.signatureReason ?? VERDICTS[detail.signature].words,
+      notices.push(h('div', { class: 'notice err', dataset: { notice: 'signature' } }, h('span', { class: 'icon', text: verdict(detail.signature).glyph }), h('div', {},
+        h('strong', { text: `Signature ${verdict(detail.signature).label}` }),
+        detail.signatureReason ?? verdict(detail.signature).words,
         detail.rejectReason ? h('div', { class: 'hint', text: `listen answered ${detail.status}: ${detail.rejectReason}` }) : null)));
     } else if (detail.rejectReason) {
       notices.push(h('div', { class: 'notice err' }, h('span', { class: 'icon', text: '✕' }), h('div', {}, h('strong', { text: `Rejected with ${detail.status}` }), detail.rejectReason)));
@@ -156,8 +156,8 @@ export class DetailView {
       field('Repository', filterLink('repository', detail.repository)),
       field('Sender', filterLink('sender', detail.sender)),
       field('Listen answered', `${detail.status}`, detail.rejectReason ? ` · ${detail.rejectReason}` : ''),
-      field('Signature', `${VERDICTS[detail.signature]?.label ?? detail.signature}${detail.signatureAlgorithm ? ` (${detail.signatureAlgorithm})` : ''}`),
-      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? (forward.error?.startsWith('not forwarded:') ? 'not forwarded' : 'failed')} · ${forward.url}` }) : '—', forward ? copyButton(forward.url, 'the forward URL') : null),
+      field('Signature', `${verdict(detail.signature).label}${detail.signatureAlgorithm ? ` (${detail.signatureAlgorithm})` : ''}`),
+      field('Forward', forward ? h('span', { title: forward.error ?? forward.url, text: `${forward.status ?? forwardState(forward).label} · ${forward.url}` }) : '—', forward ? copyButton(forward.url, 'the forward URL') : null),
       field('Received at', h('span', { class: 'mono', text: detail.url ?? detail.path, title: detail.url ?? detail.path })),
       field('Size', bytes(detail.bodyBytes)),
       field('Content type', detail.contentType ?? '—'),

@@ -2,6 +2,7 @@
 // into the API's query (for the list and the live stream alike: the server decides what
 // matches, never the page), and drawn as the filter bar.
 import { h, debounce } from './dom.js';
+import { verdicts } from './format.js';
 
 const KEYS = ['q', 'event', 'repository', 'sender', 'status', 'signature', 'drift', 'range', 'since', 'until'];
 const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 };
@@ -85,7 +86,7 @@ export function filterBar(filters, onChange) {
     input('repository', 'owner/repo', filters.repository),
     input('sender', 'sender', filters.sender),
     select('status', 'Status', [['', 'Any status'], ['2xx', '2xx'], ['4xx', '4xx'], ['5xx', '5xx'], ['400', '400'], ['401', '401'], ['413', '413'], ['503', '503']], filters.status),
-    select('signature', 'Signature', [['', 'Any signature'], ['valid', 'Valid'], ['invalid', 'Invalid'], ['missing', 'Unsigned'], ['unchecked', 'Unchecked']], filters.signature),
+    select('signature', 'Signature', [['', 'Any signature'], ...verdicts().map(([value, w]) => [value, w.label[0].toUpperCase() + w.label.slice(1)])], filters.signature),
     driftToggle,
     select('range', 'Time range', [['', 'Any time'], ['15m', 'Last 15 min'], ['1h', 'Last hour'], ['24h', 'Last 24 h'], ['7d', 'Last 7 days'], ['custom', 'Custom…']], filters.range),
     custom, clear);

@@ -1,4 +1,4 @@
-// How values read at a glance: times, sizes, durations, statuses and verdicts.
+// How values read at a glance: times, sizes, durations, statuses, verdicts and forward states.
 
 export function relativeTime(iso, now = Date.now()) {
   const seconds = Math.round((now - Date.parse(iso)) / 1000);
@@ -41,12 +41,35 @@ export function isOk(status) {
   return typeof status === 'number' && status >= 200 && status < 300;
 }
 
-export const VERDICTS = {
-  valid: { label: 'valid', icon: '✓', kind: 'ok', words: 'The signature matches the listener’s secret.' },
-  invalid: { label: 'invalid', icon: '✕', kind: 'err', words: 'The signature does not match the listener’s secret.' },
-  missing: { label: 'unsigned', icon: '!', kind: 'warn', words: 'The request carried no signature header.' },
-  unchecked: { label: 'unchecked', icon: '–', kind: '', words: 'No secret was configured, so the signature was not checked.' },
-};
+// The words for verdicts and forward states come from hookctl's one table (core/store/vocabulary.ts),
+// served by /api/info: main.js hands it over before anything is drawn.
+let vocabulary = { signature: {}, forward: {}, notForwardedPrefix: null };
+
+export function useVocabulary(served) {
+  vocabulary = served;
+}
+
+/** CSS class of a tone: ok, err, warn, or none for a quiet word. */
+const toneClass = (tone) => (tone === 'quiet' ? '' : tone);
+
+const worded = (w, value) => (w ? { ...w, kind: toneClass(w.tone) } : { label: String(value), glyph: '?', tone: 'quiet', kind: '', words: '' });
+
+/** A signature verdict's label, glyph, CSS class (kind) and sentence; an unknown value reads as itself. */
+export function verdict(value) {
+  return worded(vocabulary.signature[value], value);
+}
+
+/** Every verdict, in the table's order: [value, wording]. */
+export function verdicts() {
+  return Object.keys(vocabulary.signature).map((value) => [value, verdict(value)]);
+}
+
+/** A forward's state when it has no status: "not forwarded" (never attempted) or "failed". */
+export function forwardState(forward) {
+  const never = vocabulary.notForwardedPrefix !== null && (forward.error?.startsWith(vocabulary.notForwardedPrefix) ?? false);
+  const state = never ? 'notForwarded' : 'failed';
+  return worded(vocabulary.forward[state], state);
+}
 
 export function eventName(record) {
   return record.action ? `${record.event ?? '(no event)'}.${record.action}` : (record.event ?? '(no event)');

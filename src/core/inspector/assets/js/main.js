@@ -4,6 +4,7 @@ import { App } from './app.js';
 import { apiParams, readFilters } from './filters.js';
 import { PAGE_SIZE } from './list.js';
 import { h } from './dom.js';
+import { useVocabulary } from './format.js';
 import { applyTheme } from './theme.js';
 
 // The URL hookctl printed carries the access token once: the server has answered it with a
@@ -23,6 +24,7 @@ async function boot() {
   firstPage.catch(() => {});
   try {
     const info = await api.info();
+    useVocabulary(info.vocabulary);
     const app = new App(document.body, info);
     await app.start(firstPage);
   } catch (error) {

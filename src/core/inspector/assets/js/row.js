@@ -1,13 +1,14 @@
 // One row of the delivery list: fixed height, two lines, everything at a glance.
 import { h } from './dom.js';
-import { bytes, duration, isOk, relativeTime } from './format.js';
+import { bytes, duration, forwardState, isOk, relativeTime } from './format.js';
 import { badge, statusPill, verdictBadge } from './ui.js';
 
 function forwardCell(record) {
   const forward = record.forward;
   if (!forward) return h('span', { class: 'fwd', text: '' });
   if (forward.error || !isOk(forward.status)) {
-    return h('span', { class: 'fwd err', title: `forward to ${forward.url}: ${forward.error ?? forward.status}` }, `→ ${forward.status ?? (forward.error?.startsWith('not forwarded:') ? 'not forwarded' : 'failed')}`);
+    const state = forward.status === null ? forwardState(forward) : null;
+    return h('span', { class: ['fwd', state?.kind ?? 'err'], title: `forward to ${forward.url}: ${forward.error ?? forward.status}` }, `→ ${forward.status ?? state.label}`);
   }
   return h('span', { class: 'fwd ok', title: `forwarded to ${forward.url}` }, `→ ${forward.status} · ${duration(forward.durationMs)}`);
 }

@@ -1,6 +1,6 @@
 // Small shared pieces of the page: toasts, the clipboard, badges and the status pill.
 import { h } from './dom.js';
-import { VERDICTS, statusClass } from './format.js';
+import { statusClass, verdict as wording } from './format.js';
 
 export function toast(message, kind = '') {
   let host = document.querySelector('.toasts');
@@ -28,8 +28,8 @@ export function statusPill(status, title) {
 }
 
 export function verdictBadge(verdict) {
-  const info = VERDICTS[verdict] ?? VERDICTS.unchecked;
-  return h('span', { class: ['badge', info.kind, 'sig'], title: `signature ${info.label}`, dataset: { verdict } }, `${info.icon} ${info.label}`);
+  const info = wording(verdict);
+  return h('span', { class: ['badge', info.kind, 'sig'], title: `signature ${info.label}`, dataset: { verdict } }, `${info.glyph} ${info.label}`);
 }
 
 export function badge(text, kind = '', title) {
