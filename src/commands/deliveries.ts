@@ -193,4 +193,3 @@ export async function exportDelivery(ctx: AppContext, options: ExportOptions, re
   return 0;
 }
 
-export const run = list;

@@ -78,4 +78,3 @@ export async function ping(ctx: AppContext, options: HooksOptions, repo: string,
   return 0;
 }
 
-export const run = list;

@@ -11,7 +11,7 @@ import { violationLines } from './lines.js';
 import { safe, safeBlock } from './sanitize.js';
 import { table } from './table.js';
 
-export function signatureCell(c: Colors, d: Pick<DeliverySummary, 'signature' | 'signatureAlgorithm'>): string {
+function signatureCell(c: Colors, d: Pick<DeliverySummary, 'signature' | 'signatureAlgorithm'>): string {
   switch (d.signature) {
     case 'valid':
       return c.green(d.signatureAlgorithm === 'sha1' ? 'valid (sha1)' : 'valid');

@@ -36,7 +36,7 @@ export function parseForwardRoutes(values: string[]): ForwardRoute[] {
 }
 
 /** Where a delivery goes: the routes naming its event (or event.action), else the catch-alls. */
-export function routesFor(routes: readonly ForwardRoute[], event: string, action: string | null): string[] {
+function routesFor(routes: readonly ForwardRoute[], event: string, action: string | null): string[] {
   const names = action ? [event, `${event}.${action}`] : [event];
   const named = routes.filter((r) => r.events?.some((e) => names.includes(e)));
   return (named.length ? named : routes.filter((r) => r.events === null)).map((r) => r.url);
@@ -51,7 +51,7 @@ export interface ForwardLimits {
   bytes: number;
 }
 
-export const FORWARD_LIMITS: ForwardLimits = { inFlight: 32, deliveries: 1000, bytes: 8 * 1024 * 1024 };
+const FORWARD_LIMITS: ForwardLimits = { inFlight: 32, deliveries: 1000, bytes: 8 * 1024 * 1024 };
 
 /** Why a forward was not attempted: the app was not keeping up, or listen stopped first. */
 export type NotForwarded = 'backlog' | 'stopped';

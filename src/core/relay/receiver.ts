@@ -127,7 +127,7 @@ function header(req: IncomingMessage, name: string): string | null {
 }
 
 /** What `GET /` says: that hookctl listens here, and nothing about what it keeps. */
-export const STATUS_BODY = { name: 'hookctl', message: 'hookctl listens here for webhooks (POST)' } as const;
+const STATUS_BODY = { name: 'hookctl', message: 'hookctl listens here for webhooks (POST)' } as const;
 
 /**
  * Why a request comes from a web browser, or null. No webhook sender is a browser (GitHub,
@@ -137,7 +137,7 @@ export const STATUS_BODY = { name: 'hookctl', message: 'hookctl listens here for
  * and https origins; a page cannot set or remove any of them. Node's fetch sends
  * `Sec-Fetch-Mode: cors` alone on every request, so Mode counts only beside a Site.
  */
-export function browserRequest(req: IncomingMessage): string | null {
+function browserRequest(req: IncomingMessage): string | null {
   const origin = header(req, 'origin');
   if (origin !== null) return `Origin: ${origin}`;
   const site = header(req, 'sec-fetch-site');

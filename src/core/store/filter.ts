@@ -19,7 +19,7 @@ const NOT_FORWARDED_SQL = `EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_seq
   AND NOT EXISTS (SELECT 1 FROM attempts b WHERE b.delivery_seq = a.delivery_seq AND b.kind = 'forward' AND b.url = a.url AND b.seq > a.seq))`;
 
 /** Every signature verdict a filter can ask for, in the order people read them. */
-export const SIGNATURE_VERDICTS = ['valid', 'invalid', 'missing', 'unchecked'] as const satisfies readonly SignatureVerdict[];
+const SIGNATURE_VERDICTS = ['valid', 'invalid', 'missing', 'unchecked'] as const satisfies readonly SignatureVerdict[];
 
 const STATUS = /^([1-5]\d\d|[1-5]xx)$/i;
 
@@ -38,13 +38,13 @@ export function signatureFilter(value: string, name: string): SignatureVerdict {
 }
 
 /** Split "event" or "event.action". */
-export function parseEventFilter(value: string): { event: string; action: string | null } {
+function parseEventFilter(value: string): { event: string; action: string | null } {
   const dot = value.indexOf('.');
   return dot === -1 ? { event: value, action: null } : { event: value.slice(0, dot), action: value.slice(dot + 1) };
 }
 
 /** The case folding of payload search (see the top of this file). */
-export function foldCase(text: string): string {
+function foldCase(text: string): string {
   return text.toLowerCase();
 }
 
