@@ -6,8 +6,6 @@
 import { isObject, type Json, type JsonObject } from './json.js';
 import { parseAssignment, setPath } from './set-path.js';
 
-export { parseAssignment, parsePath } from './set-path.js';
-
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
