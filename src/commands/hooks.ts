@@ -21,7 +21,7 @@ function clientFor(ctx: AppContext, options: HooksOptions) {
 }
 
 /** "200 OK", "unused", "502 failed to connect". */
-export function lastResponse(hook: Hook): string {
+function lastResponse(hook: Hook): string {
   const r = hook.last_response;
   if (!r) return '-';
   if (r.code === null || r.code === undefined) return r.status ?? '-';
