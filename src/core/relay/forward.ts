@@ -70,7 +70,7 @@ export interface ForwarderOptions {
   onBacklog?: (change: BacklogChange) => void;
 }
 
-type Deliver = typeof import('../deliver/post.js');
+type Deliver = Pick<typeof import('../deliver/post.js'), 'createDispatcher' | 'post'>;
 
 interface Held {
   body: Uint8Array;
@@ -168,7 +168,7 @@ export class Forwarder {
   private async post(job: Job): Promise<void> {
     let outcome: ForwardOutcome;
     try {
-      const deliver = await (this.deliver ??= import('../deliver/post.js'));
+      const deliver = await (this.deliver ??= import('../deliver/post.js').then(({ createDispatcher, post }) => ({ createDispatcher, post })));
       this.dispatcher ??= deliver.createDispatcher(this.limits.inFlight);
       outcome = await deliver.post({ url: job.url, body: job.held.body, headers: job.held.headers }, { dispatcher: this.dispatcher, timeoutMs: this.options.timeoutMs });
     } catch (err) {
