@@ -35,14 +35,14 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
   setNoticeListener((message) => ctx.io.warn(safe(message)));
   const program = new Command('hookctl');
   const lazy =
-    (load: () => Promise<{ run: Runner }>) =>
+    (load: () => Promise<Runner>) =>
     async (...args: unknown[]) => {
       // commander passes (...positionals, options, command); we pass (ctx, options, ...positionals).
       const command = args.pop() as Command;
       const options = args.pop() as Record<string, unknown>;
       void command;
-      const mod = await load();
-      const code = await mod.run(ctx, options, ...args);
+      const run = await load();
+      const code = await run(ctx, options, ...args);
       setResult(typeof code === 'number' ? code : ExitCode.ok);
     };
 
@@ -101,7 +101,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl listen --tunnel --register-app --app-id 123456 --private-key ./my-app.private-key.pem',
       ]),
     )
-    .action(lazy(() => import('./commands/listen.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/listen.js'); return run; }));
 
   program
     .command('send')
@@ -139,7 +139,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl send --list',
       ]),
     )
-    .action(lazy(() => import('./commands/send.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/send.js'); return run; }));
 
   program
     .command('replay')
@@ -181,7 +181,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl replay 6c1a0f00-c9a1-11ef-8d6e-5b1f2d3e4a01 --from-github octo-org/octo-repo --redeliver',
       ]),
     )
-    .action(lazy(() => import('./commands/replay.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/replay.js'); return run; }));
 
   // list takes no arguments: the catch-all only turns a stray word into a useful error, so help leaves it out.
   const deliveries = program
@@ -209,7 +209,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl deliveries list --follow',
       ]),
     )
-    .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).list })));
+    .action(lazy(async () => { const { list } = await import('./commands/deliveries.js'); return list; }));
   deliveries
     .command('show')
     .description('show one delivery: headers, verdicts, forward and replay attempts, payload')
@@ -222,7 +222,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
       'after',
       examples(['hookctl deliveries show 7b61', 'hookctl deliveries show 7b61 --raw > payload.json', "hookctl deliveries show 7b61 --json | jq '.headers'"]),
     )
-    .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).show })));
+    .action(lazy(async () => { const { show } = await import('./commands/deliveries.js'); return show; }));
   deliveries
     .command('export')
     .description('export a delivery as a curl command, a test fixture, or a request file (.http or JSON)')
@@ -239,7 +239,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl deliveries export 7b61 --format http --to http://localhost:3000/webhooks > issues.opened.http',
       ]),
     )
-    .action(lazy(async () => ({ run: (await import('./commands/deliveries.js')).exportDelivery })));
+    .action(lazy(async () => { const { exportDelivery } = await import('./commands/deliveries.js'); return exportDelivery; }));
   deliveries
     .command('rm')
     .description('delete stored deliveries (a full GUID deletes every attempt of it)')
@@ -250,7 +250,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
       'after',
       examples(['hookctl deliveries rm b5da --yes', 'hookctl deliveries rm 5a18b196-4c29-42fd-83f4-e75cb9c40b56 --yes   # every attempt of that delivery']),
     )
-    .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).rm })));
+    .action(lazy(async () => { const { rm } = await import('./commands/deliveries-manage.js'); return rm; }));
   deliveries
     .command('prune')
     .description('delete old deliveries and give the space back')
@@ -259,7 +259,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .addOption(yesOption('do not ask first (required when there is no terminal to ask on)'))
     .addOption(storeOption())
     .addHelpText('after', examples(['hookctl deliveries prune --older-than 30d --yes', 'hookctl deliveries prune --keep 1000 --yes']))
-    .action(lazy(async () => ({ run: (await import('./commands/deliveries-manage.js')).prune })));
+    .action(lazy(async () => { const { prune } = await import('./commands/deliveries-manage.js'); return prune; }));
   deliveries
     .command('pull')
     .description('import a hook\'s recent deliveries from GitHub into the local store')
@@ -278,7 +278,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
       'after',
       examples(['hookctl deliveries pull octo-org/octo-repo --since 1h', 'hookctl deliveries pull --app --app-id 123456 --private-key ./my-app.private-key.pem']),
     )
-    .action(lazy(() => import('./commands/deliveries-pull.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/deliveries-pull.js'); return run; }));
 
   program
     .command('register')
@@ -306,7 +306,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl register --org octo-org --url https://example.com/webhooks --events "*"',
       ]),
     )
-    .action(lazy(() => import('./commands/register.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/register.js'); return run; }));
 
   const hooks = program.command('hooks').description('list, delete and ping repository webhooks');
   hooks
@@ -316,7 +316,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .addOption(apiUrlOption())
     .addOption(jsonOption())
     .addHelpText('after', examples(['hookctl hooks list octo-org/octo-repo', "hookctl hooks list octo-org/octo-repo --json | jq -r '.[].config.url'"]))
-    .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).list })));
+    .action(lazy(async () => { const { list } = await import('./commands/hooks.js'); return list; }));
   hooks
     .command('delete')
     .argument('<owner/repo>', 'repository')
@@ -325,7 +325,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .addOption(yesOption())
     .addOption(apiUrlOption())
     .addHelpText('after', examples(['hookctl hooks delete octo-org/octo-repo 498012345', 'hookctl hooks delete octo-org/octo-repo 498012345 --yes   # without asking first']))
-    .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).remove })));
+    .action(lazy(async () => { const { remove } = await import('./commands/hooks.js'); return remove; }));
   hooks
     .command('ping')
     .argument('<owner/repo>', 'repository')
@@ -333,7 +333,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .description('ask GitHub to ping a webhook')
     .addOption(apiUrlOption())
     .addHelpText('after', examples(['hookctl hooks ping octo-org/octo-repo 498012345']))
-    .action(lazy(async () => ({ run: (await import('./commands/hooks.js')).ping })));
+    .action(lazy(async () => { const { ping } = await import('./commands/hooks.js'); return ping; }));
 
   program
     .command('tunnel')
@@ -353,7 +353,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl tunnel --port 3000 --path /webhooks --register octo-org/octo-repo --secret "$SECRET"',
       ]),
     )
-    .action(lazy(() => import('./commands/tunnel.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/tunnel.js'); return run; }));
 
   program
     .command('inspect')
@@ -363,7 +363,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--open', 'open it in the default browser')
     .addOption(secretOption('sign replays and samples with this secret'))
     .addHelpText('after', examples(['hookctl inspect', 'hookctl inspect --store ./deliveries.db --port 4242']))
-    .action(lazy(() => import('./commands/inspect.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/inspect.js'); return run; }));
 
   program
     .command('verify')
@@ -378,7 +378,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'printf \'Hello, World!\' | hookctl verify --secret "It\'s a Secret to Everybody" --signature sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
       ]),
     )
-    .action(lazy(() => import('./commands/verify.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/verify.js'); return run; }));
 
   program
     .command('sign')
@@ -387,7 +387,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .addOption(secretOption())
     .addOption(jsonOption())
     .addHelpText('after', examples(['hookctl sign --secret "$SECRET" body.json', 'printf %s "$BODY" | hookctl sign']))
-    .action(lazy(() => import('./commands/sign.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/sign.js'); return run; }));
 
   program
     .command('validate')
@@ -403,13 +403,16 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
         'hookctl deliveries show 3f2a --raw | hookctl validate --event pull_request --json',
       ]),
     )
-    .action(lazy(() => import('./commands/validate.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/validate.js'); return run; }));
 
   // The project file (src/config): before any command runs, it fills the options no flag or environment variable set.
   program
     .option('--config <file>', 'project file (default $HOOKCTL_CONFIG, then hookctl.json or package.json\'s "hookctl" key, from here up to the repository root)')
     .option('--no-config', 'ignore the project file')
-    .hook('preAction', async (root, command) => (await import('./config/discover.js')).beforeCommand(ctx, root.opts(), command));
+    .hook('preAction', async (root, command) => {
+      const { beforeCommand } = await import('./config/discover.js');
+      await beforeCommand(ctx, root.opts(), command);
+    });
   program
     .command('config')
     .description('the settings a command would run with and where each comes from; --init writes hookctl.json')
@@ -418,7 +421,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--force', 'with --init: replace an existing file')
     .allowUnknownOption()
     .addHelpText('after', examples(['hookctl config listen', 'hookctl config --init listen --path /webhooks --forward-to push=http://localhost:3000/push']))
-    .action(lazy(() => import('./commands/config.js')));
+    .action(lazy(async () => { const { run } = await import('./commands/config.js'); return run; }));
 
   return program;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DEFAULT_PORT, localOrigin } from './core/deliver/url.js';
 import type { IO } from './ui/io.js';
 
-export interface Paths {
+interface Paths {
   /** HOOKCTL_HOME: delivery store, remembered hooks, generated secrets. */
   home: string;
   /** Default delivery store. */
@@ -21,7 +21,7 @@ export interface Paths {
  * well-known ports, so two of them can run side by side; 0 is any free port); a user sets --port
  * instead.
  */
-export interface Defaults {
+interface Defaults {
   /** listen's and tunnel's port (5000). */
   port: number;
   /** The inspector's first port (4141). */
@@ -30,7 +30,7 @@ export interface Defaults {
   target: string;
 }
 
-export function defaultsFrom(env: NodeJS.ProcessEnv): Defaults {
+function defaultsFrom(env: NodeJS.ProcessEnv): Defaults {
   const portFrom = (value: string | undefined, fallback: number): number => {
     const n = Number(value);
     return value && Number.isInteger(n) && n >= 0 && n < 65536 ? n : fallback;
@@ -67,7 +67,7 @@ const require = createRequire(import.meta.url);
  * ~/.local/share/hookctl on Linux, ~/Library/Application Support/hookctl on macOS,
  * %LOCALAPPDATA%\hookctl\Data on Windows).
  */
-export function resolvePaths(env: NodeJS.ProcessEnv): Paths {
+function resolvePaths(env: NodeJS.ProcessEnv): Paths {
   let home = env.HOOKCTL_HOME;
   if (!home) {
     const envPaths = (require('env-paths') as { default: (name: string, options: { suffix: string }) => { data: string } }).default;
@@ -76,7 +76,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv): Paths {
   return { home, store: join(home, 'deliveries.db') };
 }
 
-export function secretsFrom(env: NodeJS.ProcessEnv, flag?: string | string[]): string[] {
+function secretsFrom(env: NodeJS.ProcessEnv, flag?: string | string[]): string[] {
   const flags = flag === undefined ? [] : Array.isArray(flag) ? flag : [flag];
   const given = flags.filter((s) => s !== '');
   if (given.length > 0) return given;

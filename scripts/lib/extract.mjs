@@ -32,7 +32,7 @@ function strip(schema, reached) {
   return out;
 }
 
-export function extractSchema(openapi, schemaName, { event, action }) {
+function extractSchema(openapi, schemaName, { event, action }) {
   const components = openapi.components.schemas;
   const defs = {};
   const queue = [];

@@ -62,7 +62,10 @@ function listFilter(ctx: AppContext, options: ListOptions): DeliveryFilter {
 const SUBCOMMANDS = ['list', 'show', 'export', 'pull', 'rm', 'prune'];
 
 export async function list(ctx: AppContext, options: ListOptions, unexpected: string[] = []): Promise<number> {
-  if (unexpected.length > 0) throw (await import('./shared/unexpected.js')).unexpectedWord(unexpected[0], SUBCOMMANDS);
+  if (unexpected.length > 0) {
+    const { unexpectedWord } = await import('./shared/unexpected.js');
+    throw unexpectedWord(unexpected[0], SUBCOMMANDS);
+  }
   const { io } = ctx;
   const file = storeFile(ctx, options.store);
   const filter = listFilter(ctx, options);
@@ -193,4 +196,3 @@ export async function exportDelivery(ctx: AppContext, options: ExportOptions, re
   return 0;
 }
 
-export const run = list;

@@ -21,7 +21,7 @@ function clientFor(ctx: AppContext, options: HooksOptions) {
 }
 
 /** "200 OK", "unused", "502 failed to connect". */
-export function lastResponse(hook: Hook): string {
+function lastResponse(hook: Hook): string {
   const r = hook.last_response;
   if (!r) return '-';
   if (r.code === null || r.code === undefined) return r.status ?? '-';
@@ -78,4 +78,3 @@ export async function ping(ctx: AppContext, options: HooksOptions, repo: string,
   return 0;
 }
 
-export const run = list;

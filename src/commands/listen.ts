@@ -116,7 +116,11 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
   const events = options.events !== undefined ? parseEventList(options.events, { flag: '--events', emptyMeansAll: true }) : null;
   const secrets = ctx.secrets(options.secret);
   // Credentials and cloudflared before anything starts (nothing bound, nothing written).
-  const tunnelReady = options.tunnel ? await (await import('./shared/tunnel-preflight.js')).preflightTunnel(ctx, options) : undefined;
+  let tunnelReady: TunnelReady | undefined;
+  if (options.tunnel) {
+    const { preflightTunnel } = await import('./shared/tunnel-preflight.js');
+    tunnelReady = await preflightTunnel(ctx, options);
+  }
   const started = Date.now();
   if (!options.store) verifyDataFolder(ctx);
   const relay = new Relay({ store: options.store ?? ctx.paths.store, secrets, path: options.path, routes, events, forwardTimeoutMs: options.forwardTimeout });

@@ -17,7 +17,7 @@ import type { RegisterOptions } from './shared/options.js';
 
 
 /** Events offered by the prompt; the first ones are preselected. */
-export const COMMON_EVENTS = [
+const COMMON_EVENTS = [
   'push',
   'pull_request',
   'issues',
@@ -36,14 +36,14 @@ export const COMMON_EVENTS = [
 ];
 const PRESELECTED = new Set(['push', 'pull_request', 'issues', 'issue_comment']);
 
-export function resolveTarget(repo: string | undefined, org: string | undefined): HookTarget {
+function resolveTarget(repo: string | undefined, org: string | undefined): HookTarget {
   if (repo && org) throw new UsageError('give either OWNER/REPO or --org ORG, not both');
   if (org) return parseOrg(org);
   if (!repo) throw new UsageError('which repository? give OWNER/REPO, or --org ORG for an organization hook');
   return parseRepo(repo);
 }
 
-export function formatChanges(io: IO, diff: HookChange[]): string[] {
+function formatChanges(io: IO, diff: HookChange[]): string[] {
   const c = io.errColor;
   return diff.map((d) => `  ${d.field}: ${c.red(d.from)} → ${c.green(d.to)}`);
 }
@@ -77,7 +77,7 @@ async function promptUrl(ctx: AppContext): Promise<string> {
   return input(ctx.io, 'Payload URL', (v) => urlProblem(v.trim()) ?? true);
 }
 
-export function checkUrl(url: string): string {
+function checkUrl(url: string): string {
   const problem = urlProblem(url);
   if (problem) throw new UsageError(`--url: ${problem}`);
   return url;

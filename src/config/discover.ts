@@ -18,11 +18,13 @@ export async function beforeCommand(ctx: AppContext, rootOptions: Record<string,
   const flag = configFlag(rootOptions);
   const isConfig = command.name() === 'config' && !command.parent?.parent;
   const found = isConfig ? undefined : findProjectFile(ctx.cwd, ctx.env, flag);
-  if (found || isConfig) await (await import('./apply.js')).applyProjectFile(ctx, flag, command, found);
+  if (!found && !isConfig) return;
+  const { applyProjectFile } = await import('./apply.js');
+  await applyProjectFile(ctx, flag, command, found);
 }
 
 /** --config FILE (a string), --no-config (false), or neither (undefined). */
-export function configFlag(rootOptions: Record<string, unknown>): string | false | undefined {
+function configFlag(rootOptions: Record<string, unknown>): string | false | undefined {
   const value = rootOptions.config;
   return typeof value === 'string' ? value : value === false ? false : undefined;
 }

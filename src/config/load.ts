@@ -24,7 +24,7 @@ export interface ProjectFile {
   where(pointer: string): string;
 }
 
-export type Settings = Record<string, unknown> & { [section: string]: unknown };
+type Settings = Record<string, unknown> & { [section: string]: unknown };
 
 const SECRET_KEYS = /^(secrets?|webhook_?secret|token|github_?token|gh_?token|password|passwd|private_?key_?pem)$/i;
 const SECRET_VALUE = /^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,})|-----BEGIN [A-Z ]*PRIVATE KEY-----/;

@@ -21,7 +21,7 @@ export interface ListenerRecord {
   startedAt: string;
 }
 
-export const LISTENERS_DIR = 'listeners';
+const LISTENERS_DIR = 'listeners';
 
 function dir(home: string): string {
   return join(home, LISTENERS_DIR);

@@ -30,7 +30,7 @@ export interface Colors {
 }
 
 /** Our policy: 0 = no colour; otherwise chalk's level (1 basic, 2 256, 3 truecolor). */
-export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
+function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
   const force = env.FORCE_COLOR;
   if (force !== undefined) {
@@ -40,10 +40,6 @@ export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 
   if (!isTTY || env.TERM === 'dumb') return 0;
   if (env.COLORTERM === 'truecolor' || env.COLORTERM === '24bit') return 3;
   return /-256(color)?$/i.test(env.TERM ?? '') ? 2 : 1;
-}
-
-export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
-  return colorLevel(env, isTTY) > 0;
 }
 
 const require = createRequire(import.meta.url);

@@ -86,16 +86,3 @@ export async function editFile(io: IO, name: string): Promise<EditFile> {
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
-
-/**
- * Open the editor on `text` in a private temporary file and return what was saved. The file
- * is 0600 in a 0700 folder and removed afterwards.
- */
-export async function editText(io: IO, text: string, name: string): Promise<string> {
-  const file = await editFile(io, name);
-  try {
-    return await file.edit(text);
-  } finally {
-    file.remove();
-  }
-}

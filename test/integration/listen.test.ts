@@ -126,7 +126,8 @@ describe('listen: what it answers', () => {
     const body = samplePayload();
     const missing = await postDelivery(l.url, body, {});
     const wrong = await postDelivery(l.url, body, { secret: 'not-the-secret' });
-    const sig = (await import('../../src/core/webhook/signing.js')).signatureHeaders(SECRET, body);
+    const { signatureHeaders } = await import('../../src/core/webhook/signing.js');
+    const sig = signatureHeaders(SECRET, body);
     const tampered = await postDelivery(l.url, body.replace('Crash', 'Crush'), { headers: sig });
     const newline = await postDelivery(l.url, body + '\n', { headers: sig });
     expect([missing.status, wrong.status, tampered.status, newline.status]).toEqual([401, 401, 401, 401]);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadPayloadBytes, resolve } from '../../src/core/catalog/catalog.js';
 import { validatePayload } from '../../src/core/schemas/validate.js';
-import { applyEdits, installationTarget, parseAssignment, parsePath } from '../../src/core/catalog/edits.js';
+import { applyEdits, installationTarget } from '../../src/core/catalog/edits.js';
+import { parseAssignment, parsePath } from '../../src/core/catalog/set-path.js';
 
 function sample() {
   const owner = { login: 'octo-org', id: 10, url: 'https://api.github.com/users/octo-org', html_url: 'https://github.com/octo-org', repos_url: 'https://api.github.com/users/octo-org/repos', type: 'Organization' };

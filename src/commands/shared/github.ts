@@ -24,7 +24,7 @@ function ghHostname(apiUrl: string): string {
 }
 
 /** `gh auth token`, or undefined when gh is missing, logged out or slow. */
-export function tokenFromGh(env: NodeJS.ProcessEnv, apiUrl: string): Promise<string | undefined> {
+function tokenFromGh(env: NodeJS.ProcessEnv, apiUrl: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(
       'gh',

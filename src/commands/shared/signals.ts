@@ -8,7 +8,7 @@
  */
 import { InterruptedError } from '../../errors.js';
 
-export type StopReason = NodeJS.Signals | 'abort';
+type StopReason = NodeJS.Signals | 'abort';
 
 /** Where the signals come from: the process, or a test's emitter. */
 interface SignalSource {

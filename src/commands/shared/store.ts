@@ -13,7 +13,7 @@ export function storeFile(ctx: AppContext, flag?: string): string {
 }
 
 /** "No deliveries stored yet" when the file does not exist, naming it and how to fill it. */
-export function noStore(file: string, flag?: string): UsageError {
+function noStore(file: string, flag?: string): UsageError {
   return new UsageError(`no deliveries stored yet: ${file} does not exist`, [
     flag ? 'Check the --store path.' : 'Run hookctl listen, then send it something: hookctl send pull_request.opened (HOOKCTL_HOME decides where the store is).',
   ], 'store');

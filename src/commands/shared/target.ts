@@ -11,7 +11,7 @@ import { parseTargetUrl } from '../../core/deliver/url.js';
 import { timeAgo } from '../../ui/format.js';
 import { safe } from '../../ui/sanitize.js';
 
-export type TargetSource = 'flag' | 'listener' | 'env' | 'default';
+type TargetSource = 'flag' | 'listener' | 'env' | 'default';
 
 export interface Target {
   source: TargetSource;

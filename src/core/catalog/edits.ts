@@ -6,8 +6,6 @@
 import { isObject, type Json, type JsonObject } from './json.js';
 import { parseAssignment, setPath } from './set-path.js';
 
-export { parseAssignment, parsePath, setPath } from './set-path.js';
-
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -18,7 +16,7 @@ function escapeRegExp(s: string): string {
  * contains owner/repo. Other people in the payload (sender, authors, assignees) keep their
  * identity even when they are the owner; ids stay as they are.
  */
-export function rewriteRepository(payload: JsonObject, fullName: string): void {
+function rewriteRepository(payload: JsonObject, fullName: string): void {
   const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(fullName);
   if (!m) throw new TypeError(`--repo must look like OWNER/REPO, got "${fullName}"`);
   const [, newOwner, newName] = m;
@@ -63,7 +61,7 @@ const isBot = (login: string): boolean => login.endsWith('[bot]');
 const profilePath = (login: string): string => (isBot(login) ? `apps/${login.slice(0, -'[bot]'.length)}` : login);
 
 /** Rewrite the sender, and every user object that is the same account, with their URLs. */
-export function rewriteSender(payload: JsonObject, login: string): void {
+function rewriteSender(payload: JsonObject, login: string): void {
   if (!/^[A-Za-z0-9-]+(\[bot\])?$/.test(login)) throw new TypeError(`--sender must be a GitHub login, got "${login}"`);
   const sender = payload.sender;
   if (!isObject(sender) || typeof sender.login !== 'string') throw new TypeError('this payload has no sender to rewrite');

@@ -44,7 +44,7 @@ const octal = (byte: number) => `\\${byte.toString(8).padStart(3, '0')}`;
  * readable when the bytes are valid UTF-8 (except C1 controls and bidi marks, which are
  * escaped too, so printing the command never drives a terminal), any other byte as octal.
  */
-export function printfFormat(bytes: Buffer): string {
+function printfFormat(bytes: Buffer): string {
   const text = bytes.toString('utf8');
   const utf8 = Buffer.from(text, 'utf8').equals(bytes);
   let out = '';

@@ -24,10 +24,10 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
  * its keep-alive connection is used again. A longer answer's connection is closed instead of
  * read to its end (an endless or huge body costs neither time nor memory).
  */
-export const RESPONSE_READ_BYTES = 64 * 1024;
+const RESPONSE_READ_BYTES = 64 * 1024;
 
 /** The first bytes of a non-2xx answer kept and shown (the response snippet). */
-export const SNIPPET_BYTES = 300;
+const SNIPPET_BYTES = 300;
 
 export interface OutgoingDelivery {
   url: string;
@@ -51,7 +51,7 @@ export interface DeliveryResult {
 }
 
 /** What came back, read up to a bound. */
-export interface KeptResponse {
+interface KeptResponse {
   /** Lower-case names; repeated headers joined with ", " (set-cookie with "\n"). */
   headers: Record<string, string>;
   /** At most `maxBytes` of the body. */

@@ -37,9 +37,3 @@ export function parseTargetUrl(url: string): URL {
   if (!parsed.hostname) throw new TypeError(`no host in "${url}" (expected e.g. http://127.0.0.1:3000/webhooks)`);
   return parsed;
 }
-
-/** True for loopback hosts: 127.0.0.0/8, ::1, localhost. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
-}

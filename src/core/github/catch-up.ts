@@ -7,7 +7,7 @@
 import type { LoggedDelivery } from './delivery-log.js';
 
 /** GitHub redelivers deliveries of the past three days. */
-export const REDELIVERY_WINDOW_MS = 3 * 24 * 3600 * 1000;
+const REDELIVERY_WINDOW_MS = 3 * 24 * 3600 * 1000;
 /** A redelivery asked for and not stored after this long did not arrive: ask again. */
 export const ASK_AGAIN_AFTER_MS = 5 * 60 * 1000;
 /** How many times one GUID is asked for before it is reported as failed. */

@@ -14,9 +14,9 @@ import { ApiError, AuthError, HookctlError, UsageError } from '../../errors.js';
 import { parseTargetUrl } from '../deliver/url.js';
 import { httpSend, type RawResponse } from './http.js';
 
-export const API_VERSION = '2022-11-28';
+const API_VERSION = '2022-11-28';
 /** Longest rate-limit wait we sit through; beyond that we fail with the reset time. */
-export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 
 /** A token and where it came from ("GITHUB_TOKEN", "`gh auth token`", "the prompt"…), for messages. */
 export interface ResolvedToken {

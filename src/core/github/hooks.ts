@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import type { GithubClient } from './client.js';
 import { describeTarget, hooksPath, type HookTarget } from './targets.js';
 
-export interface HookConfig {
+interface HookConfig {
   url?: string;
   content_type?: string;
   insecure_ssl?: string | number;
@@ -39,11 +39,6 @@ export async function listHooks(client: GithubClient, target: HookTarget): Promi
     hooks.push(hook);
   }
   return hooks;
-}
-
-export async function getHook(client: GithubClient, target: HookTarget, hookId: number): Promise<Hook> {
-  const res = await client.request<Hook>('GET', `${hooksPath(target)}/${hookId}`, { about: about(target, `webhook ${hookId}`), org: target.kind === 'org' });
-  return res.data;
 }
 
 export async function deleteHook(client: GithubClient, target: HookTarget, hookId: number): Promise<void> {

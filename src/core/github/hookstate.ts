@@ -50,9 +50,9 @@ interface LoadedState {
 }
 
 /** A hooks.json is a few KiB; more than this is not one. */
-export const HOOKSTATE_MAX_BYTES = 4 * 1024 * 1024;
+const HOOKSTATE_MAX_BYTES = 4 * 1024 * 1024;
 
-export const HOOKSTATE_FILE = 'hooks.json';
+const HOOKSTATE_FILE = 'hooks.json';
 
 export function hookStatePath(home: string): string {
   return join(home, HOOKSTATE_FILE);

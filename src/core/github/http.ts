@@ -10,7 +10,7 @@ export interface RawResponse {
   text: string;
 }
 
-let agents: { http?: import('node:http').Agent; https?: import('node:https').Agent } = {};
+const agents: { http?: import('node:http').Agent; https?: import('node:https').Agent } = {};
 
 export async function httpSend(url: string, init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<RawResponse> {
   const u = new URL(url);
@@ -38,11 +38,4 @@ export async function httpSend(url: string, init: { method: string; headers: Rec
     });
     req.end(body);
   });
-}
-
-/** Let the process exit: close idle keep-alive sockets (tests and long-running commands). */
-export function closeConnections(): void {
-  agents.http?.destroy();
-  agents.https?.destroy();
-  agents = {};
 }

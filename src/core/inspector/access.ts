@@ -14,7 +14,7 @@ import { chmodSync, closeSync, constants as fsConstants, fstatSync, ftruncateSyn
 import { join } from 'node:path';
 
 /** The file in HOOKCTL_HOME that keeps the token. */
-export const ACCESS_TOKEN_FILE = 'inspector-token';
+const ACCESS_TOKEN_FILE = 'inspector-token';
 const TOKEN = /^[0-9a-f]{64}$/;
 
 /** A fresh token: 32 random bytes, hex. */

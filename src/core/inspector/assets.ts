@@ -22,7 +22,7 @@ export interface Asset {
   type: string;
 }
 
-export const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
+const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });

@@ -9,9 +9,8 @@ import type { DeliveryRecord } from '../store/records.js';
 import type { AttemptRecord } from '../store/types.js';
 
 // The records are the store's own (the same shape `--json` prints): one definition.
-export type { DeliveryRecord, ForwardResult } from '../store/records.js';
-export type { AttemptRecord, SchemaVerdict, SignatureVerdict } from '../store/types.js';
-export type { SchemaViolation } from '../schemas/validate.js';
+export type { DeliveryRecord } from '../store/records.js';
+export type { AttemptRecord, SignatureVerdict } from '../store/types.js';
 import type { SchemaViolation } from '../schemas/validate.js';
 import type { SignatureVerdict } from '../store/types.js';
 

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** POST bodies are capped: an edited payload may be as large as GitHub's 25 MiB, plus JSON quoting. */
-export const MAX_REQUEST_BYTES = 26 * 1024 * 1024;
+const MAX_REQUEST_BYTES = 26 * 1024 * 1024;
 
 /** An answer the server chooses on purpose (bad input, refused, unknown): status and message. */
 export class HttpError extends Error {
@@ -22,7 +22,7 @@ export class HttpError extends Error {
  * The page and the API are for this origin only: no CORS header is ever sent, nothing may be
  * sniffed, framed, embedded by another site or leak a Referer. Scripts only from our own files.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -10,7 +10,7 @@ import { VOCABULARY } from '../store/vocabulary.js';
 import type { DeliveryQuery, InspectorBackend, ReplayRequest, SendRequest, StreamQuery } from './backend.js';
 import { HttpError, asObject, optionalBoolean, optionalString, optionalTargetUrl, readJsonBody, sendJson } from './http.js';
 
-export interface RouteContext {
+interface RouteContext {
   backend: InspectorBackend;
   req: IncomingMessage;
   res: ServerResponse;
@@ -165,7 +165,7 @@ async function send({ backend, req, res }: RouteContext): Promise<void> {
   sendJson(res, 200, await backend.send(request));
 }
 
-export const ROUTES: Route[] = [
+const ROUTES: Route[] = [
   // The page words verdicts and forward states from the table the terminal uses.
   { method: 'GET', pattern: ['info'], handle: async ({ backend, res }) => sendJson(res, 200, { ...backend.info(), vocabulary: VOCABULARY }) },
   { method: 'GET', pattern: ['deliveries'], handle: async ({ backend, res, url }) => sendJson(res, 200, await backend.list(parseDeliveryQuery(url.searchParams))) },

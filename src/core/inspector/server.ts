@@ -58,10 +58,10 @@ import { HttpError, sendError, setSecurityHeaders } from './http.js';
 import { findRoute, parseStreamQuery } from './routes.js';
 import { EventHub } from './stream.js';
 
-export const DEFAULT_INSPECTOR_PORT = 4141;
+const DEFAULT_INSPECTOR_PORT = 4141;
 /** When the port is taken, the next ones are tried: port+1 … port+PORT_TRIES. */
 export const PORT_TRIES = 20;
-export const TOKEN_HEADER = 'x-hookctl-token';
+const TOKEN_HEADER = 'x-hookctl-token';
 
 export interface InspectorOptions {
   backend: InspectorBackend;

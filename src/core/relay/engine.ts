@@ -18,7 +18,7 @@ import { DriftChecker } from './drift.js';
 import { Forwarder, type BacklogChange, type ForwardLimits, type ForwardOutcome, type ForwardRoute, type NotForwarded } from './forward.js';
 import { createReceiver, type ReceivedDelivery, type Receiver, type RefusedRequest } from './receiver.js';
 
-export type { BacklogChange, ForwardRoute, ReceivedDelivery, RefusedRequest };
+export type { ReceivedDelivery };
 export { ListenError } from './receiver.js';
 
 export type RelayEvent =

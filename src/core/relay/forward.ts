@@ -36,7 +36,7 @@ export function parseForwardRoutes(values: string[]): ForwardRoute[] {
 }
 
 /** Where a delivery goes: the routes naming its event (or event.action), else the catch-alls. */
-export function routesFor(routes: readonly ForwardRoute[], event: string, action: string | null): string[] {
+function routesFor(routes: readonly ForwardRoute[], event: string, action: string | null): string[] {
   const names = action ? [event, `${event}.${action}`] : [event];
   const named = routes.filter((r) => r.events?.some((e) => names.includes(e)));
   return (named.length ? named : routes.filter((r) => r.events === null)).map((r) => r.url);
@@ -51,7 +51,7 @@ export interface ForwardLimits {
   bytes: number;
 }
 
-export const FORWARD_LIMITS: ForwardLimits = { inFlight: 32, deliveries: 1000, bytes: 8 * 1024 * 1024 };
+const FORWARD_LIMITS: ForwardLimits = { inFlight: 32, deliveries: 1000, bytes: 8 * 1024 * 1024 };
 
 /** Why a forward was not attempted: the app was not keeping up, or listen stopped first. */
 export type NotForwarded = 'backlog' | 'stopped';
@@ -70,7 +70,7 @@ export interface ForwarderOptions {
   onBacklog?: (change: BacklogChange) => void;
 }
 
-type Deliver = typeof import('../deliver/post.js');
+type Deliver = Pick<typeof import('../deliver/post.js'), 'createNodePool' | 'post'>;
 
 interface Held {
   body: Uint8Array;
@@ -168,7 +168,7 @@ export class Forwarder {
   private async post(job: Job): Promise<void> {
     let outcome: ForwardOutcome;
     try {
-      const deliver = await (this.deliver ??= import('../deliver/post.js'));
+      const deliver = await (this.deliver ??= import('../deliver/post.js').then(({ createNodePool, post }) => ({ createNodePool, post })));
       this.pool ??= deliver.createNodePool(this.limits.inFlight);
       const agent = await this.pool.agentFor(job.url);
       outcome = await deliver.post({ url: job.url, body: job.held.body, headers: job.held.headers }, { agent, timeoutMs: this.options.timeoutMs });

@@ -127,7 +127,7 @@ function header(req: IncomingMessage, name: string): string | null {
 }
 
 /** What `GET /` says: that hookctl listens here, and nothing about what it keeps. */
-export const STATUS_BODY = { name: 'hookctl', message: 'hookctl listens here for webhooks (POST)' } as const;
+const STATUS_BODY = { name: 'hookctl', message: 'hookctl listens here for webhooks (POST)' } as const;
 
 /**
  * Why a request comes from a web browser, or null. No webhook sender is a browser (GitHub,
@@ -139,7 +139,7 @@ export const STATUS_BODY = { name: 'hookctl', message: 'hookctl listens here for
  * on every request, and is an app's HTTP client, not a browser (a browser's cors request always
  * carries Sec-Fetch-Site and Origin too, and is refused for those).
  */
-export function browserRequest(req: IncomingMessage): string | null {
+function browserRequest(req: IncomingMessage): string | null {
   const origin = header(req, 'origin');
   if (origin !== null) return `Origin: ${origin}`;
   const site = header(req, 'sec-fetch-site');

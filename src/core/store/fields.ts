@@ -101,7 +101,7 @@ const LATEST_FORWARD = `(SELECT json_object(${(ATTEMPT_FIELDS as readonly Attemp
   .join(', ')})
   FROM attempts a WHERE a.delivery_seq = d.seq AND a.kind = 'forward' ORDER BY a.seq DESC LIMIT 1)`;
 
-export const FIELDS = [
+const FIELDS = [
   { key: 'seq', column: 'seq', computed: true },
   { key: 'id', column: 'id', record: true, computed: true },
   { key: 'deliveryId', column: 'delivery_guid', record: true },

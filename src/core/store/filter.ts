@@ -38,13 +38,13 @@ export function signatureFilter(value: string, name: string): SignatureVerdict {
 }
 
 /** Split "event" or "event.action". */
-export function parseEventFilter(value: string): { event: string; action: string | null } {
+function parseEventFilter(value: string): { event: string; action: string | null } {
   const dot = value.indexOf('.');
   return dot === -1 ? { event: value, action: null } : { event: value.slice(0, dot), action: value.slice(dot + 1) };
 }
 
 /** The case folding of payload search (see the top of this file). */
-export function foldCase(text: string): string {
+function foldCase(text: string): string {
   return text.toLowerCase();
 }
 

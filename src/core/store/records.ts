@@ -6,7 +6,7 @@
 import { RECORD_KEYS, type RecordKey } from './fields.js';
 import type { AttemptRecord, DeliverySummary, GithubDeliveryInfo } from './types.js';
 
-export interface ForwardResult {
+interface ForwardResult {
   url: string;
   status: number | null;
   durationMs: number;

@@ -28,9 +28,9 @@ import { StoreReader } from './queries.js';
 import { nativeModuleProblem } from './native.js';
 import { migrate } from './schema.js';
 import type { AttemptRecord, NewAttempt, NewDelivery, SchemaVerdict, StoredDelivery } from './types.js';
-import { GroupCommit, StoreError, StoreLostError, type GroupCommitOptions } from './writer.js';
+import { GroupCommit, StoreError, type GroupCommitOptions } from './writer.js';
 
-export { StoreError, StoreLostError };
+export { StoreError };
 
 /** A store a reading command was pointed at does not exist (a mistyped --store): exit 2, nothing created. */
 export class StoreMissingError extends UsageError {
@@ -69,7 +69,7 @@ export interface StoreHandle {
 }
 
 /** A writer id: random, so two processes (or two stores of one) never share one. */
-export function newWriterId(): string {
+function newWriterId(): string {
   return randomBytes(6).toString('hex');
 }
 

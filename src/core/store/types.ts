@@ -5,8 +5,8 @@
 import type { Algorithm, SignatureVerdict } from '../webhook/types.js';
 
 export type { SignatureVerdict };
-export type SignatureAlgorithm = Algorithm;
-export type DeliverySource = 'listen' | 'github';
+type SignatureAlgorithm = Algorithm;
+type DeliverySource = 'listen' | 'github';
 
 /** Result of checking a payload against GitHub's schema for its event.action. */
 export interface SchemaVerdict {

@@ -7,7 +7,7 @@ import { accessSync, constants as fsConstants, existsSync, statSync } from 'node
 import { delimiter, join } from 'node:path';
 import { HookctlError } from '../../errors.js';
 
-export type CloudflaredSource = '--cloudflared' | 'CLOUDFLARED_BIN' | 'npm package' | 'HOOKCTL_HOME' | 'PATH';
+type CloudflaredSource = '--cloudflared' | 'CLOUDFLARED_BIN' | 'npm package' | 'HOOKCTL_HOME' | 'PATH';
 
 export interface CloudflaredBinary {
   path: string;
@@ -25,7 +25,7 @@ export interface FindCloudflaredOptions {
 }
 
 /** The executable name on this platform. */
-export const CLOUDFLARED_EXE = process.platform === 'win32' ? 'cloudflared.exe' : 'cloudflared';
+const CLOUDFLARED_EXE = process.platform === 'win32' ? 'cloudflared.exe' : 'cloudflared';
 
 /** Where hookctl keeps a cloudflared it downloaded itself. */
 export function downloadedBinPath(home: string): string {
@@ -43,7 +43,7 @@ function isExecutableFile(path: string): boolean {
 }
 
 /** The binary the `cloudflared` npm package installs (its DEFAULT_CLOUDFLARED_BIN), if the package loads. */
-export async function packageBinPath(): Promise<string | null> {
+async function packageBinPath(): Promise<string | null> {
   try {
     const mod = (await import('cloudflared')) as { DEFAULT_CLOUDFLARED_BIN?: string };
     return mod.DEFAULT_CLOUDFLARED_BIN ?? null;
@@ -53,7 +53,7 @@ export async function packageBinPath(): Promise<string | null> {
 }
 
 /** `cloudflared` on PATH, like `which`. */
-export function findOnPath(env: NodeJS.ProcessEnv, exe = CLOUDFLARED_EXE): string | null {
+function findOnPath(env: NodeJS.ProcessEnv, exe = CLOUDFLARED_EXE): string | null {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, exe);
@@ -121,7 +121,7 @@ export async function downloadCloudflared(to: string): Promise<string> {
 // Config files that stop quick tunnels
 
 /** Where cloudflared looks for its default config (same list it prints). */
-export function configSearchDirs(env: NodeJS.ProcessEnv): string[] {
+function configSearchDirs(env: NodeJS.ProcessEnv): string[] {
   const home = env.HOME || env.USERPROFILE || '';
   const dirs = home ? [join(home, '.cloudflared'), join(home, '.cloudflare-warp'), join(home, 'cloudflare-warp')] : [];
   if (process.platform !== 'win32') dirs.push('/etc/cloudflared', '/usr/local/etc/cloudflared');

@@ -7,7 +7,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
-export const PROBE_HEADER = 'X-Hookctl-Probe';
+const PROBE_HEADER = 'X-Hookctl-Probe';
 
 export interface ProbeOptions {
   token?: string;

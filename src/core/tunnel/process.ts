@@ -97,9 +97,9 @@ export interface QuickTunnel {
 const LAST_LINES = 20;
 
 /** stop(): SIGTERM, then SIGKILL this long after. */
-export const GRACE_MS = 3000;
+const GRACE_MS = 3000;
 /** The watchdog, once hookctl is gone: SIGTERM, then SIGKILL this long after. */
-export const WATCHDOG_GRACE_MS = 1000;
+const WATCHDOG_GRACE_MS = 1000;
 
 /** The two grace periods: the defaults above, unless the hidden test knob shortens both. */
 export function gracePeriods(env: NodeJS.ProcessEnv): { graceMs: number; watchdogGraceMs: number } {

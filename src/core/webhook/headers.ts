@@ -8,7 +8,7 @@ import { signatureHeaders } from './signing.js';
 import type { BodyKind } from './types.js';
 
 /** GitHub-Hookshot/<7 hex>, as GitHub's User-Agent looks. */
-export const HOOKSHOT_USER_AGENT = 'GitHub-Hookshot/a0f4c5e';
+const HOOKSHOT_USER_AGENT = 'GitHub-Hookshot/a0f4c5e';
 
 export interface GithubHeaderInput {
   event: string;

@@ -24,7 +24,7 @@ export interface PayloadReading {
 }
 
 /** Why a form body is unreadable when it has no `payload` field. */
-export const NO_FORM_PAYLOAD = 'form body without a payload= field';
+const NO_FORM_PAYLOAD = 'form body without a payload= field';
 
 /** The JSON text of a body: the body itself, or a form's `payload` field (null when absent). */
 export function jsonBytes(kind: BodyKind, body: Uint8Array): Uint8Array | null {
@@ -67,7 +67,7 @@ export function describeJsonError(text: Uint8Array | string): string | null {
  * How deep JSON text nests (0 for a scalar, 1 for `{}`), counted without recursion; for text
  * that is not JSON, how deep it got before it broke.
  */
-export function jsonDepth(text: Uint8Array | string): number {
+function jsonDepth(text: Uint8Array | string): number {
   const scanner = new Scanner(view(typeof text === 'string' ? Buffer.from(text, 'utf8') : text));
   scanner.scan();
   return scanner.deepest;
@@ -78,7 +78,7 @@ export function jsonDepth(text: Uint8Array | string): number {
  * payload recursively: deeper than this, a payload is sent and replayed byte for byte but not
  * edited (GitHub's own payloads nest about ten levels).
  */
-export const MAX_EDIT_DEPTH = 512;
+const MAX_EDIT_DEPTH = 512;
 
 /** Why JSON text cannot be edited (`what` nests deeper than MAX_EDIT_DEPTH), or null. */
 export function tooDeepToEdit(text: Uint8Array | string, what = 'it'): string | null {

@@ -3,7 +3,7 @@
 
 const token = document.querySelector('meta[name="hookctl-token"]')?.content ?? '';
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, message) {
     super(message);
     this.status = status;

@@ -46,21 +46,12 @@ export function h(tag, props = {}, ...children) {
 }
 
 /** Append children: strings and numbers become text nodes; null/false are skipped; arrays flatten. */
-export function append(parent, children) {
+function append(parent, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return parent;
-}
-
-export function clear(element) {
-  element.replaceChildren();
-  return element;
-}
-
-export function $(selector, root = document) {
-  return root.querySelector(selector);
 }
 
 /** Call fn at most once per `ms` of quiet. */

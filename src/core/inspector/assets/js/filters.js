@@ -37,7 +37,7 @@ function localToIso(value) {
 }
 
 /** The time bounds the filters ask for, as ISO strings (a relative range counts from now). */
-export function bounds(filters, now = Date.now()) {
+function bounds(filters, now = Date.now()) {
   if (filters.range && RANGES[filters.range]) return { since: new Date(now - RANGES[filters.range]).toISOString(), until: null };
   if (filters.range === 'custom') return { since: filters.since ? localToIso(filters.since) : null, until: filters.until ? localToIso(filters.until) : null };
   return { since: null, until: null };

@@ -24,7 +24,7 @@ export const KEYS = [
 const SHORTCUTS_KEY = 'hookctl-shortcuts';
 
 /** Are the single-character shortcuts on? (The default.) */
-export function shortcutsOn() {
+function shortcutsOn() {
   try {
     return localStorage.getItem(SHORTCUTS_KEY) !== 'off';
   } catch {

@@ -8,7 +8,7 @@ import { apiParams } from './filters.js';
 import { relativeTime } from './format.js';
 import { renderRow } from './row.js';
 
-export const ROW_HEIGHT = 52;
+const ROW_HEIGHT = 52;
 const OVERSCAN = 8;
 export const PAGE_SIZE = 100;
 /** Ask for the next page when the view is this many rows from the end of what is loaded. */
