@@ -471,8 +471,8 @@ describe('replay', () => {
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('matches GitHub’s schema for pull_request');
     await typeOver(session!.page, /"number": \d+/, '"number": 1,,');
     await expect.poll(() => dialog.locator('.validation').innerText()).toMatch(/Not valid JSON — line 3, column \d+/);
-    expect(await dialog.locator('.btn.primary').isDisabled()).toBe(true);
-    expect(await dialog.locator('.gutter .bad').innerText()).toBe('3');
+    await expect.poll(() => dialog.locator('.btn.primary').isDisabled()).toBe(true);
+    await expect.poll(() => dialog.locator('.gutter .bad').innerText()).toBe('3');
     await typeOver(session!.page, /"number": 1,,/, '"number": "seven"');
     await expect.poll(() => dialog.locator('.validation').innerText()).toContain('number: must be integer');
     await typeOver(session!.page, /"number": "seven"/, '"number": 4242');

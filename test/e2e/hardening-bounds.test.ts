@@ -138,13 +138,15 @@ describe('every outgoing request has a total deadline and reads at most a little
 
   it('--forward-timeout is a total deadline: an answer that trickles in for ever is cut off there, keeping its status', async () => {
     const app = await startApp(trickle(502));
-    const { cli, url } = await listenProcess(['--forward-to', app.url, '--forward-timeout', '500ms', '--json']);
+    // 2 s, not less: on a loaded machine the first forward's connect and headers alone can take half a second.
+    const { cli, url } = await listenProcess(['--forward-to', app.url, '--forward-timeout', '2s', '--json']);
     expect((await postDelivery(url, samplePayload())).status).toBe(200);
     const m = await cli.waitFor(/"forward":(\{[^}]*\})/);
     const forward = JSON.parse(m[1]) as { status: number; durationMs: number; error: string | null };
     expect(forward).toMatchObject({ url: app.url, status: 502, error: null });
-    expect(forward.durationMs).toBeGreaterThanOrEqual(500);
-    expect(app.cutOff).toBe(1);
+    expect(forward.durationMs).toBeGreaterThanOrEqual(2000);
+    // listen closed the connection (the app hears of it a moment later).
+    await expect.poll(() => app.cutOff, { timeout: 10_000 }).toBe(1);
   });
 
   it('send and replay: an endless answer is not read to its end, a trickling one ends at --timeout', async () => {
@@ -181,7 +183,7 @@ describe('every outgoing request has a total deadline and reads at most a little
 });
 
 describe('the forwards of an app that does not keep up are bounded', () => {
-  it('200 × 1 MiB while the app hangs: all stored and answered 200, RSS under 150 MB, "not keeping up" said once; replay --not-forwarded sends them later', async () => {
+  it('200 × 1 MiB while the app hangs: all stored and answered 200, forwarding holds at most ~its bound more memory than not forwarding (under 150 MB on Node 20 and 22), "not keeping up" said once; replay --not-forwarded sends them later', async () => {
     // Hangs until released: then answers what waited, and everything after at once.
     let hung: ServerResponse[] | null = [];
     const app = await startApp((_req, res) => (hung ? hung.push(res) : res.writeHead(202).end('thanks')));
@@ -189,20 +191,32 @@ describe('the forwards of an app that does not keep up are bounded', () => {
       for (const res of hung ?? []) res.writeHead(202).end('thanks');
       hung = null;
     };
-    const { cli, url } = await listenProcess(['--forward-to', app.url, '--forward-timeout', '60s']);
     const body = Buffer.from(JSON.stringify({ action: 'opened', pad: 'x'.repeat(1024 * 1024) }));
-    const statuses: number[] = [];
-    let next = 0;
-    const poster = async () => {
-      while (next < 200) {
-        const n = next++;
-        statuses.push((await postDelivery(url, body, { deliveryId: `big-${String(n).padStart(3, '0')}` })).status);
-      }
+    /** 200 posts, 8 at a time, each with its own GUID; the listener's peak RSS (MB) after them. */
+    const postAll = async (target: { cli: LongRunning; url: string }, prefix: string) => {
+      const statuses: number[] = [];
+      let next = 0;
+      const poster = async () => {
+        while (next < 200) {
+          const n = next++;
+          statuses.push((await postDelivery(target.url, body, { deliveryId: `${prefix}-${String(n).padStart(3, '0')}` })).status);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, poster));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(200);
+      return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${target.cli.child.pid}/status`, 'utf8'))![1]) / 1024;
     };
-    await Promise.all(Array.from({ length: 8 }, poster));
-    expect(statuses.filter((s) => s === 200)).toHaveLength(200);
-    const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${cli.child.pid}/status`, 'utf8'))![1]) / 1024;
-    expect(peakMb).toBeLessThan(150);
+    // The same listener and load with no forward: what receiving and storing cost on this Node
+    // (Node 24 alone takes ~140 MB here, Node 20 ~125 MB), so the bound under test is forwarding's own.
+    const alone = await listenProcess(['--store', join(box.dir, 'alone.db')]);
+    const baseline = await postAll(alone, 'alone');
+    expect(await alone.cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+    const { cli, url } = await listenProcess(['--forward-to', app.url, '--forward-timeout', '60s']);
+    const peakMb = await postAll({ cli, url }, 'big');
+    // At most 8 MiB of bodies held for forwards, plus their connections: well under 24 MB more.
+    expect(peakMb - baseline, `peak ${peakMb.toFixed(1)} MB, ${baseline.toFixed(1)} MB without forwarding`).toBeLessThan(24);
+    if (/^v2[02]\./.test(process.version)) expect(peakMb).toBeLessThan(150);
     expect(cli.stderr().match(/not keeping up/g)).toHaveLength(1);
     expect(cli.stderr()).toMatch(/Every delivery is still stored and answered; send the skipped ones later: hookctl replay --not-forwarded --since \S+/);
     // The app comes back: what was in flight is answered, and listen says the burst is over.
