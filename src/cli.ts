@@ -421,7 +421,10 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
     .option('--force', 'with --init: replace an existing file')
     .allowUnknownOption()
     .addHelpText('after', examples(['hookctl config listen', 'hookctl config --init listen --path /webhooks --forward-to push=http://localhost:3000/push']))
-    .action(lazy(async () => { const { run } = await import('./commands/config.js'); return run; }));
+    .action(lazy(async () => {
+      const { run } = await import('./commands/config.js');
+      return (c: AppContext, options: Parameters<typeof run>[1], args: string[] = []) => run(c, options, args, buildProgram);
+    }));
 
   return program;
 }

@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import { CommanderError, type Command, type Option } from 'commander';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { buildProgram } from '../cli.js';
 import { commandPath, configFlagOf, originsOf, quietly, type Origin } from '../config/apply.js';
 import { findProjectFile } from '../config/discover.js';
 import { shownPath } from '../config/load.js';
@@ -23,15 +22,18 @@ export interface ConfigOptions {
 
 const SCHEMA_REF = './node_modules/hookctl/schemas/hookctl-config.schema.json';
 
-export async function run(ctx: AppContext, options: ConfigOptions, args: string[] = []): Promise<number> {
+/** cli.ts's buildProgram, handed in (this module is loaded by cli.ts: importing it back would be a cycle). */
+export type BuildProgram = (ctx: AppContext, setResult: (code: number) => void) => Command;
+
+export async function run(ctx: AppContext, options: ConfigOptions, args: string[], buildProgram: BuildProgram): Promise<number> {
   const rootFlag = configFlagOf(ctx);
-  if (options.init) return init(ctx, options, args, rootFlag);
+  if (options.init) return init(ctx, options, args, rootFlag, buildProgram);
   const found = findProjectFile(ctx.cwd, ctx.env, rootFlag);
   const shown = found ? shownPath(ctx.cwd, found.file) : undefined;
   ctx.io.out(found ? `Project file: ${shown}${found.key ? ' ("hookctl" key)' : ''}${found.via === 'flag' ? ' (--config)' : found.via === 'env' ? ' ($HOOKCTL_CONFIG)' : ''}` : 'Project file: none (no hookctl.json or package.json "hookctl" key from here up to the repository root)');
   const commands = args.length > 0 ? [args] : Object.keys(SECTIONS).map((name) => [name]);
   for (const argv of commands) {
-    const command = await parseAs(ctx, argv, rootFlag);
+    const command = await parseAs(ctx, argv, rootFlag, buildProgram);
     ctx.io.out(`\nhookctl ${commandPath(command)}`);
     ctx.io.out(indent(table(ctx.io.color, ['setting', 'value', 'from'], rowsFor(ctx, command))));
   }
@@ -39,7 +41,7 @@ export async function run(ctx: AppContext, options: ConfigOptions, args: string[
 }
 
 /** COMMAND FLAGS… parsed by a fresh program whose COMMAND only hands back its parsed self. */
-async function parseAs(ctx: AppContext, argv: string[], rootFlag: string | false | undefined): Promise<Command> {
+async function parseAs(ctx: AppContext, argv: string[], rootFlag: string | false | undefined, buildProgram: BuildProgram): Promise<Command> {
   const program = buildProgram(ctx, () => {});
   quietly(program);
   let target: Command = program;
@@ -126,14 +128,14 @@ const indent = (text: string) =>
     .join('\n');
 
 /** `config --init COMMAND FLAGS…`: hookctl.json (or --config FILE) holding what the flags said, never a secret. */
-async function init(ctx: AppContext, options: ConfigOptions, args: string[], rootFlag: string | false | undefined): Promise<number> {
+async function init(ctx: AppContext, options: ConfigOptions, args: string[], rootFlag: string | false | undefined, buildProgram: BuildProgram): Promise<number> {
   const file = resolve(ctx.cwd, typeof rootFlag === 'string' ? rootFlag : 'hookctl.json');
   const shown = shownPath(ctx.cwd, file);
   if (existsSync(file) && !options.force) throw new UsageError(`${shown} already exists`, ['Edit it, or add --force to replace it.']);
   const settings: Record<string, unknown> = {};
   const out: Record<string, unknown> = { $schema: SCHEMA_REF };
   if (args.length > 0) {
-    const command = await parseAs(ctx, args, false);
+    const command = await parseAs(ctx, args, false, buildProgram);
     const path = commandPath(command);
     const { section, keys } = keysFor(path);
     const left: string[] = [];

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
-import type { FoundFile } from './discover.js';
+import type { FoundFile } from './found.js';
 import { loadProjectFile } from './load.js';
 import { keysFor, SETTINGS, SHARED, toOption } from './keys.js';
 

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import type { FoundFile } from './found.js';
 
 /**
  * commander's preAction hook: find the project file; only when there is one (or for `hookctl
@@ -29,15 +30,6 @@ function configFlag(rootOptions: Record<string, unknown>): string | false | unde
   return typeof value === 'string' ? value : value === false ? false : undefined;
 }
 
-export interface FoundFile {
-  /** Absolute path of hookctl.json, or of the package.json holding the "hookctl" key. */
-  file: string;
-  text: string;
-  /** "hookctl" when the settings are package.json's "hookctl" key. */
-  key?: 'hookctl';
-  /** How it was found, for `hookctl config`. */
-  via: 'flag' | 'env' | 'search';
-}
 
 /** `flag`: --config FILE (a string), --no-config (false), or neither (undefined). */
 export function findProjectFile(cwd: string, env: NodeJS.ProcessEnv, flag: string | false | undefined): FoundFile | undefined {

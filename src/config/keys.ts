@@ -6,7 +6,7 @@
  * schemas/hookctl-config.schema.json describes the same keys (a test keeps the two equal).
  */
 import { isAbsolute, resolve } from 'node:path';
-import { parseDuration } from '../commands/shared/options.js';
+import { parseDuration } from '../duration.js';
 
 /** How a file value becomes the option value commander would have produced from flags. */
 export type Kind = 'string' | 'port' | 'boolean' | 'events' | 'routes' | 'secretEnv' | 'path' | 'id' | 'duration';

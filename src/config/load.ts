@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { FoundFile } from './discover.js';
+import type { FoundFile } from './found.js';
 import { jsonLines, lineAt } from './lines.js';
 
 export interface ProjectFile {

@@ -5,6 +5,7 @@
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { BodyKind } from '../../core/webhook/types.js';
+import { parseDuration } from '../../duration.js';
 
 /** Repeatable: every value, in order. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -43,11 +44,6 @@ export function duration(flag: string) {
   };
 }
 
-/** `10s`, `500ms`, `2m` or seconds (`10`) → milliseconds (rounded); NaN when it is none of those. */
-export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/i.exec(value.trim());
-  return m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm']) : NaN;
-}
 
 export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
