@@ -11,13 +11,13 @@ import { BIN, ROOT, fmt, median, startBareReceiver, timed } from './lib.mjs';
 const N = Number(process.env.COUNT ?? 10_000);
 const CONCURRENCY = 16;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const { openStore } = await import(`${ROOT}dist/core/store.js`);
+const { openStore } = await import(`${ROOT}dist/core/store/store.js`);
 
 const raw = readFileSync(`${ROOT}payloads/issues/opened.json`);
 const body = raw.at(-1) === 0x0a ? raw.subarray(0, -1) : raw;
 const dir = mkdtempSync(join(tmpdir(), 'hookctl-bench-'));
 
-function fill(file, n) {
+async function fill(file, n) {
   const store = openStore(file);
   const sig = `sha256=${createHmac('sha256', 'bench-secret').update(body).digest('hex')}`;
   const rows = [];
@@ -27,15 +27,14 @@ function fill(file, n) {
   }
   // One transaction per 1,000 rows, so filling is quick.
   for (let i = 0; i < n; i += 1000) {
-    rows.slice(i, i + 1000).forEach((r) =>
+    await Promise.all(rows.slice(i, i + 1000).map((r) =>
       store.enqueue(() =>
         store.insertDelivery({
           deliveryId: r.guid, event: 'issues', action: 'opened', rawHeaders: r.headers, body, receivedAt: new Date(), remoteAddress: '127.0.0.1',
           path: '/', url: null, signature: 'valid', signatureReason: null, signatureAlgorithm: 'sha256', status: 200, repository: 'o/r', sender: 's',
         }),
       ),
-    );
-    store.flush();
+    ));
   }
   store.close();
   return rows;
@@ -45,8 +44,8 @@ const receiver = await startBareReceiver();
 try {
   const small = join(dir, 'small.db');
   const big = join(dir, 'big.db');
-  fill(small, N / 10);
-  fill(big, N);
+  await fill(small, N / 10);
+  await fill(big, N);
   const base = [];
   const cli = [];
   let peakBig = 0;
