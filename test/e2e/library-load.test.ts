@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCaptureServer, type CaptureServer } from '../helpers/capture-server.js';
 import { ROOT } from '../helpers/run-cli.js';
+import { packagesOf } from '../helpers/trace-loads.js';
 
 let capture: CaptureServer;
 let dir: string;
@@ -31,16 +32,7 @@ async function traced(code: string): Promise<{ packages: string[]; stdout: strin
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOOKCTL_TRACE_LOADS: loads, TARGET: capture.url },
   });
-  const modules = JSON.parse(readFileSync(loads, 'utf8')) as string[];
-  const packages = [
-    ...new Set(
-      modules
-        .filter((m) => m.includes('node_modules/'))
-        .map((m) => m.split('node_modules/').pop()!.split('/'))
-        .map((parts) => (parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0])),
-    ),
-  ].sort();
-  return { packages, stdout };
+  return { packages: packagesOf(JSON.parse(readFileSync(loads, 'utf8')) as string[]), stdout };
 }
 
 describe('importing the library loads no npm package', () => {

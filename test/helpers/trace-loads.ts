@@ -22,16 +22,20 @@ export async function traceCli(args: string[], env: NodeJS.ProcessEnv): Promise<
     const result = await runCli(args, { env: { ...env, HOOKCTL_TRACE_LOADS: loads, HOOKCTL_TRACE_READS: readsFile }, nodeArgs: ['--import', join(ROOT, 'test/helpers/trace-loads.mjs')] });
     const modules = JSON.parse(readFileSync(loads, 'utf8')) as string[];
     const reads = JSON.parse(readFileSync(readsFile, 'utf8')) as string[];
-    const packages = [
-      ...new Set(
-        modules
-          .filter((m) => m.includes('node_modules/'))
-          .map((m) => m.split('node_modules/').pop()!.split('/'))
-          .map((parts) => (parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0])),
-      ),
-    ].sort();
-    return { result, modules, packages, reads };
+    return { result, modules, packages: packagesOf(modules), reads };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The npm packages among loaded module paths (scoped ones as @scope/name), sorted. */
+export function packagesOf(modules: string[]): string[] {
+  return [
+    ...new Set(
+      modules
+        .filter((m) => m.includes('node_modules/'))
+        .map((m) => m.split('node_modules/').pop()!.split('/'))
+        .map((parts) => (parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0])),
+    ),
+  ].sort();
 }

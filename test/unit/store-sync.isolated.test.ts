@@ -17,7 +17,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, default: { ...fs, fdatasync }, fdatasync };
 });
 
-const { openDeliveryWriter } = await import('../../src/core/store/store.js');
+const { openDeliveryWriter } = await import('../../src/core/store/listen-writer.js');
 
 let dir: string;
 beforeEach(() => {

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANGES_KEPT, openDeliveryWriter, openStore, StoreMissingError, type Store } from '../../src/core/store/store.js';
+import { CHANGES_KEPT, openStore, StoreMissingError, type Store } from '../../src/core/store/store.js';
+import { openDeliveryWriter } from '../../src/core/store/listen-writer.js';
 import { StoreFollower } from '../../src/core/store/follow.js';
 import { newDelivery as delivery } from '../helpers/deliveries.js';
 

@@ -10,7 +10,8 @@
 import type { AddressInfo } from 'node:net';
 import { eventMatches } from '../catalog/events.js';
 import { DELIVERY_TIMEOUT_MS, isSuccess } from '../deliver/post.js';
-import { openDeliveryWriter, type DeliveryWriter, type StoreHandle } from '../store/store.js';
+import { openDeliveryWriter, type DeliveryWriter } from '../store/listen-writer.js';
+import type { StoreHandle } from '../store/store.js';
 import { unkeptAttempt } from '../store/fields.js';
 import { NOT_FORWARDED, type AttemptRecord, type NewAttempt, type SchemaVerdict, type StoredDelivery } from '../store/types.js';
 import { Subscribers } from '../subscribers.js';

@@ -6,7 +6,8 @@
  *   schema.ts   tables and migrations          fields.ts   the one table of a delivery's fields
  *   queries.ts  every read                      records.ts  the `--json` record
  *   filter.ts   which rows a filter selects     follow.ts   what other processes did since
- *   writer.ts   group commit and WAL sync       store.ts    opening, the Store, listen's writer
+ *   writer.ts   group commit and WAL sync       store.ts    opening, the Store
+ *   listen-writer.ts  listen's writer over whatever file is at the path
  *
  * Durability: WAL journal with synchronous=FULL (every commit syncs), or, for `listen`,
  * synchronous=NORMAL plus the writer's own fdatasync of the WAL (writer.ts): a delivery
@@ -69,7 +70,7 @@ export interface StoreHandle {
 }
 
 /** A writer id: random, so two processes (or two stores of one) never share one. */
-function newWriterId(): string {
+export function newWriterId(): string {
   return randomBytes(6).toString('hex');
 }
 
@@ -380,88 +381,5 @@ export function catchUpLookups(handle: StoreHandle): { newestFrom(hookId: number
     newestFrom: (hookId) => handle.current().newestFromHook(hookId),
     has: (guid) => handle.current().hasDeliveryGuid(guid),
     close: () => undefined,
-  };
-}
-
-/**
- * The write side used by `listen`: inserts, attempts and schema verdicts, each resolving once
- * its group-commit transaction is on disk and the file is still at the store's path. Writes
- * run in this thread; another process's lock is waited for from the event loop. When the
- * file is removed or replaced, what could not be kept fails (503) and the writer carries on
- * into a fresh store at the same path. Its connection is the one the inspector and catch-up
- * read through (current()).
- */
-export interface DeliveryWriter extends StoreHandle {
-  readonly file: string;
-  /** Keep a received delivery. */
-  receive(d: NewDelivery): Promise<StoredDelivery>;
-  recordAttempt(localId: string, attempt: NewAttempt): Promise<AttemptRecord>;
-  setSchemaVerdict(localId: string, verdict: SchemaVerdict): Promise<void>;
-  /** Rows in the store (for listen's `GET /`). */
-  count(): number;
-  /** Commit what is queued and close. */
-  close(): void;
-}
-
-/** Open the write side for `listen` (see DeliveryWriter); `onReplaced` hears of a lost file and the fresh one. */
-export function openDeliveryWriter(file: string, options: StoreOptions & { onReplaced?: (reason: string, error: StoreError | null) => void } = {}): DeliveryWriter {
-  // One writer id across the files it writes: what it wrote is its own whichever file holds it.
-  const writerId = options.writerId ?? newWriterId();
-  const open = (): Store => {
-    const opened: Store = openStore(file, {
-      syncInBackground: true, waitForLock: 'event-loop', checkWritable: true, watchFile: true, ...options, writerId,
-      onLost: (reason) => queueMicrotask(() => replace(opened, reason)),
-    });
-    return opened;
-  };
-  let store = open();
-  let reopenError: StoreError | null = null;
-  /** `lost` was found removed or replaced: open a fresh store (once per lost store). */
-  const replace = (lost: Store, reason: string) => {
-    if (lost !== store) return;
-    try {
-      store = open();
-      reopenError = null;
-    } catch (err) {
-      reopenError = err instanceof StoreError ? err : new StoreError(String(err));
-    }
-    // The old one only fails from now on; close it once its last batches have settled.
-    setImmediate(() => lost.close());
-    options.onReplaced?.(reason, reopenError);
-  };
-  const write = <T>(op: (s: Store) => T): Promise<T> => {
-    if (reopenError) {
-      // The fresh store could not be opened at the last loss: try again now.
-      const failed = reopenError;
-      try {
-        store = open();
-        reopenError = null;
-      } catch {
-        return Promise.reject(failed);
-      }
-    }
-    const current = store;
-    return current.enqueue(() => op(current));
-  };
-  return {
-    file: store.file,
-    current: () => {
-      // A reader asking finds out a replaced file as a write would.
-      const lost = store;
-      const problem = lost.checkFile();
-      if (problem) replace(lost, problem);
-      return store;
-    },
-    receive: (d) => write((s) => s.insertDelivery(d)),
-    recordAttempt: (localId, attempt) => write((s) => s.recordAttempt(localId, attempt)),
-    setSchemaVerdict: (localId, verdict) => write((s) => s.setSchemaVerdict(localId, verdict)),
-    count: () => {
-      try {
-        return store.stats().deliveries;
-      } catch {
-        return -1;
-      }
-    },
-    close: () => store.close(),
   };
 }
