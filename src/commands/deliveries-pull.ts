@@ -14,19 +14,7 @@ import { safe } from '../ui/sanitize.js';
 import { logTarget } from './shared/app.js';
 import { sinceOption } from './shared/input.js';
 import { openStoreFor } from './shared/store.js';
-
-export interface PullOptions {
-  app?: boolean;
-  appId?: string;
-  privateKey?: string;
-  hookId?: string;
-  since?: string;
-  limit?: number;
-  secret?: string[];
-  store?: string;
-  apiUrl?: string;
-  json?: boolean;
-}
+import type { PullOptions } from './deliveries-pull.command.js';
 
 export async function run(ctx: AppContext, options: PullOptions, repo?: string): Promise<number> {
   const { io } = ctx;
@@ -39,7 +27,7 @@ export async function run(ctx: AppContext, options: PullOptions, repo?: string):
   const signatures = { reproduced: 0, resigned: 0, dropped: 0 };
   const c = io.color;
   try {
-    for await (const summary of listDeliveries(client, target, hookId, { since, limit: options.limit ?? 50 })) {
+    for await (const summary of listDeliveries(client, target, hookId, { since, limit: options.limit })) {
       // GitHub lists newest first; a GUID already stored (received by listen or pulled
       // before, including its redeliveries) is skipped.
       if (store.hasDeliveryGuid(summary.guid)) {

@@ -18,32 +18,10 @@ import { stopSignals, type StopSignals } from './shared/signals.js';
 import type { TunnelKnobs, TunnelSession } from '../core/tunnel/session.js';
 import type { TunnelRecord } from '../ui/tunnel-view.js';
 import type { TunnelReady } from './shared/tunnel-preflight.js';
+import type { ListenFlags } from './listen.command.js';
 
-export interface ListenOptions {
-  port?: number;
-  host?: string;
-  path?: string;
-  secret?: string[];
-  forwardTo?: string[];
-  events?: string;
-  store?: string;
-  tunnel?: boolean;
-  register?: string;
-  registerApp?: boolean;
-  appId?: string;
-  privateKey?: string;
-  keepActive?: boolean;
-  cloudflared?: string;
-  apiUrl?: string;
-  /** --inspect-port N; `inspect: false` is --no-inspect. */
-  inspectPort?: number;
-  inspect?: boolean;
-  /** false: --no-catch-up. */
-  catchUp?: boolean;
-  /** --forward-timeout, in ms (each forward's total deadline). */
-  forwardTimeout?: number;
-  json?: boolean;
-}
+/** What listen() takes in process: the declared flags (listen.command.ts), each optional, so a test gives only what it tests. */
+export type ListenOptions = Partial<ListenFlags>;
 
 /** Hooks for tests: stop without a signal, learn the bound port, shorter tunnel timers. */
 export interface ListenControl {

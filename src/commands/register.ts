@@ -13,7 +13,7 @@ import type { IO } from '../ui/io.js';
 import { checkbox, confirm, input } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
 import { connect } from './shared/github.js';
-import type { RegisterOptions } from './shared/options.js';
+import type { RegisterOptions } from './register.command.js';
 
 
 /** Events offered by the prompt; the first ones are preselected. */

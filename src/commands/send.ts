@@ -11,7 +11,6 @@ import { buildSample, listSamples, type Sample } from '../core/catalog/sample.js
 import { HttpFileError, httpFile, requestJson } from '../core/deliver/export.js';
 import { isSuccess, post, type DeliveryResult } from '../core/deliver/post.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
-import type { BodyKind } from '../core/webhook/types.js';
 import { eventName } from '../ui/format.js';
 import { requestText, resultLine, violationLines } from '../ui/lines.js';
 import { search } from '../ui/prompt.js';
@@ -22,33 +21,7 @@ import { table } from '../ui/table.js';
 import { runBatch } from './shared/batch.js';
 import { resolveTarget } from './shared/target.js';
 import { readInput } from './shared/input.js';
-
-export interface SendOptions {
-  /** Default: the running listener, then $HOOKCTL_URL, then ctx.defaults.target (shared/target.ts). */
-  to?: string;
-  secret?: string[];
-  payload?: string;
-  set?: string[];
-  repo?: string;
-  sender?: string;
-  contentType: BodyKind;
-  deliveryId?: string;
-  hookId?: string;
-  /** Send as to a GitHub App's webhook. */
-  appId?: string;
-  header?: string[];
-  count: number;
-  concurrency: number;
-  validate?: boolean;
-  /** --timeout, in ms: each delivery's total deadline. */
-  timeout?: number;
-  dryRun?: boolean;
-  /** With --dry-run: write the request as an .http file or a JSON document instead of showing it. */
-  format?: 'http' | 'json';
-  verbose?: boolean;
-  list?: boolean;
-  json?: boolean;
-}
+import type { SendOptions } from './send.command.js';
 
 /** Headers GitHub sets that --header may not replace: they are what makes the request verifiable. */
 const FIXED_HEADERS = new Set(['content-length', 'host', 'x-hub-signature', 'x-hub-signature-256', 'transfer-encoding']);
