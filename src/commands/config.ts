@@ -14,11 +14,8 @@ import { findProjectFile } from '../config/discover.js';
 import { shownPath } from '../config/load.js';
 import { keysFor, SECTIONS, SETTINGS, toFile } from '../config/keys.js';
 import { table } from '../ui/table.js';
+import type { ConfigOptions } from './config.command.js';
 
-export interface ConfigOptions {
-  init?: boolean;
-  force?: boolean;
-}
 
 const SCHEMA_REF = './node_modules/hookctl/schemas/hookctl-config.schema.json';
 

@@ -13,16 +13,9 @@ import { confirm } from '../ui/prompt.js';
 import { sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
 import { openStoreFor } from './shared/store.js';
+import type { PruneOptions, RmOptions } from './deliveries-manage.command.js';
 
-interface RmOptions {
-  yes?: boolean;
-  store?: string;
-}
 
-interface PruneOptions extends RmOptions {
-  olderThan?: string;
-  keep?: number;
-}
 
 function fileSize(file: string): number {
   let size = 0;

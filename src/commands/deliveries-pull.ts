@@ -5,8 +5,9 @@
  * (see rebuildDelivery) and re-signed when a secret is known.
  */
 import type { AppContext } from '../context.js';
-import { getDelivery, listDeliveries, rebuildDelivery } from '../core/github/delivery-log.js';
+import { getDelivery, listDeliveries, rebuildDelivery, type DeliveryDetail, type RebuiltDelivery } from '../core/github/delivery-log.js';
 import { describeWebhook } from '../core/github/targets.js';
+import type { Store } from '../core/store/store.js';
 import { contentTypeOf } from '../core/webhook/headers.js';
 import { eventName, formatStatus } from '../ui/format.js';
 import { printJson, toRecord, type DeliveryRecord } from '../ui/records.js';
@@ -14,19 +15,9 @@ import { safe } from '../ui/sanitize.js';
 import { logTarget } from './shared/app.js';
 import { sinceOption } from './shared/input.js';
 import { openStoreFor } from './shared/store.js';
+import type { PullOptions } from './deliveries-pull.command.js';
 
-export interface PullOptions {
-  app?: boolean;
-  appId?: string;
-  privateKey?: string;
-  hookId?: string;
-  since?: string;
-  limit?: number;
-  secret?: string[];
-  store?: string;
-  apiUrl?: string;
-  json?: boolean;
-}
+type ImportedDelivery = Parameters<Store['insertImported']>[0];
 
 export async function run(ctx: AppContext, options: PullOptions, repo?: string): Promise<number> {
   const { io } = ctx;
@@ -39,7 +30,7 @@ export async function run(ctx: AppContext, options: PullOptions, repo?: string):
   const signatures = { reproduced: 0, resigned: 0, dropped: 0 };
   const c = io.color;
   try {
-    for await (const summary of listDeliveries(client, target, hookId, { since, limit: options.limit ?? 50 })) {
+    for await (const summary of listDeliveries(client, target, hookId, { since, limit: options.limit })) {
       // GitHub lists newest first; a GUID already stored (received by listen or pulled
       // before, including its redeliveries) is skipped.
       if (store.hasDeliveryGuid(summary.guid)) {
@@ -49,39 +40,7 @@ export async function run(ctx: AppContext, options: PullOptions, repo?: string):
       const detail = await getDelivery(client, target, hookId, summary.id);
       const rebuilt = rebuildDelivery(detail, secret);
       signatures[rebuilt.signature] += 1;
-      let path = '/';
-      try {
-        if (detail.url) path = new URL(detail.url).pathname + new URL(detail.url).search;
-      } catch {
-        /* keep / */
-      }
-      const stored = store.insertImported({
-        deliveryId: detail.guid,
-        event: detail.event,
-        action: detail.action,
-        rawHeaders: rebuilt.rawHeaders,
-        body: rebuilt.body,
-        receivedAt: new Date(detail.delivered_at),
-        path,
-        url: detail.url ?? null,
-        status: detail.status_code,
-        repository: rebuilt.repository,
-        sender: rebuilt.sender,
-        contentType: contentTypeOf(rebuilt.contentType),
-        hookId: hookId || null,
-        signature: rebuilt.signature === 'dropped' ? 'unchecked' : 'valid',
-        signatureReason:
-          rebuilt.signature === 'dropped' ? "imported from GitHub's delivery log: body re-serialized, original signature dropped (pass --secret to re-sign)" : null,
-        signatureAlgorithm: rebuilt.signature === 'dropped' ? null : 'sha256',
-        github: {
-          id: detail.id,
-          status: detail.status,
-          statusCode: detail.status_code,
-          redelivery: detail.redelivery,
-          durationMs: typeof detail.duration === 'number' ? Math.round(detail.duration * 1000) : null,
-          hookId: hookId || null,
-        },
-      });
+      const stored = store.insertImported(importedDelivery(detail, rebuilt, hookId));
       imported.push(toRecord(stored));
       if (!options.json) {
         io.out(
@@ -92,23 +51,60 @@ export async function run(ctx: AppContext, options: PullOptions, repo?: string):
   } finally {
     store.close();
   }
-  const where = describeWebhook(target, hookId);
   if (options.json) printJson(io, { hookId, imported, skipped });
-  io.err(`Imported ${imported.length} deliver${imported.length === 1 ? 'y' : 'ies'} from ${where}; skipped ${skipped.length} already stored.`);
-  if (imported.length > 0) {
-    io.err(
-      io.errColor.dim(
-        "GitHub's API returns payloads parsed, so each body was re-serialized and may differ from the bytes GitHub signed: " +
-          (signatures.dropped > 0
-            ? 'original signatures were dropped (pass --secret or set HOOKCTL_SECRET to re-sign).'
-            : [
-                signatures.resigned > 0 ? `${signatures.resigned} re-signed with your secret` : '',
-                signatures.reproduced > 0 ? `${signatures.reproduced} kept GitHub's signature (the bytes matched)` : '',
-              ]
-                .filter(Boolean)
-                .join(', ') + '.'),
-      ),
-    );
-  }
+  io.err(`Imported ${imported.length} deliver${imported.length === 1 ? 'y' : 'ies'} from ${describeWebhook(target, hookId)}; skipped ${skipped.length} already stored.`);
+  if (imported.length > 0) io.err(io.errColor.dim(signatureNote(signatures)));
   return 0;
+}
+
+/** A delivery from GitHub's log as the store keeps it: the rebuilt request, GitHub's answer and attempt, and the signature verdict the rebuilding allows. */
+function importedDelivery(detail: DeliveryDetail, rebuilt: RebuiltDelivery, hookId: number): ImportedDelivery {
+  let path = '/';
+  try {
+    if (detail.url) path = new URL(detail.url).pathname + new URL(detail.url).search;
+  } catch {
+    /* keep / */
+  }
+  return {
+    deliveryId: detail.guid,
+    event: detail.event,
+    action: detail.action,
+    rawHeaders: rebuilt.rawHeaders,
+    body: rebuilt.body,
+    receivedAt: new Date(detail.delivered_at),
+    path,
+    url: detail.url ?? null,
+    status: detail.status_code,
+    repository: rebuilt.repository,
+    sender: rebuilt.sender,
+    contentType: contentTypeOf(rebuilt.contentType),
+    hookId: hookId || null,
+    signature: rebuilt.signature === 'dropped' ? 'unchecked' : 'valid',
+    signatureReason:
+      rebuilt.signature === 'dropped' ? "imported from GitHub's delivery log: body re-serialized, original signature dropped (pass --secret to re-sign)" : null,
+    signatureAlgorithm: rebuilt.signature === 'dropped' ? null : 'sha256',
+    github: {
+      id: detail.id,
+      status: detail.status,
+      statusCode: detail.status_code,
+      redelivery: detail.redelivery,
+      durationMs: typeof detail.duration === 'number' ? Math.round(detail.duration * 1000) : null,
+      hookId: hookId || null,
+    },
+  };
+}
+
+/** What happened to the signatures of what was imported: kept, re-signed, or dropped. */
+function signatureNote(signatures: Record<RebuiltDelivery['signature'], number>): string {
+  return (
+    "GitHub's API returns payloads parsed, so each body was re-serialized and may differ from the bytes GitHub signed: " +
+    (signatures.dropped > 0
+      ? 'original signatures were dropped (pass --secret or set HOOKCTL_SECRET to re-sign).'
+      : [
+          signatures.resigned > 0 ? `${signatures.resigned} re-signed with your secret` : '',
+          signatures.reproduced > 0 ? `${signatures.reproduced} kept GitHub's signature (the bytes matched)` : '',
+        ]
+          .filter(Boolean)
+          .join(', ') + '.')
+  );
 }

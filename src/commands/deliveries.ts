@@ -23,30 +23,10 @@ import { sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
 import { stopSignals } from './shared/signals.js';
 import { openStoreFor, storeFile } from './shared/store.js';
+import type { ExportOptions, ListOptions, ShowOptions } from './deliveries.command.js';
 
-interface ListOptions {
-  event?: string;
-  since?: string;
-  status?: string;
-  signature?: string;
-  limit?: number;
-  follow?: boolean;
-  store?: string;
-  json?: boolean;
-}
 
-interface ShowOptions {
-  raw?: boolean;
-  payload?: boolean;
-  store?: string;
-  json?: boolean;
-}
 
-interface ExportOptions {
-  format?: 'curl' | 'fixture' | 'http' | 'json';
-  to?: string;
-  store?: string;
-}
 
 /** The store's filter for the flags, each checked as the inspector's API checks it (core/store/filter.ts). */
 function listFilter(ctx: AppContext, options: ListOptions): DeliveryFilter {
@@ -69,7 +49,7 @@ export async function list(ctx: AppContext, options: ListOptions, unexpected: st
   const { io } = ctx;
   const file = storeFile(ctx, options.store);
   const filter = listFilter(ctx, options);
-  const limit = options.limit ?? 30;
+  const limit = options.limit;
   // No store yet where HOOKCTL_HOME says: nothing to list (--follow waits for the first, in a store created now).
   if (!options.store && !options.follow && !existsSync(file)) {
     if (options.json) printJson(io, []);
@@ -181,7 +161,7 @@ export async function exportDelivery(ctx: AppContext, options: ExportOptions, re
   // Every format stands for the request as it was sent: not the first MiB of a rejected one.
   const partial = notReplayable(d);
   if (partial) throw new HookctlError(`${d.id}: ${partial.replace('replayed', 'exported')}`);
-  const format = options.format ?? 'curl';
+  const format = options.format;
   if (format === 'curl') ctx.io.out(curlCommand(d, options.to));
   else if (format === 'fixture') ctx.io.out(JSON.stringify(fixture(d), null, 2));
   else if (format === 'json') ctx.io.out(requestJson(storedRequest(d, options.to)));

@@ -9,14 +9,10 @@ import { confirm } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
 import { safe } from '../ui/sanitize.js';
 import { table } from '../ui/table.js';
-import { connect, parseHookId } from './shared/github.js';
+import { connect } from './shared/github.js';
+import type { HooksDeleteOptions, HooksListOptions, HooksPingOptions } from './hooks.command.js';
 
-export interface HooksOptions {
-  apiUrl?: string;
-  json?: boolean;
-}
-
-function clientFor(ctx: AppContext, options: HooksOptions) {
+function clientFor(ctx: AppContext, options: { apiUrl?: string }) {
   return connect(ctx, { apiUrl: options.apiUrl });
 }
 
@@ -28,7 +24,7 @@ function lastResponse(hook: Hook): string {
   return [String(r.code), r.message ?? (r.status !== 'active' ? r.status : '')].filter(Boolean).join(' ');
 }
 
-export async function list(ctx: AppContext, options: HooksOptions, repo: string): Promise<number> {
+export async function list(ctx: AppContext, options: HooksListOptions, repo: string): Promise<number> {
   const target = parseRepo(repo);
   const hooks = await listHooks(clientFor(ctx, options), target);
   if (options.json) {
@@ -56,9 +52,9 @@ export async function list(ctx: AppContext, options: HooksOptions, repo: string)
   return 0;
 }
 
-export async function remove(ctx: AppContext, options: HooksOptions & { yes?: boolean }, repo: string, id: string): Promise<number> {
+/** `hook`: the positional hook id, parsed by the declaration (shared/options.ts's parseHookId). */
+export async function remove(ctx: AppContext, options: HooksDeleteOptions, repo: string, hook: number): Promise<number> {
   const target = parseRepo(repo);
-  const hook = parseHookId(id);
   if (!options.yes && ctx.io.canPrompt() && !(await confirm(ctx.io, `Delete webhook ${hook} of ${describeTarget(target)}? GitHub stops delivering to it at once.`, false))) {
     ctx.io.err(`Left webhook ${hook} of ${describeTarget(target)} as it was.`);
     return 0;
@@ -70,9 +66,8 @@ export async function remove(ctx: AppContext, options: HooksOptions & { yes?: bo
   return 0;
 }
 
-export async function ping(ctx: AppContext, options: HooksOptions, repo: string, id: string): Promise<number> {
+export async function ping(ctx: AppContext, options: HooksPingOptions, repo: string, hook: number): Promise<number> {
   const target = parseRepo(repo);
-  const hook = parseHookId(id);
   await pingHook(clientFor(ctx, options), target, hook);
   ctx.io.out(`asked GitHub to ping webhook ${hook} of ${describeTarget(target)}; see \`hookctl deliveries pull ${describeTarget(target)} --hook-id ${hook}\``);
   return 0;

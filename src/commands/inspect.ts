@@ -8,13 +8,7 @@ import { startInspectorFor } from './shared/inspector.js';
 import { stopSignals } from './shared/signals.js';
 import { openStoreFor } from './shared/store.js';
 import { childEnv } from '../env.js';
-
-export interface InspectOptions {
-  store?: string;
-  port?: number;
-  open?: boolean;
-  secret?: string[];
-}
+import type { InspectOptions } from './inspect.command.js';
 
 /** Open a URL in the default browser; a failure only says so. */
 async function openBrowser(ctx: AppContext, url: string): Promise<void> {

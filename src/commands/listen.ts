@@ -10,7 +10,7 @@ import { parseEventList } from '../core/catalog/events.js';
 import { parseForwardRoutes } from '../core/relay/forward.js';
 import { recordListener } from '../core/listeners.js';
 import { ListenError, Relay } from '../core/relay/engine.js';
-import { notForwardedHint, relaySummary, relayView } from '../ui/relay-view.js';
+import { notForwardedHint, relaySummary, relayView, type RelayView } from '../ui/relay-view.js';
 import { safe } from '../ui/sanitize.js';
 import { verifyDataFolder } from './shared/data-folder.js';
 import { startInspectorFor, type RunningInspector } from './shared/inspector.js';
@@ -18,32 +18,10 @@ import { stopSignals, type StopSignals } from './shared/signals.js';
 import type { TunnelKnobs, TunnelSession } from '../core/tunnel/session.js';
 import type { TunnelRecord } from '../ui/tunnel-view.js';
 import type { TunnelReady } from './shared/tunnel-preflight.js';
+import type { ListenFlags } from './listen.command.js';
 
-export interface ListenOptions {
-  port?: number;
-  host?: string;
-  path?: string;
-  secret?: string[];
-  forwardTo?: string[];
-  events?: string;
-  store?: string;
-  tunnel?: boolean;
-  register?: string;
-  registerApp?: boolean;
-  appId?: string;
-  privateKey?: string;
-  keepActive?: boolean;
-  cloudflared?: string;
-  apiUrl?: string;
-  /** --inspect-port N; `inspect: false` is --no-inspect. */
-  inspectPort?: number;
-  inspect?: boolean;
-  /** false: --no-catch-up. */
-  catchUp?: boolean;
-  /** --forward-timeout, in ms (each forward's total deadline). */
-  forwardTimeout?: number;
-  json?: boolean;
-}
+/** What listen() takes in process: the declared flags (listen.command.ts), each optional, so a test gives only what it tests. */
+export type ListenOptions = Partial<ListenFlags>;
 
 /** Hooks for tests: stop without a signal, learn the bound port, shorter tunnel timers. */
 export interface ListenControl {
@@ -108,7 +86,6 @@ function localUrl(address: AddressInfo, path: string | undefined): string {
 
 export async function listen(ctx: AppContext, options: ListenOptions, control: ListenControl = {}): Promise<number> {
   const { io } = ctx;
-  const ec = io.errColor;
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? ctx.defaults.port;
   checkOptions(options);
@@ -131,43 +108,14 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
 
   // Handlers first: a Ctrl+C while the tunnel starts must still stop it.
   const signals = stopSignals({ control: control.signal });
-  let tunnel: TunnelSession | undefined;
-  let inspector: RunningInspector | undefined;
   // The record send and replay find this listener by (core/listeners.ts), removed however listen ends.
   let unrecord: (() => void) | undefined;
   try {
     const address = await bind(relay, host, port, options.port !== undefined);
-    const url = localUrl(address, options.path);
-    const everywhere = host === '0.0.0.0' || host === '::';
-    if (address.port !== port && port !== 0) io.err(ec.yellow(`Port ${port} is taken: listening on ${address.port} instead (send and replay find it; --port N to choose).`));
-    io.err(`${ec.green('●')} Listening on ${ec.bold(url)}${everywhere ? ` on every interface (${host})` : ''}  ${ec.dim(`(store: ${relay.storeFile}${ctx.projectFile ? `; settings from ${ctx.projectFile}` : ''})`)}`);
-    try {
-      unrecord = recordListener(ctx.paths.home, { url, path: options.path ?? null, pid: process.pid, port: address.port, host, store: relay.storeFile, startedAt: new Date().toISOString() });
-    } catch (err) {
-      io.warn(`send and replay will not find this listener without --to: cannot record it in ${ctx.paths.home} (${(err as Error).message})`);
-    }
+    const url = announce(ctx, options, relay, address, port);
+    unrecord = recordSelf(ctx, relay, { url, host, port: address.port, path: options.path });
     warnAtStart(ctx, options, host, secrets.length, routes, events);
-    let secret = secrets[0];
-    try {
-      if (options.inspect !== false) {
-        inspector = await startInspectorFor(ctx, options.inspectPort, {
-          store: relay.store,
-          version: ctx.version,
-          secret: () => secret,
-          listener: url,
-          publicUrl: () => tunnel?.payloadUrl ?? null,
-          forwardTargets: routes.map((r) => r.url),
-          relay,
-        }, options.inspectPort === undefined);
-      }
-      if (options.tunnel) {
-        tunnel = await startTunnel(ctx, options, { ready: tunnelReady ?? {}, relay, host, port: address.port, abort: signals.abort, onSecret: (s) => (secret = s), onRecord: (r) => view.record(r), knobs: control.tunnel });
-      }
-    } catch (err) {
-      await inspector?.close();
-      await relay.stop();
-      throw err;
-    }
+    const { inspector, tunnel } = await startServices(ctx, options, { relay, view, url, routes, secrets, tunnelReady, host, port: address.port, abort: signals.abort, knobs: control.tunnel });
     // For scripts and CI: `hookctl listen --json &`, read one line, go.
     view.ready({
       type: 'ready',
@@ -193,6 +141,74 @@ export async function listen(ctx: AppContext, options: ListenOptions, control: L
     unrecord?.();
     signals.dispose();
   }
+}
+
+/** Bound: where (and, when the default port was taken, where instead), with the store and the project file. Returns the local URL. */
+function announce(ctx: AppContext, options: ListenOptions, relay: Relay, address: AddressInfo, port: number): string {
+  const { io } = ctx;
+  const ec = io.errColor;
+  const host = options.host ?? '127.0.0.1';
+  const url = localUrl(address, options.path);
+  const everywhere = host === '0.0.0.0' || host === '::';
+  if (address.port !== port && port !== 0) io.err(ec.yellow(`Port ${port} is taken: listening on ${address.port} instead (send and replay find it; --port N to choose).`));
+  io.err(`${ec.green('●')} Listening on ${ec.bold(url)}${everywhere ? ` on every interface (${host})` : ''}  ${ec.dim(`(store: ${relay.storeFile}${ctx.projectFile ? `; settings from ${ctx.projectFile}` : ''})`)}`);
+  return url;
+}
+
+/** Record this listener where send and replay look for it (core/listeners.ts); returns how to remove the record, or nothing (and a warning) when it could not be written. */
+function recordSelf(ctx: AppContext, relay: Relay, where: { url: string; host: string; port: number; path: string | undefined }): (() => void) | undefined {
+  try {
+    return recordListener(ctx.paths.home, { url: where.url, path: where.path ?? null, pid: process.pid, port: where.port, host: where.host, store: relay.storeFile, startedAt: new Date().toISOString() });
+  } catch (err) {
+    ctx.io.warn(`send and replay will not find this listener without --to: cannot record it in ${ctx.paths.home} (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+interface ServiceWiring {
+  relay: Relay;
+  view: RelayView;
+  url: string;
+  routes: { url: string }[];
+  secrets: string[];
+  tunnelReady: TunnelReady | undefined;
+  host: string;
+  port: number;
+  abort: AbortSignal;
+  knobs?: TunnelKnobs;
+}
+
+/**
+ * What runs beside the receiver: the inspector (unless --no-inspect) and, with --tunnel, the
+ * tunnel session. A secret the tunnel learns signs the inspector's replays too. When one fails
+ * to start, what started is stopped (the relay included) and the error goes on.
+ */
+async function startServices(ctx: AppContext, options: ListenOptions, wiring: ServiceWiring): Promise<{ inspector?: RunningInspector; tunnel?: TunnelSession }> {
+  const { relay, view, url, host, port } = wiring;
+  let secret = wiring.secrets[0];
+  let tunnel: TunnelSession | undefined;
+  let inspector: RunningInspector | undefined;
+  try {
+    if (options.inspect !== false) {
+      inspector = await startInspectorFor(ctx, options.inspectPort, {
+        store: relay.store,
+        version: ctx.version,
+        secret: () => secret,
+        listener: url,
+        publicUrl: () => tunnel?.payloadUrl ?? null,
+        forwardTargets: wiring.routes.map((r) => r.url),
+        relay,
+      }, options.inspectPort === undefined);
+    }
+    if (options.tunnel) {
+      tunnel = await startTunnel(ctx, options, { ready: wiring.tunnelReady ?? {}, relay, host, port, abort: wiring.abort, onSecret: (s) => (secret = s), onRecord: (r) => view.record(r), knobs: wiring.knobs });
+    }
+  } catch (err) {
+    await inspector?.close();
+    await relay.stop();
+    throw err;
+  }
+  return { inspector, tunnel };
 }
 
 /**

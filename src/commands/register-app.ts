@@ -13,7 +13,7 @@ import { confirm } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
 import { appCredentials, connectApp } from './shared/app.js';
 import { restorable } from '../core/tunnel/hook-binding.js';
-import type { RegisterOptions } from './shared/options.js';
+import type { RegisterOptions } from './register.command.js';
 
 function changes(current: AppHookConfig, want: { url: string; content_type: string; insecure_ssl: string }, secretKnown: boolean | null): HookChange[] {
   const diff: HookChange[] = [];

@@ -6,14 +6,14 @@ import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
-import { ensureHook, pingHook, secretFingerprint, type Hook, type HookChange, type WantedHook } from '../core/github/hooks.js';
+import { ensureHook, pingHook, secretFingerprint, type EnsureResult, type Hook, type HookChange, type WantedHook } from '../core/github/hooks.js';
 import { rememberHook, rememberedHook, targetKey } from '../core/github/hookstate.js';
 import { describeTarget, parseOrg, parseRepo, type HookTarget } from '../core/github/targets.js';
 import type { IO } from '../ui/io.js';
 import { checkbox, confirm, input } from '../ui/prompt.js';
 import { printJson } from '../ui/records.js';
 import { connect } from './shared/github.js';
-import type { RegisterOptions } from './shared/options.js';
+import type { RegisterOptions } from './register.command.js';
 
 
 /** Events offered by the prompt; the first ones are preselected. */
@@ -92,23 +92,8 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
     return registerApp(ctx, options, (diff) => formatChanges(io, diff));
   }
   const target = resolveTarget(repo, options.org);
-  let url = options.url;
-  if (!url) {
-    if (!ctx.io.canPrompt()) throw new UsageError('--url is required: the payload URL GitHub should post to');
-    url = (await promptUrl(ctx)).trim();
-  }
-  checkUrl(url);
-  const events = options.events !== undefined ? (parseEventList(options.events, { flag: '--events' }) ?? ['*']) : undefined;
-
-  const secret = ctx.secrets(options.secret)[0];
-  const desired: WantedHook = {
-    url,
-    events,
-    contentType: options.contentType === 'form' ? 'form' : 'json',
-    insecureSsl: Boolean(options.insecureSsl),
-    active: !options.inactive,
-    ...(secret ? { secret } : {}),
-  };
+  const desired = await wantedHook(ctx, options);
+  const { url, secret } = desired;
   const client = connect(ctx, { apiUrl: options.apiUrl, org: target.kind === 'org' });
   const key = targetKey(client.baseUrl, target);
   const remembered = rememberedHook(ctx.paths.home, key);
@@ -134,18 +119,7 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
     url,
     secretFingerprint: secret ? secretFingerprint(client.baseUrl, result.hook.id, secret) : undefined,
   });
-
-  const where = describeTarget(target);
-  const line = `${result.outcome} webhook ${result.hook.id} on ${where}: ${result.hook.config?.url ?? url} (${summary(result.hook)})`;
-  if (options.json) {
-    printJson(io, result.hook);
-    io.err(line);
-  } else {
-    io.out(line);
-  }
-  if (result.outcome === 'updated' && !interactive) for (const l of formatChanges(io, result.diff)) io.err(l);
-  if (!secret) io.warn('no secret set: anyone who learns the URL can post fake deliveries (pass --secret or set HOOKCTL_SECRET)');
-
+  reportRegistered(ctx, options, target, result, { url, signed: Boolean(secret), interactive });
   if (options.ping) {
     await pingHook(client, target, result.hook.id);
     const msg = `asked GitHub to ping webhook ${result.hook.id}; it shows up at ${url} in a moment`;
@@ -153,4 +127,38 @@ export async function run(ctx: AppContext, options: RegisterOptions, repo?: stri
     else io.out(msg);
   }
   return 0;
+}
+
+/** The hook the flags ask for: --url (asked on a terminal when missing), --events (asked later when missing), the secret, the content type and state. */
+async function wantedHook(ctx: AppContext, options: RegisterOptions): Promise<WantedHook> {
+  let url = options.url;
+  if (!url) {
+    if (!ctx.io.canPrompt()) throw new UsageError('--url is required: the payload URL GitHub should post to');
+    url = (await promptUrl(ctx)).trim();
+  }
+  checkUrl(url);
+  const events = options.events !== undefined ? (parseEventList(options.events, { flag: '--events' }) ?? ['*']) : undefined;
+  const secret = ctx.secrets(options.secret)[0];
+  return {
+    url,
+    events,
+    contentType: options.contentType === 'form' ? 'form' : 'json',
+    insecureSsl: Boolean(options.insecureSsl),
+    active: !options.inactive,
+    ...(secret ? { secret } : {}),
+  };
+}
+
+/** What was created, updated or left as it was: the hook (--json on stdout), what changed, and a warning when it has no secret. */
+function reportRegistered(ctx: AppContext, options: RegisterOptions, target: HookTarget, result: EnsureResult, how: { url: string; signed: boolean; interactive: boolean }): void {
+  const { io } = ctx;
+  const line = `${result.outcome} webhook ${result.hook.id} on ${describeTarget(target)}: ${result.hook.config?.url ?? how.url} (${summary(result.hook)})`;
+  if (options.json) {
+    printJson(io, result.hook);
+    io.err(line);
+  } else {
+    io.out(line);
+  }
+  if (result.outcome === 'updated' && !how.interactive) for (const l of formatChanges(io, result.diff)) io.err(l);
+  if (!how.signed) io.warn('no secret set: anyone who learns the URL can post fake deliveries (pass --secret or set HOOKCTL_SECRET)');
 }

@@ -14,20 +14,10 @@ import { resultLine } from '../ui/lines.js';
 import { printJsonLine } from '../ui/records.js';
 import { safe } from '../ui/sanitize.js';
 import { logTarget } from './shared/app.js';
+import type { ReplayFlags } from './replay.command.js';
 
-export interface ReplayGithubOptions {
-  /** OWNER/REPO, or true (bare --from-github) with --app. */
-  fromGithub?: string | boolean;
-  app?: boolean;
-  appId?: string;
-  privateKey?: string;
-  hookId?: string;
-  redeliver?: boolean;
-  to?: string;
-  secret?: string[];
-  apiUrl?: string;
-  json?: boolean;
-}
+/** replay's flags this part reads (--from-github OWNER/REPO, or true: bare --from-github with --app), as replay's declaration infers them. */
+export type ReplayGithubOptions = Pick<ReplayFlags, 'fromGithub' | 'app' | 'appId' | 'privateKey' | 'hookId' | 'redeliver' | 'to' | 'secret' | 'apiUrl' | 'json'>;
 
 /** Where a replay goes by default, as for stored deliveries (the contract's listen default). */
 

@@ -11,7 +11,6 @@ import { buildSample, listSamples, type Sample } from '../core/catalog/sample.js
 import { HttpFileError, httpFile, requestJson } from '../core/deliver/export.js';
 import { isSuccess, post, type DeliveryResult } from '../core/deliver/post.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
-import type { BodyKind } from '../core/webhook/types.js';
 import { eventName } from '../ui/format.js';
 import { requestText, resultLine, violationLines } from '../ui/lines.js';
 import { search } from '../ui/prompt.js';
@@ -22,33 +21,7 @@ import { table } from '../ui/table.js';
 import { runBatch } from './shared/batch.js';
 import { resolveTarget } from './shared/target.js';
 import { readInput } from './shared/input.js';
-
-export interface SendOptions {
-  /** Default: the running listener, then $HOOKCTL_URL, then ctx.defaults.target (shared/target.ts). */
-  to?: string;
-  secret?: string[];
-  payload?: string;
-  set?: string[];
-  repo?: string;
-  sender?: string;
-  contentType: BodyKind;
-  deliveryId?: string;
-  hookId?: string;
-  /** Send as to a GitHub App's webhook. */
-  appId?: string;
-  header?: string[];
-  count: number;
-  concurrency: number;
-  validate?: boolean;
-  /** --timeout, in ms: each delivery's total deadline. */
-  timeout?: number;
-  dryRun?: boolean;
-  /** With --dry-run: write the request as an .http file or a JSON document instead of showing it. */
-  format?: 'http' | 'json';
-  verbose?: boolean;
-  list?: boolean;
-  json?: boolean;
-}
+import type { SendOptions } from './send.command.js';
 
 /** Headers GitHub sets that --header may not replace: they are what makes the request verifiable. */
 const FIXED_HEADERS = new Set(['content-length', 'host', 'x-hub-signature', 'x-hub-signature-256', 'transfer-encoding']);
@@ -117,14 +90,7 @@ async function validates(ctx: AppContext, p: Sample, quiet: boolean): Promise<bo
 
 export async function run(ctx: AppContext, options: SendOptions, eventArg?: string): Promise<number> {
   if (options.list) return list(ctx, options);
-  const { io } = ctx;
-  let name = eventArg;
-  if (!name) {
-    if (!io.canPrompt()) {
-      throw new UsageError('which event? pass one, e.g. `hookctl send pull_request.opened`', ['See every event with `hookctl send --list`.']);
-    }
-    name = await pickEvent(ctx);
-  }
+  const name = eventArg || (await askEvent(ctx));
   const extraHeaders = checkOptions(options);
   const format = requestFormat(options);
   const secret = ctx.secrets(options.secret)[0];
@@ -133,27 +99,43 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
   const to = resolveTarget(ctx, options.to).url;
 
   // The request, exactly as GitHub sends it (plus --header); each of --count gets its own GUID.
-  const body = p.body;
   const base = { ...p.headers, ...extraHeaders };
-  const build = (deliveryId: string) => ({ url: to, body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } });
+  const build = (deliveryId: string): SendRequest => ({ url: to, body: p.body, headers: { ...base, 'X-GitHub-Delivery': deliveryId } });
+  if (options.dryRun) return showRequest(ctx, p, build(p.headers['X-GitHub-Delivery']), { format, signed: Boolean(secret), count: options.count });
+  return deliver(ctx, options, p, build, Boolean(secret));
+}
 
-  if (options.dryRun) {
-    const request = build(p.headers['X-GitHub-Delivery']);
-    if (format) {
-      // A request file: exactly what would be sent (core/deliver/export.ts says what each format can carry).
-      const message = { method: 'POST', ...request };
-      try {
-        io.out(format === 'http' ? httpFile(message, `${p.name} ${request.headers['X-GitHub-Delivery']}`) : requestJson(message));
-      } catch (err) {
-        if (err instanceof HttpFileError) throw new UsageError(err.message, ['--format json carries any body (base64 when it is not UTF-8).']);
-        throw err;
-      }
-      if (!secret) io.err(io.errColor.dim('Unsigned: no --secret, HOOKCTL_SECRET or GITHUB_WEBHOOK_SECRET.'));
-    } else io.out(requestText(request));
-    io.err(io.errColor.dim(`Nothing was sent (--dry-run)${options.count > 1 ? `; --count ${options.count} would send ${options.count} like it, each with its own X-GitHub-Delivery` : ''}.`));
-    return 0;
+type SendRequest = { url: string; body: Buffer; headers: Record<string, string> };
+
+/** No event given: pick one on a terminal; without one, say how to name it. */
+async function askEvent(ctx: AppContext): Promise<string> {
+  if (!ctx.io.canPrompt()) {
+    throw new UsageError('which event? pass one, e.g. `hookctl send pull_request.opened`', ['See every event with `hookctl send --list`.']);
   }
+  return pickEvent(ctx);
+}
 
+/** --dry-run: the request as it would go (or as a request file, --format), and nothing sent. */
+function showRequest(ctx: AppContext, p: Sample, request: SendRequest, how: { format: 'http' | 'json' | undefined; signed: boolean; count: number }): number {
+  const { io } = ctx;
+  if (how.format) {
+    // A request file: exactly what would be sent (core/deliver/export.ts says what each format can carry).
+    const message = { method: 'POST', ...request };
+    try {
+      io.out(how.format === 'http' ? httpFile(message, `${p.name} ${request.headers['X-GitHub-Delivery']}`) : requestJson(message));
+    } catch (err) {
+      if (err instanceof HttpFileError) throw new UsageError(err.message, ['--format json carries any body (base64 when it is not UTF-8).']);
+      throw err;
+    }
+    if (!how.signed) io.err(io.errColor.dim('Unsigned: no --secret, HOOKCTL_SECRET or GITHUB_WEBHOOK_SECRET.'));
+  } else io.out(requestText(request));
+  io.err(io.errColor.dim(`Nothing was sent (--dry-run)${how.count > 1 ? `; --count ${how.count} would send ${how.count} like it, each with its own X-GitHub-Delivery` : ''}.`));
+  return 0;
+}
+
+/** Send it (--count times, --concurrency at once), report each result, and exit 1 when any was not a 2xx. */
+async function deliver(ctx: AppContext, options: SendOptions, p: Sample, build: (deliveryId: string) => SendRequest, signed: boolean): Promise<number> {
+  const { io } = ctx;
   const c = io.color;
   // A catalog variant is said by its name (pull_request.closed:merged), not only its event.action.
   const label = p.name.includes(':') ? { event: p.name, action: null } : p;
@@ -168,8 +150,8 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
       status: result.status,
       durationMs: result.durationMs,
       error: result.error,
-      bytes: body.length,
-      signed: Boolean(secret),
+      bytes: p.body.length,
+      signed,
       ...(result.responseSnippet !== undefined ? { response: result.responseSnippet } : {}),
     };
     return { line: `${resultLine(c, label, result)} ${c.dim(deliveryId)}`, record };
@@ -188,7 +170,7 @@ export async function run(ctx: AppContext, options: SendOptions, eventArg?: stri
     failed = isSuccess(result) ? 0 : 1;
   }
   if (refused && !options.json) io.err(io.errColor.dim('Start a receiver with `hookctl listen`, or point --to at your app.'));
-  if (!secret && !options.json && options.count === 1) io.err(io.errColor.dim('Sent unsigned (no --secret, HOOKCTL_SECRET or GITHUB_WEBHOOK_SECRET).'));
+  if (!signed && !options.json && options.count === 1) io.err(io.errColor.dim('Sent unsigned (no --secret, HOOKCTL_SECRET or GITHUB_WEBHOOK_SECRET).'));
   return failed > 0 ? 1 : 0;
 }
 

@@ -4,8 +4,9 @@ import { UsageError } from '../errors.js';
 import { signatureHeaders } from '../core/webhook/signing.js';
 import { printJson } from '../ui/records.js';
 import { readInput } from './shared/input.js';
+import type { SignOptions } from './sign.command.js';
 
-export async function run(ctx: AppContext, options: { secret?: string[]; json?: boolean }, file = '-'): Promise<number> {
+export async function run(ctx: AppContext, options: SignOptions, file = '-'): Promise<number> {
   const secret = ctx.secrets(options.secret)[0];
   if (!secret) throw new UsageError('no secret: pass --secret or set HOOKCTL_SECRET');
   const body = await readInput(ctx, file, 'body');

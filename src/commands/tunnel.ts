@@ -10,17 +10,10 @@ import { probePort } from '../core/tunnel/process.js';
 import { originUrl, type TunnelKnobs } from '../core/tunnel/session.js';
 import { stopSignals } from './shared/signals.js';
 import { openTunnelSession } from './shared/tunnel-session.js';
+import type { TunnelFlags } from './tunnel.command.js';
 
-export interface TunnelOptions {
-  port?: number;
-  path?: string;
-  register?: string;
-  events?: string;
-  secret?: string[];
-  keepActive?: boolean;
-  cloudflared?: string;
-  apiUrl?: string;
-}
+/** What tunnel() takes in process: the declared flags (tunnel.command.ts), each optional, so a test gives only what it tests. */
+export type TunnelOptions = Partial<TunnelFlags>;
 
 /** Hooks for tests: stop without a signal, shorter tunnel timers. */
 export interface TunnelControl {

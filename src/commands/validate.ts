@@ -7,11 +7,8 @@ import { eventName } from '../ui/format.js';
 import { printJson } from '../ui/records.js';
 import { violationLines } from '../ui/lines.js';
 import { readInput } from './shared/input.js';
+import type { ValidateOptions } from './validate.command.js';
 
-export interface ValidateOptions {
-  event: string;
-  json?: boolean;
-}
 
 export async function run(ctx: AppContext, options: ValidateOptions, file = '-'): Promise<number> {
   const { io } = ctx;

@@ -3,8 +3,9 @@ import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { diagnose, genericMismatch } from '../core/webhook/diagnose.js';
 import { readInput } from './shared/input.js';
+import type { VerifyOptions } from './verify.command.js';
 
-export async function run(ctx: AppContext, options: { secret?: string[]; signature: string }, file = '-'): Promise<number> {
+export async function run(ctx: AppContext, options: VerifyOptions, file = '-'): Promise<number> {
   const secrets = ctx.secrets(options.secret);
   if (secrets.length === 0) throw new UsageError('no secret: pass --secret or set HOOKCTL_SECRET');
   const body = await readInput(ctx, file, 'body');

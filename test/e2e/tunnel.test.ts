@@ -528,7 +528,7 @@ describe('hookctl tunnel / listen --tunnel (fake cloudflared)', () => {
 
         // The ping is in the store, verified.
         const { ctx, stdout } = inProcess(env);
-        expect(await deliveriesList(ctx, { json: true })).toBe(0);
+        expect(await deliveriesList(ctx, { json: true, limit: 30 })).toBe(0);
         const rows = JSON.parse(stdout()) as Array<{ deliveryId: string; event: string; signature: string }>;
         expect(rows).toEqual([expect.objectContaining({ deliveryId: ping.deliveryId, event: 'ping', signature: 'valid' })]);
       });

@@ -86,7 +86,8 @@ export function connectApp(ctx: AppContext, credentials: AppCredentials, options
 
 export interface LogTargetOptions extends AppFlags {
   app?: boolean;
-  hookId?: string;
+  /** --hook-id, parsed (shared/options.ts). */
+  hookId?: number;
   apiUrl?: string;
 }
 

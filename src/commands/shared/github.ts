@@ -81,22 +81,12 @@ export function connect(ctx: AppContext, options: { apiUrl?: string; org?: boole
   });
 }
 
-/** A hook id from the command line (a positional or --hook-id). */
-export function parseHookId(value: string | number | undefined, what = 'hook id'): number {
-  const text = String(value ?? '').trim();
-  const id = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(id) || id <= 0) {
-    throw new UsageError(`expected a ${what} (a whole number, see \`hookctl hooks list OWNER/REPO\`), got "${text}"`);
-  }
-  return id;
-}
-
 /**
  * The hook to use when the user named none: --hook-id, else the remembered one, else the
  * only hook. Several hooks and none remembered → a UsageError listing them.
  */
-export async function pickHookId(ctx: AppContext, client: GithubClient, target: HookTarget, hookIdFlag: string | number | undefined): Promise<number> {
-  if (hookIdFlag !== undefined && hookIdFlag !== '') return parseHookId(hookIdFlag, '--hook-id');
+export async function pickHookId(ctx: AppContext, client: GithubClient, target: HookTarget, hookIdFlag: number | undefined): Promise<number> {
+  if (hookIdFlag !== undefined) return hookIdFlag;
   const remembered = rememberedHook(ctx.paths.home, targetKey(client.baseUrl, target));
   if (remembered?.hookId) return remembered.hookId;
   const hooks = await listHooks(client, target);

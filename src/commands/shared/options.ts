@@ -1,11 +1,19 @@
 /**
  * Options several commands share, declared once (one name, one help text, one parser each),
- * and the value parsers behind them. Loaded with commander by cli.ts.
+ * and the value parsers behind them: a flag several commands take is parsed by one parser here.
+ * Loaded with commander by each command's declaration (commands/*.command.ts).
  */
-import { Option } from 'commander';
+import { Option as CommanderOption } from 'commander';
+import type { Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
-import type { BodyKind } from '../../core/webhook/types.js';
 import { parseDuration } from '../../duration.js';
+
+/**
+ * An option whose value type @commander-js/extra-typings infers from its flags and parsers. At
+ * run time it is commander's own Option: extra-typings' classes are commander's, re-exported
+ * (its index.js), so only its types are imported and start-up loads commander alone.
+ */
+export const option = <Usage extends string>(flags: Usage, description?: string): Option<Usage> => new CommanderOption(flags, description) as unknown as Option<Usage>;
 
 /** Repeatable: every value, in order. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -44,6 +52,15 @@ export function duration(flag: string) {
   };
 }
 
+/** A hook id (--hook-id, or `hooks delete`/`ping`'s positional): a positive whole number. */
+export function parseHookId(value: string | number | undefined, what = 'hook id'): number {
+  const text = String(value ?? '').trim();
+  const id = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(id) || id <= 0) {
+    throw new UsageError(`expected a ${what} (a whole number, see \`hookctl hooks list OWNER/REPO\`), got "${text}"`);
+  }
+  return id;
+}
 
 export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
@@ -56,37 +73,21 @@ export function examples(lines: string[]): string {
  */
 export const secretOption = (what = 'webhook secret', options: { rotation?: boolean } = {}) =>
   options.rotation
-    ? new Option('-s, --secret <secret>', `${what} (repeatable for a rotation; default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser(collect)
-    : new Option('-s, --secret <secret>', `${what} (default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser((value: string, previous: string[] | undefined) => {
+    ? option('-s, --secret <secret>', `${what} (repeatable for a rotation; default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser(collect)
+    : option('-s, --secret <secret>', `${what} (default $HOOKCTL_SECRET, then $GITHUB_WEBHOOK_SECRET)`).argParser((value: string, previous: string[] | undefined): string[] => {
         if (previous !== undefined) throw new UsageError('--secret was given twice; give it once (only listen and verify take several, for a rotation)');
         return [value];
       });
-export const apiUrlOption = () => new Option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL, then https://api.github.com)');
-export const storeOption = () => new Option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)');
+export const apiUrlOption = () => option('--api-url <url>', 'GitHub REST API base URL (default $GITHUB_API_URL, then https://api.github.com)');
+export const storeOption = () => option('--store <file>', 'delivery store (default $HOOKCTL_HOME/deliveries.db)');
 export const cloudflaredOption = () =>
-  new Option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then the cloudflared npm package\'s, then one hookctl downloaded to $HOOKCTL_HOME/bin, then PATH)');
-export const contentTypeOption = () => new Option('--content-type <type>', 'body encoding').choices(['json', 'form']).default('json');
-export const jsonOption = (what = 'print JSON') => new Option('--json', what);
-export const yesOption = (help = 'do not ask first') => new Option('-y, --yes', help);
-export const verboseOption = () => new Option('-v, --verbose', 'print a line for every delivery, not only the failures');
-export const setOption = () => new Option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true').argParser(collect);
-export const appIdOption = () => new Option('--app-id <id>', 'the GitHub App\'s ID (default $GITHUB_APP_ID)');
-export const privateKeyOption = () => new Option('--private-key <file>', 'the App\'s private key, a .pem file (default $GITHUB_APP_PRIVATE_KEY_PATH, or the PEM text in $GITHUB_APP_PRIVATE_KEY)');
-
-/** `hookctl register`'s options: a repository's or organization's hook, or (--app) a GitHub App's webhook (register-app.ts). */
-export interface RegisterOptions {
-  org?: string;
-  url?: string;
-  events?: string;
-  secret?: string[];
-  contentType?: BodyKind;
-  insecureSsl?: boolean;
-  inactive?: boolean;
-  ping?: boolean;
-  apiUrl?: string;
-  json?: boolean;
-  app?: boolean;
-  appId?: string;
-  privateKey?: string;
-  restore?: boolean;
-}
+  option('--cloudflared <path>', 'cloudflared binary (default $CLOUDFLARED_BIN, then the cloudflared npm package\'s, then one hookctl downloaded to $HOOKCTL_HOME/bin, then PATH)');
+export const contentTypeOption = () => option('--content-type <type>', 'body encoding').choices(['json', 'form'] as const).default('json' as const);
+export const jsonOption = (what = 'print JSON') => option('--json', what);
+export const yesOption = (help = 'do not ask first') => option('-y, --yes', help);
+export const verboseOption = () => option('-v, --verbose', 'print a line for every delivery, not only the failures');
+export const setOption = () => option('--set <path=value>', 'set a field, JSON-typed (repeatable): --set pull_request.draft=true').argParser(collect);
+export const appIdOption = () => option('--app-id <id>', 'the GitHub App\'s ID (default $GITHUB_APP_ID)');
+/** --hook-id: the same parser wherever it is taken (send, replay --from-github, deliveries pull). */
+export const hookIdOption = (help: string) => option('--hook-id <id>', help).argParser((value: string) => parseHookId(value, '--hook-id'));
+export const privateKeyOption = () => option('--private-key <file>', 'the App\'s private key, a .pem file (default $GITHUB_APP_PRIVATE_KEY_PATH, or the PEM text in $GITHUB_APP_PRIVATE_KEY)');

@@ -1,0 +1,24 @@
+/**
+ * The shape every command's declaration (commands/NAME.command.ts) shares: it declares its flags
+ * on the program with @commander-js/extra-typings' types, so the options its run receives are
+ * inferred from the declaration, and attaches a lazy action that imports the run only when the
+ * command runs. Types only: nothing here exists at run time.
+ */
+import type { Command, CommandUnknownOpts, OptionValues } from '@commander-js/extra-typings';
+import type { AppContext } from '../../context.js';
+
+/** The root program (or a command group such as `deliveries`) a declaration adds its command to. */
+export type Parent = Command<[], OptionValues>;
+
+/** A command's run: its parsed options, then its positionals, as the declaration infers them. */
+type Run<Args extends unknown[], Opts> = (ctx: AppContext, options: Opts, ...args: Args) => Promise<number | void>;
+
+/**
+ * cli.ts's lazy action: loads the run when the command runs. Commander passes
+ * (...positionals, options, command); the run gets (ctx, options, ...positionals). Handing it
+ * to `.action()` checks that the run accepts exactly what the declaration parses.
+ */
+export type Lazy = <Args extends unknown[], Opts>(load: () => Promise<Run<Args, Opts>>) => (...args: [...Args, Opts, CommandUnknownOpts]) => Promise<void>;
+
+/** The options a declared command parses (its `.opts()`). */
+export type OptionsOf<C> = C extends Command<any[], infer Opts, any> ? Opts : never;
