@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startInspector, type Inspector } from '../../src/core/inspector/server.js';
-import { InspectorError } from '../../src/core/inspector/backend.js';
+import { ConflictError } from '../../src/errors.js';
 import { SIGNATURE_VERDICTS } from '../../src/core/store/filter.js';
 import { VOCABULARY } from '../../src/core/store/vocabulary.js';
 import { FakeInspectorBackend } from '../helpers/fake-inspector-backend.js';
@@ -347,7 +347,7 @@ describe('one delivery', () => {
     const answer = await call(inspector, 'GET', '/api/deliveries/abc1234');
     expect(answer.status).toBe(500);
     expect(answer.json).toEqual({ error: 'internal error in the inspector' });
-    backend.get = async () => { throw new InspectorError(409, 'busy'); };
+    backend.get = async () => { throw new ConflictError('busy'); };
     expect((await call(inspector, 'GET', '/api/deliveries/abc1234')).json).toEqual({ error: 'busy' });
   });
 });
