@@ -153,11 +153,7 @@ function setEdit(d: ReplayableDelivery, set: string[], say: (note: string) => vo
   const deep = tooDeepToEdit(text!);
   if (deep) throw new UsageError(`${d.id}'s payload cannot be edited with --set: ${deep}`, ['Replayed without --set, it is sent byte for byte.']);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new UsageError(`${d.id}'s payload is not a JSON object; --set cannot edit it`);
-  try {
-    for (const note of applyEdits(payload as never, { set }).notes) say(note);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  for (const note of applyEdits(payload as never, { set }).notes) say(note);
   return { json: JSON.stringify(payload) };
 }
 
