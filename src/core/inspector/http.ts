@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HookctlError, httpStatusOf, MethodNotAllowedError, TooLargeError, UnsupportedTypeError, UsageError } from '../../errors.js';
+import { parseTargetUrl } from '../deliver/url.js';
 
 /** POST bodies are capped: an edited payload may be as large as GitHub's 25 MiB, plus JSON quoting. */
 const MAX_REQUEST_BYTES = 26 * 1024 * 1024;
@@ -102,16 +103,10 @@ export function optionalBoolean(body: Record<string, unknown>, name: string): bo
   return value;
 }
 
-/** A target URL typed by the user: http(s) only. The backend checks it further. */
+/** A target URL typed by the user: the one URL check the CLI's --to gets too (core/deliver/url.ts), its field the body's. */
 export function optionalTargetUrl(body: Record<string, unknown>, name: string): string | undefined {
   const value = optionalString(body, name);
   if (value === undefined || value.trim() === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new UsageError(`${name} is not a URL: ${value}`, [], name);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${name} must be an http or https URL`, [], name);
+  parseTargetUrl(value, { field: name });
   return value.trim();
 }
