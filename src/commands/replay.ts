@@ -6,12 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
-import { ConflictError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { applyEdits } from '../core/catalog/edits.js';
 import type { DeliveryResult } from '../core/deliver/post.js';
 import { notReplayable, payloadText, type PayloadEdit } from '../core/deliver/replay.js';
-import { planStoredReplay, recordReplays, type PlannedReplay, type ReplayTarget } from '../core/deliver/replay-record.js';
+import { assertReplayable, planStoredReplay, recordReplays, type PlannedReplay, type ReplayTarget } from '../core/deliver/replay-record.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { tooDeepToEdit } from '../core/webhook/payload.js';
 import type { Store } from '../core/store/store.js';
@@ -110,9 +110,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
     }
     const edit = await wholeEdit(ctx, options, source);
     if (!batch && total === 1) {
-      const [only] = source as ReplayableDelivery[];
-      const refused = notReplayable(only, edit);
-      if (refused) throw new ConflictError(`cannot replay ${only.id}: ${refused}`, ['Send a whole body instead with --payload FILE.']);
+      assertReplayable((source as ReplayableDelivery[])[0], edit, ['Send a whole body instead with --payload FILE.']);
     }
     if (options.dryRun) return dryRun(ctx, source, total, options, edit);
     return await replayAll(ctx, store, source, total, options, edit);

@@ -58,10 +58,15 @@ export interface PlannedReplay {
   plan: ReplayPlan;
 }
 
+/** A delivery kept only in part cannot be replayed as received (nor edited from what is left): a ConflictError, with the caller's hints. */
+export function assertReplayable(d: StoredSource, edit?: PayloadEdit, details: string[] = []): void {
+  const refused = notReplayable(d, edit);
+  if (refused) throw new ConflictError(`cannot replay ${d.id}: ${refused}`, details);
+}
+
 /** Step 1: the request to send. Throws ConflictError (kept only in part) or EditError (an edit that is not JSON). */
 export function planStoredReplay(d: StoredSource, request: StoredReplayRequest): PlannedReplay {
-  const refused = notReplayable(d, request.edit);
-  if (refused) throw new ConflictError(`cannot replay ${d.id}: ${refused}`);
+  assertReplayable(d, request.edit);
   const plan = planReplay(d, replayUrl(request.target, d.url), { secret: request.secret, newDeliveryId: request.newDeliveryId, edit: request.edit });
   return { id: d.id, kind: request.kind ?? 'replay', plan };
 }
