@@ -144,11 +144,7 @@ export async function show(ctx: AppContext, options: ShowOptions, ref: string): 
 
 export async function exportDelivery(ctx: AppContext, options: ExportOptions, ref: string): Promise<number> {
   if (options.to !== undefined) {
-    try {
-      parseTargetUrl(options.to);
-    } catch (err) {
-      throw new UsageError(`--to: ${(err as Error).message}`);
-    }
+    parseTargetUrl(options.to, { field: '--to' });
     if (options.format === 'fixture') throw new UsageError('--to only applies to --format curl, http and json');
   }
   const store = openStoreFor(ctx, options.store, { mustExist: true });

@@ -5,7 +5,7 @@
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
-import { parseTargetUrl } from '../core/deliver/url.js';
+import { parseTargetUrl, targetUrlProblem } from '../core/deliver/url.js';
 import { ensureHook, pingHook, secretFingerprint, type EnsureResult, type Hook, type HookChange, type WantedHook } from '../core/github/hooks.js';
 import { rememberHook, rememberedHook, targetKey } from '../core/github/hookstate.js';
 import { describeTarget, parseOrg, parseRepo, type HookTarget } from '../core/github/targets.js';
@@ -64,22 +64,12 @@ async function promptEvents(ctx: AppContext, current?: string[]): Promise<string
   return chosen.includes('*') ? ['*'] : chosen;
 }
 
-function urlProblem(url: string): string | null {
-  try {
-    parseTargetUrl(url);
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 async function promptUrl(ctx: AppContext): Promise<string> {
-  return input(ctx.io, 'Payload URL', (v) => urlProblem(v.trim()) ?? true);
+  return input(ctx.io, 'Payload URL', (v) => targetUrlProblem(v.trim()) ?? true);
 }
 
 function checkUrl(url: string): string {
-  const problem = urlProblem(url);
-  if (problem) throw new UsageError(`--url: ${problem}`);
+  parseTargetUrl(url, { field: '--url' });
   return url;
 }
 

@@ -32,11 +32,7 @@ export async function run(ctx: AppContext, options: ReplayGithubOptions, ids: st
   if (options.redeliver && options.to) throw new UsageError('--redeliver asks GitHub to send it again to the hook\'s URL; --to does not apply');
   const to = options.to ?? ctx.defaults.target;
   if (!options.redeliver) {
-    try {
-      parseTargetUrl(to);
-    } catch (err) {
-      throw new UsageError(`--to: ${(err as Error).message}`);
-    }
+    parseTargetUrl(to, { field: '--to' });
   }
   const secret = ctx.secrets(options.secret)[0];
   const { client, target, hookId } = await logTarget(ctx, options, repo, '--from-github OWNER/REPO');

@@ -1,19 +1,21 @@
 /**
  * hookctl replay: stored deliveries, byte for byte, to any endpoint; or edited (--set,
  * --payload, --edit): new bytes, signed anew, recorded as an attempt with its own body, the
- * stored original untouched. The request itself is built by core/deliver/replay.
+ * stored original untouched. Each is planned and its attempt recorded by core/deliver/replay-record,
+ * as the inspector's replays are; this runs many through one pool and says what happened.
  */
 import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
-import { TargetError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseEventList } from '../core/catalog/events.js';
 import { applyEdits } from '../core/catalog/edits.js';
 import type { DeliveryResult } from '../core/deliver/post.js';
-import { EditError, notReplayable, payloadText, planReplay, replayAttempt, type PayloadEdit, type ReplayPlan } from '../core/deliver/replay.js';
+import { notReplayable, payloadText, type PayloadEdit } from '../core/deliver/replay.js';
+import { assertReplayable, planStoredReplay, recordReplays, type PlannedReplay, type ReplayTarget } from '../core/deliver/replay-record.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import { tooDeepToEdit } from '../core/webhook/payload.js';
 import type { Store } from '../core/store/store.js';
-import { isNotForwarded, type DeliveryFilter, type DeliverySummary, type NewAttempt, type ReplayableDelivery, type StoredDelivery } from '../core/store/types.js';
+import { isNotForwarded, type DeliveryFilter, type DeliverySummary, type ReplayableDelivery, type StoredDelivery } from '../core/store/types.js';
 import { count, eventName, timeAgo } from '../ui/format.js';
 import { requestJson } from '../core/deliver/export.js';
 import { requestText, resultLine } from '../ui/lines.js';
@@ -23,30 +25,12 @@ import { runBatch } from './shared/batch.js';
 import { verifyDataFolder } from './shared/data-folder.js';
 import { readInput, sinceOption } from './shared/input.js';
 import { resolveDelivery } from './shared/lookup.js';
-import { replayUrl, resolveTarget, type Target } from './shared/target.js';
+import { replayTarget, resolveTarget } from './shared/target.js';
 import { openStoreFor } from './shared/store.js';
-import type { ReplayGithubOptions } from './replay-github.js';
+import type { ReplayFlags } from './replay.command.js';
 
-/** --to, --secret, --json and the --from-github options are declared once, in replay-github's options. */
-export interface ReplayOptions extends ReplayGithubOptions {
-  newDeliveryId?: boolean;
-  all?: boolean;
-  event?: string;
-  since?: string;
-  last?: number;
-  /** Deliveries with a forward listen never attempted: sent to that forward's URL, recorded as the forward. */
-  notForwarded?: boolean;
-  concurrency: number;
-  /** --timeout, in ms: each delivery's total deadline. */
-  timeout?: number;
-  store?: string;
-  set?: string[];
-  payload?: string;
-  edit?: boolean;
-  /** Print the exact requests (a batch: how many, and the first few) and send nothing. */
-  dryRun?: boolean;
-  verbose?: boolean;
-}
+/** The options as `replay`'s declaration (replay.command.ts) parses them. */
+export type ReplayOptions = ReplayFlags;
 
 /** How many requests a batch's --dry-run prints. */
 const DRY_RUN_SHOWN = 3;
@@ -65,11 +49,7 @@ function checkOptions(options: ReplayOptions, ids: string[]): void {
   if (whole.length && options.set?.length) throw new UsageError(`${whole[0]} replaces the whole payload; --set edits one field: give one of them`);
   if (whole.length && (batch || ids.length > 1)) throw new UsageError(`${whole[0]} edits one delivery: give exactly one id`);
   if (options.to) {
-    try {
-      parseTargetUrl(options.to);
-    } catch (err) {
-      throw new UsageError(`--to: ${(err as Error).message}`);
-    }
+    parseTargetUrl(options.to, { field: '--to' });
   }
   if (options.event) parseEventList(options.event, { flag: '--event' });
 }
@@ -112,9 +92,7 @@ export async function run(ctx: AppContext, options: ReplayOptions, ids: string[]
     }
     const edit = await wholeEdit(ctx, options, source);
     if (!batch && total === 1) {
-      const [only] = source as ReplayableDelivery[];
-      const refused = notReplayable(only, edit);
-      if (refused) throw new TargetError(`cannot replay ${only.id}: ${refused}`, ['Send a whole body instead with --payload FILE.']);
+      assertReplayable((source as ReplayableDelivery[])[0], edit, ['Send a whole body instead with --payload FILE.']);
     }
     if (options.dryRun) return dryRun(ctx, source, total, options, edit);
     return await replayAll(ctx, store, source, total, options, edit);
@@ -155,11 +133,7 @@ function setEdit(d: ReplayableDelivery, set: string[], say: (note: string) => vo
   const deep = tooDeepToEdit(text!);
   if (deep) throw new UsageError(`${d.id}'s payload cannot be edited with --set: ${deep}`, ['Replayed without --set, it is sent byte for byte.']);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new UsageError(`${d.id}'s payload is not a JSON object; --set cannot edit it`);
-  try {
-    for (const note of applyEdits(payload as never, { set }).notes) say(note);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  for (const note of applyEdits(payload as never, { set }).notes) say(note);
   return { json: JSON.stringify(payload) };
 }
 
@@ -183,14 +157,9 @@ async function pickDelivery(ctx: AppContext, store: Store): Promise<StoredDelive
   return store.get(id)!;
 }
 
-function plan(target: Target, d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void): ReplayPlan {
-  try {
-    const thisEdit = options.set?.length ? setEdit(d, options.set, say) : edit;
-    return planReplay(d, replayUrl(target, d.url), { secret, newDeliveryId: options.newDeliveryId, edit: thisEdit });
-  } catch (err) {
-    if (err instanceof EditError) throw new UsageError(err.message);
-    throw err;
-  }
+function plan(target: ReplayTarget, d: ReplayableDelivery, options: ReplayOptions, secret: string | undefined, edit: PayloadEdit | undefined, say: (note: string) => void, kind?: 'forward'): PlannedReplay {
+  const thisEdit = options.set?.length ? setEdit(d, options.set, say) : edit;
+  return planStoredReplay(d, { target, secret, newDeliveryId: options.newDeliveryId, edit: thisEdit, kind });
 }
 
 /** One request of a run: a delivery, and (--not-forwarded) the forward target it is owed to. */
@@ -225,7 +194,7 @@ function* replayItems(store: Store, source: Iterable<ReplayableDelivery>, option
 function dryRun(ctx: AppContext, source: Iterable<ReplayableDelivery>, total: number, options: ReplayOptions, edit: PayloadEdit | undefined): number {
   const { io } = ctx;
   const secret = ctx.secrets(options.secret)[0];
-  const target = resolveTarget(ctx, options.to, { replay: true });
+  const target = replayTarget(resolveTarget(ctx, options.to, { replay: true }));
   let shown = 0;
   let skipped = 0;
   for (const d of source) {
@@ -236,7 +205,7 @@ function dryRun(ctx: AppContext, source: Iterable<ReplayableDelivery>, total: nu
       continue;
     }
     if (shown === DRY_RUN_SHOWN) continue;
-    const p = plan(target, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
+    const { plan: p } = plan(target, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
     const message = { method: 'POST', ...p.request };
     if (options.json) io.out(requestJson(message).trimEnd());
     else io.out(`${shown > 0 ? '\n' : ''}${io.color.dim(`# ${d.id} ${safe(eventName(d.event ?? '?', d.action))}${p.resigned ? ', signed anew' : secret ? '' : ', original signatures'}`)}\n${requestText(p.request)}`);
@@ -259,15 +228,15 @@ async function replayAll(
   const { io } = ctx;
   const secret = ctx.secrets(options.secret)[0];
   // --not-forwarded alone goes to each delivery's own forward targets: no other target to find or say.
-  const target: Target = asForwards(options) ? { source: 'flag', url: '' } : resolveTarget(ctx, options.to, { replay: true });
+  const target: ReplayTarget = asForwards(options) ? { kind: 'url', url: '' } : replayTarget(resolveTarget(ctx, options.to, { replay: true }));
   const c = io.color;
-  const plans = new Map<ReplayItem, ReplayPlan>();
+  const plans = new Map<ReplayItem, PlannedReplay>();
   const pending: Promise<unknown>[] = [];
-  let attempts: { id: string; attempt: NewAttempt }[] = [];
+  let sent: { replay: PlannedReplay; result: DeliveryResult }[] = [];
   const flushAttempts = () => {
-    const batch = attempts;
-    attempts = [];
-    if (batch.length > 0) pending.push(store.enqueue(() => batch.forEach((a) => store.recordAttempt(a.id, a.attempt))).catch(() => Promise.reject(batch.length)));
+    const batch = sent;
+    sent = [];
+    if (batch.length > 0) pending.push(recordReplays(store, batch).catch(() => Promise.reject(batch.length)));
   };
   let unsigned = 0;
   // Rejected deliveries kept only in part are passed over, each said, and make the exit 1.
@@ -284,13 +253,13 @@ async function replayAll(
   })();
   const onResult = (result: DeliveryResult, item: ReplayItem) => {
     const { d } = item;
-    const p = plans.get(item)!;
+    const replay = plans.get(item)!;
     plans.delete(item);
+    const p = replay.plan;
     if (p.unsigned) unsigned++;
     // Attempts are written in batches of ATTEMPT_BATCH, one transaction (one sync) each.
-    const attempt = replayAttempt(item.forwardTo ? 'forward' : 'replay', p, result);
-    attempts.push({ id: d.id, attempt });
-    if (attempts.length >= ATTEMPT_BATCH) flushAttempts();
+    sent.push({ replay, result });
+    if (sent.length >= ATTEMPT_BATCH) flushAttempts();
     let line = resultLine(c, d, result);
     if (p.deliveryId) line += `\n  ${c.dim(`new X-GitHub-Delivery: ${p.deliveryId}`)}`;
     if (p.editedBody) line += `\n  ${c.dim(`edited: ${p.editedBody.length} bytes${p.resigned ? ', signed anew' : ', unsigned (no secret)'}; the stored original is unchanged`)}`;
@@ -309,9 +278,9 @@ async function replayAll(
       source: replayable,
       build: (item) => {
         const { d } = item;
-        const p = plan(item.forwardTo ? { source: 'flag', url: item.forwardTo } : target, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)));
-        plans.set(item, p);
-        return p.request;
+        const replay = plan(item.forwardTo ? { kind: 'url', url: item.forwardTo } : target, d, options, secret, edit, (note) => io.err(io.errColor.dim(`--set: ${d.id}: ${safe(note)}`)), item.forwardTo ? 'forward' : undefined);
+        plans.set(item, replay);
+        return replay.plan.request;
       },
       onResult,
     });

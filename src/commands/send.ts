@@ -28,11 +28,7 @@ const FIXED_HEADERS = new Set(['content-length', 'host', 'x-hub-signature', 'x-h
 
 function checkOptions(options: SendOptions): Record<string, string> {
   if (options.to !== undefined) {
-    try {
-      parseTargetUrl(options.to);
-    } catch (err) {
-      throw new UsageError(`--to: ${(err as Error).message}`);
-    }
+    parseTargetUrl(options.to, { field: '--to' });
   }
   const extra: Record<string, string> = {};
   for (const h of options.header ?? []) {

@@ -2,7 +2,7 @@
  * deliver(): POST a delivery to a running server, the way `hookctl send` does (core/deliver/post.ts:
  * the same bytes and headers on the wire), and return what it answered.
  */
-import { TargetError, UsageError } from '../errors.js';
+import { TargetError } from '../errors.js';
 import { DELIVERY_TIMEOUT_MS, post } from '../core/deliver/post.js';
 import { parseTargetUrl } from '../core/deliver/url.js';
 import type { Delivery } from './sample.js';
@@ -40,11 +40,7 @@ const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
  */
 export async function deliver(url: string | URL, delivery: Pick<Delivery, 'headers' | 'body'>, options: DeliverOptions = {}): Promise<DeliverResponse> {
   const target = String(url);
-  try {
-    parseTargetUrl(target);
-  } catch (err) {
-    throw new UsageError((err as Error).message, [], 'url');
-  }
+  parseTargetUrl(target);
   const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const result = await post(
     { url: target, body: delivery.body, headers: { ...delivery.headers, ...options.headers } },

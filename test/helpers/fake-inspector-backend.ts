@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
-  InspectorError,
   type AttemptRecord, type CatalogItem, type DeliveryDetail, type DeliveryPage, type DeliveryQuery, type DeliveryRecord,
   type InspectorBackend, type InspectorEvent, type InspectorInfo, type ReplayOutcome, type ReplayRequest,
   type SendOutcome, type SendRequest, type SignatureVerdict, type StreamQuery, type ValidationOutcome,
 } from '../../src/core/inspector/backend.js';
+import { NotFoundError, UsageError } from '../../src/errors.js';
 import { PAYLOADS, REPOSITORIES, SENDERS, TEMPLATES, bodyFor, generatedIndexOf, metaOf, prng, sample, sha256Of, shortId, signatureOf, textOf } from './fake-inspector-samples.js';
 
 export const FAKE_SECRET = 'It\'s a Secret to Everybody';
@@ -301,7 +301,7 @@ export class FakeInspectorBackend implements InspectorBackend {
     if (query.cursor) {
       // Keyset paging like the store's: on from the row after the cursor's, even if that one was deleted meanwhile.
       const after = this.positionOf(Buffer.from(query.cursor, 'base64url').toString('utf8'));
-      if (!after) throw new InspectorError(400, 'stale cursor');
+      if (!after) throw new UsageError('stale cursor');
       start = 'added' in after ? { added: after.added + 1 } : { generated: after.generated + 1 };
     }
     const deliveries: DeliveryRecord[] = [];
@@ -348,8 +348,8 @@ export class FakeInspectorBackend implements InspectorBackend {
   async replay(id: string, request: ReplayRequest): Promise<ReplayOutcome> {
     this.calls.push({ method: 'replay', args: [id, request] });
     const row = this.find(id);
-    if (!row) throw new InspectorError(404, `no delivery ${id}`);
-    if (request.to?.includes('unreachable')) throw new InspectorError(400, `cannot deliver to ${request.to}: not reachable`);
+    if (!row) throw new NotFoundError(`no delivery ${id}`);
+    if (request.to?.includes('unreachable')) throw new UsageError(`cannot deliver to ${request.to}: not reachable`);
     const body = request.payload !== undefined ? Buffer.from(JSON.stringify(JSON.parse(request.payload)), 'utf8') : row.body;
     const attempt: AttemptRecord = {
       n: row.detail.attempts.length + 1, kind: 'replay', url: request.to ?? row.detail.url ?? 'http://127.0.0.1:5000/',
@@ -413,7 +413,7 @@ export class FakeInspectorBackend implements InspectorBackend {
 
   async send(request: SendRequest): Promise<SendOutcome> {
     this.calls.push({ method: 'send', args: [request] });
-    if (!(await this.sample(request.name))) throw new InspectorError(400, `unknown event ${request.name}`);
+    if (!(await this.sample(request.name))) throw new UsageError(`unknown event ${request.name}`);
     const [event, action] = request.name.split('.');
     const body = request.payload !== undefined ? Buffer.from(JSON.stringify(JSON.parse(request.payload)), 'utf8') : undefined;
     const to = request.to ?? this.info_.listener!;

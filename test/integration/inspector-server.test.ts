@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startInspector, type Inspector } from '../../src/core/inspector/server.js';
-import { InspectorError } from '../../src/core/inspector/backend.js';
+import { ConflictError } from '../../src/errors.js';
 import { SIGNATURE_VERDICTS } from '../../src/core/store/filter.js';
 import { VOCABULARY } from '../../src/core/store/vocabulary.js';
 import { FakeInspectorBackend } from '../helpers/fake-inspector-backend.js';
@@ -313,6 +313,10 @@ describe('one delivery', () => {
     const id = backend.all()[0].id;
     expect((await post(inspector, `/api/deliveries/${id}/replay`, { to: 'ftp://x' })).status).toBe(400);
     expect((await post(inspector, `/api/deliveries/${id}/replay`, { to: 'not a url' })).status).toBe(400);
+    // The same check, and words, as the CLI's --to: a missing scheme is named, with what was meant.
+    const bare = await post(inspector, `/api/deliveries/${id}/replay`, { to: 'localhost:3000/hook' });
+    expect(bare).toMatchObject({ status: 400, json: { error: 'to: "localhost:3000/hook" has no scheme: did you mean http://localhost:3000/hook?' } });
+    expect((await post(inspector, '/api/send', { name: 'push', to: 'localhost:3000/hook' })).json).toEqual({ error: 'to: "localhost:3000/hook" has no scheme: did you mean http://localhost:3000/hook?' });
     expect((await post(inspector, `/api/deliveries/${id}/replay`, { resign: 'yes' })).status).toBe(400);
     expect((await post(inspector, `/api/deliveries/${id}/replay`, [1, 2])).status).toBe(400);
     const notJson = await call(inspector, 'POST', `/api/deliveries/${id}/replay`, { headers: { 'Content-Type': 'application/json', 'X-Hookctl-Token': inspector.token }, body: '{nope' });
@@ -347,7 +351,7 @@ describe('one delivery', () => {
     const answer = await call(inspector, 'GET', '/api/deliveries/abc1234');
     expect(answer.status).toBe(500);
     expect(answer.json).toEqual({ error: 'internal error in the inspector' });
-    backend.get = async () => { throw new InspectorError(409, 'busy'); };
+    backend.get = async () => { throw new ConflictError('busy'); };
     expect((await call(inspector, 'GET', '/api/deliveries/abc1234')).json).toEqual({ error: 'busy' });
   });
 });

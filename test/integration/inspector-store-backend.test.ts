@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createStoreBackend, type StoreBackend, type StoreBackendOptions } from '../../src/core/inspector/store-backend.js';
-import { InspectorError, type InspectorEvent, type StreamQuery } from '../../src/core/inspector/backend.js';
+import type { InspectorEvent, StreamQuery } from '../../src/core/inspector/backend.js';
+import { ConflictError, httpStatusOf, UsageError } from '../../src/errors.js';
 import type { RelayEvent } from '../../src/core/relay/engine.js';
 import { CHANGES_KEPT, followPath, openStore, type Store, type StoreHandle } from '../../src/core/store/store.js';
 import { openDeliveryWriter, type DeliveryWriter } from '../../src/core/store/listen-writer.js';
@@ -412,8 +413,9 @@ describe('cursors', () => {
     for (const cursor of ['s99999999999999999999', 's9007199254740993', 's0', 's-1', 's1.5', '1', 'bm9wZQ']) {
       for (const q of [undefined, 'a']) {
         const err = await backend.list({ cursor, q }).catch((e: unknown) => e);
-        expect(err, `${cursor} q=${q}`).toBeInstanceOf(InspectorError);
-        expect(err, `${cursor} q=${q}`).toMatchObject({ status: 400, message: expect.stringMatching(/^cursor must be a row number/) });
+        expect(err, `${cursor} q=${q}`).toBeInstanceOf(UsageError);
+        expect(httpStatusOf(err), `${cursor} q=${q}`).toBe(400);
+        expect(err, `${cursor} q=${q}`).toMatchObject({ field: 'cursor', message: expect.stringMatching(/^cursor must be a row number/) });
       }
     }
   });
@@ -455,13 +457,40 @@ describe('one delivery', () => {
     expect(Object.entries(fixture.headers)).toEqual(expect.arrayContaining([['constructor', 'a, d'], ['toString', 'b'], ['__proto__', 'c']]));
   });
 
+  it('replays where `hookctl replay` would: inside listen to this listener, the delivery\'s own path kept (not to the port an earlier run had)', async () => {
+    const listener = await startCaptureServer();
+    closers.push(() => listener.close());
+    const writer = openDeliveryWriter(file);
+    closers.push(() => writer.close());
+    startBackend(writer, { relay, listener: listener.url });
+    // Received by an earlier `listen` on another port (nothing listens there now).
+    const stored = keep({ path: '/github/hooks?via=app', url: 'http://127.0.0.1:9/github/hooks?via=app' });
+    const { attempt } = await backend.replay(stored.id, { resign: false });
+    expect(listener.requests.map((r) => r.url)).toEqual(['/github/hooks?via=app']);
+    expect(attempt).toMatchObject({ kind: 'replay', url: new URL('/github/hooks?via=app', listener.url).href, status: 200, error: null });
+    expect(other.attempts(stored.id)).toEqual([expect.objectContaining({ kind: 'replay', status: 200 })]);
+  });
+
+  it('replays where `hookctl replay` would: in `hookctl inspect`, a delivery with no URL of its own goes to the default target (no 400)', async () => {
+    const fallback = await startCaptureServer();
+    closers.push(() => fallback.close());
+    const handle = followPath(openStore(file, { mustExist: true, waitForLock: 'event-loop' }), { waitForLock: 'event-loop' });
+    closers.push(() => handle.close());
+    startBackend(handle, { defaultTarget: fallback.url });
+    const imported = keep({ url: null });
+    const { attempt } = await backend.replay(imported.id, { resign: false });
+    expect(fallback.requests).toHaveLength(1);
+    expect(attempt).toMatchObject({ kind: 'replay', url: fallback.url, status: 200 });
+  });
+
   it('refuses to replay a rejected delivery kept only in part (409), edited or not', async () => {
     inspectBackend();
     const stored = keep({ body: Buffer.alloc(1024, 0x61), bodyBytes: 4096, signature: 'invalid', status: 401 });
     for (const request of [{ to: 'http://127.0.0.1:9/app' }, { to: 'http://127.0.0.1:9/app', payload: '{"a":1}' }]) {
       const err = await backend.replay(stored.id, request).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(InspectorError);
-      expect(err).toMatchObject({ status: 409, message: expect.stringMatching(/only the first 1,024 of its 4,096 bytes were kept/) });
+      expect(err).toBeInstanceOf(ConflictError);
+      expect(httpStatusOf(err)).toBe(409);
+      expect(err).toMatchObject({ message: expect.stringMatching(/only the first 1,024 of its 4,096 bytes were kept/) });
     }
     expect(other.get(stored.id)!.body).toEqual(Buffer.alloc(1024, 0x61));
   });

@@ -130,6 +130,8 @@ describe('sample()', () => {
     expect(thrown(() => sample('push', { set: { 'commits[99].id': 'x' } }))).toMatchObject({ field: 'set', message: expect.stringContaining('commits[99] is not in the payload (commits has 1 item)') });
     expect(thrown(() => sample('push', { set: { 'head_commit.id': undefined } }))).toMatchObject({ field: 'set', message: 'set: the value of head_commit.id is not JSON (undefined)' });
     expect(thrown(() => sample('push', { repo: 'no-slash' }))).toMatchObject({ field: 'repo' });
+    // The option at fault, whichever others came with it (a bad sender beside a good repo is not the repo's).
+    expect(thrown(() => sample('push', { repo: 'octo-org/app', sender: 'not a login' }))).toMatchObject({ name: 'UsageError', field: 'sender', message: '--sender must be a GitHub login, got "not a login"' });
     expect(thrown(() => sample('push', { deliveryId: 'not-a-guid' }))).toMatchObject({ field: 'deliveryId' });
     expect(thrown(() => sample('issues', { payload: '[1]' }))).toMatchObject({ field: 'payload', message: 'a webhook payload must be a JSON object' });
   });

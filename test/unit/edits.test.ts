@@ -3,6 +3,7 @@ import { loadPayloadBytes, resolve } from '../../src/core/catalog/catalog.js';
 import { validatePayload } from '../../src/core/schemas/validate.js';
 import { applyEdits, installationTarget } from '../../src/core/catalog/edits.js';
 import { parseAssignment, parsePath } from '../../src/core/catalog/set-path.js';
+import { UsageError } from '../../src/errors.js';
 
 function sample() {
   const owner = { login: 'octo-org', id: 10, url: 'https://api.github.com/users/octo-org', html_url: 'https://github.com/octo-org', repos_url: 'https://api.github.com/users/octo-org/repos', type: 'Organization' };
@@ -110,14 +111,15 @@ describe('--set', () => {
 });
 
 describe('--set refuses paths that are not in the payload', () => {
-  /** The message of the TypeError an edit throws, and proof that nothing was changed. */
+  /** The message of the UsageError (about --set) an edit throws, and proof that nothing was changed. */
   function refusal(set: string, payload: any = sample()): string {
     const before = JSON.stringify(payload);
     let message = '';
     try {
       applyEdits(payload, { set: [set] });
     } catch (err) {
-      expect(err).toBeInstanceOf(TypeError);
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err).toMatchObject({ field: 'set' });
       message = (err as Error).message;
     }
     expect(JSON.stringify(payload), set).toBe(before);

@@ -5,9 +5,9 @@
  * delivery never goes somewhere the user did not see.
  */
 import type { AppContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
 import { runningListeners, type ListenerRecord } from '../../core/listeners.js';
 import { parseTargetUrl } from '../../core/deliver/url.js';
+import type { ReplayTarget } from '../../core/deliver/replay-record.js';
 import { timeAgo } from '../../ui/format.js';
 import { safe } from '../../ui/sanitize.js';
 
@@ -20,12 +20,8 @@ export interface Target {
   listener?: ListenerRecord;
 }
 
-function checked(url: string, what: string): string {
-  try {
-    parseTargetUrl(url);
-  } catch (err) {
-    throw new UsageError(`${what}: ${(err as Error).message}`);
-  }
+function checked(url: string, field: string): string {
+  parseTargetUrl(url, { field });
   return url;
 }
 
@@ -59,20 +55,12 @@ export function resolveTarget(ctx: AppContext, flag: string | undefined, options
 }
 
 /**
- * A stored delivery's URL for replay: --to and $HOOKCTL_URL as given; a running listener's URL,
- * keeping the delivery's own path when the listener takes every path; else where it was
- * first received, else the default.
+ * The target of a replay (core/deliver/replay-record.ts): --to and $HOOKCTL_URL as given; a
+ * running listener, keeping each delivery's own path when it takes every path; else where each
+ * was first received, else the default.
  */
-export function replayUrl(target: Target, receivedAt: string | null): string {
-  if (target.source === 'flag' || target.source === 'env') return target.url;
-  if (target.source === 'listener') {
-    if (target.listener?.path || !receivedAt) return target.url;
-    try {
-      const original = new URL(receivedAt);
-      return new URL(`${original.pathname}${original.search}`, target.url).href;
-    } catch {
-      return target.url;
-    }
-  }
-  return receivedAt ?? target.url;
+export function replayTarget(target: Target): ReplayTarget {
+  if (target.source === 'flag' || target.source === 'env') return { kind: 'url', url: target.url };
+  if (target.source === 'listener') return { kind: 'listener', url: target.url, path: target.listener?.path ?? null };
+  return { kind: 'received', fallback: target.url };
 }

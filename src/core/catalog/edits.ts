@@ -3,6 +3,7 @@
  * --set changes one field (set-path.ts). The payload object is changed in place; callers
  * serialize it and print the notes.
  */
+import { UsageError } from '../../errors.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import { parseAssignment, setPath } from './set-path.js';
 
@@ -18,11 +19,11 @@ function escapeRegExp(s: string): string {
  */
 function rewriteRepository(payload: JsonObject, fullName: string): void {
   const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(fullName);
-  if (!m) throw new TypeError(`--repo must look like OWNER/REPO, got "${fullName}"`);
+  if (!m) throw new UsageError(`--repo must look like OWNER/REPO, got "${fullName}"`, [], 'repo');
   const [, newOwner, newName] = m;
   const repo = payload.repository;
   if (!isObject(repo) || typeof repo.full_name !== 'string') {
-    throw new TypeError('this payload has no repository to rewrite');
+    throw new UsageError('this payload has no repository to rewrite', [], 'repo');
   }
   const oldFull = repo.full_name;
   const [oldOwner, oldName] = oldFull.split('/');
@@ -62,9 +63,9 @@ const profilePath = (login: string): string => (isBot(login) ? `apps/${login.sli
 
 /** Rewrite the sender, and every user object that is the same account, with their URLs. */
 function rewriteSender(payload: JsonObject, login: string): void {
-  if (!/^[A-Za-z0-9-]+(\[bot\])?$/.test(login)) throw new TypeError(`--sender must be a GitHub login, got "${login}"`);
+  if (!/^[A-Za-z0-9-]+(\[bot\])?$/.test(login)) throw new UsageError(`--sender must be a GitHub login, got "${login}"`, [], 'sender');
   const sender = payload.sender;
-  if (!isObject(sender) || typeof sender.login !== 'string') throw new TypeError('this payload has no sender to rewrite');
+  if (!isObject(sender) || typeof sender.login !== 'string') throw new UsageError('this payload has no sender to rewrite', [], 'sender');
   const old = sender.login;
   // In URLs a login is percent-encoded (dependabot%5Bbot%5D: brackets are not allowed in a
   // URI path), and a bot's profile is its App's page (https://github.com/apps/dependabot).
@@ -109,7 +110,7 @@ export interface EditResult {
 
 /**
  * Apply --repo, then --sender, then --set (so --set has the last word). A path --set cannot
- * follow throws a TypeError naming it (a usage error for the command).
+ * follow throws a UsageError naming it, its field the option it came from (repo, sender, set).
  */
 export function applyEdits(payload: JsonObject, edits: Edits): EditResult {
   if (edits.repo) rewriteRepository(payload, edits.repo);

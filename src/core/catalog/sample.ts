@@ -145,18 +145,14 @@ export function buildSample(request: SampleRequest): Sample {
   const deep = editing ? tooDeepToEdit(json) : null;
   if (deep) throw new UsageError(`${request.payloadSource ?? 'the payload'} cannot be edited: ${deep}`, ['Without --set, --repo, --sender or --app-id it is sent as it is, byte for byte.'], 'payload');
   let edited = false;
-  const edit = (edits: { repo?: string; sender?: string; set?: string[] }, field: string) => {
+  const edit = (edits: { repo?: string; sender?: string; set?: string[] }) => {
     if (!hasEdits(edits)) return;
-    try {
-      notes.push(...applyEdits(payload, edits).notes.map((note) => `--set: ${note}`));
-    } catch (err) {
-      throw new UsageError((err as Error).message, [], field);
-    }
+    notes.push(...applyEdits(payload, edits).notes.map((note) => `--set: ${note}`));
     edited = true;
   };
-  edit(identity, request.repo ? 'repo' : 'sender');
+  edit(identity);
   if (applyInstallation(payload, request, notes)) edited = true;
-  edit(assignments, 'set');
+  edit(assignments);
   // Edited: GitHub's compact form. Unedited: the exact bytes, never re-serialized.
   if (edited) json = Buffer.from(JSON.stringify(payload), 'utf8');
   const contentType = request.contentType ?? 'json';

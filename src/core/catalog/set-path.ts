@@ -2,18 +2,25 @@
  * --set PATH=VALUE: change a field that is in the payload (a sample, a --payload file or a
  * stored delivery), or add one new key to an object that is. It never builds containers, pads
  * arrays or turns a value into an object, because a typo would otherwise send a payload nobody
- * asked for: such paths are refused with a TypeError that names the path and what is there.
+ * asked for: such paths are refused with a UsageError (field `set`) that names the path and what
+ * is there.
  * What it did beyond a plain change (a new key, a new type, the URLs that follow a number) is
  * returned as notes for the command to print.
  */
+import { UsageError } from '../../errors.js';
 import { tooDeepToEdit } from '../webhook/payload.js';
 import { closestMatches } from './catalog.js';
 import { renumber } from './renumber.js';
 import { formatPath, isObject, type Json, type JsonObject, type PathSegment } from './json.js';
 
+/** A --set the payload cannot take: invalid input about --set. */
+function refused(message: string): UsageError {
+  return new UsageError(message, [], 'set');
+}
+
 /** Parse `a.b[0].c` or `a.b.0.c` into segments. */
 export function parsePath(path: string): PathSegment[] {
-  if (path === '') throw new TypeError('--set needs a field path before "="');
+  if (path === '') throw refused('--set needs a field path before "="');
   const segments: PathSegment[] = [];
   for (const part of path.split('.')) {
     const re = /([^[\]]+)|\[(\d+)\]/g;
@@ -24,7 +31,7 @@ export function parsePath(path: string): PathSegment[] {
       if (m[2] !== undefined) segments.push(Number(m[2]));
       else segments.push(/^\d+$/.test(m[1]) ? Number(m[1]) : m[1]);
     }
-    if (!any) throw new TypeError(`--set ${path}: not a field path (use dots and [n], e.g. pull_request.labels[0].name)`);
+    if (!any) throw refused(`--set ${path}: not a field path (use dots and [n], e.g. pull_request.labels[0].name)`);
   }
   return segments;
 }
@@ -32,7 +39,7 @@ export function parsePath(path: string): PathSegment[] {
 /** `path=value`: the value is JSON when it parses as JSON (true, 42, null, "x", {…}), else a string. */
 export function parseAssignment(assignment: string): { path: PathSegment[]; value: Json } {
   const eq = assignment.indexOf('=');
-  if (eq === -1) throw new TypeError(`--set expects PATH=VALUE, got "${assignment}"`);
+  if (eq === -1) throw refused(`--set expects PATH=VALUE, got "${assignment}"`);
   const raw = assignment.slice(eq + 1);
   let value: Json;
   try {
@@ -41,7 +48,7 @@ export function parseAssignment(assignment: string): { path: PathSegment[]; valu
     value = raw;
   }
   const deep = typeof value === 'object' && value !== null ? tooDeepToEdit(raw, 'the value') : null;
-  if (deep) throw new TypeError(`--set ${assignment.slice(0, eq)}: ${deep}`);
+  if (deep) throw refused(`--set ${assignment.slice(0, eq)}: ${deep}`);
   return { path: parsePath(assignment.slice(0, eq)), value };
 }
 
@@ -74,21 +81,21 @@ function existingChild(container: JsonObject | Json[], path: PathSegment[], i: n
   const seg = path[i];
   if (Array.isArray(container)) {
     if (typeof seg !== 'number') {
-      throw new TypeError(`--set ${full}: ${here} is ${describe(container)}, not an object; give an index, e.g. ${formatPath([...path.slice(0, i), 0, ...path.slice(i)])}`);
+      throw refused(`--set ${full}: ${here} is ${describe(container)}, not an object; give an index, e.g. ${formatPath([...path.slice(0, i), 0, ...path.slice(i)])}`);
     }
     if (seg >= container.length) {
       const item = formatPath(path.slice(0, i + 1));
       const append = seg === container.length ? `; to append one, give it whole: --set '${item}={…}'` : '';
-      throw new TypeError(`--set ${full}: ${item} is not in the payload (${here} has ${items(container.length)}), and only the last part of a path may be new${append}`);
+      throw refused(`--set ${full}: ${item} is not in the payload (${here} has ${items(container.length)}), and only the last part of a path may be new${append}`);
     }
     return container[seg];
   }
   const key = String(seg);
   if (!Object.hasOwn(container, key)) {
-    if (typeof seg === 'number') throw new TypeError(`--set ${full}: ${here || 'the payload'} is an object, not an array`);
+    if (typeof seg === 'number') throw refused(`--set ${full}: ${here || 'the payload'} is an object, not an array`);
     const near = closestMatches(key, Object.keys(container), 3, { closeOnly: true });
     const hint = near.length > 0 ? `; did you mean ${near.map((k) => formatPath([...path.slice(0, i), k])).join(', ')}?` : '';
-    throw new TypeError(`--set ${full}: ${formatPath(path.slice(0, i + 1))} is not in the payload, and only the last part of a path may be new${hint}`);
+    throw refused(`--set ${full}: ${formatPath(path.slice(0, i + 1))} is not in the payload, and only the last part of a path may be new${hint}`);
   }
   return container[key];
 }
@@ -104,7 +111,7 @@ export function setPath(root: JsonObject, path: PathSegment[], value: Json): str
     const child = existingChild(node, path, i);
     if (!isObject(child) && !Array.isArray(child)) {
       const here = formatPath(path.slice(0, i + 1));
-      throw new TypeError(`--set ${formatPath(path)}: ${here} is ${describe(child)}, not an object or array; set ${here} itself to replace it`);
+      throw refused(`--set ${formatPath(path)}: ${here} is ${describe(child)}, not an object or array; set ${here} itself to replace it`);
     }
     node = child;
   }
@@ -117,10 +124,10 @@ function setLast(root: JsonObject, container: JsonObject | Json[], path: PathSeg
   const parent = formatPath(path.slice(0, -1));
   if (Array.isArray(container)) {
     if (typeof seg !== 'number') {
-      throw new TypeError(`--set ${full}: ${parent} is ${describe(container)}, not an object; give an index, e.g. ${formatPath([...path.slice(0, -1), 0, seg])}`);
+      throw refused(`--set ${full}: ${parent} is ${describe(container)}, not an object; give an index, e.g. ${formatPath([...path.slice(0, -1), 0, seg])}`);
     }
     if (seg > container.length) {
-      throw new TypeError(`--set ${full}: ${parent} has ${items(container.length)}; an index may be at most ${container.length} (which appends), ${seg} would leave a gap`);
+      throw refused(`--set ${full}: ${parent} has ${items(container.length)}; an index may be at most ${container.length} (which appends), ${seg} would leave a gap`);
     }
     const appended = seg === container.length;
     const old = container[seg];
@@ -129,7 +136,7 @@ function setLast(root: JsonObject, container: JsonObject | Json[], path: PathSeg
   }
   const key = String(seg);
   if (typeof seg === 'number' && !Object.hasOwn(container, key)) {
-    throw new TypeError(`--set ${full}: ${parent || 'the payload'} is an object, not an array`);
+    throw refused(`--set ${full}: ${parent || 'the payload'} is an object, not an array`);
   }
   if (!Object.hasOwn(container, key)) {
     container[key] = value;

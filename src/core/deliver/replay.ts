@@ -2,9 +2,11 @@
  * The request a replay sends, for `hookctl replay` and the inspector alike: the stored bytes
  * and original headers (minus hop-by-hop), or an edit's new bytes (never touching the stored
  * original); a new X-GitHub-Delivery when asked; both signatures computed anew when a secret
- * is known. What it made is returned so the attempt can be recorded with its own body.
+ * is known. What it made is returned so the attempt can be recorded with its own body
+ * (replay-record.ts: plan, post and record, for both).
  */
 import { randomUUID } from 'node:crypto';
+import { UsageError } from '../../errors.js';
 import { describeJsonError, jsonBytes, tooDeepToEdit } from '../webhook/payload.js';
 import { bodyKindOf, formBody, forwardableHeaders, rawHeader } from '../webhook/headers.js';
 import { signatureHeaders } from '../webhook/signing.js';
@@ -48,11 +50,12 @@ export function replayAttempt(kind: AttemptKind, plan: ReplayPlan, result: Deliv
   };
 }
 
-/** An edit the payload reader refuses (not JSON): the message says where. */
-export class EditError extends Error {}
-
-/** A delivery whose body was not kept whole cannot be sent as received (nor edited from what is left). */
-export class TruncatedBodyError extends Error {}
+/** An edit the payload reader refuses (not JSON, too deep): invalid input (field `payload`); the message says where. */
+class EditError extends UsageError {
+  constructor(message: string) {
+    super(message, [], 'payload');
+  }
+}
 
 /** Why `source` cannot be replayed with `edit`, or null. A whole new body (--payload) is fine. */
 export function notReplayable(source: ReplaySource, edit?: PayloadEdit): string | null {
@@ -69,13 +72,14 @@ export function payloadText(source: ReplaySource): string | null {
 
 /**
  * Edited JSON text in GitHub's compact form (no spaces), for replay and the inspector's editor
- * alike. Throws EditError when it is not JSON, or nests too deep to be re-serialized.
+ * alike. Throws EditError when it is not JSON, or nests too deep to be re-serialized; `what`
+ * names it in the message.
  */
-export function compactJson(text: string): Buffer {
+export function compactJson(text: string, what = 'the edited payload'): Buffer {
   const problem = describeJsonError(text);
-  if (problem) throw new EditError(`the edited payload is not JSON: ${problem}`);
+  if (problem) throw new EditError(`${what} is not JSON: ${problem}`);
   const deep = tooDeepToEdit(text);
-  if (deep) throw new EditError(`the edited payload cannot be sent: ${deep}`);
+  if (deep) throw new EditError(`${what} cannot be sent: ${deep}`);
   return Buffer.from(JSON.stringify(JSON.parse(text)), 'utf8');
 }
 
@@ -91,9 +95,8 @@ function editedBody(source: ReplaySource, edit: PayloadEdit): Buffer {
   return kind === 'form' ? formBody(json.toString('utf8')) : json;
 }
 
+/** The request; throws EditError for an edit that is not JSON. Check notReplayable first (replay-record.ts does). */
 export function planReplay(source: ReplaySource, url: string, options: ReplayOptions = {}): ReplayPlan {
-  const refused = notReplayable(source, options.edit);
-  if (refused) throw new TruncatedBodyError(refused);
   const edited = options.edit ? editedBody(source, options.edit) : null;
   const body = edited ?? Buffer.from(source.body.buffer, source.body.byteOffset, source.body.byteLength);
   const resign = Boolean(options.secret);

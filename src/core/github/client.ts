@@ -10,7 +10,7 @@
  *   http.ts     the transport               delivery-log.ts  a hook's deliveries, redelivery
  *   hookstate.ts what hookctl remembers of the hooks it registered ($HOOKCTL_HOME/hooks.json)
  */
-import { ApiError, AuthError, HookctlError, UsageError } from '../../errors.js';
+import { ApiError, AuthError, HookctlError } from '../../errors.js';
 import { parseTargetUrl } from '../deliver/url.js';
 import { httpSend, type RawResponse } from './http.js';
 
@@ -98,11 +98,7 @@ export class GithubClient {
   constructor(options: GithubClientOptions) {
     this.options = options;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    try {
-      parseTargetUrl(this.baseUrl);
-    } catch {
-      throw new UsageError(`not a valid GitHub API URL: "${options.baseUrl}" (e.g. https://api.github.com or https://HOST/api/v3)`);
-    }
+    parseTargetUrl(this.baseUrl, { field: 'the GitHub API URL (--api-url, $GITHUB_API_URL)', example: 'https://api.github.com or https://HOST/api/v3' });
   }
 
   private token(): Promise<ResolvedToken> {

@@ -58,7 +58,7 @@ export interface DeliveryPage {
 }
 
 export interface ReplayRequest {
-  /** Target URL; default: where the delivery was first received. */
+  /** Target URL; default as `hookctl replay`'s: the listener (the delivery's own path kept), else where it was first received, else the default target. */
   to?: string;
   /** Sign anew with the listener's secret (never shown). Default true when a secret is known. */
   resign?: boolean;
@@ -134,16 +134,10 @@ export type InspectorEvent =
 /** The filters a live subscription is opened with (those of the list; no cursor, no limit). */
 export type StreamQuery = Omit<DeliveryQuery, 'cursor' | 'limit'>;
 
-/** A request the backend refuses (unknown id, bad URL, unknown event): the server answers `status` with `{error: message}`. */
-export class InspectorError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
+/**
+ * The backend refuses a request by throwing a typed error (errors.ts: UsageError, NotFoundError,
+ * ConflictError, UnavailableError…); the server answers it with the status errors.ts maps it to.
+ */
 export interface InspectorBackend {
   info(): InspectorInfo;
   list(query: DeliveryQuery): Promise<DeliveryPage>;

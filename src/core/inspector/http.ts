@@ -3,20 +3,11 @@
  * answers and errors, and a capped JSON body reader. No routing and no backend here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HookctlError, httpStatusOf, MethodNotAllowedError, TooLargeError, UnsupportedTypeError, UsageError } from '../../errors.js';
+import { parseTargetUrl } from '../deliver/url.js';
 
 /** POST bodies are capped: an edited payload may be as large as GitHub's 25 MiB, plus JSON quoting. */
 const MAX_REQUEST_BYTES = 26 * 1024 * 1024;
-
-/** An answer the server chooses on purpose (bad input, refused, unknown): status and message. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The page and the API are for this origin only: no CORS header is ever sent, nothing may be
@@ -54,26 +45,33 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
-export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+/**
+ * The answer to an error a request ended with: its status from errors.ts's one table, `{error:
+ * message}` for a typed error (with the headers its status needs), a plain 500 for anything else.
+ */
+export function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  sendJson(res, status, { error: message });
+  const status = httpStatusOf(error);
+  if (error instanceof MethodNotAllowedError) res.setHeader('Allow', error.allowed.join(', '));
+  // The rest of an oversized body is not read: the connection cannot be reused.
+  if (error instanceof TooLargeError) res.setHeader('Connection', 'close');
+  sendJson(res, status, { error: error instanceof HookctlError && status !== 500 ? error.message : 'internal error in the inspector' });
 }
 
 /** Read a JSON request body (application/json, at most MAX_REQUEST_BYTES) and parse it. */
 export async function readJsonBody(req: IncomingMessage, limit = MAX_REQUEST_BYTES): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, 'send the request body as application/json');
+  if (type !== 'application/json') throw new UnsupportedTypeError('send the request body as application/json');
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) throw new HttpError(413, `request body over ${limit} bytes`, { Connection: 'close' });
+  if (declared > limit) throw new TooLargeError(`request body over ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`, { Connection: 'close' });
+    if (size > limit) throw new TooLargeError(`request body over ${limit} bytes`);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -81,40 +79,34 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_REQUEST_BYT
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new HttpError(400, 'the request body is not valid JSON');
+    throw new UsageError('the request body is not valid JSON');
   }
 }
 
 /** A plain object from a JSON body, or a 400. */
 export function asObject(value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new HttpError(400, 'the request body must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('the request body must be a JSON object');
   return value as Record<string, unknown>;
 }
 
 export function optionalString(body: Record<string, unknown>, name: string): string | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new HttpError(400, `${name} must be a string`);
+  if (typeof value !== 'string') throw new UsageError(`${name} must be a string`, [], name);
   return value;
 }
 
 export function optionalBoolean(body: Record<string, unknown>, name: string): boolean | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new HttpError(400, `${name} must be true or false`);
+  if (typeof value !== 'boolean') throw new UsageError(`${name} must be true or false`, [], name);
   return value;
 }
 
-/** A target URL typed by the user: http(s) only. The backend checks it further. */
+/** A target URL typed by the user: the one URL check the CLI's --to gets too (core/deliver/url.ts), its field the body's. */
 export function optionalTargetUrl(body: Record<string, unknown>, name: string): string | undefined {
   const value = optionalString(body, name);
   if (value === undefined || value.trim() === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new HttpError(400, `${name} is not a URL: ${value}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpError(400, `${name} must be an http or https URL`);
+  parseTargetUrl(value, { field: name });
   return value.trim();
 }

@@ -1,14 +1,14 @@
 /**
  * The JSON API's routes (see the table at the top of server.ts): each turns a request into
- * one backend call and its answer into JSON. Input is checked here (400 with a message);
- * the backend's own refusals (InspectorError) keep their status.
+ * one backend call and its answer into JSON. Input is checked here, the backend checks the
+ * rest: both throw typed errors (errors.ts), which the server answers with their status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { signatureFilter, statusFilter } from '../store/filter.js';
 import { VOCABULARY } from '../store/vocabulary.js';
 import type { DeliveryQuery, InspectorBackend, ReplayRequest, SendRequest, StreamQuery } from './backend.js';
-import { HttpError, asObject, optionalBoolean, optionalString, optionalTargetUrl, readJsonBody, sendJson } from './http.js';
+import { asObject, optionalBoolean, optionalString, optionalTargetUrl, readJsonBody, sendJson } from './http.js';
 
 interface RouteContext {
   backend: InspectorBackend;
@@ -30,7 +30,7 @@ const FILTER_KEYS = new Set(['event', 'repository', 'sender', 'status', 'signatu
 const QUERY_KEYS = new Set([...FILTER_KEYS, 'cursor', 'limit']);
 
 function isoParam(value: string, name: string): string {
-  if (Number.isNaN(Date.parse(value))) throw new HttpError(400, `${name} must be an ISO 8601 date-time, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(Date.parse(value))) throw new UsageError(`${name} must be an ISO 8601 date-time, got ${JSON.stringify(value)}`, [], name);
   return value;
 }
 
@@ -40,7 +40,7 @@ export function parseDeliveryQuery(params: URLSearchParams, keys = QUERY_KEYS): 
     return readQuery(params, keys);
   } catch (error) {
     // The store's own checks of a filter value (the CLI's too): a 400 naming the field.
-    if (error instanceof UsageError) throw new HttpError(400, error.message);
+    if (error instanceof UsageError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -54,7 +54,7 @@ function readQuery(params: URLSearchParams, keys: Set<string>): DeliveryQuery {
   const query: DeliveryQuery = {};
   for (const [key, raw] of params) {
     const value = raw.trim();
-    if (!keys.has(key)) throw new HttpError(400, `unknown parameter ${JSON.stringify(key)}`);
+    if (!keys.has(key)) throw new UsageError(`unknown parameter ${JSON.stringify(key)}`, [], key);
     if (value === '') continue;
     switch (key) {
       case 'event': case 'repository': case 'sender': case 'q': case 'cursor':
@@ -67,7 +67,7 @@ function readQuery(params: URLSearchParams, keys: Set<string>): DeliveryQuery {
         query.signature = signatureFilter(value, 'signature');
         break;
       case 'drift':
-        if (!/^(1|0|true|false)$/.test(value)) throw new HttpError(400, 'drift must be 1 or 0');
+        if (!/^(1|0|true|false)$/.test(value)) throw new UsageError('drift must be 1 or 0', [], 'drift');
         if (value === '1' || value === 'true') query.drift = true;
         break;
       case 'since': case 'until':
@@ -75,7 +75,7 @@ function readQuery(params: URLSearchParams, keys: Set<string>): DeliveryQuery {
         break;
       case 'limit': {
         const limit = Number(value);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, 'limit must be an integer from 1 to 200');
+        if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new UsageError('limit must be an integer from 1 to 200', [], 'limit');
         query.limit = limit;
         break;
       }
@@ -84,8 +84,8 @@ function readQuery(params: URLSearchParams, keys: Set<string>): DeliveryQuery {
   return query;
 }
 
-function notFound(id: string): HttpError {
-  return new HttpError(404, `no delivery ${JSON.stringify(id)}`);
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`no delivery ${JSON.stringify(id)}`);
 }
 
 async function raw({ backend, res, url, params }: RouteContext): Promise<void> {
@@ -93,10 +93,10 @@ async function raw({ backend, res, url, params }: RouteContext): Promise<void> {
   let attempt: number | undefined;
   if (attemptParam !== null) {
     attempt = Number(attemptParam);
-    if (!Number.isInteger(attempt) || attempt < 1) throw new HttpError(400, 'attempt must be a positive integer');
+    if (!Number.isInteger(attempt) || attempt < 1) throw new UsageError('attempt must be a positive integer', [], 'attempt');
   }
   const found = await backend.raw(params[1], attempt);
-  if (!found) throw attempt === undefined ? notFound(params[1]) : new HttpError(404, `delivery ${params[1]} has no attempt ${attempt} with its own body`);
+  if (!found) throw attempt === undefined ? notFound(params[1]) : new NotFoundError(`delivery ${params[1]} has no attempt ${attempt} with its own body`);
   const name = attempt === undefined ? `${params[1]}.json` : `${params[1]}-attempt-${attempt}.json`;
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',
@@ -110,7 +110,7 @@ async function raw({ backend, res, url, params }: RouteContext): Promise<void> {
 
 async function exportDelivery({ backend, res, url, params }: RouteContext): Promise<void> {
   const format = url.searchParams.get('format');
-  if (format !== 'curl' && format !== 'fixture') throw new HttpError(400, 'format must be curl or fixture');
+  if (format !== 'curl' && format !== 'fixture') throw new UsageError('format must be curl or fixture', [], 'format');
   const text = await backend.exportDelivery(params[1], format);
   if (text === null) throw notFound(params[1]);
   const body = Buffer.from(text, 'utf8');
@@ -144,17 +144,17 @@ async function replay({ backend, req, res, params }: RouteContext): Promise<void
 async function validate({ backend, req, res }: RouteContext): Promise<void> {
   const body = asObject(await readJsonBody(req));
   const event = optionalString(body, 'event');
-  if (!event) throw new HttpError(400, 'event is required');
+  if (!event) throw new UsageError('event is required', [], 'event');
   const action = optionalString(body, 'action') ?? null;
   const payload = optionalString(body, 'payload');
-  if (payload === undefined) throw new HttpError(400, 'payload (the JSON text) is required');
+  if (payload === undefined) throw new UsageError('payload (the JSON text) is required', [], 'payload');
   sendJson(res, 200, await backend.validate(event, action, payload));
 }
 
 async function send({ backend, req, res }: RouteContext): Promise<void> {
   const body = asObject(await readJsonBody(req));
   const name = optionalString(body, 'name');
-  if (!name) throw new HttpError(400, 'name (a catalog event or event.action) is required');
+  if (!name) throw new UsageError('name (a catalog event or event.action) is required', [], 'name');
   const request: SendRequest = { name };
   const payload = optionalString(body, 'payload');
   if (payload !== undefined) request.payload = payload;
@@ -190,7 +190,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET', pattern: ['catalog', ':name'], handle: async ({ backend, res, params }) => {
       const sample = await backend.sample(params[1]);
-      if (!sample) throw new HttpError(404, `no sample ${JSON.stringify(params[1])} in the catalog`);
+      if (!sample) throw new NotFoundError(`no sample ${JSON.stringify(params[1])} in the catalog`);
       sendJson(res, 200, sample);
     },
   },

@@ -17,8 +17,9 @@
  * (no inline script, no framing) and no-referrer; API answers are `Cache-Control: no-store`.
  *
  * The JSON API (errors are `{"error": message}`: 400 bad input, 403 refused, 404 unknown id,
- * 405 wrong method, 413 body over 26 MiB, 415 body not JSON, the backend's own status for an
- * InspectorError, 500 otherwise — never a stack):
+ * 405 wrong method, 409 cannot be done as it is, 413 body over 26 MiB, 415 body not JSON, 503
+ * store unavailable: each the status of the typed error thrown (errors.ts's one table); 500
+ * otherwise — never a stack):
  *
  *   GET    /api/info                          → InspectorInfo
  *   GET    /api/deliveries?event=&repository=&sender=&status=&signature=&drift=1
@@ -52,9 +53,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { accessCookieName, cookieValue, newAccessToken, sameToken } from './access.js';
-import { InspectorError, type InspectorBackend } from './backend.js';
+import type { InspectorBackend } from './backend.js';
+import { AuthError, ForbiddenError, MethodNotAllowedError, NotFoundError, UsageError } from '../../errors.js';
 import { loadAssets, type Asset } from './assets.js';
-import { HttpError, sendError, setSecurityHeaders } from './http.js';
+import { sendError, setSecurityHeaders } from './http.js';
 import { findRoute, parseStreamQuery } from './routes.js';
 import { EventHub } from './stream.js';
 
@@ -234,9 +236,9 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
     const refused = refusal(state, req, isApi);
-    if (refused) throw new HttpError(403, refused);
+    if (refused) throw new ForbiddenError(refused);
     if (!admitted(state, req, res, url)) {
-      if (isApi) throw new HttpError(401, `the inspector needs its token: use the URL hookctl listen or hookctl inspect printed (Inspector: http://127.0.0.1:${state.port}/?token=…)`);
+      if (isApi) throw new AuthError(`the inspector needs its token: use the URL hookctl listen or hookctl inspect printed (Inspector: http://127.0.0.1:${state.port}/?token=…)`);
       sendUnauthorizedPage(res, state.port);
       return;
     }
@@ -245,9 +247,7 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     if (isApi) await handleApi(state, req, res, url);
     else serveAsset(state, req, res, url);
   } catch (error) {
-    if (error instanceof HttpError) sendError(res, error.status, error.message, error.headers);
-    else if (error instanceof InspectorError) sendError(res, error.status >= 400 && error.status < 600 ? error.status : 500, error.message);
-    else sendError(res, 500, 'internal error in the inspector');
+    sendError(res, error);
   }
 }
 
@@ -257,21 +257,21 @@ async function handleApi(state: ServerState, req: IncomingMessage, res: ServerRe
   try {
     segments = url.pathname.slice('/api/'.length).split('/').map((part) => decodeURIComponent(part));
   } catch {
-    throw new HttpError(400, 'malformed path');
+    throw new UsageError('malformed path');
   }
   if (segments.length === 1 && segments[0] === 'stream') {
-    if (method !== 'GET') throw new HttpError(405, 'use GET', { Allow: 'GET' });
+    if (method !== 'GET') throw new MethodNotAllowedError('use GET', ['GET']);
     state.hub.open(req, res, parseStreamQuery(url.searchParams));
     return;
   }
   const found = findRoute(method, segments);
-  if (!found) throw new HttpError(404, `no such API route: ${method} ${url.pathname}`);
-  if ('allowed' in found) throw new HttpError(405, `use ${found.allowed.join(' or ')}`, { Allow: found.allowed.join(', ') });
+  if (!found) throw new NotFoundError(`no such API route: ${method} ${url.pathname}`);
+  if ('allowed' in found) throw new MethodNotAllowedError(`use ${found.allowed.join(' or ')}`, found.allowed);
   await found.route.handle({ backend: state.backend, req, res, url, params: segments });
 }
 
 function serveAsset(state: ServerState, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'use GET', { Allow: 'GET, HEAD' });
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new MethodNotAllowedError('use GET', ['GET', 'HEAD']);
   const path = url.pathname === '/' ? '/index.html' : url.pathname;
   const asset = state.assets.get(path);
   if (!asset) {

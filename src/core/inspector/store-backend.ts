@@ -8,11 +8,12 @@
 import { createHash } from 'node:crypto';
 import { entryName, loadIndex, loadPayloadBytes, resolve } from '../catalog/catalog.js';
 import { buildSample } from '../catalog/sample.js';
-import { UsageError } from '../../errors.js';
+import { NotFoundError, UnavailableError, UsageError } from '../../errors.js';
 import { curlCommand, fixture } from '../deliver/export.js';
 import { post } from '../deliver/post.js';
-import { compactJson, EditError, payloadText, planReplay, replayAttempt, TruncatedBodyError } from '../deliver/replay.js';
-import { parseTargetUrl } from '../deliver/url.js';
+import { compactJson, payloadText } from '../deliver/replay.js';
+import { replayAndRecord, type ReplayTarget } from '../deliver/replay-record.js';
+import { DEFAULT_TARGET, parseTargetUrl } from '../deliver/url.js';
 import type { RelayEvent } from '../relay/engine.js';
 import { toRecord } from '../store/records.js';
 import { StoreError, type Store, type StoreHandle } from '../store/store.js';
@@ -20,7 +21,6 @@ import type { AttemptRecord, DeliveryFilter, DeliverySummary } from '../store/ty
 import { headerPairs } from '../webhook/headers.js';
 import { describeJsonError } from '../webhook/payload.js';
 import {
-  InspectorError,
   type DeliveryDetail,
   type DeliveryPage,
   type DeliveryQuery,
@@ -69,14 +69,14 @@ function cursorOf(seq: number): string {
 function seqOfCursor(cursor: string): number {
   const m = /^s([1-9]\d{0,15})$/.exec(cursor);
   const seq = m ? Number(m[1]) : NaN;
-  if (!Number.isSafeInteger(seq)) throw new InspectorError(400, `cursor must be a row number from a page's "next" (s and digits, at most ${Number.MAX_SAFE_INTEGER}), got ${JSON.stringify(cursor)}`);
+  if (!Number.isSafeInteger(seq)) throw new UsageError(`cursor must be a row number from a page's "next" (s and digits, at most ${Number.MAX_SAFE_INTEGER}), got ${JSON.stringify(cursor)}`, [], 'cursor');
   return seq;
 }
 
 function isoDate(value: string | undefined, name: string): Date | undefined {
   if (value === undefined) return undefined;
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new InspectorError(400, `${name} is not an ISO 8601 date: "${value}"`);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`${name} is not an ISO 8601 date: "${value}"`, [], name);
   return d;
 }
 
@@ -186,27 +186,29 @@ export class StoreBackend implements InspectorBackend {
     return format === 'curl' ? curlCommand(d) : JSON.stringify(fixture(d), null, 2);
   }
 
+  /**
+   * Where the page's replays go without a URL of its own, as `hookctl replay`'s would: inside
+   * `listen`, this listener (the delivery's own path kept, unless it listens on one path only);
+   * in `hookctl inspect`, where each delivery was first received, else the default target.
+   */
+  private replayTarget(to: string | undefined): ReplayTarget {
+    if (to !== undefined) return { kind: 'url', url: to };
+    const listener = this.options.listener;
+    if (listener) return { kind: 'listener', url: listener, path: new URL(listener).pathname === '/' ? null : new URL(listener).pathname };
+    return { kind: 'received', fallback: this.options.defaultTarget ?? DEFAULT_TARGET };
+  }
+
   async replay(id: string, request: ReplayRequest): Promise<{ attempt: AttemptRecord }> {
     const d = this.store.get(id);
-    if (!d) throw new InspectorError(404, `no delivery ${id}`);
-    const url = request.to ?? d.url ?? this.options.listener;
-    if (!url) throw new InspectorError(400, 'no target: give a URL to replay to');
-    checkUrl(url);
+    if (!d) throw new NotFoundError(`no delivery ${id}`);
+    const target = this.replayTarget(request.to);
+    if (target.kind === 'url') parseTargetUrl(target.url);
     const secret = this.options.secret?.();
     const resign = request.resign ?? Boolean(secret);
-    if (resign && !secret) throw new InspectorError(400, 'no secret is known here, so the replay cannot be signed anew; replay it unsigned or with its original signatures');
-    let plan;
-    try {
-      plan = planReplay(d, url, { secret: resign ? secret : undefined, newDeliveryId: request.newDeliveryId, edit: request.payload !== undefined ? { json: request.payload } : undefined });
-    } catch (err) {
-      if (err instanceof EditError) throw new InspectorError(400, err.message);
-      if (err instanceof TruncatedBodyError) throw new InspectorError(409, `cannot replay ${id}: ${err.message}`);
-      throw err;
-    }
-    const result = await post(plan.request);
-    const attempt = await this.write(() =>
-      this.store.recordAttempt(id, replayAttempt('replay', plan, result)),
-    );
+    if (resign && !secret) throw new UsageError('no secret is known here, so the replay cannot be signed anew; replay it unsigned or with its original signatures', [], 'resign');
+    const edit = request.payload !== undefined ? { json: request.payload } : undefined;
+    // The same plan, post and record as `hookctl replay` (core/deliver/replay-record.ts).
+    const { attempt } = await this.unavailable(() => replayAndRecord(this.store, d, { target, secret: resign ? secret : undefined, newDeliveryId: request.newDeliveryId, edit }));
     // This backend made the attempt: it tells it (following the store tells only others').
     this.live.tell({ type: 'attempt', id, attempt });
     const row = this.store.get(id);
@@ -214,19 +216,19 @@ export class StoreBackend implements InspectorBackend {
     return { attempt };
   }
 
-  /** A write through the store's queue; a store that cannot be written (locked too long, removed) is a 503 with the reason. */
-  private async write<T>(op: () => T): Promise<T> {
+  /** A store that cannot be written (locked too long, removed) is unavailable (503), with the reason. */
+  private async unavailable<T>(op: () => Promise<T>): Promise<T> {
     try {
-      return await this.store.enqueue(op);
+      return await op();
     } catch (err) {
-      if (err instanceof StoreError) throw new InspectorError(503, err.message);
+      if (err instanceof StoreError) throw new UnavailableError(err.message);
       throw err;
     }
   }
 
   async remove(id: string): Promise<boolean> {
     // Through the write queue: another process's lock is waited for (from the event loop), not a 500.
-    const removed = (await this.write(() => this.store.remove([id]))) > 0;
+    const removed = (await this.unavailable(() => this.store.enqueue(() => this.store.remove([id])))) > 0;
     if (removed) this.live.tell({ type: 'removed', id });
     return removed;
   }
@@ -254,29 +256,18 @@ export class StoreBackend implements InspectorBackend {
 
   async send(request: SendRequest) {
     const to = request.to ?? this.options.listener ?? this.options.defaultTarget;
-    if (!to) throw new InspectorError(400, 'no target: give a URL to send to');
-    checkUrl(to);
+    if (!to) throw new UsageError('no target: give a URL to send to', [], 'to');
+    parseTargetUrl(to);
     let payload: Buffer | undefined;
     if (request.payload !== undefined) {
       // Edited in the page: new bytes, in GitHub's compact form (refused when not JSON or too deep).
-      try {
-        payload = compactJson(request.payload);
-      } catch (err) {
-        if (err instanceof EditError) throw new InspectorError(400, err.message.replace('the edited payload', 'the payload'));
-        throw err;
-      }
+      payload = compactJson(request.payload, 'the payload');
     }
     const secret = this.options.secret?.();
     const sign = request.sign ?? Boolean(secret);
-    if (sign && !secret) throw new InspectorError(400, 'no secret is known here, so the sample cannot be signed; send it unsigned');
-    let sample;
-    try {
-      // The same sampler as `hookctl send` (with an edited payload, the name gives the event).
-      sample = buildSample({ name: request.name, payload, secret: sign ? secret : undefined });
-    } catch (err) {
-      if (err instanceof UsageError) throw new InspectorError(400, err.message);
-      throw err;
-    }
+    if (sign && !secret) throw new UsageError('no secret is known here, so the sample cannot be signed; send it unsigned', [], 'sign');
+    // The same sampler as `hookctl send` (with an edited payload, the name gives the event).
+    const sample = buildSample({ name: request.name, payload, secret: sign ? secret : undefined });
     const result = await post({ url: to, body: sample.body, headers: sample.headers });
     return { url: to, deliveryId: sample.headers['X-GitHub-Delivery'], status: result.status, durationMs: result.durationMs, error: result.error, response: result.responseSnippet ?? null };
   }
@@ -289,14 +280,6 @@ export class StoreBackend implements InspectorBackend {
   /** Stop the live feeds (the store is its owner's to close). */
   close(): void {
     this.live.close();
-  }
-}
-
-function checkUrl(url: string): void {
-  try {
-    parseTargetUrl(url);
-  } catch (err) {
-    throw new InspectorError(400, (err as Error).message);
   }
 }
 

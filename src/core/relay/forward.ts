@@ -9,7 +9,6 @@
  * forwards nothing more: what still waits is `stopped`, what is in flight finishes within its
  * deadline.
  */
-import { UsageError } from '../../errors.js';
 import { parseEventList } from '../catalog/events.js';
 import type { DeliveryResult } from '../deliver/post.js';
 import { parseTargetUrl } from '../deliver/url.js';
@@ -26,11 +25,7 @@ export function parseForwardRoutes(values: string[]): ForwardRoute[] {
   return values.map((value) => {
     const m = /^([A-Za-z0-9_.,*-]+)=(.+)$/.exec(value);
     const [events, url] = m && !/^https?:/i.test(value) ? [parseEventList(m[1], { flag: '--forward-to' }), m[2]] : [null, value];
-    try {
-      parseTargetUrl(url);
-    } catch (err) {
-      throw new UsageError(`--forward-to: ${(err as Error).message}`, ['Use --forward-to http://localhost:3000/webhooks or --forward-to push=http://localhost:3000/push']);
-    }
+    parseTargetUrl(url, { field: '--forward-to', details: ['Use --forward-to http://localhost:3000/webhooks or --forward-to push=http://localhost:3000/push'] });
     return { events, url };
   });
 }

@@ -108,7 +108,7 @@ export class DetailView {
   actionBar(detail) {
     const a = this.actions;
     return h('div', { class: 'actions' },
-      h('button', { class: 'btn primary', type: 'button', title: 'Replay to where it was received', onclick: () => a.replay(detail.id) }, '↻ Replay', kbd('r')),
+      h('button', { class: 'btn primary', type: 'button', title: 'Replay to the listener (its own path kept), else to where it was received', onclick: () => a.replay(detail.id) }, '↻ Replay', kbd('r')),
       h('button', { class: 'btn', type: 'button', onclick: () => a.replayTo(detail.id) }, 'Replay to…', kbd('R')),
       h('button', { class: 'btn', type: 'button', disabled: !this.payload.ok, onclick: () => a.edit(detail.id) }, '✎ Edit & replay', kbd('e')),
       h('button', { class: 'btn', type: 'button', title: 'Compare with another delivery', onclick: () => a.compareWith(detail.id) }, '⇄ Compare with…', kbd('c')));

@@ -10,7 +10,7 @@ export const KEYS = [
   ['Enter', 'open the selected delivery'],
   ['Esc', 'close the detail, a dialog or the comparison'],
   ['/', 'search payloads'],
-  ['r', 'replay the selected delivery to where it was received'],
+  ['r', 'replay the selected delivery to the listener, else to where it was received'],
   ['R', 'replay to… (choose target and options)'],
   ['e', 'edit and replay'],
   ['c', 'compare with… (then pick another delivery)'],
