@@ -3,7 +3,8 @@
 // never answers, while COUNT deliveries of SIZE MiB are posted (8 at a time). Prints the
 // listener's peak RSS (VmHWM, Linux) and how the deliveries were answered. With --baseline DIR
 // the same run against another build (e.g. a checkout of main after `npm run build`).
-// Needs: npm run build. Run: node bench/forward-backlog.mjs [count] [size-mib] [--baseline DIR]
+// BENCH_PROBE=1 also prints where the memory was at the peak (bench/memory-probe.mjs).
+// Needs: npm run build. Run: node bench/forward-backlog.mjs [count] [size-mib] [concurrency] [--baseline DIR]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -43,12 +44,15 @@ function post(url, body, id) {
   });
 }
 
-async function run(name, bin, count, sizeMib) {
+async function run(name, bin, count, sizeMib, concurrency) {
   const home = mkdtempSync(join(tmpdir(), 'hookctl-bench-backlog-'));
   const app = await hungApp();
   const child = spawn(process.execPath, [bin, 'listen', '--port', '0', ...(process.env.BENCH_APP === 'none' ? [] : ['--forward-to', app.url])], {
     cwd: ROOT,
-    env: { ...process.env, HOOKCTL_HOME: home, NO_COLOR: '1', HOOKCTL_DEFAULT_INSPECT_PORT: '0' },
+    env: {
+      ...process.env, HOOKCTL_HOME: home, NO_COLOR: '1', HOOKCTL_DEFAULT_INSPECT_PORT: '0',
+      ...(process.env.BENCH_PROBE ? { PROBE_OUT: join(home, 'probe.json'), NODE_OPTIONS: `--import ${join(ROOT, 'bench/memory-probe.mjs')}` } : {}),
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -67,7 +71,7 @@ async function run(name, bin, count, sizeMib) {
   const statuses = new Map();
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: 8 }, async () => {
+  await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < count) {
       const n = next++;
       const status = await post(url, body, `bench-${n}`);
@@ -76,11 +80,13 @@ async function run(name, bin, count, sizeMib) {
   }));
   const wall = (performance.now() - started) / 1000;
   const peak = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
+  const probe = process.env.BENCH_PROBE ? readFileSync(join(home, 'probe.json'), 'utf8') : null;
   child.kill('SIGKILL');
   await app.close();
   rmSync(home, { recursive: true, force: true });
   const answered = [...statuses].map(([s, n]) => `${n}×${s ?? 'no answer'}`).join(', ');
-  console.log(`${name}: ${count} × ${sizeMib} MiB to a hung app in ${wall.toFixed(1)} s: peak RSS ${peak.toFixed(0)} MB; answered ${answered}`);
+  console.log(`${name} (${process.version}): ${count} × ${sizeMib} MiB, ${concurrency} at a time, to a hung app in ${wall.toFixed(1)} s: peak RSS ${peak.toFixed(0)} MB; answered ${answered}`);
+  if (probe) console.log(`  at the peak (MB): ${probe}`);
 }
 
 const args = process.argv.slice(2);
@@ -88,5 +94,6 @@ const at = args.indexOf('--baseline');
 const baseline = at >= 0 ? args.splice(at, 2)[1] : null;
 const count = Number(args[0] ?? 200);
 const size = Number(args[1] ?? 1);
-if (baseline) await run(`before (${baseline})`, join(baseline, 'bin/hookctl.js'), count, size);
-await run('this build', join(ROOT, 'bin/hookctl.js'), count, size);
+const concurrency = Number(args[2] ?? 8);
+if (baseline) await run(`before (${baseline})`, join(baseline, 'bin/hookctl.js'), count, size, concurrency);
+await run('this build', join(ROOT, 'bin/hookctl.js'), count, size, concurrency);

@@ -1,10 +1,11 @@
 /**
  * Hardening: what a hostile or broken peer costs hookctl is bounded. Every outgoing request
  * has a total deadline and reads at most a little of any answer (forwards, send, replay); the
- * forwards of a listener whose app hangs are bounded in count and bytes (RSS stays under
- * 150 MB however much arrives), and what is not forwarded is recorded, said and can be sent
- * later; JSON too deep to re-serialize is refused for edits with a clear message and sent
- * untouched otherwise. listen runs as a process where its memory, exit or signal is the point.
+ * forwards of a listener whose app hangs are bounded in count and bytes, and the bodies it
+ * reads at once in bytes (RSS stays under 150 MB however much arrives); what is not forwarded
+ * is recorded, said and can be sent later; JSON too deep to re-serialize is refused for edits
+ * with a clear message and sent untouched otherwise. listen runs as a process where its
+ * memory, exit or signal is the point.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -183,7 +184,7 @@ describe('every outgoing request has a total deadline and reads at most a little
 });
 
 describe('the forwards of an app that does not keep up are bounded', () => {
-  it('200 × 1 MiB while the app hangs: all stored and answered 200, forwarding holds at most ~its bound more memory than not forwarding (under 150 MB on Node 20), "not keeping up" said once; replay --not-forwarded sends them later', async () => {
+  it('200 × 1 MiB while the app hangs: all stored and answered 200, the listener under 150 MB and forwarding at most ~its bound more than not forwarding, "not keeping up" said once; replay --not-forwarded sends them later', async () => {
     // Hangs until released: then answers what waited, and everything after at once.
     let hung: ServerResponse[] | null = [];
     const app = await startApp((_req, res) => (hung ? hung.push(res) : res.writeHead(202).end('thanks')));
@@ -207,7 +208,7 @@ describe('the forwards of an app that does not keep up are bounded', () => {
       return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${target.cli.child.pid}/status`, 'utf8'))![1]) / 1024;
     };
     // The same listener and load with no forward: what receiving and storing cost on this Node
-    // (Node 24 alone takes ~140 MB here, Node 20 ~125 MB), so the bound under test is forwarding's own.
+    // (104, 121 and 130 MB on Node 20, 22 and 24 here), so the relative bound below is forwarding's own.
     const alone = await listenProcess(['--store', join(box.dir, 'alone.db')]);
     const baseline = await postAll(alone, 'alone');
     expect(await alone.cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
@@ -218,8 +219,10 @@ describe('the forwards of an app that does not keep up are bounded', () => {
     // on an idle machine and up to 31 MB with the suite running beside it (the collector runs
     // later); an unbounded queue holds the whole burst (+170 MB before the bound).
     expect(peakMb - baseline, `peak ${peakMb.toFixed(1)} MB, ${baseline.toFixed(1)} MB without forwarding`).toBeLessThan(48);
-    // The issue's figure, on the Node it was measured on (Node 22 and 24 alone take 10–20 MB more).
-    if (process.version.startsWith('v20.')) expect(peakMb).toBeLessThan(150);
+    // The issue's figure, on every Node: 116, 130 and 136 MB on Node 20, 22 and 24 (the node
+    // binary alone keeps 45–55 MB resident; SQLite's cache is kept small and the receiver holds
+    // at most its budget of bodies, see receiver.ts).
+    expect(peakMb, `peak ${peakMb.toFixed(1)} MB`).toBeLessThan(150);
     expect(cli.stderr().match(/not keeping up/g)).toHaveLength(1);
     expect(cli.stderr()).toMatch(/Every delivery is still stored and answered; send the skipped ones later: hookctl replay --not-forwarded --since \S+/);
     // The app comes back: what was in flight is answered, and listen says the burst is over.

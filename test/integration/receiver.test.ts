@@ -1,4 +1,4 @@
-/** The receiver on its own: 503 when the store cannot be written, streaming 413, slow clients, many connections. */
+/** The receiver on its own: 503 when the store cannot be written, streaming 413, slow clients, many connections, bodies held at once. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
@@ -103,5 +103,35 @@ describe('receiver', () => {
     expect(inStoreAtAnswer.filter((r) => r.status !== 200)).toEqual([]);
     expect(inStoreAtAnswer.filter((r) => !r.stored)).toEqual([]);
     expect(s.stats().deliveries).toBe(200);
+  });
+  it('holds at most its budget of bodies at once: more concurrent big bodies wait their turn unread (not refused) and are all answered 200', async () => {
+    const MiB = 1024 * 1024;
+    // Each body is just under 1 MiB, so three fit the 3 MiB budget.
+    const body = Buffer.from(JSON.stringify({ pad: 'x'.repeat(MiB - 100) }));
+    const waiting: (() => void)[] = [];
+    let calls = 0;
+    let released = 0;
+    /** Sink calls that came while three bodies were already held (none may). */
+    const over: number[] = [];
+    await startWith({
+      bodyBudgetBytes: 3 * MiB,
+      sink: (d) => {
+        calls++;
+        if (calls > released + 3) over.push(calls);
+        expect(d.body.equals(body)).toBe(true);
+        return new Promise((resolve) => waiting.push(() => resolve({ id: 'abcdef0', attempt: 1 })));
+      },
+    });
+    const posts = Array.from({ length: 10 }, (_, i) => postDelivery(base, body, { deliveryId: `big-${i}` }));
+    await expect.poll(() => waiting.length).toBe(3);
+    // Storing one lets exactly one more in.
+    while (released < 10) {
+      await expect.poll(() => waiting.length).toBeGreaterThan(0);
+      released++;
+      waiting.shift()!();
+    }
+    expect((await Promise.all(posts)).map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(calls).toBe(10);
+    expect(over).toEqual([]);
   });
 });

@@ -11,6 +11,11 @@
  *   → read body, capped while streaming (413) → signature over the raw bytes (401, stored)
  *   → X-GitHub-Event, readable JSON (400, stored) → sink → 200, or 503 if it could not be kept.
  *   A redelivery (same X-GitHub-Delivery) is just another 200.
+ *
+ * Memory: the bodies being read or waiting for the sink are bounded in bytes across every
+ * connection (BodyBudget). A request whose body does not fit waits, unread, until earlier
+ * bodies are stored: its socket is not read meanwhile (backpressure, not refusal), so many
+ * concurrent 25 MiB bodies cost one budget, not their sum.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -87,6 +92,57 @@ export interface ReceiverOptions<S extends SinkResult = SinkResult> {
   headersTimeoutMs?: number;
   /** Time allowed for a whole request, body included (default 60 s). */
   requestTimeoutMs?: number;
+  /** Bytes of bodies read or waiting for the sink at once, across connections (default BODY_BUDGET_BYTES). */
+  bodyBudgetBytes?: number;
+}
+
+/** What bodies being read or stored may hold at once; one bigger body is let through alone. */
+export const BODY_BUDGET_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Bytes held by bodies being read or waiting for the sink, across connections. A request
+ * reserves its whole body before a byte of it is read (its Content-Length; without one, the
+ * most it may send), so every admitted body can finish: no deadlock between half-read bodies.
+ * Requests are admitted in arrival order, each when it fits, or alone when nothing is held
+ * (a body over the budget still goes). Until admitted, the body is not read: node stops
+ * reading the socket once its small buffer is full, and the sender waits.
+ */
+class BodyBudget {
+  private held = 0;
+  private readonly waiting: { bytes: number; admit: () => void }[] = [];
+
+  constructor(private readonly budget: number) {}
+
+  /** Resolves once `bytes` are reserved; the returned function gives back what is still held. */
+  async reserve(bytes: number): Promise<(keep?: number) => void> {
+    if (this.waiting.length === 0 && this.fits(bytes)) this.held += bytes;
+    else await new Promise<void>((admit) => this.waiting.push({ bytes, admit }));
+    let reserved = bytes;
+    return (keep = 0) => {
+      // Shrink to `keep` (a body without Content-Length, now read), or give it all back; again is harmless.
+      const freed = reserved - Math.min(keep, reserved);
+      reserved -= freed;
+      this.held -= freed;
+      if (freed > 0) this.admit();
+    };
+  }
+
+  /** Bytes reserved now. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  private fits(bytes: number): boolean {
+    return this.held === 0 || this.held + bytes <= this.budget;
+  }
+
+  private admit(): void {
+    while (this.waiting.length > 0 && this.fits(this.waiting[0].bytes)) {
+      const next = this.waiting.shift()!;
+      this.held += next.bytes;
+      next.admit();
+    }
+  }
 }
 
 export interface Receiver {
@@ -250,6 +306,7 @@ function localUrl(req: IncomingMessage, path: string): string {
 export function createReceiver<S extends SinkResult = SinkResult>(options: ReceiverOptions<S>): Receiver {
   let secrets = [...(options.secrets ?? [])];
   const max = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const budget = new BodyBudget(options.bodyBudgetBytes ?? BODY_BUDGET_BYTES);
   let inFlight = 0;
   let drained: (() => void) | null = null;
 
@@ -313,14 +370,27 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
     // With a secret configured, a request without any signature header is a 401 whatever
     // it carries: keep only the start of its body.
     const unsigned = secrets.length > 0 && header(req, 'x-hub-signature-256') === null && header(req, 'x-hub-signature') === null;
+    const keep = unsigned ? REJECTED_KEEP_BYTES : Infinity;
+    // The most this body may hold: its Content-Length (checked against max already), else max.
+    const declared = Number(req.headers['content-length']);
+    const release = await budget.reserve(Math.min(Number.isSafeInteger(declared) && declared >= 0 ? declared : max, keep));
+    // Given back once stored (below), or whenever the request ends otherwise.
+    res.on('close', () => release());
+    if (req.destroyed || res.closed) {
+      // Gone while it waited its turn.
+      release();
+      return;
+    }
     let read: ReadBody;
     try {
-      read = await readBody(req, max, unsigned ? REJECTED_KEEP_BYTES : Infinity);
+      read = await readBody(req, max, keep);
     } catch (err) {
+      release();
       if (err instanceof HttpRefusal) refuse(req, res, err.status, err.message, rawPath);
       else req.socket.destroy();
       return;
     }
+    release(read.body.length);
 
     const verdict = checkSignature(secrets, req, read.body, read.received === undefined);
     const event = header(req, 'x-github-event');
@@ -354,11 +424,14 @@ export function createReceiver<S extends SinkResult = SinkResult>(options: Recei
     try {
       stored = await options.sink(delivery);
     } catch (err) {
+      release();
       // Never a 200 (or a 4xx that claims "stored as rejected") for something not kept.
       send(res, 503, { error: 'the delivery could not be stored; try again' });
       options.onRefused?.({ status: 503, reason: (err as Error)?.message ?? String(err), method, path: rawPath, remoteAddress: delivery.remoteAddress, at: receivedAt });
       return;
     }
+    // Stored: what happens to the body now (a forward) is bounded on its own.
+    release();
     if (delivery.status === 200) send(res, 200, { ok: true, id: stored.id, attempt: stored.attempt });
     else send(res, delivery.status, { error: delivery.rejectReason, id: stored.id });
     options.onDelivery?.(delivery, stored);
