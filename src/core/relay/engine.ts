@@ -87,8 +87,6 @@ export class Relay {
   private readonly forwarder: Forwarder;
   private readonly drift = new DriftChecker();
   private readonly pending = new Set<Promise<void>>();
-  /** Forwards started once their delivery was committed, before its sync and answer (keep()). */
-  private readonly early = new Map<ReceivedDelivery, Promise<ForwardOutcome[]>>();
 
   constructor(private readonly options: RelayOptions) {
     this.writer = openDeliveryWriter(options.store, {
@@ -102,7 +100,7 @@ export class Relay {
     this.receiver = createReceiver<StoredDelivery>({
       secrets: options.secrets,
       path: options.path,
-      sink: (delivery) => this.keep(delivery),
+      sink: (delivery) => this.writer.receive(delivery),
       onDelivery: (received, stored) => this.answered(received, stored),
       onRefused: (refused) => {
         this.totals.refused++;
@@ -164,24 +162,6 @@ export class Relay {
     this.listeners.emit(event);
   }
 
-  /**
-   * Keep a delivery; the app is sent it as soon as its row is committed, while the WAL's
-   * fdatasync (which the 200 waits for) runs: the app may see a delivery a crash then loses and
-   * whose sender was answered 503 and sends again (at least once, as GitHub itself). Its
-   * outcome is recorded after the answer (forward()), so events keep their order.
-   */
-  private keep(received: ReceivedDelivery): Promise<StoredDelivery> {
-    const forwards = this.options.routes.length > 0 && received.status === 200 && received.event !== null && eventMatches(this.options.events, received.event, received.action);
-    const onCommitted = forwards
-      ? () => this.early.set(received, this.forwarder.forward({ event: received.event!, action: received.action, rawHeaders: received.rawHeaders, body: received.body }))
-      : undefined;
-    return this.writer.receive(received, onCommitted).catch((err: unknown) => {
-      // Not kept (503): a forward already started goes on, unrecorded.
-      this.early.delete(received);
-      throw err;
-    });
-  }
-
   private answered(received: ReceivedDelivery, stored: StoredDelivery): void {
     const accepted = received.status === 200;
     if (accepted) {
@@ -213,9 +193,7 @@ export class Relay {
   }
 
   private async forward(received: ReceivedDelivery, stored: StoredDelivery): Promise<AttemptRecord[]> {
-    const early = this.early.get(received);
-    this.early.delete(received);
-    const outcomes = await (early ?? this.forwarder.forward({ event: received.event!, action: received.action, rawHeaders: received.rawHeaders, body: received.body }));
+    const outcomes = await this.forwarder.forward({ event: received.event!, action: received.action, rawHeaders: received.rawHeaders, body: received.body });
     const records: AttemptRecord[] = [];
     for (const outcome of outcomes) {
       const attempt = attemptOf(outcome);

@@ -16,11 +16,8 @@ import type { AttemptRecord, NewAttempt, NewDelivery, SchemaVerdict, StoredDeliv
  */
 export interface DeliveryWriter extends StoreHandle {
   readonly file: string;
-  /**
-   * Keep a received delivery. `onCommitted` is told once its row is committed, before the
-   * WAL's fdatasync that the returned promise waits for (listen forwards from there).
-   */
-  receive(d: NewDelivery, onCommitted?: (stored: StoredDelivery) => void): Promise<StoredDelivery>;
+  /** Keep a received delivery. */
+  receive(d: NewDelivery): Promise<StoredDelivery>;
   recordAttempt(localId: string, attempt: NewAttempt): Promise<AttemptRecord>;
   setSchemaVerdict(localId: string, verdict: SchemaVerdict): Promise<void>;
   /** Rows in the store (for listen's `GET /`). */
@@ -55,7 +52,7 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
     setImmediate(() => lost.close());
     options.onReplaced?.(reason, reopenError);
   };
-  const write = <T>(op: (s: Store) => T, onCommitted?: (value: T) => void): Promise<T> => {
+  const write = <T>(op: (s: Store) => T): Promise<T> => {
     if (reopenError) {
       // The fresh store could not be opened at the last loss: try again now.
       const failed = reopenError;
@@ -67,7 +64,7 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
       }
     }
     const current = store;
-    return current.enqueue(() => op(current), onCommitted);
+    return current.enqueue(() => op(current));
   };
   return {
     file: store.file,
@@ -78,7 +75,7 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
       if (problem) replace(lost, problem);
       return store;
     },
-    receive: (d, onCommitted) => write((s) => s.insertDelivery(d), onCommitted),
+    receive: (d) => write((s) => s.insertDelivery(d)),
     recordAttempt: (localId, attempt) => write((s) => s.recordAttempt(localId, attempt)),
     setSchemaVerdict: (localId, verdict) => write((s) => s.setSchemaVerdict(localId, verdict)),
     count: () => {
