@@ -112,10 +112,17 @@ export async function forwardLatency({ count = 400, baseline = null } = {}) {
     };
     return { count, direct: stats(direct), via: Object.fromEntries(running.map((r) => [r.name, { ...stats(r.times), answer: stats(r.answers) }])) };
   } finally {
-    for (const r of running) {
+    // Each listener has exited (its store closed) before its folder goes: SIGTERM, SIGKILL after 10 s.
+    await Promise.all(running.map((r) => new Promise((resolve) => {
       r.child.removeAllListeners('exit');
+      if (r.child.exitCode !== null || r.child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+      r.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       r.child.kill('SIGTERM');
-    }
+    })));
     agent.destroy();
     await app.close();
     rmSync(home, { recursive: true, force: true });

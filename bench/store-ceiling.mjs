@@ -27,7 +27,8 @@ fs.fdatasync = (fd, cb) => {
   });
 };
 syncBuiltinESMExports();
-const { openDeliveryWriter } = await import(`${DIST}core/store/store.js`);
+// listen's writer has its own module since it left store.ts; an older build still has it there.
+const { openDeliveryWriter } = await import(`${DIST}core/store/listen-writer.js`).catch(() => import(`${DIST}core/store/store.js`));
 
 const SECONDS = Number(args[0] ?? 5);
 const body = readFileSync(new URL('../payloads/pull_request/opened.json', import.meta.url));

@@ -16,8 +16,11 @@ import type { AttemptRecord, NewAttempt, NewDelivery, SchemaVerdict, StoredDeliv
  */
 export interface DeliveryWriter extends StoreHandle {
   readonly file: string;
-  /** Keep a received delivery. */
-  receive(d: NewDelivery): Promise<StoredDelivery>;
+  /**
+   * Keep a received delivery. `onCommitted` is told once its row is committed, before the
+   * WAL's fdatasync that the returned promise waits for (listen forwards from there).
+   */
+  receive(d: NewDelivery, onCommitted?: (stored: StoredDelivery) => void): Promise<StoredDelivery>;
   recordAttempt(localId: string, attempt: NewAttempt): Promise<AttemptRecord>;
   setSchemaVerdict(localId: string, verdict: SchemaVerdict): Promise<void>;
   /** Rows in the store (for listen's `GET /`). */
@@ -52,7 +55,7 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
     setImmediate(() => lost.close());
     options.onReplaced?.(reason, reopenError);
   };
-  const write = <T>(op: (s: Store) => T): Promise<T> => {
+  const write = <T>(op: (s: Store) => T, onCommitted?: (value: T) => void): Promise<T> => {
     if (reopenError) {
       // The fresh store could not be opened at the last loss: try again now.
       const failed = reopenError;
@@ -64,7 +67,7 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
       }
     }
     const current = store;
-    return current.enqueue(() => op(current));
+    return current.enqueue(() => op(current), onCommitted);
   };
   return {
     file: store.file,
@@ -75,7 +78,7 @@ export function openDeliveryWriter(file: string, options: StoreOptions & { onRep
       if (problem) replace(lost, problem);
       return store;
     },
-    receive: (d) => write((s) => s.insertDelivery(d)),
+    receive: (d, onCommitted) => write((s) => s.insertDelivery(d), onCommitted),
     recordAttempt: (localId, attempt) => write((s) => s.recordAttempt(localId, attempt)),
     setSchemaVerdict: (localId, verdict) => write((s) => s.setSchemaVerdict(localId, verdict)),
     count: () => {

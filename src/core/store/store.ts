@@ -127,9 +127,9 @@ export class Store extends StoreReader {
     this.insertTx = db.transaction((d: NewDelivery) => this.insertInTransaction(d));
   }
 
-  /** Run `op` in the next group commit (writer.ts); resolves once it is committed and synced. */
-  enqueue<T>(op: () => T): Promise<T> {
-    return this.commits.enqueue(op);
+  /** Run `op` in the next group commit (writer.ts); resolves once it is committed and synced; `onCommitted` hears of it once committed, before the sync. */
+  enqueue<T>(op: () => T, onCommitted?: (value: T) => void): Promise<T> {
+    return this.commits.enqueue(op, onCommitted);
   }
 
   /** Insert a delivery in its own transaction (or inside enqueue()). */

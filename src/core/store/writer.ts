@@ -19,6 +19,8 @@ export class StoreLostError extends StoreError {}
 
 interface Queued {
   op: () => unknown;
+  /** Told the op's result once its transaction is committed, before the sync (see enqueue). */
+  onCommitted?: (value: unknown) => void;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -105,12 +107,16 @@ export class GroupCommit {
    * Run `op` inside the next group-commit transaction; resolves with its result once that
    * transaction is committed (and, with syncInBackground, synced); rejects with StoreError if
    * it could not be written. One failing op does not undo the others.
+   *
+   * `onCommitted` is told the op's result as soon as its transaction is committed, before the
+   * WAL's fdatasync: what it starts (listen's forward) may see a delivery that a crash then
+   * loses, and whose sender gets a 503 (and sends it again). A throw there is ignored.
    */
-  enqueue<T>(op: () => T): Promise<T> {
+  enqueue<T>(op: () => T, onCommitted?: (value: T) => void): Promise<T> {
     if (this.lost) return Promise.reject(this.lost);
     if (this.closed) return Promise.reject(new StoreError('the delivery store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ op, onCommitted: onCommitted as ((v: unknown) => void) | undefined, resolve: resolve as (v: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         if (this.delayMs > 0) setTimeout(() => this.flush(), this.delayMs);
@@ -145,6 +151,14 @@ export class GroupCommit {
     }
     this.lockedSince = null;
     this.retryDelayMs = 1;
+    batch.forEach((item, i) => {
+      if (!item.onCommitted || !results[i].ok) return;
+      try {
+        item.onCommitted(results[i].value);
+      } catch {
+        // The caller's business: the write itself stands.
+      }
+    });
     const fail = (err: unknown) => {
       const e = this.writeError(err);
       for (const item of batch) item.reject(e);
