@@ -19,6 +19,7 @@ import { isNotForwarded, type DeliveryFilter, type DeliverySummary, type Replaya
 import { count, eventName, timeAgo } from '../ui/format.js';
 import { requestJson } from '../core/deliver/export.js';
 import { requestText, resultLine } from '../ui/lines.js';
+import type { Colors } from '../ui/io.js';
 import { select } from '../ui/prompt.js';
 import { safe } from '../ui/sanitize.js';
 import { runBatch } from './shared/batch.js';
@@ -217,6 +218,51 @@ function dryRun(ctx: AppContext, source: Iterable<ReplayableDelivery>, total: nu
   return 0;
 }
 
+/** The items that can be replayed; each one that cannot (a rejected delivery kept only in part) goes to `onSkip`. */
+function* replayableOnly(items: Iterable<ReplayItem>, edit: PayloadEdit | undefined, onSkip: (item: ReplayItem, refused: string) => void): Generator<ReplayItem> {
+  for (const item of items) {
+    const refused = notReplayable(item.d, edit);
+    if (!refused) yield item;
+    else onSkip(item, refused);
+  }
+}
+
+/**
+ * The replays' attempts, written in batches of ATTEMPT_BATCH, one transaction (one sync) each.
+ * `close` writes the rest and resolves with how many could not be recorded.
+ */
+function attemptRecorder(store: Store) {
+  const pending: Promise<unknown>[] = [];
+  let sent: { replay: PlannedReplay; result: DeliveryResult }[] = [];
+  const flush = () => {
+    const batch = sent;
+    sent = [];
+    if (batch.length > 0) pending.push(recordReplays(store, batch).catch(() => Promise.reject(batch.length)));
+  };
+  return {
+    add(replay: PlannedReplay, result: DeliveryResult): void {
+      sent.push({ replay, result });
+      if (sent.length >= ATTEMPT_BATCH) flush();
+    },
+    async close(): Promise<number> {
+      flush();
+      const settled = await Promise.allSettled(pending);
+      return settled.reduce((n, s) => n + (s.status === 'rejected' ? Number(s.reason) : 0), 0);
+    },
+  };
+}
+
+/** What one replay prints: its line (with the new delivery id and the edit, when any) and its --json record. */
+function resultReport(c: Colors, item: ReplayItem, replay: PlannedReplay, result: DeliveryResult) {
+  const { d } = item;
+  const p = replay.plan;
+  let line = resultLine(c, d, result);
+  if (p.deliveryId) line += `\n  ${c.dim(`new X-GitHub-Delivery: ${p.deliveryId}`)}`;
+  if (p.editedBody) line += `\n  ${c.dim(`edited: ${p.editedBody.length} bytes${p.resigned ? ', signed anew' : ', unsigned (no secret)'}; the stored original is unchanged`)}`;
+  const record = { id: d.id, deliveryId: d.deliveryId, event: d.event, action: d.action, url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, bytes: p.request.body.length, resigned: p.resigned, newDeliveryId: p.deliveryId, edited: p.editedBody !== null, ...(item.forwardTo ? { forward: true } : {}) };
+  return { line, record };
+}
+
 async function replayAll(
   ctx: AppContext,
   store: Store,
@@ -231,40 +277,20 @@ async function replayAll(
   const target: ReplayTarget = asForwards(options) ? { kind: 'url', url: '' } : replayTarget(resolveTarget(ctx, options.to, { replay: true }));
   const c = io.color;
   const plans = new Map<ReplayItem, PlannedReplay>();
-  const pending: Promise<unknown>[] = [];
-  let sent: { replay: PlannedReplay; result: DeliveryResult }[] = [];
-  const flushAttempts = () => {
-    const batch = sent;
-    sent = [];
-    if (batch.length > 0) pending.push(recordReplays(store, batch).catch(() => Promise.reject(batch.length)));
-  };
+  const attempts = attemptRecorder(store);
   let unsigned = 0;
   // Rejected deliveries kept only in part are passed over, each said, and make the exit 1.
   let skipped = 0;
-  const replayable = (function* () {
-    for (const item of replayItems(store, source, options)) {
-      const refused = notReplayable(item.d, edit);
-      if (!refused) yield item;
-      else {
-        skipped++;
-        io.warn(`skipped ${item.d.id}: ${refused}`);
-      }
-    }
-  })();
+  const replayable = replayableOnly(replayItems(store, source, options), edit, (item, refused) => {
+    skipped++;
+    io.warn(`skipped ${item.d.id}: ${refused}`);
+  });
   const onResult = (result: DeliveryResult, item: ReplayItem) => {
-    const { d } = item;
     const replay = plans.get(item)!;
     plans.delete(item);
-    const p = replay.plan;
-    if (p.unsigned) unsigned++;
-    // Attempts are written in batches of ATTEMPT_BATCH, one transaction (one sync) each.
-    sent.push({ replay, result });
-    if (sent.length >= ATTEMPT_BATCH) flushAttempts();
-    let line = resultLine(c, d, result);
-    if (p.deliveryId) line += `\n  ${c.dim(`new X-GitHub-Delivery: ${p.deliveryId}`)}`;
-    if (p.editedBody) line += `\n  ${c.dim(`edited: ${p.editedBody.length} bytes${p.resigned ? ', signed anew' : ', unsigned (no secret)'}; the stored original is unchanged`)}`;
-    const record = { id: d.id, deliveryId: d.deliveryId, event: d.event, action: d.action, url: result.url, status: result.status, durationMs: result.durationMs, error: result.error, bytes: p.request.body.length, resigned: p.resigned, newDeliveryId: p.deliveryId, edited: p.editedBody !== null, ...(item.forwardTo ? { forward: true } : {}) };
-    return { line, record };
+    if (replay.plan.unsigned) unsigned++;
+    attempts.add(replay, result);
+    return resultReport(c, item, replay, result);
   };
   let tally;
   try {
@@ -285,9 +311,7 @@ async function replayAll(
       onResult,
     });
   } finally {
-    flushAttempts();
-    const settled = await Promise.allSettled(pending);
-    const unrecorded = settled.reduce((n, s) => n + (s.status === 'rejected' ? Number(s.reason) : 0), 0);
+    const unrecorded = await attempts.close();
     if (unrecorded > 0) io.warn(`${unrecorded} replay attempt(s) could not be recorded in ${store.file}`);
   }
   if (!options.json && !secret && tally.non2xx > 0) io.err(c.dim('Sent with the original signatures; pass --secret to re-sign for a target with another secret.'));

@@ -54,25 +54,11 @@ export function relayView(io: IO, options: RelayViewOptions): RelayView {
   const visible = new Set<string>();
 
   const onEvent = (event: RelayEvent) => {
-    if (event.type === 'store-lost') {
-      // Loud, whatever the output mode: deliveries are not being kept where the user thinks.
-      const ec = io.errColor;
-      io.err(`${ec.red('✗ STORE LOST:')} ${ec.bold(event.reason)}; deliveries answered since were refused with 503 (GitHub keeps them for redelivery).`);
-      if (event.error) io.err(`${ec.red('✗')} a fresh store could not be opened: ${event.error}; every delivery is refused with 503 until it can.`);
-      else io.err(`${ec.yellow('!')} Carrying on in a fresh store at ${event.file}.`);
-      return;
-    }
+    if (event.type === 'store-lost') return tellStoreLost(io, event);
     if (event.type === 'backlog') {
       // Once per burst, on stderr in every mode: each skipped forward is in its delivery's record.
       flush();
-      const ec = io.errColor;
-      const later = options.replayCommand ? `: ${ec.bold(options.replayCommand)}` : '';
-      if (event.state === 'full') {
-        io.warn(`your app is not keeping up: forwards are skipped until it does (${count(event.deliveries, 'delivery', 'deliveries')}, ${formatBytes(event.bytes)} waiting). Every delivery is still stored and answered; send the skipped ones later${later}`);
-      } else {
-        io.err(`${ec.green('✓')} Forwarding again; ${count(event.skipped, 'forward was', 'forwards were')} skipped meanwhile${later ? ` (send them${later})` : ''}.`);
-      }
-      return;
+      return tellBacklog(io, event, options.replayCommand);
     }
     if (event.type === 'failure') {
       // On stderr in every mode: the delivery itself was kept and answered.
@@ -117,6 +103,27 @@ export function relayView(io: IO, options: RelayViewOptions): RelayView {
       if (options.json) show(JSON.stringify(record));
     },
   };
+}
+
+type EventOf<T extends RelayEvent['type']> = Extract<RelayEvent, { type: T }>;
+
+/** Loud, whatever the output mode: deliveries are not being kept where the user thinks. */
+function tellStoreLost(io: IO, event: EventOf<'store-lost'>): void {
+  const ec = io.errColor;
+  io.err(`${ec.red('✗ STORE LOST:')} ${ec.bold(event.reason)}; deliveries answered since were refused with 503 (GitHub keeps them for redelivery).`);
+  if (event.error) io.err(`${ec.red('✗')} a fresh store could not be opened: ${event.error}; every delivery is refused with 503 until it can.`);
+  else io.err(`${ec.yellow('!')} Carrying on in a fresh store at ${event.file}.`);
+}
+
+/** Forwards skipped because the app is not keeping up, then forwarding again; with how to send the skipped ones. */
+function tellBacklog(io: IO, event: EventOf<'backlog'>, replayCommand: string | undefined): void {
+  const ec = io.errColor;
+  const later = replayCommand ? `: ${ec.bold(replayCommand)}` : '';
+  if (event.state === 'full') {
+    io.warn(`your app is not keeping up: forwards are skipped until it does (${count(event.deliveries, 'delivery', 'deliveries')}, ${formatBytes(event.bytes)} waiting). Every delivery is still stored and answered; send the skipped ones later${later}`);
+  } else {
+    io.err(`${ec.green('✓')} Forwarding again; ${count(event.skipped, 'forward was', 'forwards were')} skipped meanwhile${later ? ` (send them${later})` : ''}.`);
+  }
 }
 
 /** "Stopped after 3.11s: 1 accepted, 1 rejected, 1 forwarded." */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, REJECTED_KEEP_BYTES } from '../../src/core/relay/policy.js';
 import type { IncomingMessage } from 'node:http';
-import { checkSignature, DIAGNOSE_MAX_BYTES } from '../../src/core/relay/receiver.js';
+import { checkSignature, DIAGNOSE_MAX_BYTES } from '../../src/core/relay/signature-check.js';
 import { sign } from '../../src/core/webhook/signing.js';
 
 const input = (over: Partial<Parameters<typeof decide>[0]> = {}) => ({

@@ -214,14 +214,7 @@ class BodyReader {
 export async function post(delivery: OutgoingDelivery, options: PostOptions = {}): Promise<DeliveryResult> {
   const timeout = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   if (!options.dispatcher) return postOnce(delivery, timeout, options);
-  const started = performance.now();
-  const result = (status: number | null, error: string | null, responseSnippet?: string): DeliveryResult => ({
-    url: delivery.url,
-    status,
-    durationMs: Math.round(performance.now() - started),
-    error,
-    ...(responseSnippet !== undefined ? { responseSnippet } : {}),
-  });
+  const result = resultOf(delivery.url, performance.now());
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(deadlineError()), timeout);
   let status: number | null = null;
@@ -276,19 +269,33 @@ function flatHeaders(headers: IncomingMessage['headers']): Record<string, string
   return out;
 }
 
-/** One request over node:http(s), for the one-shot path. */
-async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pick<PostOptions, 'deadlineMs' | 'keepResponse' | 'agent'> = {}): Promise<DeliveryResult> {
-  const started = performance.now();
-  const keep = options.keepResponse;
-  let kept: KeptResponse | undefined;
-  const done = (status: number | null, error: string | null, responseSnippet?: string): DeliveryResult => ({
-    url: delivery.url,
+/** Builds a post's result: the time since `started`, and the snippet or kept answer when there is one. */
+type ResultOf = (status: number | null, error: string | null, responseSnippet?: string, response?: KeptResponse) => DeliveryResult;
+
+function resultOf(url: string, started: number): ResultOf {
+  return (status, error, responseSnippet, response) => ({
+    url,
     status,
     durationMs: Math.round(performance.now() - started),
     error,
     ...(responseSnippet !== undefined ? { responseSnippet } : {}),
-    ...(kept ? { response: kept } : {}),
+    ...(response ? { response } : {}),
   });
+}
+
+/** How an answer's reader ends the one-shot request. */
+interface Ending {
+  /** Settle the request with this result (only the first call counts). */
+  finish(result: DeliveryResult): void;
+  /** Say the whole answer was read: with a pool's agent, its connection goes back to the pool. */
+  complete(): void;
+  done: ResultOf;
+}
+
+/** One request over node:http(s), for the one-shot path. */
+async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pick<PostOptions, 'deadlineMs' | 'keepResponse' | 'agent'> = {}): Promise<DeliveryResult> {
+  const done = resultOf(delivery.url, performance.now());
+  const keep = options.keepResponse;
   let url: URL;
   try {
     url = parseTargetUrl(delivery.url);
@@ -325,41 +332,47 @@ async function postOnce(delivery: OutgoingDelivery, timeout: number, options: Pi
     req.on('error', (err) => finish(status !== null && !keep ? done(status, null, reader?.snippet()) : done(null, describeNetworkError(err, delivery.url, timeout))));
     req.on('response', (res: IncomingMessage) => {
       status = res.statusCode ?? 0;
-      const ok = status >= 200 && status < 300;
-      if (keep) {
-        // A kept answer is read up to its bound, never further.
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const settle = (truncated: boolean) => {
-          const body = Buffer.concat(chunks).subarray(0, keep.maxBytes);
-          kept = { headers: flatHeaders(res.headers), body, truncated };
-          const snippet = ok ? undefined : body.subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
-          finish(done(status, null, snippet));
-        };
-        res.on('data', (chunk: Buffer) => {
-          if (size < keep.maxBytes) chunks.push(chunk);
-          size += chunk.length;
-          if (size > keep.maxBytes) settle(true);
-        });
-        res.on('end', () => {
-          complete = true;
-          settle(false);
-        });
-        res.on('error', (err) => finish(done(status, describeNetworkError(err, delivery.url, timeout))));
-        return;
-      }
-      const body = (reader = new BodyReader(!ok));
-      res.on('data', (chunk: Buffer) => {
-        if (!body.add(chunk)) finish(done(status, null, body.snippet()));
-      });
-      res.on('end', () => {
-        complete = true;
-        finish(done(status, null, body.snippet()));
-      });
-      res.on('error', () => finish(done(status, null, body.snippet())));
+      const end: Ending = { finish, done, complete: () => (complete = true) };
+      if (keep) readKeptAnswer(res, status, keep.maxBytes, end, (err) => describeNetworkError(err, delivery.url, timeout));
+      else readAnswerSnippet(res, status, (reader = new BodyReader(!(status >= 200 && status < 300))), end);
     });
     req.end(delivery.body);
   });
+}
+
+/** Read a kept answer (keepResponse) up to its bound, never further, and end with it. */
+function readKeptAnswer(res: IncomingMessage, status: number, maxBytes: number, end: Ending, describe: (err: Error) => string): void {
+  const ok = status >= 200 && status < 300;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const settle = (truncated: boolean) => {
+    const body = Buffer.concat(chunks).subarray(0, maxBytes);
+    const kept: KeptResponse = { headers: flatHeaders(res.headers), body, truncated };
+    const snippet = ok ? undefined : body.subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+    end.finish(end.done(status, null, snippet, kept));
+  };
+  res.on('data', (chunk: Buffer) => {
+    if (size < maxBytes) chunks.push(chunk);
+    size += chunk.length;
+    if (size > maxBytes) settle(true);
+  });
+  res.on('end', () => {
+    end.complete();
+    settle(false);
+  });
+  res.on('error', (err) => end.finish(end.done(status, describe(err))));
+}
+
+/** Read an answer for its snippet (see BodyReader), stopping at its bound, and end with it. */
+function readAnswerSnippet(res: IncomingMessage, status: number, body: BodyReader, end: Ending): void {
+  res.on('data', (chunk: Buffer) => {
+    if (!body.add(chunk)) end.finish(end.done(status, null, body.snippet()));
+  });
+  res.on('end', () => {
+    end.complete();
+    end.finish(end.done(status, null, body.snippet()));
+  });
+  res.on('error', () => end.finish(end.done(status, null, body.snippet())));
 }
 
 export function isSuccess(result: DeliveryResult): boolean {

@@ -117,18 +117,7 @@ export class GithubClient {
     for (;;) {
       let res: RawResponse;
       try {
-        res = await httpSend(url, {
-          method,
-          headers: {
-            accept: 'application/vnd.github+json',
-            authorization: `Bearer ${token.token}`,
-            'x-github-api-version': API_VERSION,
-            'user-agent': this.options.userAgent ?? 'hookctl',
-            ...(opts.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-          },
-          body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-          timeoutMs: 30_000,
-        });
+        res = await this.send(method, url, token, opts.body);
       } catch (err) {
         // A name that does not resolve will not resolve a second later: no retry.
         const code = (err as { code?: string }).code;
@@ -140,23 +129,10 @@ export class GithubClient {
           backoff *= 2;
           continue;
         }
-        const { describeNetworkError } = await import('../deliver/post.js');
-        throw new ApiError(`cannot reach GitHub at ${this.baseUrl}: ${describeNetworkError(err, url)}`, undefined, [
-          'Check the network, or --api-url / GITHUB_API_URL for GitHub Enterprise Server (https://HOST/api/v3).',
-        ]);
+        throw await this.unreachable(err, url);
       }
       const { headers, text, status } = res;
-      if (status >= 200 && status < 300) {
-        let data: unknown = undefined;
-        if (text.length > 0) {
-          try {
-            data = JSON.parse(text);
-          } catch {
-            throw new ApiError(`GitHub answered ${method} ${path} with something that is not JSON (is ${this.baseUrl} a GitHub API URL?)`, status);
-          }
-        }
-        return { status, headers, data: data as T, next: nextLink(headers.link) };
-      }
+      if (status >= 200 && status < 300) return this.success<T>(method, path, res);
       const wait = this.rateLimitWait(status, headers, text);
       if (wait !== undefined) {
         const max = this.options.maxRateLimitWaitMs ?? MAX_RATE_LIMIT_WAIT_MS;
@@ -179,6 +155,43 @@ export class GithubClient {
       }
       throw this.errorFor(method, path, status, headers, text, token, opts);
     }
+  }
+
+  /** One attempt: the request with GitHub's headers and the token, JSON body if any. */
+  private send(method: string, url: string, token: ResolvedToken, body: unknown): Promise<RawResponse> {
+    return httpSend(url, {
+      method,
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization: `Bearer ${token.token}`,
+        'x-github-api-version': API_VERSION,
+        'user-agent': this.options.userAgent ?? 'hookctl',
+        ...(body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      timeoutMs: 30_000,
+    });
+  }
+
+  /** A 2xx answer: its JSON (none when empty) and the next page's link. */
+  private success<T>(method: string, path: string, { status, headers, text }: RawResponse): ApiResponse<T> {
+    let data: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        throw new ApiError(`GitHub answered ${method} ${path} with something that is not JSON (is ${this.baseUrl} a GitHub API URL?)`, status);
+      }
+    }
+    return { status, headers, data: data as T, next: nextLink(headers.link) };
+  }
+
+  /** The error for a network failure that is not retried. */
+  private async unreachable(err: unknown, url: string): Promise<ApiError> {
+    const { describeNetworkError } = await import('../deliver/post.js');
+    return new ApiError(`cannot reach GitHub at ${this.baseUrl}: ${describeNetworkError(err, url)}`, undefined, [
+      'Check the network, or --api-url / GITHUB_API_URL for GitHub Enterprise Server (https://HOST/api/v3).',
+    ]);
   }
 
   /** Every item of a paginated list, following rel="next" (page or cursor style). */
