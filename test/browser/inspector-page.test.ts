@@ -653,5 +653,5 @@ describe('screenshots', () => {
     } finally {
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // 4.5 s alone; 30 s ran out with two suites side by side on 2 cores
 });

@@ -39,7 +39,7 @@ beforeAll(async () => {
   linkNodeModules(dir);
   writeExamples(dir, examples.files);
   project = await runProject(dir, examples, { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', npm_config_update_notifier: 'false' });
-}, 180_000);
+}, 420_000); // a nested vitest and tsc: ~20 s of CPU alone; 180 s ran out with two suites side by side on 2 cores
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('docs/testing.md runs as written', () => {
