@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: a bare receiver in a child process, peak-RSS sampling,
 // medians. Benchmarks compare against a baseline measured in the same run.
 import { execFile, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -152,4 +152,19 @@ export function runWrk(url, script, { seconds, connections = 32 }) {
       resolve(Object.fromEntries(m[1].split(' ').map((kv) => { const [k, v] = kv.split('='); return [k, Number(v)]; })));
     });
   });
+}
+
+/**
+ * What listen's writer is given for one received 24 KB `pull_request.opened` (the store
+ * benches): a fresh random GUID each, as GitHub sends (its index takes them in random order).
+ */
+export function storeDelivery(body) {
+  return {
+    deliveryId: randomUUID(), event: 'pull_request', body,
+    rawHeaders: ['Host', '127.0.0.1:5000', 'User-Agent', 'GitHub-Hookshot/a0f4c5e', 'Content-Type', 'application/json',
+      'X-GitHub-Event', 'pull_request', 'X-GitHub-Hook-ID', '512345678', 'X-Hub-Signature-256', `sha256=${'a'.repeat(64)}`],
+    receivedAt: new Date(), remoteAddress: '127.0.0.1', method: 'POST', path: '/', url: 'http://127.0.0.1:5000/',
+    contentType: 'application/json', bodyKind: 'json', signature: 'valid', signatureReason: null, signatureAlgorithm: 'sha256',
+    status: 200, rejectReason: null,
+  };
 }

@@ -5,13 +5,13 @@
 // Prints deliveries/s and CPU µs per delivery; an upper bound for `hookctl listen` here.
 // Needs: npm run build. Run: node bench/store-ceiling.mjs [seconds] [--dist DIR] (DIR: another
 // checkout's dist/, to compare a baseline build; run both alternately).
-import { randomUUID } from 'node:crypto';
 import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { storeDelivery } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const distAt = args.indexOf('--dist');
@@ -33,18 +33,9 @@ const { openDeliveryWriter } = await import(`${DIST}core/store/listen-writer.js`
 const SECONDS = Number(args[0] ?? 5);
 const body = readFileSync(new URL('../payloads/pull_request/opened.json', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hookctl-ceiling-'));
-const rawHeaders = ['Host', '127.0.0.1:5000', 'User-Agent', 'GitHub-Hookshot/a0f4c5e', 'Content-Type', 'application/json',
-  'X-GitHub-Event', 'pull_request', 'X-GitHub-Hook-ID', '512345678', 'X-Hub-Signature-256', `sha256=${'a'.repeat(64)}`];
-
 const writer = openDeliveryWriter(join(dir, 'ceiling.db'));
 let n = 0;
-const delivery = () => ({
-  // A fresh random GUID each, as GitHub sends (its index takes them in random order).
-  deliveryId: (n++, randomUUID()), event: 'pull_request', rawHeaders, body,
-  receivedAt: new Date(), remoteAddress: '127.0.0.1', method: 'POST', path: '/', url: 'http://127.0.0.1:5000/',
-  contentType: 'application/json', bodyKind: 'json', signature: 'valid', signatureReason: null, signatureAlgorithm: 'sha256',
-  status: 200, rejectReason: null,
-});
+const delivery = () => (n++, storeDelivery(body));
 // How long the main thread is held at a time (commits, and checkpoints when they run there).
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();

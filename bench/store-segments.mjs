@@ -14,12 +14,13 @@
 // SQLite's file (each went through the WAL too) and in segments.
 // Needs: npm run build. Run: node bench/store-segments.mjs [seconds] [--rounds N] [--dist DIR]
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs, { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writevSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { storeDelivery } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -90,17 +91,10 @@ async function runChild(variant) {
   const { openDeliveryWriter } = await import(`${dist}core/store/listen-writer.js`);
   const { INSERT_SQL, insertParams } = await import(`${dist}core/store/fields.js`);
   const body = readFileSync(new URL('../payloads/pull_request/opened.json', import.meta.url));
-  const rawHeaders = ['Host', '127.0.0.1:5000', 'User-Agent', 'GitHub-Hookshot/a0f4c5e', 'Content-Type', 'application/json',
-    'X-GitHub-Event', 'pull_request', 'X-GitHub-Hook-ID', '512345678', 'X-Hub-Signature-256', `sha256=${'a'.repeat(64)}`];
   const file = join(dir, 'store.db');
   const writer = openDeliveryWriter(file);
   let n = 0;
-  const delivery = () => ({
-    deliveryId: (n++, randomUUID()), event: 'pull_request', rawHeaders, body,
-    receivedAt: new Date(), remoteAddress: '127.0.0.1', method: 'POST', path: '/', url: 'http://127.0.0.1:5000/',
-    contentType: 'application/json', bodyKind: 'json', signature: 'valid', signatureReason: null, signatureAlgorithm: 'sha256',
-    status: 200, rejectReason: null,
-  });
+  const delivery = () => (n++, storeDelivery(body));
 
   let receive = (d) => writer.receive(d);
   let segmentBytes = 0;
