@@ -59,7 +59,19 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
       ]),
     );
 
-  for (const declare of [listen, send, replay, deliveries, register, hooks, tunnel, inspect, verify, sign, validate]) declare(program, lazy);
+  // Each run module is imported here, when its command runs (never by its declaration, which the
+  // run imports its options type from).
+  listen(program, lazy, () => import('./commands/listen.js'));
+  send(program, lazy, () => import('./commands/send.js'));
+  replay(program, lazy, () => import('./commands/replay.js'));
+  deliveries(program, lazy, { read: () => import('./commands/deliveries.js'), manage: () => import('./commands/deliveries-manage.js'), pull: () => import('./commands/deliveries-pull.js') });
+  register(program, lazy, () => import('./commands/register.js'));
+  hooks(program, lazy, () => import('./commands/hooks.js'));
+  tunnel(program, lazy, () => import('./commands/tunnel.js'));
+  inspect(program, lazy, () => import('./commands/inspect.js'));
+  verify(program, lazy, () => import('./commands/verify.js'));
+  sign(program, lazy, () => import('./commands/sign.js'));
+  validate(program, lazy, () => import('./commands/validate.js'));
 
   // The project file (src/config): before any command runs, it fills the options no flag or environment variable set.
   program
@@ -69,7 +81,7 @@ export function buildProgram(ctx: AppContext, setResult: (code: number) => void)
       const { beforeCommand } = await import('./config/discover.js');
       await beforeCommand(ctx, root.opts(), command as unknown as UntypedCommand);
     });
-  config(program, lazy, buildProgram);
+  config(program, lazy, buildProgram, () => import('./commands/config.js'));
 
   return program as unknown as UntypedCommand;
 }

@@ -1,7 +1,11 @@
 /** `hookctl config`'s declaration; the run (config.ts) loads only when it runs. */
-import type { Lazy, OptionsOf, Parent } from './shared/command.js';
+import type { Command } from 'commander';
+import type { AppContext } from '../context.js';
+import type { Lazy, Load, OptionsOf, Parent } from './shared/command.js';
 import { examples } from './shared/options.js';
-import type { BuildProgram } from './config.js';
+
+/** cli.ts's buildProgram, handed in (cli.ts loads this module: importing it back would be a cycle). */
+export type BuildProgram = (ctx: AppContext, setResult: (code: number) => void) => Command;
 
 const declaration = (program: Parent) =>
   program
@@ -17,10 +21,10 @@ const declaration = (program: Parent) =>
 export type ConfigOptions = OptionsOf<ReturnType<typeof declaration>>;
 
 /** config parses a command's flags with the CLI's own program: cli.ts hands its buildProgram in (importing it here would be a cycle). */
-export function declare(program: Parent, lazy: Lazy, buildProgram: BuildProgram): void {
+export function declare(program: Parent, lazy: Lazy, buildProgram: BuildProgram, load: Load<{ run: (ctx: AppContext, options: ConfigOptions, args: string[], buildProgram: BuildProgram) => Promise<number> }>): void {
   declaration(program).action(
     lazy(async () => {
-      const { run } = await import('./config.js');
+      const { run } = await load();
       return (ctx, options: ConfigOptions, args: string[]) => run(ctx, options, args, buildProgram);
     }),
   );

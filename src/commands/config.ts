@@ -14,13 +14,11 @@ import { findProjectFile } from '../config/discover.js';
 import { shownPath } from '../config/load.js';
 import { keysFor, SECTIONS, SETTINGS, toFile } from '../config/keys.js';
 import { table } from '../ui/table.js';
-import type { ConfigOptions } from './config.command.js';
+import type { BuildProgram, ConfigOptions } from './config.command.js';
 
 
 const SCHEMA_REF = './node_modules/hookctl/schemas/hookctl-config.schema.json';
 
-/** cli.ts's buildProgram, handed in (this module is loaded by cli.ts: importing it back would be a cycle). */
-export type BuildProgram = (ctx: AppContext, setResult: (code: number) => void) => Command;
 
 export async function run(ctx: AppContext, options: ConfigOptions, args: string[], buildProgram: BuildProgram): Promise<number> {
   const rootFlag = configFlagOf(ctx);

@@ -1,5 +1,5 @@
 /** `hookctl deliveries rm|prune`'s declarations; the runs (deliveries-manage.ts) load only when one runs. */
-import type { Lazy, OptionsOf, Parent } from './shared/command.js';
+import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
 import { examples, int, storeOption, yesOption } from './shared/options.js';
 
 const rmDeclaration = (deliveries: Parent) =>
@@ -28,7 +28,9 @@ const pruneDeclaration = (deliveries: Parent) =>
 export type RmOptions = OptionsOf<ReturnType<typeof rmDeclaration>>;
 export type PruneOptions = OptionsOf<ReturnType<typeof pruneDeclaration>>;
 
-export function declare(deliveries: Parent, lazy: Lazy): void {
-  rmDeclaration(deliveries).action(lazy(async () => (await import('./deliveries-manage.js')).rm));
-  pruneDeclaration(deliveries).action(lazy(async () => (await import('./deliveries-manage.js')).prune));
+export type ManageRuns = { rm: RunOf<typeof rmDeclaration>; prune: RunOf<typeof pruneDeclaration> };
+
+export function declare(deliveries: Parent, lazy: Lazy, load: Load<ManageRuns>): void {
+  rmDeclaration(deliveries).action(lazy(async () => (await load()).rm));
+  pruneDeclaration(deliveries).action(lazy(async () => (await load()).prune));
 }

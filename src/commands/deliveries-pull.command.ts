@@ -1,5 +1,5 @@
 /** `hookctl deliveries pull`'s declaration; the run (deliveries-pull.ts) loads only when it runs. */
-import type { Lazy, OptionsOf, Parent } from './shared/command.js';
+import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
 import { apiUrlOption, appIdOption, examples, hookIdOption, int, jsonOption, privateKeyOption, secretOption, storeOption } from './shared/options.js';
 
 const declaration = (deliveries: Parent) =>
@@ -25,6 +25,8 @@ const declaration = (deliveries: Parent) =>
 /** What pull's run receives: inferred from the flags above. */
 export type PullOptions = OptionsOf<ReturnType<typeof declaration>>;
 
-export function declare(deliveries: Parent, lazy: Lazy): void {
-  declaration(deliveries).action(lazy(async () => (await import('./deliveries-pull.js')).run));
+export type PullRuns = { run: RunOf<typeof declaration> };
+
+export function declare(deliveries: Parent, lazy: Lazy, load: Load<PullRuns>): void {
+  declaration(deliveries).action(lazy(async () => (await load()).run));
 }

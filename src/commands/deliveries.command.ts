@@ -3,10 +3,10 @@
  * them with rm/prune (deliveries-manage.command.ts) and pull (deliveries-pull.command.ts). The
  * runs (deliveries.ts) load only when one runs.
  */
-import type { Lazy, OptionsOf, Parent } from './shared/command.js';
+import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
 import { examples, int, jsonOption, option, storeOption } from './shared/options.js';
-import { declare as declareManage } from './deliveries-manage.command.js';
-import { declare as declarePull } from './deliveries-pull.command.js';
+import { declare as declareManage, type ManageRuns } from './deliveries-manage.command.js';
+import { declare as declarePull, type PullRuns } from './deliveries-pull.command.js';
 
 // list takes no arguments: the catch-all only turns a stray word into a useful error, so help leaves it out.
 const listDeclaration = (deliveries: Parent) =>
@@ -69,14 +69,21 @@ export type ListOptions = OptionsOf<ReturnType<typeof listDeclaration>>;
 export type ShowOptions = OptionsOf<ReturnType<typeof showDeclaration>>;
 export type ExportOptions = OptionsOf<ReturnType<typeof exportDeclaration>>;
 
-export function declare(program: Parent, lazy: Lazy): void {
+/** The run modules of `deliveries` and its subcommands, as cli.ts loads them. */
+export interface DeliveriesLoads {
+  read: Load<{ list: RunOf<typeof listDeclaration>; show: RunOf<typeof showDeclaration>; exportDelivery: RunOf<typeof exportDeclaration> }>;
+  manage: Load<ManageRuns>;
+  pull: Load<PullRuns>;
+}
+
+export function declare(program: Parent, lazy: Lazy, load: DeliveriesLoads): void {
   const deliveries = program
     .command('deliveries')
     .description('inspect stored deliveries')
     .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()}${cmd.options.length ? ' [options]' : ''}${cmd.registeredArguments.filter((a) => a.name() !== 'unexpected').map((a) => ` ${a.required ? '<' : '['}${a.name()}${a.variadic ? '...' : ''}${a.required ? '>' : ']'}`).join('')}` });
-  listDeclaration(deliveries).action(lazy(async () => (await import('./deliveries.js')).list));
-  showDeclaration(deliveries).action(lazy(async () => (await import('./deliveries.js')).show));
-  exportDeclaration(deliveries).action(lazy(async () => (await import('./deliveries.js')).exportDelivery));
-  declareManage(deliveries, lazy);
-  declarePull(deliveries, lazy);
+  listDeclaration(deliveries).action(lazy(async () => (await load.read()).list));
+  showDeclaration(deliveries).action(lazy(async () => (await load.read()).show));
+  exportDeclaration(deliveries).action(lazy(async () => (await load.read()).exportDelivery));
+  declareManage(deliveries, lazy, load.manage);
+  declarePull(deliveries, lazy, load.pull);
 }

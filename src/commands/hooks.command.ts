@@ -1,5 +1,5 @@
 /** `hookctl hooks list|delete|ping`'s declarations; the runs (hooks.ts) load only when one runs. */
-import type { Lazy, OptionsOf, Parent } from './shared/command.js';
+import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
 import { apiUrlOption, examples, jsonOption, parseHookId, yesOption } from './shared/options.js';
 
 const listDeclaration = (hooks: Parent) =>
@@ -35,9 +35,9 @@ export type HooksListOptions = OptionsOf<ReturnType<typeof listDeclaration>>;
 export type HooksDeleteOptions = OptionsOf<ReturnType<typeof deleteDeclaration>>;
 export type HooksPingOptions = OptionsOf<ReturnType<typeof pingDeclaration>>;
 
-export function declare(program: Parent, lazy: Lazy): void {
+export function declare(program: Parent, lazy: Lazy, load: Load<{ list: RunOf<typeof listDeclaration>; remove: RunOf<typeof deleteDeclaration>; ping: RunOf<typeof pingDeclaration> }>): void {
   const hooks = program.command('hooks').description('list, delete and ping repository webhooks');
-  listDeclaration(hooks).action(lazy(async () => (await import('./hooks.js')).list));
-  deleteDeclaration(hooks).action(lazy(async () => (await import('./hooks.js')).remove));
-  pingDeclaration(hooks).action(lazy(async () => (await import('./hooks.js')).ping));
+  listDeclaration(hooks).action(lazy(async () => (await load()).list));
+  deleteDeclaration(hooks).action(lazy(async () => (await load()).remove));
+  pingDeclaration(hooks).action(lazy(async () => (await load()).ping));
 }

@@ -20,5 +20,18 @@ type Run<Args extends unknown[], Opts> = (ctx: AppContext, options: Opts, ...arg
  */
 export type Lazy = <Args extends unknown[], Opts>(load: () => Promise<Run<Args, Opts>>) => (...args: [...Args, Opts, CommandUnknownOpts]) => Promise<void>;
 
+/** The positionals a declared command parses. */
+type ArgsOf<C> = C extends Command<infer Args, any, any> ? Args : never;
+
+/** The run a declaration calls for: `RunOf<typeof declaration>`. */
+export type RunOf<D extends (...args: any[]) => unknown> = Run<ArgsOf<ReturnType<D>>, OptionsOf<ReturnType<D>>>;
+
+/**
+ * Loads a command's run module. cli.ts writes the `import()`, not the declaration: the run
+ * imports its options type from the declaration, so the declaration importing the run would
+ * tie the two modules in a circle.
+ */
+export type Load<Module> = () => Promise<Module>;
+
 /** The options a declared command parses (its `.opts()`). */
 export type OptionsOf<C> = C extends Command<any[], infer Opts, any> ? Opts : never;
