@@ -297,8 +297,12 @@ describe('a typed filter', () => {
       const events = await page.locator('.row .ev').allInnerTexts();
       return events.length > 0 && events.every((text) => /^issues(\.|$)/.test(text));
     }).toBe(true);
-    // One request per applied filter, none per key.
-    expect(backend.callsOf('list')).toHaveLength(before + 2);
+    // One request per applied filter, none per key: while the clock was held, the counts above;
+    // once it runs, the stream reopened for the new filter may ask for the newest page again
+    // (what arrived while it was closed), and that too is for a whole filter, never a partial one.
+    const events = backend.callsOf('list').slice(before).map((call) => (call.args[0] as { event?: string }).event);
+    expect(events.slice(0, 2)).toEqual(['push', 'issues']);
+    expect(events.filter((event) => event !== 'issues'), events.join(' ')).toEqual(['push']);
   });
 });
 
