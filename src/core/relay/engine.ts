@@ -101,7 +101,7 @@ export class Relay {
       secrets: options.secrets,
       path: options.path,
       sink: (delivery) => this.keep(delivery),
-      onDelivery: (received, kept) => this.answered(received, kept.stored, kept.forwarding),
+      onDelivery: (received, kept) => this.answered(received, kept),
       onRefused: (refused) => {
         this.totals.refused++;
         if (refused.browser) this.totals.browser++;
@@ -172,24 +172,24 @@ export class Relay {
    * the collector, not retained).
    */
   private keep(received: ReceivedDelivery): Promise<Kept> {
-    const forwards = this.options.routes.length > 0 && received.status === 200 && received.event !== null && eventMatches(this.options.events, received.event, received.action);
+    // Decided once per delivery: whether --events shows it, and so whether it is forwarded.
+    const matches = eventMatches(this.options.events, received.event, received.action);
     let forwarding: Promise<ForwardOutcome[]> | null = null;
-    const onCommitted = forwards
+    const onCommitted = received.status === 200 && received.event !== null && matches
       ? () => {
           forwarding = this.forwarder.forward({ event: received.event!, action: received.action, rawHeaders: received.rawHeaders, body: received.body });
         }
       : undefined;
     // Not kept (a rejection: 503): a forward already started goes on, unrecorded.
-    return this.writer.receive(received, onCommitted).then((stored) => ({ id: stored.id, attempt: stored.attempt, stored, forwarding }));
+    return this.writer.receive(received, onCommitted).then((stored) => ({ id: stored.id, attempt: stored.attempt, stored, matches, forwarding }));
   }
 
-  private answered(received: ReceivedDelivery, stored: StoredDelivery, forwarding: Promise<ForwardOutcome[]> | null): void {
+  private answered(received: ReceivedDelivery, { stored, matches, forwarding }: Kept): void {
     const accepted = received.status === 200;
     if (accepted) {
       this.totals.accepted++;
       if (stored.attempt > 1) this.totals.redeliveries++;
     } else this.totals.rejected++;
-    const matches = eventMatches(this.options.events, received.event, received.action);
     this.emit({ type: 'delivery', delivery: stored, received, matches });
     const work = this.afterAnswer(received, stored, matches, forwarding);
     this.pending.add(work);
@@ -213,9 +213,9 @@ export class Relay {
     return value;
   }
 
-  /** Record the outcomes of a delivery's forward: the one keep() started, or one started now. */
+  /** Record the outcomes of the forward keep() started when the delivery was committed. */
   private async forward(received: ReceivedDelivery, stored: StoredDelivery, forwarding: Promise<ForwardOutcome[]> | null): Promise<AttemptRecord[]> {
-    const outcomes = await (forwarding ?? this.forwarder.forward({ event: received.event!, action: received.action, rawHeaders: received.rawHeaders, body: received.body }));
+    const outcomes = (await forwarding) ?? [];
     const records: AttemptRecord[] = [];
     for (const outcome of outcomes) {
       const attempt = attemptOf(outcome);
@@ -244,6 +244,8 @@ interface Kept {
   id: string;
   attempt: number;
   stored: StoredDelivery;
+  /** Whether --events shows it (and so forwards it). */
+  matches: boolean;
   forwarding: Promise<ForwardOutcome[]> | null;
 }
 
