@@ -1,5 +1,5 @@
 /** `hookctl deliveries pull`'s declaration; the run (deliveries-pull.ts) loads only when it runs. */
-import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
+import { declareRun, type OptionsOf, type Parent, type RunOf } from './shared/command.js';
 import { apiUrlOption, appIdOption, examples, hookIdOption, int, jsonOption, privateKeyOption, secretOption, storeOption } from './shared/options.js';
 
 const declaration = (deliveries: Parent) =>
@@ -27,6 +27,4 @@ export type PullOptions = OptionsOf<ReturnType<typeof declaration>>;
 
 export type PullRuns = { run: RunOf<typeof declaration> };
 
-export function declare(deliveries: Parent, lazy: Lazy, load: Load<PullRuns>): void {
-  declaration(deliveries).action(lazy(async () => (await load()).run));
-}
+export const declare = declareRun(declaration);

@@ -1,6 +1,6 @@
 /** `hookctl listen`'s declaration: its flags, help and examples; the run (listen.ts) loads only when it runs. */
 import { DEFAULT_PORT } from '../core/deliver/url.js';
-import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
+import { declareRun, type OptionsOf, type Parent } from './shared/command.js';
 import {
   apiUrlOption,
   appIdOption,
@@ -54,6 +54,4 @@ const declaration = (program: Parent) =>
 /** What listen's run receives: inferred from the flags above. */
 export type ListenFlags = OptionsOf<ReturnType<typeof declaration>>;
 
-export function declare(program: Parent, lazy: Lazy, load: Load<{ run: RunOf<typeof declaration> }>): void {
-  declaration(program).action(lazy(async () => (await load()).run));
-}
+export const declare = declareRun(declaration);

@@ -1,5 +1,5 @@
 /** `hookctl register`'s declaration: its flags, help and examples; the run (register.ts) loads only when it runs. */
-import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
+import { declareRun, type OptionsOf, type Parent } from './shared/command.js';
 import { apiUrlOption, appIdOption, contentTypeOption, examples, jsonOption, privateKeyOption, secretOption } from './shared/options.js';
 
 const declaration = (program: Parent) =>
@@ -33,6 +33,4 @@ const declaration = (program: Parent) =>
 /** `hookctl register`'s options, inferred from the flags above: a repository's or organization's hook, or (--app) a GitHub App's webhook (register-app.ts). */
 export type RegisterOptions = OptionsOf<ReturnType<typeof declaration>>;
 
-export function declare(program: Parent, lazy: Lazy, load: Load<{ run: RunOf<typeof declaration> }>): void {
-  declaration(program).action(lazy(async () => (await load()).run));
-}
+export const declare = declareRun(declaration);

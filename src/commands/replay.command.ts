@@ -1,5 +1,5 @@
 /** `hookctl replay`'s declaration: its flags, help and examples; the run (replay.ts) loads only when it runs. */
-import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
+import { declareRun, type OptionsOf, type Parent } from './shared/command.js';
 import {
   apiUrlOption,
   appIdOption,
@@ -60,6 +60,4 @@ const declaration = (program: Parent) =>
 /** What replay's run receives: inferred from the flags above. */
 export type ReplayFlags = OptionsOf<ReturnType<typeof declaration>>;
 
-export function declare(program: Parent, lazy: Lazy, load: Load<{ run: RunOf<typeof declaration> }>): void {
-  declaration(program).action(lazy(async () => (await load()).run));
-}
+export const declare = declareRun(declaration);

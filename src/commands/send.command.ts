@@ -1,6 +1,6 @@
 /** `hookctl send`'s declaration: its flags, help and examples; the run (send.ts) loads only when it runs. */
 import { DEFAULT_TARGET } from '../core/deliver/url.js';
-import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
+import { declareRun, type OptionsOf, type Parent } from './shared/command.js';
 import {
   collect,
   contentTypeOption,
@@ -56,6 +56,4 @@ const declaration = (program: Parent) =>
 /** What send's run receives: inferred from the flags above. */
 export type SendOptions = OptionsOf<ReturnType<typeof declaration>>;
 
-export function declare(program: Parent, lazy: Lazy, load: Load<{ run: RunOf<typeof declaration> }>): void {
-  declaration(program).action(lazy(async () => (await load()).run));
-}
+export const declare = declareRun(declaration);

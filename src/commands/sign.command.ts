@@ -1,5 +1,5 @@
 /** `hookctl sign`'s declaration: its flags, help and examples; the run (sign.ts) loads only when it runs. */
-import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
+import { declareRun, type OptionsOf, type Parent } from './shared/command.js';
 import { examples, jsonOption, secretOption } from './shared/options.js';
 
 const declaration = (program: Parent) =>
@@ -14,6 +14,4 @@ const declaration = (program: Parent) =>
 /** What sign's run receives: inferred from the flags above. */
 export type SignOptions = OptionsOf<ReturnType<typeof declaration>>;
 
-export function declare(program: Parent, lazy: Lazy, load: Load<{ run: RunOf<typeof declaration> }>): void {
-  declaration(program).action(lazy(async () => (await load()).run));
-}
+export const declare = declareRun(declaration);

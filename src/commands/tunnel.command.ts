@@ -1,6 +1,6 @@
 /** `hookctl tunnel`'s declaration: its flags, help and examples; the run (tunnel.ts) loads only when it runs. */
 import { DEFAULT_PORT } from '../core/deliver/url.js';
-import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
+import { declareRun, type OptionsOf, type Parent } from './shared/command.js';
 import { apiUrlOption, cloudflaredOption, examples, port, secretOption } from './shared/options.js';
 
 const declaration = (program: Parent) =>
@@ -26,6 +26,4 @@ const declaration = (program: Parent) =>
 /** What tunnel's run receives: inferred from the flags above. */
 export type TunnelFlags = OptionsOf<ReturnType<typeof declaration>>;
 
-export function declare(program: Parent, lazy: Lazy, load: Load<{ run: RunOf<typeof declaration> }>): void {
-  declaration(program).action(lazy(async () => (await load()).run));
-}
+export const declare = declareRun(declaration);

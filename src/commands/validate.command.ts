@@ -1,5 +1,5 @@
 /** `hookctl validate`'s declaration: its flags, help and examples; the run (validate.ts) loads only when it runs. */
-import type { Lazy, OptionsOf, Parent, Load, RunOf } from './shared/command.js';
+import { declareRun, type OptionsOf, type Parent } from './shared/command.js';
 import { examples, jsonOption } from './shared/options.js';
 
 const declaration = (program: Parent) =>
@@ -21,6 +21,4 @@ const declaration = (program: Parent) =>
 /** What validate's run receives: inferred from the flags above. */
 export type ValidateOptions = OptionsOf<ReturnType<typeof declaration>>;
 
-export function declare(program: Parent, lazy: Lazy, load: Load<{ run: RunOf<typeof declaration> }>): void {
-  declaration(program).action(lazy(async () => (await load()).run));
-}
+export const declare = declareRun(declaration);

@@ -2,7 +2,7 @@
  * The shape every command's declaration (commands/NAME.command.ts) shares: it declares its flags
  * on the program with @commander-js/extra-typings' types, so the options its run receives are
  * inferred from the declaration, and attaches a lazy action that imports the run only when the
- * command runs. Types only: nothing here exists at run time.
+ * command runs. Types, and `declareRun`: the one way a single-run command attaches its run.
  */
 import type { Command, CommandUnknownOpts, OptionValues } from '@commander-js/extra-typings';
 import type { AppContext } from '../../context.js';
@@ -35,3 +35,13 @@ export type Load<Module> = () => Promise<Module>;
 
 /** The options a declared command parses (its `.opts()`). */
 export type OptionsOf<C> = C extends Command<any[], infer Opts, any> ? Opts : never;
+
+/**
+ * A command with one run: `export const declare = declareRun(declaration)`. The declaration adds
+ * the command; the run, loaded by cli.ts only when it runs, gets what the declaration parses.
+ */
+export function declareRun<D extends (program: Parent) => Command<any[], any, any>>(declaration: D) {
+  return (program: Parent, lazy: Lazy, load: Load<{ run: RunOf<D> }>): void => {
+    (declaration(program) as Command<ArgsOf<ReturnType<D>>, OptionsOf<ReturnType<D>>>).action(lazy(async () => (await load()).run));
+  };
+}
